@@ -1,0 +1,119 @@
+// init, catalog apply, catalog show.
+#include <fmt/format.h>
+
+#include "catalog/catalog.h"
+#include "context.h"
+#include "core/json_util.h"
+#include "output.h"
+#include "store/catalog_store.h"
+#include "webhooks/signer.h"
+
+namespace meter::cli {
+namespace {
+
+nlohmann::json SummaryJson(const store::ApplySummary& s) {
+  return {{"catalog_changed", s.catalog_changed}, {"tenants_added", s.tenants_added},
+          {"tenants_updated", s.tenants_updated}, {"plan_changes", s.plan_changes},
+          {"webhooks_added", s.webhooks_added}};
+}
+
+// Loads `file` and applies it; prints what changed.
+int ApplyCatalogFile(const Context& ctx, store::Database& db, const std::string& file, nlohmann::json* out) {
+  auto c = catalog::LoadCatalogFile(file);
+  if (!c.ok()) return ctx.Fail(c.status());
+  store::CatalogStore cs(db);
+  auto s = cs.Apply(*c, Clock::Now(), [] { return webhooks::GenerateSecret(); });
+  if (!s.ok()) return ctx.Fail(s.status());
+  *out = SummaryJson(*s);
+  ctx.Info(fmt::format("catalog {}: {} meters, {} plans; tenants {} added, {} updated, {} plan changes; {} webhook endpoints added",
+                       s->catalog_changed ? "applied" : "unchanged", c->meters.size(), c->plans.size(),
+                       s->tenants_added, s->tenants_updated, s->plan_changes, s->webhooks_added));
+  return kExitOk;
+}
+
+int RunInit(const Context& ctx, const std::string& catalog_file) {
+  auto db = ctx.OpenDb(/*create=*/true);
+  if (!db.ok()) return ctx.Fail(db.status());
+  nlohmann::json out = {{"db", ctx.DbPath()}, {"schema_version", (*db)->SchemaVersion()}};
+  if (!catalog_file.empty()) {
+    nlohmann::json summary;
+    if (int rc = ApplyCatalogFile(ctx, **db, catalog_file, &summary); rc != kExitOk) return rc;
+    out["catalog"] = summary;
+  }
+  if (ctx.json()) PrintJson(out);
+  else ctx.Info(fmt::format("database {} ready (schema version {})", ctx.DbPath(), (*db)->SchemaVersion()));
+  return kExitOk;
+}
+
+int RunApply(const Context& ctx, const std::string& file) {
+  auto db = ctx.OpenDb(/*create=*/true);
+  if (!db.ok()) return ctx.Fail(db.status());
+  nlohmann::json summary;
+  if (int rc = ApplyCatalogFile(ctx, **db, file, &summary); rc != kExitOk) return rc;
+  if (ctx.json()) PrintJson(summary);
+  return kExitOk;
+}
+
+std::string LimitText(const std::optional<Decimal>& l) { return l ? Thousands(*l) : "unlimited"; }
+
+void PrintPlans(const catalog::Catalog& c) {
+  Table t({"plan", "name", "base", "charges", "limits"}, {false, false, true, false, false});
+  for (const auto& p : c.plans) {
+    std::string charges, limits;
+    for (const auto& ch : p.charges)
+      charges += fmt::format("{}{} ({})", charges.empty() ? "" : ", ", ch.meter, catalog::ChargeModelName(ch.model));
+    for (const auto& l : p.limits)
+      limits += fmt::format("{}{} {}/{} {}", limits.empty() ? "" : ", ", l.meter, LimitText(l.limit),
+                            catalog::LimitPeriodName(l.period), catalog::EnforcementName(l.enforcement));
+    t.Add({p.key, p.name, p.base_price.ToString(2), charges.empty() ? "-" : charges, limits.empty() ? "-" : limits});
+  }
+  PrintTable(t);
+}
+
+int RunShow(const Context& ctx) {
+  auto db = ctx.OpenDb();
+  if (!db.ok()) return ctx.Fail(db.status());
+  auto c = store::CatalogStore(**db).Load(Clock::Now());
+  if (!c.ok()) return ctx.Fail(c.status());
+  if (ctx.json()) {
+    auto j = catalog::ToJson(*c);
+    for (auto& w : j["webhooks"]) w.erase("secret");
+    PrintJson(j);
+    return kExitOk;
+  }
+  fmt::print("currency {}; tax {} {}; invoices {}NNNN, net {} days\n\n", c->currency, c->tax.name,
+             c->tax.rate.ToString(), c->invoice.number_prefix, c->invoice.net_days);
+  Table m({"meter", "event", "aggregation", "value", "where"});
+  for (const auto& mt : c->meters) {
+    std::string where;
+    for (const auto& w : mt.where) where += fmt::format("{}{}={}", where.empty() ? "" : " ", w.field, w.equals);
+    bool uses_value = mt.aggregation != catalog::Aggregation::kCount;
+    m.Add({mt.key, mt.event, std::string(catalog::AggregationName(mt.aggregation)), uses_value ? mt.value : "-",
+           where.empty() ? "-" : where});
+  }
+  PrintTable(m);
+  fmt::print("\n");
+  PrintPlans(*c);
+  fmt::print("\n{} tenants (meter tenants list)\n", c->tenants.size());
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterInitCommands(CLI::App& app, Context& ctx) {
+  static std::string catalog_file;
+  auto* init = AddCommand(app, ctx, "init", "Create or migrate the database, optionally applying a catalog",
+                          [&ctx] { return RunInit(ctx, catalog_file); });
+  init->add_option("--catalog", catalog_file, "Catalog file to apply");
+}
+
+void RegisterCatalogCommands(CLI::App& app, Context& ctx) {
+  auto* cat = app.add_subcommand("catalog", "Load or print meters, plans, tenants and webhooks");
+  cat->require_subcommand(1);
+  static std::string file;
+  auto* apply = AddCommand(*cat, ctx, "apply", "Apply a catalog file (idempotent)", [&ctx] { return RunApply(ctx, file); });
+  apply->add_option("file", file, "Catalog JSON file (comments allowed)")->required();
+  AddCommand(*cat, ctx, "show", "Print the catalog in force", [&ctx] { return RunShow(ctx); });
+}
+
+}  // namespace meter::cli

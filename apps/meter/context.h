@@ -1,0 +1,72 @@
+// Context: what every command of the `meter` binary shares: the global flags,
+// the database it opens, and how it reports failure.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "store/database.h"
+
+namespace meter::cli {
+
+struct GlobalOptions {
+  std::string db;        // --db, else $METER_DB, else ./meter.db
+  bool json = false;     // --json: one JSON document (or NDJSON) on stdout
+  bool quiet = false;    // --quiet: no progress, no summaries on stderr
+  bool no_color = false; // --no-color (NO_COLOR is honoured too)
+  std::string now;       // --now T, else $METER_NOW
+};
+
+class Context {
+ public:
+  GlobalOptions options;
+
+  // The command chosen on the command line; run by main after parsing, so
+  // global flags given after the subcommand are seen too.
+  std::function<int()> action;
+
+  // Opens the database. `create`: a missing file is created (init, catalog
+  // apply); otherwise it is refused with exit 66 naming `meter init`.
+  Result<std::unique_ptr<store::Database>> OpenDb(bool create = false) const;
+  std::string DbPath() const;
+
+  // Prints "meter: <message>" on stderr and returns the exit code for `s`.
+  int Fail(const Status& s) const;
+  // Prints "meter: warning: <message>" on stderr unless --quiet.
+  void Warn(const std::string& message) const;
+  // Prints a diagnostic line on stderr unless --quiet.
+  void Info(const std::string& message) const;
+
+  bool json() const { return options.json; }
+  bool quiet() const { return options.quiet; }
+  // Colour on stdout: a TTY, no --no-color, no NO_COLOR in the environment.
+  bool color() const;
+  bool stdout_is_tty() const;
+  bool stderr_is_tty() const;
+};
+
+// Registers `name` as a subcommand whose callback sets ctx.action to `run`.
+// Each command group (one file in apps/meter/) builds on this.
+CLI::App* AddCommand(CLI::App& parent, Context& ctx, const std::string& name,
+                     const std::string& description, std::function<int()> run);
+
+// Each command group registers its subcommands (one file each).
+void RegisterInitCommands(CLI::App& app, Context& ctx);
+void RegisterCatalogCommands(CLI::App& app, Context& ctx);
+void RegisterTenantCommands(CLI::App& app, Context& ctx);
+void RegisterIngestCommands(CLI::App& app, Context& ctx);
+void RegisterAggregateCommands(CLI::App& app, Context& ctx);
+void RegisterQuotaCommands(CLI::App& app, Context& ctx);
+void RegisterLimitCommands(CLI::App& app, Context& ctx);
+void RegisterAlertCommands(CLI::App& app, Context& ctx);
+void RegisterInvoiceCommands(CLI::App& app, Context& ctx);
+void RegisterWebhookCommands(CLI::App& app, Context& ctx);
+void RegisterReportCommands(CLI::App& app, Context& ctx);
+
+}  // namespace meter::cli

@@ -1,0 +1,88 @@
+// meter: usage logs, quotas, rate limits, invoices and webhooks from one
+// SQLite file. main() is the list of command groups and the one place where
+// parse errors and unexpected exceptions become an exit code.
+#include <cstdlib>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "context.h"
+#include "core/time.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+void AddGlobalOptions(CLI::App& app, meter::cli::Context& ctx) {
+  auto& o = ctx.options;
+  app.add_option("--db", o.db, "SQLite database file (else $METER_DB, else ./meter.db)");
+  app.add_flag("--json", o.json, "Print one JSON document (NDJSON for streams) on stdout");
+  app.add_flag("-q,--quiet", o.quiet, "No progress bars or summaries on stderr");
+  app.add_flag("--no-color", o.no_color, "No ANSI colours (NO_COLOR is honoured too)");
+  app.add_option("--now", o.now, "Start the clock at this RFC 3339 time (else $METER_NOW)");
+  app.set_version_flag("--version", kVersion);
+}
+
+// Starts the clock at --now / $METER_NOW when given.
+meter::Status SetUpClock(const meter::cli::GlobalOptions& o) {
+  std::string now = o.now;
+  if (now.empty())
+    if (const char* env = std::getenv("METER_NOW"); env && *env) now = env;
+  if (now.empty()) return meter::Status::OK();
+  auto t = meter::ParseTimeArg(now);
+  if (!t.ok()) return meter::Status::InvalidArgument(fmt::format("--now: {}", t.status().message()));
+  meter::Clock::StartAt(*t);
+  return meter::Status::OK();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace meter::cli;
+  CLI::App app{"meter: usage logs, quotas, rate limits, invoices and webhooks from one SQLite file"};
+  app.name("meter");
+  app.fallthrough();  // global flags may come after the subcommand too
+  app.require_subcommand(1);
+  Context ctx;
+  AddGlobalOptions(app, ctx);
+
+  RegisterInitCommands(app, ctx);
+  RegisterCatalogCommands(app, ctx);
+  RegisterTenantCommands(app, ctx);
+  RegisterIngestCommands(app, ctx);
+  RegisterAggregateCommands(app, ctx);
+  RegisterQuotaCommands(app, ctx);
+  RegisterLimitCommands(app, ctx);
+  RegisterAlertCommands(app, ctx);
+  RegisterInvoiceCommands(app, ctx);
+  RegisterWebhookCommands(app, ctx);
+  RegisterReportCommands(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "meter: {} (see 'meter --help')\n", e.what());
+    return meter::kExitUsage;
+  }
+  if (meter::Status st = SetUpClock(ctx.options); !st.ok()) return ctx.Fail(st);
+  if (!ctx.action) {
+    fmt::print(stderr, "meter: missing subcommand (see 'meter --help')\n");
+    return meter::kExitUsage;
+  }
+  try {
+    return ctx.action();
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "meter: out of memory\n");
+    return meter::kExitIoErr;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "meter: internal error: {}\n", e.what());
+    return meter::kExitIoErr;
+  }
+}

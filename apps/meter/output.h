@@ -1,0 +1,64 @@
+// Output helpers shared by the commands: aligned tables, CSV, JSON, numbers
+// with thousands separators, usage bars and a TTY-only progress line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "context.h"
+#include "core/decimal.h"
+
+namespace meter::cli {
+
+struct Table {
+  std::vector<std::string> columns;
+  // Right-aligned columns (numbers, money).
+  std::vector<bool> right;
+  std::vector<std::vector<std::string>> rows;
+
+  Table(std::vector<std::string> cols, std::vector<bool> right_aligned = {});
+  void Add(std::vector<std::string> row) { rows.push_back(std::move(row)); }
+};
+
+// Prints `t` as aligned text (format "text" or "") or RFC 4180 CSV ("csv").
+void PrintTable(const Table& t, std::string_view format = "text");
+
+// Prints one JSON document on stdout, followed by a newline.
+void PrintJson(const nlohmann::json& j);
+
+// "9,500", "1,234,567.5", "-20".
+std::string Thousands(const Decimal& d);
+std::string Thousands(int64_t n);
+
+// A bar of `width` cells filled in proportion to used/limit (capped at full),
+// e.g. "[#######---]".
+std::string UsageBar(const Decimal& used, const Decimal& limit, int width = 20);
+
+// used / limit as a whole-number percentage text ("95%"); "-" when unlimited.
+std::string Percent(const Decimal& used, const Decimal& limit);
+
+// Wraps `text` in an ANSI colour when ctx.color() (green, yellow, red, bold).
+std::string Colored(const Context& ctx, std::string_view color, const std::string& text);
+
+// A progress line on stderr, shown only when stderr is a TTY and not --quiet.
+class Progress {
+ public:
+  Progress(const Context& ctx, std::string label, uint64_t total);
+  ~Progress();
+  // Redraws at most ten times a second.
+  void Update(uint64_t done);
+  void Finish();
+
+ private:
+  bool enabled_;
+  std::string label_;
+  uint64_t total_;
+  int64_t last_draw_ms_ = 0;
+  bool drawn_ = false;
+};
+
+}  // namespace meter::cli

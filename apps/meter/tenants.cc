@@ -1,0 +1,130 @@
+// tenants list / show / add / set-plan / suspend / resume.
+#include <fmt/format.h>
+
+#include "catalog/catalog.h"
+#include "context.h"
+#include "output.h"
+#include "store/catalog_store.h"
+
+namespace meter::cli {
+namespace {
+
+struct TenantArgs {
+  std::string id, plan, name, email, timezone, effective;
+};
+
+nlohmann::json TenantJson(const store::TenantRecord& r) {
+  return {{"id", r.tenant.id}, {"name", r.tenant.name}, {"plan", r.tenant.plan},
+          {"email", r.tenant.email}, {"timezone", r.tenant.timezone.empty() ? "UTC" : r.tenant.timezone},
+          {"status", r.status}, {"created_at", FormatRfc3339(r.created_at)}};
+}
+
+int RunList(const Context& ctx, const std::string& format) {
+  auto db = ctx.OpenDb();
+  if (!db.ok()) return ctx.Fail(db.status());
+  auto tenants = store::CatalogStore(**db).ListTenants(Clock::Now());
+  if (!tenants.ok()) return ctx.Fail(tenants.status());
+  if (ctx.json()) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : *tenants) rows.push_back(TenantJson(r));
+    PrintJson({{"tenants", rows}});
+    return kExitOk;
+  }
+  Table t({"id", "name", "plan", "status", "email"});
+  for (const auto& r : *tenants) t.Add({r.tenant.id, r.tenant.name, r.tenant.plan, r.status, r.tenant.email});
+  PrintTable(t, format);
+  return kExitOk;
+}
+
+int RunShow(const Context& ctx, const std::string& id) {
+  auto db = ctx.OpenDb();
+  if (!db.ok()) return ctx.Fail(db.status());
+  store::CatalogStore cs(**db);
+  auto r = cs.GetTenant(id, Clock::Now());
+  if (!r.ok()) return ctx.Fail(r.status());
+  auto history = cs.PlanHistory(id);
+  if (!history.ok()) return ctx.Fail(history.status());
+  if (ctx.json()) {
+    nlohmann::json j = TenantJson(*r);
+    j["plan_history"] = nlohmann::json::array();
+    for (const auto& a : *history)
+      j["plan_history"].push_back({{"plan", a.plan}, {"effective_from", a.effective_from == store::kBeginningOfTime ? nlohmann::json(nullptr) : nlohmann::json(FormatRfc3339(a.effective_from))}});
+    PrintJson(j);
+    return kExitOk;
+  }
+  fmt::print("{} ({})  {}\n", Colored(ctx, "bold", r->tenant.name), r->tenant.id, r->status);
+  fmt::print("plan      {}\nemail     {}\ntimezone  {}\n", r->tenant.plan, r->tenant.email.empty() ? "-" : r->tenant.email,
+             r->tenant.timezone.empty() ? "UTC" : r->tenant.timezone);
+  fmt::print("\nplan history\n");
+  for (const auto& a : *history)
+    fmt::print("  {:<24} {}\n", a.effective_from == store::kBeginningOfTime ? "from the start" : "from " + FormatRfc3339(a.effective_from), a.plan);
+  return kExitOk;
+}
+
+int RunAdd(const Context& ctx, const TenantArgs& a) {
+  auto db = ctx.OpenDb();
+  if (!db.ok()) return ctx.Fail(db.status());
+  store::CatalogStore cs(**db);
+  auto c = cs.Load(Clock::Now());
+  if (!c.ok()) return ctx.Fail(c.status());
+  catalog::Tenant t{a.id, a.name.empty() ? a.id : a.name, a.plan, a.email, a.timezone, {}};
+  if (Status st = catalog::ValidateTenant(*c, t, ""); !st.ok()) return ctx.Fail(Status::InvalidArgument(st.message()));
+  if (Status st = cs.AddTenant(t, Clock::Now()); !st.ok()) return ctx.Fail(st);
+  ctx.Info(fmt::format("tenant {} added on plan {}", a.id, a.plan));
+  return kExitOk;
+}
+
+int RunSetPlan(const Context& ctx, const TenantArgs& a) {
+  auto db = ctx.OpenDb();
+  if (!db.ok()) return ctx.Fail(db.status());
+  store::CatalogStore cs(**db);
+  auto c = cs.Load(Clock::Now());
+  if (!c.ok()) return ctx.Fail(c.status());
+  if (!c->FindPlan(a.plan)) return ctx.Fail(Status::InvalidArgument(fmt::format("unknown plan '{}'", a.plan)));
+  Timestamp effective = Clock::Now();
+  if (!a.effective.empty()) {
+    auto t = ParseTimeArg(a.effective);
+    if (!t.ok()) return ctx.Fail(Status::InvalidArgument("--effective: " + t.status().message()));
+    effective = *t;
+  }
+  if (Status st = cs.SetPlan(a.id, a.plan, effective, Clock::Now()); !st.ok()) return ctx.Fail(st);
+  ctx.Info(fmt::format("tenant {} moves to plan {} from {}", a.id, a.plan, FormatRfc3339(effective)));
+  return kExitOk;
+}
+
+int RunSetStatus(const Context& ctx, const std::string& id, const std::string& status) {
+  auto db = ctx.OpenDb();
+  if (!db.ok()) return ctx.Fail(db.status());
+  if (Status st = store::CatalogStore(**db).SetStatus(id, status); !st.ok()) return ctx.Fail(st);
+  ctx.Info(fmt::format("tenant {} is {}", id, status));
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterTenantCommands(CLI::App& app, Context& ctx) {
+  static TenantArgs a;
+  static std::string format = "text";
+  auto* t = app.add_subcommand("tenants", "Customers and their plans");
+  t->require_subcommand(1);
+  auto* list = AddCommand(*t, ctx, "list", "List tenants", [&ctx] { return RunList(ctx, format); });
+  list->add_option("--format", format, "text or csv")->check(CLI::IsMember({"text", "csv"}));
+  auto* show = AddCommand(*t, ctx, "show", "One-screen view of a tenant", [&ctx] { return RunShow(ctx, a.id); });
+  show->add_option("id", a.id, "Tenant id")->required();
+  auto* add = AddCommand(*t, ctx, "add", "Add a tenant", [&ctx] { return RunAdd(ctx, a); });
+  add->add_option("id", a.id, "Tenant id")->required();
+  add->add_option("--plan", a.plan, "Plan key")->required();
+  add->add_option("--name", a.name, "Display name");
+  add->add_option("--email", a.email, "Billing email");
+  add->add_option("--timezone", a.timezone, "IANA time zone or +HH:MM for monthly periods");
+  auto* sp = AddCommand(*t, ctx, "set-plan", "Move a tenant to another plan", [&ctx] { return RunSetPlan(ctx, a); });
+  sp->add_option("id", a.id, "Tenant id")->required();
+  sp->add_option("plan", a.plan, "Plan key")->required();
+  sp->add_option("--effective", a.effective, "When the change takes effect (date or RFC 3339; default now)");
+  auto* su = AddCommand(*t, ctx, "suspend", "Suspend a tenant", [&ctx] { return RunSetStatus(ctx, a.id, "suspended"); });
+  su->add_option("id", a.id, "Tenant id")->required();
+  auto* re = AddCommand(*t, ctx, "resume", "Resume a suspended tenant", [&ctx] { return RunSetStatus(ctx, a.id, "active"); });
+  re->add_option("id", a.id, "Tenant id")->required();
+}
+
+}  // namespace meter::cli

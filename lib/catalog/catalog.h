@@ -1,0 +1,171 @@
+// The catalog: meters, plans, tenants, tax, invoice settings and webhook
+// endpoints, as loaded from one JSON file (SPEC section 2).
+//
+// ParseCatalog either returns a fully validated Catalog or refuses the whole
+// document with one message naming the JSON path and the problem
+// ("plans[1].charges[0]: unknown meter 'api_call'"). Unit quantities
+// (included, limits, tier bounds, package sizes) and prices are exact
+// Decimals; nothing here touches binary floating point.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/decimal.h"
+#include "core/status.h"
+
+namespace meter::catalog {
+
+enum class Aggregation { kSum, kCount, kMax, kUniqueCount, kLatest };
+std::string_view AggregationName(Aggregation a);
+
+// A condition on an event: `field` is a native field ("operation", "user",
+// "status", "metric") or "properties.<name>"; the event matches when that
+// field's value, as text, equals `equals`.
+struct WhereClause {
+  std::string field;
+  std::string equals;
+};
+
+struct Meter {
+  std::string key;
+  std::string name;  // display name; defaults to key
+  std::string unit;  // display unit ("GB", "tokens"); optional
+  std::string event;  // the metric the meter reads; defaults to key
+  std::vector<WhereClause> where;
+  Aggregation aggregation = Aggregation::kSum;
+  // The field summed / maxed / counted uniquely: "quantity" (default for
+  // sum/max/latest), "user" (default for unique_count), or "properties.x".
+  std::string value = "quantity";
+};
+
+enum class ChargeModel { kPerUnit, kGraduated, kVolume, kPackage };
+std::string_view ChargeModelName(ChargeModel m);
+
+struct Tier {
+  std::optional<Decimal> up_to;  // inclusive; nullopt = no upper bound
+  Decimal unit_price;
+  Decimal flat_price;
+};
+
+struct Charge {
+  std::string meter;
+  ChargeModel model = ChargeModel::kPerUnit;
+  std::string description;   // optional label for the invoice line
+  Decimal included;          // units free before any price applies
+  Decimal unit_price;        // per_unit
+  Decimal package_size;      // package
+  Decimal package_price;     // package
+  std::vector<Tier> tiers;   // graduated, volume
+};
+
+enum class LimitPeriod { kDay, kMonth };
+std::string_view LimitPeriodName(LimitPeriod p);
+enum class Enforcement { kHard, kSoft };
+std::string_view EnforcementName(Enforcement e);
+
+struct Limit {
+  std::string meter;
+  std::optional<Decimal> limit;  // nullopt = unlimited
+  LimitPeriod period = LimitPeriod::kMonth;
+  Enforcement enforcement = Enforcement::kHard;
+};
+
+struct RateLimit {
+  Decimal capacity;
+  Decimal refill;       // tokens added per `per_ms`
+  int64_t per_ms = 0;
+};
+
+struct Plan {
+  std::string key;
+  std::string name;
+  Decimal base_price;
+  std::string interval = "month";
+  bool overage = true;  // false: nothing billed beyond included; limits are hard caps
+  std::vector<Charge> charges;
+  std::vector<Limit> limits;
+  std::map<std::string, bool> features;
+  std::vector<int> alert_thresholds = {80, 100, 120};
+  std::optional<RateLimit> rate_limit;
+
+  // The limit on `meter`, or nullptr when the plan sets none.
+  const Limit* FindLimit(std::string_view meter) const;
+  const Charge* FindCharge(std::string_view meter) const;
+};
+
+struct TenantOverrides {
+  // Per-meter limit overrides; a nullopt value means unlimited.
+  std::map<std::string, std::optional<Decimal>> limits;
+  std::optional<Decimal> tax_rate;
+};
+
+struct Tenant {
+  std::string id;
+  std::string name;
+  std::string plan;
+  std::string email;
+  std::string timezone;  // "" = UTC
+  TenantOverrides overrides;
+};
+
+struct WebhookEndpoint {
+  std::string url;
+  std::vector<std::string> events;  // exact names or "prefix.*"; empty = all
+  std::optional<std::string> tenant;
+  std::optional<std::string> secret;
+};
+
+struct Tax {
+  std::string name = "Tax";
+  Decimal rate;  // 0.10 for 10 %
+};
+
+struct InvoiceSettings {
+  std::string number_prefix = "INV-";
+  int net_days = 30;
+  std::string seller_name;     // optional, printed on invoices
+  std::string seller_address;  // optional
+};
+
+struct Catalog {
+  std::string currency = "USD";
+  Tax tax;
+  InvoiceSettings invoice;
+  std::vector<Meter> meters;
+  std::vector<Plan> plans;  // in catalog order: cheapest first
+  std::vector<Tenant> tenants;
+  std::vector<WebhookEndpoint> webhooks;
+
+  const Meter* FindMeter(std::string_view key) const;
+  const Plan* FindPlan(std::string_view key) const;
+  // Index of the plan in catalog order, or -1.
+  int PlanIndex(std::string_view key) const;
+  // True when some meter reads events of this metric.
+  bool KnowsMetric(std::string_view metric) const;
+  // The meters that read events of this metric.
+  std::vector<const Meter*> MetersForMetric(std::string_view metric) const;
+};
+
+// Parses and validates a catalog document (JSON with // and /* */ comments).
+// Refuses the whole document on the first problem, with Status::DataError
+// whose message starts with the JSON path.
+Result<Catalog> ParseCatalog(std::string_view text);
+
+// Reads and parses a catalog file: Status::NoInput when it does not exist.
+Result<Catalog> LoadCatalogFile(const std::string& path);
+
+// The catalog as a JSON document in the file format (what `catalog show
+// --json` prints and what is stored); ParseCatalog(ToJson(c)) == c.
+nlohmann::json ToJson(const Catalog& c);
+
+// Checks a tenant against the catalog (known plan, valid time zone, override
+// meters exist); used for tenants added from the command line too.
+Status ValidateTenant(const Catalog& c, const Tenant& t, const std::string& path);
+
+}  // namespace meter::catalog

@@ -1,0 +1,88 @@
+// Time: instants, periods and the one clock every command reads.
+//
+// A Timestamp is a count of milliseconds since the Unix epoch, UTC. Periods are
+// half-open [start, end). Day periods follow UTC midnights; month periods are
+// calendar months in UTC or in a tenant's time zone (an IANA name such as
+// "Europe/Berlin", resolved through the system's tzdata, or a fixed offset such
+// as "+05:30").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace meter {
+
+using Timestamp = int64_t;  // milliseconds since 1970-01-01T00:00:00Z
+
+constexpr int64_t kMillisPerSecond = 1000;
+constexpr int64_t kMillisPerMinute = 60 * kMillisPerSecond;
+constexpr int64_t kMillisPerHour = 60 * kMillisPerMinute;
+constexpr int64_t kMillisPerDay = 24 * kMillisPerHour;
+
+// Parses an RFC 3339 time ("2026-02-04T14:32:15Z", "...15.250+02:00"; a space
+// instead of "T" and a lowercase "z" are accepted) into UTC. Refuses impossible
+// dates ("2026-13-01", "2026-02-30") and times, naming the text.
+Result<Timestamp> ParseRfc3339(std::string_view text);
+
+// Interprets integer Unix time: values below 10^11 are seconds, larger ones
+// milliseconds (10^11 s is the year 5138, 10^11 ms is 1973).
+Timestamp FromUnixNumber(int64_t n);
+
+// Parses a time argument given on the command line or in a record: RFC 3339,
+// a date "YYYY-MM-DD" (midnight UTC), or an integer of Unix seconds or
+// milliseconds.
+Result<Timestamp> ParseTimeArg(std::string_view text);
+
+// "2026-02-04T14:32:15Z", with ".250" when there are milliseconds.
+std::string FormatRfc3339(Timestamp t);
+// "2026-02-04".
+std::string FormatDate(Timestamp t);
+
+// Civil date helpers (proleptic Gregorian, UTC).
+int64_t DaysFromCivil(int year, unsigned month, unsigned day);
+struct CivilDate { int year; unsigned month; unsigned day; };
+CivilDate CivilFromDays(int64_t days);
+int DaysInMonth(int year, unsigned month);
+
+// A half-open interval of time.
+struct Period {
+  Timestamp start = 0;
+  Timestamp end = 0;
+  bool Contains(Timestamp t) const { return t >= start && t < end; }
+  int64_t Days() const { return (end - start + kMillisPerDay - 1) / kMillisPerDay; }
+  friend bool operator==(const Period&, const Period&) = default;
+};
+
+// The UTC hour / day containing t.
+Period HourOf(Timestamp t);
+Period DayOf(Timestamp t);
+// The calendar month containing t in time zone `tz` ("" or "UTC" for UTC).
+Result<Period> MonthOf(Timestamp t, std::string_view tz = "");
+// The calendar month "YYYY-MM" in time zone `tz`; refuses other text.
+Result<Period> ParseMonth(std::string_view yyyy_mm, std::string_view tz = "");
+// "2026-02" for the month starting at `start` in `tz`.
+std::string FormatMonth(Timestamp start, std::string_view tz = "");
+// Checks that `tz` names a zone we can resolve.
+Status ValidateTimeZone(std::string_view tz);
+
+// Parses a duration such as "1m", "30s", "1h", "1d", "500ms" into milliseconds.
+Result<int64_t> ParseDuration(std::string_view text);
+
+// The process clock. Every command reads time through Clock::Now(), so
+// `--now T` / $METER_NOW give exact, repeatable answers: when set, the clock
+// starts at T when the process starts and advances with real time.
+class Clock {
+ public:
+  // Starts the clock at `start` (milliseconds UTC) from this moment on.
+  static void StartAt(Timestamp start);
+  // The current time: real time, or the time set by StartAt plus the real
+  // time elapsed since.
+  static Timestamp Now();
+  // Same as Now() in microseconds, for rate-limit refill arithmetic.
+  static int64_t NowMicros();
+};
+
+}  // namespace meter

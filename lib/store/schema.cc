@@ -1,0 +1,155 @@
+#include "store/schema.h"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "store/sqlite_internal.h"
+
+namespace meter::store {
+namespace {
+
+// Conventions: times are INTEGER milliseconds since the epoch, UTC. Unit
+// quantities are INTEGER millionths ("micro-units": 1.5 GB is 1500000), so
+// SUM() stays exact integer arithmetic. Money is TEXT holding a canonical
+// decimal string (never REAL).
+//
+// Each migration is a list of statements. Never edit a migration that has
+// shipped; add the next one.
+const std::vector<std::vector<const char*>>& Migrations() {
+  static const std::vector<std::vector<const char*>> kMigrations = {
+      // ---- version 1 ----
+      {
+          // -- catalog --
+          R"(CREATE TABLE catalog_versions(
+               id INTEGER PRIMARY KEY,
+               applied_at INTEGER NOT NULL,
+               digest TEXT NOT NULL,
+               document TEXT NOT NULL))",
+          R"(CREATE TABLE tenants(
+               id TEXT PRIMARY KEY,
+               name TEXT NOT NULL,
+               email TEXT NOT NULL DEFAULT '',
+               timezone TEXT NOT NULL DEFAULT '',
+               status TEXT NOT NULL DEFAULT 'active',
+               overrides TEXT NOT NULL DEFAULT '{}',
+               created_at INTEGER NOT NULL))",
+          R"(CREATE TABLE tenant_plans(
+               tenant_id TEXT NOT NULL,
+               plan_key TEXT NOT NULL,
+               effective_from INTEGER NOT NULL,
+               recorded_at INTEGER NOT NULL,
+               PRIMARY KEY(tenant_id, effective_from)) WITHOUT ROWID)",
+
+          // -- events and the counters ingest keeps with them --
+          R"(CREATE TABLE events(
+               seq INTEGER PRIMARY KEY,
+               id TEXT NOT NULL,
+               tenant_id TEXT NOT NULL,
+               metric TEXT NOT NULL,
+               ts INTEGER NOT NULL,
+               quantity INTEGER NOT NULL,
+               user_id TEXT,
+               operation TEXT,
+               status TEXT,
+               latency_ms INTEGER,
+               cost TEXT,
+               properties TEXT,
+               ingested_at INTEGER NOT NULL))",
+          "CREATE UNIQUE INDEX events_id ON events(id)",
+          // Hourly per-meter counters, written in the same transaction as the
+          // events they count. value: sum / count / max / latest value in
+          // micro-units; latest_ts: the event time that set a 'latest' value.
+          R"(CREATE TABLE usage_counters(
+               tenant_id TEXT NOT NULL,
+               meter TEXT NOT NULL,
+               hour INTEGER NOT NULL,
+               value INTEGER NOT NULL,
+               events INTEGER NOT NULL,
+               latest_ts INTEGER,
+               PRIMARY KEY(tenant_id, meter, hour)) WITHOUT ROWID)",
+          // Distinct values seen per day for unique_count meters.
+          R"(CREATE TABLE usage_uniques(
+               tenant_id TEXT NOT NULL,
+               meter TEXT NOT NULL,
+               day INTEGER NOT NULL,
+               value TEXT NOT NULL,
+               PRIMARY KEY(tenant_id, meter, day, value)) WITHOUT ROWID)",
+
+          // -- webhooks: endpoints, the message queue, deliveries, attempts --
+          R"(CREATE TABLE webhook_endpoints(
+               id INTEGER PRIMARY KEY,
+               url TEXT NOT NULL,
+               tenant_id TEXT,
+               events TEXT NOT NULL DEFAULT '[]',
+               secret TEXT NOT NULL,
+               previous_secret TEXT,
+               previous_secret_until INTEGER,
+               enabled INTEGER NOT NULL DEFAULT 1,
+               disabled_reason TEXT,
+               created_at INTEGER NOT NULL))",
+          R"(CREATE TABLE webhook_messages(
+               id TEXT PRIMARY KEY,
+               type TEXT NOT NULL,
+               tenant_id TEXT,
+               created_at INTEGER NOT NULL,
+               data TEXT NOT NULL))",
+          R"(CREATE TABLE webhook_deliveries(
+               id INTEGER PRIMARY KEY,
+               message_id TEXT NOT NULL,
+               endpoint_id INTEGER NOT NULL,
+               status TEXT NOT NULL DEFAULT 'pending',
+               attempts INTEGER NOT NULL DEFAULT 0,
+               next_attempt_at INTEGER NOT NULL,
+               lease_owner TEXT,
+               lease_until INTEGER,
+               last_status INTEGER,
+               last_error TEXT,
+               created_at INTEGER NOT NULL,
+               delivered_at INTEGER))",
+          "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at)",
+          R"(CREATE TABLE webhook_attempts(
+               delivery_id INTEGER NOT NULL,
+               attempt INTEGER NOT NULL,
+               started_at INTEGER NOT NULL,
+               duration_ms INTEGER NOT NULL,
+               status_code INTEGER,
+               error TEXT,
+               PRIMARY KEY(delivery_id, attempt)) WITHOUT ROWID)",
+      },
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
+
+Status Migrate(Database& db, bool read_only) {
+  const auto& migrations = Migrations();
+  int current = db.SchemaVersion();
+  int latest = LatestSchemaVersion();
+  if (current > latest) {
+    return Status::IOError(fmt::format(
+        "database '{}' has schema version {}, newer than this meter's {}; upgrade meter",
+        db.path(), current, latest));
+  }
+  if (current == latest) return Status::OK();
+  if (read_only) {
+    return Status::IOError(fmt::format(
+        "database '{}' has schema version {} and needs migrating to {}; open it writable once",
+        db.path(), current, latest));
+  }
+  for (int v = current; v < latest; ++v) {
+    METER_RETURN_IF_ERROR(db.Transaction([&]() -> Status {
+      // Another process may have migrated while we waited for the lock.
+      if (db.SchemaVersion() > v) return Status::OK();
+      for (const char* sql : migrations[v]) Sql(db).exec(sql);
+      Sql(db).exec(fmt::format("PRAGMA user_version={}", v + 1));
+      return Status::OK();
+    }));
+  }
+  return Status::OK();
+}
+
+}  // namespace meter::store

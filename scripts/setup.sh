@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what meter needs to build and test, from Debian 12 packages, when
+# any of it is missing. Safe to run again.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config git ca-certificates tzdata
+  libcli11-dev libsqlitecpp-dev libsqlite3-dev sqlite3 libfmt-dev nlohmann-json3-dev doctest-dev
+  libsimdjson-dev libcurl4-openssl-dev libssl-dev
+  python3 python3-pytest
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
