@@ -68,13 +68,40 @@ const std::vector<std::vector<const char*>>& Migrations() {
                events INTEGER NOT NULL,
                latest_ts INTEGER,
                PRIMARY KEY(tenant_id, meter, hour)) WITHOUT ROWID)",
-          // Distinct values seen per day for unique_count meters.
+          // Distinct values seen per hour for unique_count meters.
           R"(CREATE TABLE usage_uniques(
                tenant_id TEXT NOT NULL,
                meter TEXT NOT NULL,
-               day INTEGER NOT NULL,
+               hour INTEGER NOT NULL,
                value TEXT NOT NULL,
-               PRIMARY KEY(tenant_id, meter, day, value)) WITHOUT ROWID)",
+               PRIMARY KEY(tenant_id, meter, hour, value)) WITHOUT ROWID)",
+
+          // -- usage: roll-ups, reservations, rate-limit buckets, alerts (lib/usage) --
+
+          // -- billing: invoices (lib/billing) --
+          // status: draft, open, paid, void, overdue. number is assigned at
+          // finalization. document: the full invoice JSON (lines, totals).
+          R"(CREATE TABLE invoices(
+               id TEXT PRIMARY KEY,
+               number TEXT UNIQUE,
+               tenant_id TEXT NOT NULL,
+               period_start INTEGER NOT NULL,
+               period_end INTEGER NOT NULL,
+               status TEXT NOT NULL,
+               currency TEXT NOT NULL,
+               subtotal TEXT NOT NULL,
+               tax TEXT NOT NULL,
+               total TEXT NOT NULL,
+               issue_date INTEGER NOT NULL,
+               due_date INTEGER NOT NULL,
+               document TEXT NOT NULL,
+               created_at INTEGER NOT NULL,
+               updated_at INTEGER NOT NULL,
+               finalized_at INTEGER,
+               paid_at INTEGER,
+               voided_at INTEGER,
+               void_reason TEXT))",
+          "CREATE INDEX invoices_tenant_period ON invoices(tenant_id, period_start)",
 
           // -- webhooks: endpoints, the message queue, deliveries, attempts --
           R"(CREATE TABLE webhook_endpoints(
