@@ -1,0 +1,153 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "catalog/catalog.h"
+#include "core/json_util.h"
+
+using namespace meter;
+using namespace meter::catalog;
+
+namespace {
+
+const char* kGood = R"({
+  // comments are allowed
+  "currency": "USD",
+  "tax": {"name": "VAT", "rate": "0.10"},
+  "invoice": {"number_prefix": "INV-", "net_days": 14},
+  "meters": [
+    {"key": "api_calls"},
+    {"key": "llm_tokens", "aggregation": "sum", "value": "properties.tokens"},
+    {"key": "email_analysis", "event": "operation", "where": {"operation": "email_analysis"}, "aggregation": "count"},
+    {"key": "active_users", "event": "api_calls", "aggregation": "unique_count", "value": "user"},
+    {"key": "storage_gb", "aggregation": "max"}
+  ],
+  "plans": [
+    {"key": "pro", "name": "Pro", "base_price": "99.00", "interval": "month",
+     "charges": [
+       {"meter": "api_calls", "model": "per_unit", "included": 100000, "unit_price": "0.001"},
+       {"meter": "llm_tokens", "model": "package", "included": 1000000, "package_size": 1000, "package_price": "0.01"},
+       {"meter": "storage_gb", "model": "graduated", "tiers": [
+          {"up_to": 100, "unit_price": "0"}, {"up_to": null, "unit_price": "0.50"}]},
+       {"meter": "active_users", "model": "volume", "tiers": [
+          {"up_to": 25, "unit_price": "0", "flat_price": "0"}, {"up_to": null, "unit_price": "5.00"}]}
+     ],
+     "limits": [
+       {"meter": "api_calls", "limit": 10000, "period": "day", "enforcement": "hard"},
+       {"meter": "llm_tokens", "limit": 1000000, "period": "month", "enforcement": "soft"},
+       {"meter": "active_users", "limit": null}
+     ],
+     "features": {"api_access": true, "advanced_analytics": false},
+     "alert_thresholds": [80, 100, 120],
+     "rate_limit": {"capacity": 100, "refill": 100, "per": "1m"}},
+    {"key": "enterprise", "base_price": 299, "charges": [{"meter": "api_calls", "unit_price": 0.00001}],
+     "limits": [{"meter": "api_calls", "limit": -1}]}
+  ],
+  "tenants": [{"id": "acme", "name": "Acme Inc", "plan": "pro", "email": "billing@acme.test",
+               "overrides": {"limits": {"api_calls": 20000}, "tax_rate": "0.00"}}],
+  "webhooks": [{"url": "http://127.0.0.1:8787/hooks", "events": ["invoice.*", "usage.threshold_reached"],
+                "tenant": null, "secret": "whsec_abc"}]
+})";
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  auto pos = s.find(from);
+  REQUIRE_MESSAGE(pos != std::string::npos, from);
+  return s.replace(pos, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("catalog.parses_the_spec_example") {
+  auto c = ParseCatalog(kGood);
+  REQUIRE_MESSAGE(c.ok(), c.status().message());
+  CHECK(c->currency == "USD");
+  CHECK(c->tax.rate == Dec("0.10"));
+  CHECK(c->invoice.net_days == 14);
+  REQUIRE(c->meters.size() == 5);
+  CHECK(c->meters[0].event == "api_calls");
+  CHECK(c->meters[0].aggregation == Aggregation::kSum);
+  CHECK(c->meters[0].value == "quantity");
+  CHECK(c->meters[2].where.size() == 1);
+  CHECK(c->meters[2].where[0].equals == "email_analysis");
+  CHECK(c->meters[3].value == "user");
+  const Plan* pro = c->FindPlan("pro");
+  REQUIRE(pro);
+  CHECK(pro->base_price == Dec("99"));
+  CHECK(pro->charges[1].model == ChargeModel::kPackage);
+  CHECK(pro->charges[1].package_size == Dec("1000"));
+  CHECK(!pro->charges[2].tiers[1].up_to.has_value());
+  CHECK(pro->FindLimit("api_calls")->period == LimitPeriod::kDay);
+  CHECK(pro->FindLimit("llm_tokens")->enforcement == Enforcement::kSoft);
+  CHECK(!pro->FindLimit("active_users")->limit.has_value());
+  CHECK(pro->rate_limit->per_ms == 60000);
+  CHECK(pro->features.at("api_access"));
+  const Plan* ent = c->FindPlan("enterprise");
+  CHECK(ent->charges[0].unit_price == Dec("0.00001"));  // a JSON number, exact
+  CHECK(!ent->FindLimit("api_calls")->limit.has_value());  // -1 is unlimited
+  CHECK(c->tenants[0].overrides.limits.at("api_calls") == Dec("20000"));
+  CHECK(*c->tenants[0].overrides.tax_rate == Dec("0"));
+  CHECK(c->KnowsMetric("operation"));
+  CHECK(!c->KnowsMetric("email_analysis"));
+  CHECK(c->MetersForMetric("api_calls").size() == 2);
+}
+
+TEST_CASE("catalog.round_trips_through_json") {
+  auto c = ParseCatalog(kGood);
+  REQUIRE(c.ok());
+  auto again = ParseCatalog(ToJson(*c).dump());
+  REQUIRE_MESSAGE(again.ok(), again.status().message());
+  CHECK(ToJson(*again) == ToJson(*c));
+}
+
+TEST_CASE("catalog.refuses_with_json_path") {
+  struct { const char* from; const char* to; const char* message; } cases[] = {
+      {R"({"meter": "api_calls", "model": "per_unit")", R"({"meter": "api_call", "model": "per_unit")",
+       "plans[0].charges[0]: unknown meter 'api_call'"},
+      {R"("model": "package")", R"("model": "bulk")", "plans[0].charges[1].model: unknown model 'bulk'"},
+      {R"("aggregation": "max")", R"("aggregation": "avg")", "meters[4].aggregation: unknown aggregation 'avg'"},
+      {R"("period": "day")", R"("period": "week")", "plans[0].limits[0].period: unknown period 'week'"},
+      {R"("enforcement": "hard")", R"("enforcement": "strict")", "plans[0].limits[0].enforcement: unknown enforcement"},
+      {R"("plan": "pro")", R"("plan": "gold")", "tenants[0]: unknown plan 'gold'"},
+      {R"("base_price": "99.00")", R"("base_price": "-1")", "plans[0].base_price: must not be negative"},
+      {R"("base_price": "99.00")", R"("base_price": "ninety")", "plans[0].base_price: 'ninety' is not a decimal number"},
+      {R"("currency": "USD")", R"("currency": "dollars")", "currency: 'dollars' is not an ISO 4217 code"},
+      {R"({"up_to": 100, "unit_price": "0"}, {"up_to": null, "unit_price": "0.50"})",
+       R"({"up_to": null, "unit_price": "0"}, {"up_to": null, "unit_price": "0.50"})",
+       "plans[0].charges[2].tiers[0].up_to: only the last tier may be unbounded"},
+      {R"("package_size": 1000)", R"("package_size": 0)", "plans[0].charges[1].package_size: must be greater than 0"},
+      {R"("webhooks": [{"url": "http://127.0.0.1:8787/hooks")", R"("webhooks": [{"url": "ftp://x/hooks")",
+       "webhooks[0].url: 'ftp://x/hooks' is not an http:// or https:// URL"},
+      {R"("tenants": [{"id": "acme")", R"("tenants": [{"id": "ac me")", "tenants[0]: 'ac me' is not a valid tenant id"},
+      {R"("api_calls": 20000})", R"("nope": 20000})", "tenants[0]: overrides.limits: unknown meter 'nope'"},
+      {R"({"key": "enterprise")", R"({"key": "pro")", "plans[1].key: duplicate plan 'pro'"},
+      {R"("rate_limit": {"capacity": 100)", R"("rate_limit": {"capacity": 0)", "plans[0].rate_limit.capacity: must be greater than 0"},
+      {R"("per": "1m")", R"("per": "1y")", "plans[0].rate_limit.per: duration '1y'"},
+      {R"("alert_thresholds": [80, 100, 120])", R"("alert_thresholds": [80, "x"])", "plans[0].alert_thresholds[1]: expected a positive whole percentage"},
+  };
+  for (const auto& c : cases) {
+    auto r = ParseCatalog(Replace(kGood, c.from, c.to));
+    REQUIRE_MESSAGE(!r.ok(), c.to);
+    CHECK(r.status().IsDataError());
+    CHECK_MESSAGE(r.status().message().find(c.message) == 0, r.status().message());
+  }
+}
+
+TEST_CASE("catalog.refuses_malformed_json") {
+  auto r = ParseCatalog("{\"meters\": [");
+  REQUIRE(!r.ok());
+  CHECK(r.status().message().find("catalog is not valid JSON") == 0);
+  CHECK(!ParseCatalog("[]").ok());
+}
+
+TEST_CASE("json_util.decimals_from_json_numbers_are_exact") {
+  CHECK(*DecimalFromJson(nlohmann::json::parse("0.00001")) == Dec("0.00001"));
+  CHECK(*DecimalFromJson(nlohmann::json::parse("0.1")) == Dec("0.1"));
+  CHECK(*DecimalFromJson(nlohmann::json::parse("1e3")) == Dec("1000"));
+  CHECK(*DecimalFromJson(nlohmann::json::parse("123456.123456789")) == Dec("123456.123456789"));
+  CHECK(*DecimalFromJson(nlohmann::json::parse("\"0.333333333333333333\"")) == Dec("0.333333333333333333"));
+  CHECK(!DecimalFromJson(nlohmann::json::parse("0.12345678901234567")).ok());
+  CHECK(!DecimalFromJson(nlohmann::json::parse("true")).ok());
+  CHECK(*ParseDecimalNumberText("1.5e-3") == Dec("0.0015"));
+  CHECK(*ParseDecimalNumberText("-2E2") == Dec("-200"));
+  CHECK(!ParseDecimalNumberText("1e").ok());
+}

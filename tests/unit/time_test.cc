@@ -1,0 +1,101 @@
+#include <doctest/doctest.h>
+
+#include "core/time.h"
+
+using namespace meter;
+
+TEST_CASE("time.rfc3339_valid") {
+  struct { const char* text; const char* utc; } cases[] = {
+      {"2026-02-04T14:32:15Z", "2026-02-04T14:32:15Z"},
+      {"2026-02-04t14:32:15z", "2026-02-04T14:32:15Z"},
+      {"2026-02-04 14:32:15Z", "2026-02-04T14:32:15Z"},
+      {"2026-02-04T14:32:15.250Z", "2026-02-04T14:32:15.250Z"},
+      {"2026-02-04T14:32:15.123456Z", "2026-02-04T14:32:15.123Z"},
+      {"2026-02-04T16:32:15+02:00", "2026-02-04T14:32:15Z"},
+      {"2026-02-04T00:30:00-05:30", "2026-02-04T06:00:00Z"},
+      {"2024-02-29T00:00:00Z", "2024-02-29T00:00:00Z"},
+      {"1969-12-31T23:59:59Z", "1969-12-31T23:59:59Z"},
+  };
+  for (const auto& c : cases) {
+    auto t = ParseRfc3339(c.text);
+    REQUIRE_MESSAGE(t.ok(), c.text);
+    CHECK(FormatRfc3339(*t) == c.utc);
+  }
+}
+
+TEST_CASE("time.rfc3339_invalid") {
+  const char* bad[] = {"", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2025-02-29T00:00:00Z",
+                       "2026-02-04T24:00:00Z", "2026-02-04T14:60:00Z", "2026-02-04T14:32:15",
+                       "2026-02-04", "2026-02-04T14:32:15+0200", "2026-02-04T14:32:15Zjunk",
+                       "2026-2-4T14:32:15Z", "2026-02-04T14:32:15.Z", "yesterday"};
+  for (const char* b : bad) {
+    auto t = ParseRfc3339(b);
+    CHECK_MESSAGE(!t.ok(), b);
+    if (!t.ok()) CHECK(t.status().message() == std::string("timestamp '") + b + "' is not a valid time");
+  }
+}
+
+TEST_CASE("time.unix_numbers_seconds_or_millis") {
+  CHECK(FromUnixNumber(1770215535) == 1770215535000);
+  CHECK(FromUnixNumber(1770215535123) == 1770215535123);
+  CHECK(*ParseTimeArg("1770215535") == 1770215535000);
+  CHECK(*ParseTimeArg("2026-02-15") == *ParseRfc3339("2026-02-15T00:00:00Z"));
+  CHECK(!ParseTimeArg("2026-02-30").ok());
+}
+
+TEST_CASE("time.periods_are_half_open") {
+  Timestamp t = *ParseRfc3339("2026-02-04T23:59:59Z");
+  Period day = DayOf(t);
+  CHECK(FormatRfc3339(day.start) == "2026-02-04T00:00:00Z");
+  CHECK(FormatRfc3339(day.end) == "2026-02-05T00:00:00Z");
+  CHECK(day.Contains(t));
+  CHECK(!day.Contains(day.end));
+  Period hour = HourOf(t);
+  CHECK(FormatRfc3339(hour.start) == "2026-02-04T23:00:00Z");
+  auto month = MonthOf(t);
+  REQUIRE(month.ok());
+  CHECK(FormatRfc3339(month->start) == "2026-02-01T00:00:00Z");
+  CHECK(FormatRfc3339(month->end) == "2026-03-01T00:00:00Z");
+  CHECK(month->Days() == 28);
+}
+
+TEST_CASE("time.months_in_time_zones") {
+  auto p = ParseMonth("2026-02", "Europe/Berlin");
+  REQUIRE(p.ok());
+  CHECK(FormatRfc3339(p->start) == "2026-01-31T23:00:00Z");
+  CHECK(FormatRfc3339(p->end) == "2026-02-28T23:00:00Z");
+  // Summer time starts in March: April begins at 22:00Z the day before.
+  auto april = ParseMonth("2026-04", "Europe/Berlin");
+  REQUIRE(april.ok());
+  CHECK(FormatRfc3339(april->start) == "2026-03-31T22:00:00Z");
+  auto fixed = ParseMonth("2026-02", "+05:30");
+  REQUIRE(fixed.ok());
+  CHECK(FormatRfc3339(fixed->start) == "2026-01-31T18:30:00Z");
+  // An instant late on Feb 28 UTC is already March in Tokyo.
+  auto tokyo = MonthOf(*ParseRfc3339("2026-02-28T20:00:00Z"), "Asia/Tokyo");
+  REQUIRE(tokyo.ok());
+  CHECK(FormatMonth(tokyo->start, "Asia/Tokyo") == "2026-03");
+  CHECK(!ValidateTimeZone("Mars/Olympus").ok());
+  CHECK(!ValidateTimeZone("../../etc/passwd").ok());
+  CHECK(!ParseMonth("2026-13").ok());
+  CHECK(!ParseMonth("2026-2").ok());
+}
+
+TEST_CASE("time.durations") {
+  CHECK(*ParseDuration("1m") == 60000);
+  CHECK(*ParseDuration("30s") == 30000);
+  CHECK(*ParseDuration("1h") == 3600000);
+  CHECK(*ParseDuration("500ms") == 500);
+  CHECK(*ParseDuration("minute") == 60000);
+  CHECK(!ParseDuration("0s").ok());
+  CHECK(!ParseDuration("1y").ok());
+  CHECK(!ParseDuration("").ok());
+}
+
+TEST_CASE("time.clock_starts_at_now_and_advances") {
+  Timestamp start = *ParseRfc3339("2026-02-04T14:32:15Z");
+  Clock::StartAt(start);
+  Timestamp a = Clock::Now();
+  CHECK(a >= start);
+  CHECK(a < start + 1000);
+}
