@@ -77,6 +77,72 @@ const std::vector<std::vector<const char*>>& Migrations() {
                PRIMARY KEY(tenant_id, meter, hour, value)) WITHOUT ROWID)",
 
           // -- usage: roll-ups, reservations, rate-limit buckets, alerts (lib/usage) --
+          // Roll-up buckets of `meter aggregate`: period 'hour' | 'day' (UTC) |
+          // 'month' (calendar month in the tenant's time zone); bucket = its
+          // start. value in micro-units like usage_counters; latest_ts: the
+          // event time behind a 'latest' value.
+          R"(CREATE TABLE usage_rollups(
+               period TEXT NOT NULL,
+               meter TEXT NOT NULL,
+               tenant_id TEXT NOT NULL,
+               bucket INTEGER NOT NULL,
+               value INTEGER NOT NULL,
+               events INTEGER NOT NULL,
+               latest_ts INTEGER,
+               PRIMARY KEY(period, meter, tenant_id, bucket)) WITHOUT ROWID)",
+          // The distinct values behind each unique_count bucket, so late
+          // events update the count without rereading old events.
+          R"(CREATE TABLE usage_rollup_uniques(
+               period TEXT NOT NULL,
+               meter TEXT NOT NULL,
+               tenant_id TEXT NOT NULL,
+               bucket INTEGER NOT NULL,
+               value TEXT NOT NULL,
+               PRIMARY KEY(period, meter, tenant_id, bucket, value)) WITHOUT ROWID)",
+          // Watermark per (period, meter): events with seq <= last_seq are in
+          // the buckets; definition: the meter definition they were built with.
+          R"(CREATE TABLE usage_rollup_state(
+               period TEXT NOT NULL,
+               meter TEXT NOT NULL,
+               definition TEXT NOT NULL,
+               last_seq INTEGER NOT NULL,
+               updated_at INTEGER NOT NULL,
+               PRIMARY KEY(period, meter)) WITHOUT ROWID)",
+          // `quota reserve` decisions by id (idempotency); decision: the JSON
+          // returned again when the same id is reserved twice.
+          R"(CREATE TABLE quota_reservations(
+               id TEXT PRIMARY KEY,
+               tenant_id TEXT NOT NULL,
+               meter TEXT NOT NULL,
+               amount INTEGER NOT NULL,
+               allowed INTEGER NOT NULL,
+               decision TEXT NOT NULL,
+               created_at INTEGER NOT NULL))",
+          // Threshold alerts: one per tenant, meter, threshold and period.
+          R"(CREATE TABLE usage_alerts(
+               id INTEGER PRIMARY KEY,
+               tenant_id TEXT NOT NULL,
+               meter TEXT NOT NULL,
+               threshold INTEGER NOT NULL,
+               period_start INTEGER NOT NULL,
+               period_end INTEGER NOT NULL,
+               used INTEGER NOT NULL,
+               limit_value INTEGER NOT NULL,
+               message_id TEXT,
+               created_at INTEGER NOT NULL,
+               UNIQUE(tenant_id, meter, threshold, period_start)))",
+          // Token buckets: level = tokens (micro-tokens) * per_us + remainder,
+          // exact under continuous refill; capacity/refill in micro-tokens.
+          R"(CREATE TABLE rate_buckets(
+               tenant_id TEXT NOT NULL,
+               key TEXT NOT NULL,
+               tokens INTEGER NOT NULL,
+               remainder INTEGER NOT NULL,
+               updated_us INTEGER NOT NULL,
+               capacity INTEGER NOT NULL,
+               refill INTEGER NOT NULL,
+               per_us INTEGER NOT NULL,
+               PRIMARY KEY(tenant_id, key)) WITHOUT ROWID)",
 
           // -- billing: invoices (lib/billing) --
           // status: draft, open, paid, void, overdue. number is assigned at
@@ -100,10 +166,29 @@ const std::vector<std::vector<const char*>>& Migrations() {
                finalized_at INTEGER,
                paid_at INTEGER,
                voided_at INTEGER,
-               void_reason TEXT))",
+               void_reason TEXT,
+               month TEXT NOT NULL DEFAULT '',
+               events_seq INTEGER NOT NULL DEFAULT 0))",
+          // month: the billed month "YYYY-MM" (in the tenant's time zone).
+          // events_seq: the highest events.seq when the invoice was finalized;
+          // events recorded after it for its period are late usage.
           "CREATE INDEX invoices_tenant_period ON invoices(tenant_id, period_start)",
+          "CREATE INDEX invoices_month ON invoices(month, tenant_id)",
+          "CREATE INDEX invoices_status ON invoices(status, due_date)",
+          // At most one invoice per tenant and month that is not void.
+          "CREATE UNIQUE INDEX invoices_one_live ON invoices(tenant_id, month) WHERE status <> 'void'",
+          // Invoice numbers: the last number issued per prefix and year,
+          // taken in the finalizing transaction so numbers have no gaps.
+          R"(CREATE TABLE invoice_numbers(
+               prefix TEXT NOT NULL,
+               year INTEGER NOT NULL,
+               last INTEGER NOT NULL,
+               PRIMARY KEY(prefix, year)) WITHOUT ROWID)",
 
           // -- webhooks: endpoints, the message queue, deliveries, attempts --
+          // secret / previous_secret: the signing secrets; during a rotation
+          // both sign until previous_secret_until. disabled_reason says why
+          // an endpoint was disabled (a 410 answer, or a person).
           R"(CREATE TABLE webhook_endpoints(
                id INTEGER PRIMARY KEY,
                url TEXT NOT NULL,
@@ -115,26 +200,40 @@ const std::vector<std::vector<const char*>>& Migrations() {
                enabled INTEGER NOT NULL DEFAULT 1,
                disabled_reason TEXT,
                created_at INTEGER NOT NULL))",
+          // data: the message's data object as compact JSON text; the POSTed
+          // body is rebuilt from these columns byte for byte on every attempt.
           R"(CREATE TABLE webhook_messages(
                id TEXT PRIMARY KEY,
                type TEXT NOT NULL,
                tenant_id TEXT,
                created_at INTEGER NOT NULL,
                data TEXT NOT NULL))",
+          "CREATE INDEX webhook_messages_created ON webhook_messages(created_at)",
+          // status: pending, delivered, failed. attempts counts every attempt
+          // ever made; retry_base is the value attempts had when the delivery
+          // was last put back on the queue by `retry`, so the backoff and the
+          // attempt budget restart there. next_attempt_at is 0 for a delivery
+          // nobody has tried yet: due at once. lease_owner/lease_until: the replay
+          // run that claimed the delivery and until when nobody else may.
           R"(CREATE TABLE webhook_deliveries(
                id INTEGER PRIMARY KEY,
                message_id TEXT NOT NULL,
                endpoint_id INTEGER NOT NULL,
                status TEXT NOT NULL DEFAULT 'pending',
                attempts INTEGER NOT NULL DEFAULT 0,
+               retry_base INTEGER NOT NULL DEFAULT 0,
                next_attempt_at INTEGER NOT NULL,
                lease_owner TEXT,
                lease_until INTEGER,
                last_status INTEGER,
                last_error TEXT,
                created_at INTEGER NOT NULL,
+               updated_at INTEGER,
                delivered_at INTEGER))",
           "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at)",
+          "CREATE INDEX webhook_deliveries_message ON webhook_deliveries(message_id)",
+          "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, status)",
+          // One row per HTTP attempt: status_code NULL when no answer came.
           R"(CREATE TABLE webhook_attempts(
                delivery_id INTEGER NOT NULL,
                attempt INTEGER NOT NULL,

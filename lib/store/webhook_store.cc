@@ -22,24 +22,50 @@ bool EventFilterMatches(const std::vector<std::string>& filters, const std::stri
 
 namespace {
 
-WebhookEndpointRecord ReadEndpoint(SQLite::Statement& q) {
+// next_attempt_at of a delivery nobody has tried yet (queued, resent or put
+// back by retry): due to any run at once. Each process may start its clock at
+// --now, so "due at the time it was queued" could lie a few milliseconds in
+// the future of the run that follows it; 0 never does.
+constexpr int64_t kDueAtOnce = 0;
+
+// The message type `webhooks send-test` queues; resent only where it went.
+constexpr const char* kTestMessageType = "webhook.test";
+
+// Reads the kEndpointColumns starting at column `first`.
+WebhookEndpointRecord ReadEndpoint(SQLite::Statement& q, int first = 0) {
+  auto col = [&](int i) { return q.getColumn(first + i); };
   WebhookEndpointRecord e;
-  e.id = q.getColumn(0).getInt64();
-  e.url = q.getColumn(1).getString();
-  if (!q.getColumn(2).isNull()) e.tenant = q.getColumn(2).getString();
-  for (const auto& v : json::parse(q.getColumn(3).getString())) e.events.push_back(v.get<std::string>());
-  e.secret = q.getColumn(4).getString();
-  if (!q.getColumn(5).isNull()) e.previous_secret = q.getColumn(5).getString();
-  e.previous_secret_until = q.getColumn(6).isNull() ? 0 : q.getColumn(6).getInt64();
-  e.enabled = q.getColumn(7).getInt() != 0;
-  e.disabled_reason = q.getColumn(8).isNull() ? "" : q.getColumn(8).getString();
-  e.created_at = q.getColumn(9).getInt64();
+  e.id = col(0).getInt64();
+  e.url = col(1).getString();
+  if (!col(2).isNull()) e.tenant = col(2).getString();
+  for (const auto& v : json::parse(col(3).getString())) e.events.push_back(v.get<std::string>());
+  e.secret = col(4).getString();
+  if (!col(5).isNull()) e.previous_secret = col(5).getString();
+  e.previous_secret_until = col(6).isNull() ? 0 : col(6).getInt64();
+  e.enabled = col(7).getInt() != 0;
+  e.disabled_reason = col(8).isNull() ? "" : col(8).getString();
+  e.created_at = col(9).getInt64();
   return e;
 }
 
 constexpr const char* kEndpointColumns =
     "id, url, tenant_id, events, secret, previous_secret, previous_secret_until, enabled, "
     "disabled_reason, created_at";
+
+// The same columns qualified by the alias `e`, for joins.
+constexpr const char* kEndpointColumnsE =
+    "e.id, e.url, e.tenant_id, e.events, e.secret, e.previous_secret, e.previous_secret_until, "
+    "e.enabled, e.disabled_reason, e.created_at";
+
+bool EndpointWants(const WebhookEndpointRecord& e, const std::string& type, const std::string& tenant) {
+  return e.enabled && (!e.tenant || *e.tenant == tenant) && EventFilterMatches(e.events, type);
+}
+
+// Fails with NotFound unless the last statement changed a row.
+Status ExpectChanged(Database& db, int64_t id) {
+  if (Sql(db).getChanges() == 0) return Status::NotFound(fmt::format("no webhook endpoint with id {}", id));
+  return Status::OK();
+}
 
 }  // namespace
 
@@ -65,14 +91,7 @@ Result<bool> WebhookStore::UpsertFromCatalog(const catalog::WebhookEndpoint& w, 
     } else {
       METER_ASSIGN_OR_RETURN(secret, new_secret());
     }
-    SQLite::Statement ins(Sql(db_),
-        "INSERT INTO webhook_endpoints(url, tenant_id, events, secret, created_at) VALUES(?,?,?,?,?)");
-    ins.bind(1, w.url);
-    if (w.tenant) ins.bind(2, *w.tenant); else ins.bind(2);
-    ins.bind(3, events);
-    ins.bind(4, secret);
-    ins.bind(5, static_cast<int64_t>(now));
-    ins.exec();
+    METER_RETURN_IF_ERROR(AddEndpoint(w.url, w.tenant, w.events, secret, now).status());
     return true;
   });
 }
@@ -86,29 +105,426 @@ Result<std::vector<WebhookEndpointRecord>> WebhookStore::ListEndpoints() {
   });
 }
 
+Result<WebhookEndpointRecord> WebhookStore::GetEndpoint(int64_t id) {
+  return Guarded(db_, [&]() -> Result<WebhookEndpointRecord> {
+    SQLite::Statement q(Sql(db_), fmt::format("SELECT {} FROM webhook_endpoints WHERE id=?", kEndpointColumns));
+    q.bind(1, id);
+    if (!q.executeStep()) return Status::NotFound(fmt::format("no webhook endpoint with id {}", id));
+    return ReadEndpoint(q);
+  });
+}
+
+Result<int64_t> WebhookStore::AddEndpoint(const std::string& url, const std::optional<std::string>& tenant,
+                                          const std::vector<std::string>& events, const std::string& secret,
+                                          Timestamp now) {
+  Result<int64_t> id = Status::Internal("endpoint not inserted");
+  Status st = db_.Transaction([&]() -> Status {
+    SQLite::Statement dup(Sql(db_), "SELECT id FROM webhook_endpoints WHERE url=? AND tenant_id IS ?");
+    dup.bind(1, url);
+    if (tenant) dup.bind(2, *tenant); else dup.bind(2);
+    if (dup.executeStep()) {
+      return Status::InvalidArgument(fmt::format(
+          "webhook endpoint {} already sends to {} for {}", dup.getColumn(0).getInt64(), url,
+          tenant ? "tenant '" + *tenant + "'" : std::string("every tenant")));
+    }
+    SQLite::Statement ins(Sql(db_),
+        "INSERT INTO webhook_endpoints(url, tenant_id, events, secret, created_at) VALUES(?,?,?,?,?)");
+    ins.bind(1, url);
+    if (tenant) ins.bind(2, *tenant); else ins.bind(2);
+    ins.bind(3, json(events).dump());
+    ins.bind(4, secret);
+    ins.bind(5, static_cast<int64_t>(now));
+    ins.exec();
+    id = Sql(db_).getLastInsertRowid();
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return id;
+}
+
+Status WebhookStore::RemoveEndpoint(int64_t id) {
+  return db_.Transaction([&]() -> Status {
+    SQLite::Statement a(Sql(db_),
+        "DELETE FROM webhook_attempts WHERE delivery_id IN "
+        "(SELECT id FROM webhook_deliveries WHERE endpoint_id=?)");
+    a.bind(1, id);
+    a.exec();
+    SQLite::Statement d(Sql(db_), "DELETE FROM webhook_deliveries WHERE endpoint_id=?");
+    d.bind(1, id);
+    d.exec();
+    SQLite::Statement e(Sql(db_), "DELETE FROM webhook_endpoints WHERE id=?");
+    e.bind(1, id);
+    e.exec();
+    return ExpectChanged(db_, id);
+  });
+}
+
+Status WebhookStore::SetEndpointEnabled(int64_t id, bool enabled, const std::string& reason) {
+  return db_.Transaction([&]() -> Status {
+    SQLite::Statement q(Sql(db_), "UPDATE webhook_endpoints SET enabled=?, disabled_reason=? WHERE id=?");
+    q.bind(1, enabled ? 1 : 0);
+    if (enabled) q.bind(2); else q.bind(2, reason);
+    q.bind(3, id);
+    q.exec();
+    return ExpectChanged(db_, id);
+  });
+}
+
+Status WebhookStore::RotateSecret(int64_t id, const std::string& new_secret, Timestamp previous_until) {
+  return db_.Transaction([&]() -> Status {
+    SQLite::Statement q(Sql(db_),
+        "UPDATE webhook_endpoints SET previous_secret=secret, previous_secret_until=?, secret=? WHERE id=?");
+    q.bind(1, static_cast<int64_t>(previous_until));
+    q.bind(2, new_secret);
+    q.bind(3, id);
+    q.exec();
+    return ExpectChanged(db_, id);
+  });
+}
+
+Result<std::map<int64_t, EndpointDeliveryCounts>> WebhookStore::CountDeliveriesByEndpoint() {
+  return Guarded(db_, [&]() -> Result<std::map<int64_t, EndpointDeliveryCounts>> {
+    std::map<int64_t, EndpointDeliveryCounts> out;
+    SQLite::Statement q(Sql(db_),
+        "SELECT endpoint_id, status, COUNT(*) FROM webhook_deliveries GROUP BY endpoint_id, status");
+    while (q.executeStep()) {
+      auto& c = out[q.getColumn(0).getInt64()];
+      const std::string status = q.getColumn(1).getString();
+      const int64_t n = q.getColumn(2).getInt64();
+      if (status == "pending") c.pending = n;
+      else if (status == "delivered") c.delivered = n;
+      else if (status == "failed") c.failed = n;
+    }
+    return out;
+  });
+}
+
+// ---- the queue ----
+
+Status WebhookStore::InsertMessage(const std::string& id, const std::string& type, const std::string& tenant,
+                                   const json& data, Timestamp now) {
+  SQLite::Statement msg(Sql(db_),
+      "INSERT INTO webhook_messages(id, type, tenant_id, created_at, data) VALUES(?,?,?,?,?)");
+  msg.bind(1, id);
+  msg.bind(2, type);
+  if (tenant.empty()) msg.bind(3); else msg.bind(3, tenant);
+  msg.bind(4, static_cast<int64_t>(now));
+  msg.bind(5, data.dump());
+  msg.exec();
+  return Status::OK();
+}
+
+Status WebhookStore::InsertDelivery(const std::string& message_id, int64_t endpoint_id, Timestamp now) {
+  SQLite::Statement& d = Prepared(db_,
+      "INSERT INTO webhook_deliveries(message_id, endpoint_id, next_attempt_at, created_at, updated_at) "
+      "VALUES(?,?,?,?,?)");
+  d.bind(1, message_id);
+  d.bind(2, endpoint_id);
+  d.bind(3, kDueAtOnce);
+  d.bind(4, static_cast<int64_t>(now));
+  d.bind(5, static_cast<int64_t>(now));
+  d.exec();
+  return Status::OK();
+}
+
 Result<std::string> WebhookStore::Enqueue(const std::string& type, const std::string& tenant,
                                           const json& data, Timestamp now) {
   std::string id = RandomId("msg_");
   Status st = db_.Transaction([&]() -> Status {
-    SQLite::Statement msg(Sql(db_),
-        "INSERT INTO webhook_messages(id, type, tenant_id, created_at, data) VALUES(?,?,?,?,?)");
-    msg.bind(1, id); msg.bind(2, type);
-    if (tenant.empty()) msg.bind(3); else msg.bind(3, tenant);
-    msg.bind(4, static_cast<int64_t>(now));
-    msg.bind(5, data.dump());
-    msg.exec();
+    METER_RETURN_IF_ERROR(InsertMessage(id, type, tenant, data, now));
     METER_ASSIGN_OR_RETURN(auto endpoints, ListEndpoints());
     for (const auto& e : endpoints) {
-      if (!e.enabled || (e.tenant && *e.tenant != tenant) || !EventFilterMatches(e.events, type)) continue;
-      SQLite::Statement d(Sql(db_),
-          "INSERT INTO webhook_deliveries(message_id, endpoint_id, next_attempt_at, created_at) VALUES(?,?,?,?)");
-      d.bind(1, id); d.bind(2, e.id); d.bind(3, static_cast<int64_t>(now)); d.bind(4, static_cast<int64_t>(now));
-      d.exec();
+      if (EndpointWants(e, type, tenant)) METER_RETURN_IF_ERROR(InsertDelivery(id, e.id, now));
     }
     return Status::OK();
   });
   if (!st.ok()) return st;
   return id;
+}
+
+Result<std::string> WebhookStore::EnqueueForEndpoint(int64_t endpoint_id, const std::string& type,
+                                                     const std::string& tenant, const json& data,
+                                                     Timestamp now) {
+  std::string id = RandomId("msg_");
+  Status st = db_.Transaction([&]() -> Status {
+    METER_RETURN_IF_ERROR(GetEndpoint(endpoint_id).status());
+    METER_RETURN_IF_ERROR(InsertMessage(id, type, tenant, data, now));
+    return InsertDelivery(id, endpoint_id, now);
+  });
+  if (!st.ok()) return st;
+  return id;
+}
+
+// ---- claiming and recording (replay) ----
+
+Result<std::vector<int64_t>> WebhookStore::DueIds(Timestamp due_before, Timestamp now, int max) {
+  SQLite::Statement& q = Prepared(db_,
+      "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id=d.endpoint_id "
+      "WHERE d.status='pending' AND d.next_attempt_at<=?1 AND (d.lease_until IS NULL OR d.lease_until<?2) "
+      "AND e.enabled=1 ORDER BY d.next_attempt_at, d.id LIMIT ?3");
+  q.bind(1, static_cast<int64_t>(due_before));
+  q.bind(2, static_cast<int64_t>(now));
+  q.bind(3, max);
+  std::vector<int64_t> ids;
+  while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+  return ids;
+}
+
+Result<std::vector<DueDelivery>> WebhookStore::LoadDue(const std::vector<int64_t>& ids) {
+  std::vector<DueDelivery> out;
+  SQLite::Statement& q = Prepared(db_, fmt::format(
+      "SELECT d.id, d.attempts, d.retry_base, m.id, m.type, m.tenant_id, m.created_at, m.data, {} "
+      "FROM webhook_deliveries d JOIN webhook_messages m ON m.id=d.message_id "
+      "JOIN webhook_endpoints e ON e.id=d.endpoint_id WHERE d.id=?", kEndpointColumnsE));
+  for (int64_t id : ids) {
+    q.reset();
+    q.bind(1, id);
+    if (!q.executeStep()) continue;  // its message is gone: nothing to send
+    DueDelivery d;
+    d.id = q.getColumn(0).getInt64();
+    d.attempts = q.getColumn(1).getInt();
+    d.retry_base = q.getColumn(2).getInt();
+    d.message_id = q.getColumn(3).getString();
+    d.type = q.getColumn(4).getString();
+    d.tenant = q.getColumn(5).isNull() ? "" : q.getColumn(5).getString();
+    d.message_created_at = q.getColumn(6).getInt64();
+    d.data = q.getColumn(7).getString();
+    d.endpoint = ReadEndpoint(q, 8);
+    out.push_back(std::move(d));
+  }
+  q.reset();  // a cached statement left mid-result would keep its read open
+  return out;
+}
+
+Result<std::vector<DueDelivery>> WebhookStore::ClaimDue(const std::string& owner, Timestamp due_before,
+                                                        Timestamp now, Timestamp lease_until, int max) {
+  std::vector<DueDelivery> claimed;
+  Status st = db_.Transaction([&]() -> Status {
+    METER_ASSIGN_OR_RETURN(std::vector<int64_t> ids, DueIds(due_before, now, max));
+    SQLite::Statement& up = Prepared(db_,
+        "UPDATE webhook_deliveries SET lease_owner=?, lease_until=? WHERE id=?");
+    for (int64_t id : ids) {
+      up.reset();
+      up.bind(1, owner);
+      up.bind(2, static_cast<int64_t>(lease_until));
+      up.bind(3, id);
+      up.exec();
+    }
+    METER_ASSIGN_OR_RETURN(claimed, LoadDue(ids));
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return claimed;
+}
+
+Result<std::vector<DueDelivery>> WebhookStore::PeekDue(Timestamp now, int max) {
+  std::vector<DueDelivery> due;
+  Status st = db_.Read([&]() -> Status {
+    METER_ASSIGN_OR_RETURN(std::vector<int64_t> ids, DueIds(now, now, max));
+    METER_ASSIGN_OR_RETURN(due, LoadDue(ids));
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return due;
+}
+
+Status WebhookStore::RecordOne(const std::string& owner, const AttemptOutcome& o, Timestamp now) {
+  SQLite::Statement& att = Prepared(db_,
+      "INSERT INTO webhook_attempts(delivery_id, attempt, started_at, duration_ms, status_code, error) "
+      "VALUES(?1, (SELECT COALESCE(MAX(attempt),0)+1 FROM webhook_attempts WHERE delivery_id=?1), ?2, ?3, ?4, ?5)");
+  att.bind(1, o.delivery_id);
+  att.bind(2, static_cast<int64_t>(o.started_at));
+  att.bind(3, o.duration_ms);
+  if (o.status_code > 0) att.bind(4, o.status_code); else att.bind(4);
+  if (o.error.empty()) att.bind(5); else att.bind(5, o.error);
+  att.exec();
+  SQLite::Statement& up = Prepared(db_,
+      "UPDATE webhook_deliveries SET attempts=attempts+1, status=?1, next_attempt_at=?2, last_status=?3, "
+      "last_error=?4, delivered_at=?5, updated_at=?6, lease_owner=NULL, lease_until=NULL "
+      "WHERE id=?7 AND lease_owner=?8");
+  up.bind(1, o.new_status);
+  up.bind(2, static_cast<int64_t>(o.new_status == "pending" ? o.next_attempt_at : now));
+  if (o.status_code > 0) up.bind(3, o.status_code); else up.bind(3);
+  if (o.error.empty()) up.bind(4); else up.bind(4, o.error);
+  if (o.new_status == "delivered") up.bind(5, static_cast<int64_t>(now)); else up.bind(5);
+  up.bind(6, static_cast<int64_t>(now));
+  up.bind(7, o.delivery_id);
+  up.bind(8, owner);
+  up.exec();
+  if (o.disable_endpoint_reason) {
+    SQLite::Statement& dis = Prepared(db_,
+        "UPDATE webhook_endpoints SET enabled=0, disabled_reason=? WHERE id=? AND enabled=1");
+    dis.bind(1, *o.disable_endpoint_reason);
+    dis.bind(2, o.endpoint_id);
+    dis.exec();
+  }
+  return Status::OK();
+}
+
+Status WebhookStore::RecordOutcomes(const std::string& owner, const std::vector<AttemptOutcome>& outcomes,
+                                    Timestamp now) {
+  if (outcomes.empty()) return Status::OK();
+  return db_.Transaction([&]() -> Status {
+    for (const auto& o : outcomes) METER_RETURN_IF_ERROR(RecordOne(owner, o, now));
+    return Status::OK();
+  });
+}
+
+Result<std::optional<Timestamp>> WebhookStore::NextClaimableAt() {
+  return Guarded(db_, [&]() -> Result<std::optional<Timestamp>> {
+    SQLite::Statement& q = Prepared(db_,
+        "SELECT MIN(MAX(d.next_attempt_at, COALESCE(d.lease_until + 1, 0))) FROM webhook_deliveries d "
+        "JOIN webhook_endpoints e ON e.id=d.endpoint_id WHERE d.status='pending' AND e.enabled=1");
+    std::optional<Timestamp> at;
+    if (q.executeStep() && !q.getColumn(0).isNull()) at = q.getColumn(0).getInt64();
+    q.reset();  // a cached statement left mid-result would keep its read open
+    return at;
+  });
+}
+
+// ---- inspection and recovery ----
+
+namespace {
+
+DeliveryRecord ReadDelivery(SQLite::Statement& q) {
+  DeliveryRecord d;
+  d.id = q.getColumn(0).getInt64();
+  d.message_id = q.getColumn(1).getString();
+  d.type = q.getColumn(2).getString();
+  d.tenant = q.getColumn(3).isNull() ? "" : q.getColumn(3).getString();
+  d.endpoint_id = q.getColumn(4).getInt64();
+  d.url = q.getColumn(5).getString();
+  d.status = q.getColumn(6).getString();
+  d.attempts = q.getColumn(7).getInt();
+  d.next_attempt_at = q.getColumn(8).getInt64();
+  if (!q.getColumn(9).isNull()) d.delivered_at = q.getColumn(9).getInt64();
+  if (!q.getColumn(10).isNull()) d.lease_until = q.getColumn(10).getInt64();
+  d.last_status = q.getColumn(11).isNull() ? 0 : q.getColumn(11).getInt();
+  d.last_error = q.getColumn(12).isNull() ? "" : q.getColumn(12).getString();
+  d.created_at = q.getColumn(13).getInt64();
+  return d;
+}
+
+AttemptRecord ReadAttempt(SQLite::Statement& q) {
+  AttemptRecord a;
+  a.attempt = q.getColumn(0).getInt();
+  a.started_at = q.getColumn(1).getInt64();
+  a.duration_ms = q.getColumn(2).getInt64();
+  a.status_code = q.getColumn(3).isNull() ? 0 : q.getColumn(3).getInt();
+  a.error = q.getColumn(4).isNull() ? "" : q.getColumn(4).getString();
+  return a;
+}
+
+}  // namespace
+
+Result<std::vector<DeliveryRecord>> WebhookStore::ListDeliveries(const DeliveryFilter& filter) {
+  std::vector<DeliveryRecord> out;
+  Status st = db_.Read([&]() -> Status {
+    SQLite::Statement q(Sql(db_),
+        "SELECT d.id, d.message_id, m.type, m.tenant_id, d.endpoint_id, COALESCE(e.url, ''), d.status, "
+        "d.attempts, CASE WHEN d.next_attempt_at=0 THEN COALESCE(d.updated_at, d.created_at) ELSE d.next_attempt_at END, "
+        "d.delivered_at, d.lease_until, d.last_status, d.last_error, d.created_at "
+        "FROM webhook_deliveries d JOIN webhook_messages m ON m.id=d.message_id "
+        "LEFT JOIN webhook_endpoints e ON e.id=d.endpoint_id "
+        "WHERE (?1 IS NULL OR d.status=?1) AND (?2 IS NULL OR d.endpoint_id=?2) ORDER BY d.id");
+    if (filter.status) q.bind(1, *filter.status); else q.bind(1);
+    if (filter.endpoint_id) q.bind(2, *filter.endpoint_id); else q.bind(2);
+    while (q.executeStep()) out.push_back(ReadDelivery(q));
+    SQLite::Statement a(Sql(db_),
+        "SELECT attempt, started_at, duration_ms, status_code, error FROM webhook_attempts "
+        "WHERE delivery_id=? ORDER BY attempt");
+    for (auto& d : out) {
+      a.reset();
+      a.bind(1, d.id);
+      while (a.executeStep()) d.attempt_log.push_back(ReadAttempt(a));
+    }
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Status WebhookStore::RetryDelivery(int64_t id, Timestamp now) {
+  return db_.Transaction([&]() -> Status {
+    SQLite::Statement q(Sql(db_), "SELECT status FROM webhook_deliveries WHERE id=?");
+    q.bind(1, id);
+    if (!q.executeStep()) return Status::NotFound(fmt::format("no webhook delivery with id {}", id));
+    if (q.getColumn(0).getString() == "delivered") {
+      return Status::Denied(fmt::format(
+          "delivery {} was delivered already; use 'meter webhooks resend --event ID' to send its message again", id));
+    }
+    SQLite::Statement up(Sql(db_),
+        "UPDATE webhook_deliveries SET status='pending', retry_base=attempts, next_attempt_at=?, updated_at=? "
+        "WHERE id=?");
+    up.bind(1, kDueAtOnce);
+    up.bind(2, static_cast<int64_t>(now));
+    up.bind(3, id);
+    up.exec();
+    return Status::OK();
+  });
+}
+
+Result<int64_t> WebhookStore::RetryFailed(std::optional<int64_t> endpoint_id, Timestamp now) {
+  int64_t n = 0;
+  Status st = db_.Transaction([&]() -> Status {
+    SQLite::Statement up(Sql(db_),
+        "UPDATE webhook_deliveries SET status='pending', retry_base=attempts, next_attempt_at=?3, updated_at=?1 "
+        "WHERE status='failed' AND (?2 IS NULL OR endpoint_id=?2)");
+    up.bind(1, static_cast<int64_t>(now));
+    up.bind(3, kDueAtOnce);
+    if (endpoint_id) up.bind(2, *endpoint_id); else up.bind(2);
+    n = up.exec();
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return n;
+}
+
+Result<int64_t> WebhookStore::ResendMessage(const std::string& message_id, std::optional<int64_t> endpoint_id,
+                                            Timestamp now) {
+  SQLite::Statement m(Sql(db_), "SELECT type, tenant_id FROM webhook_messages WHERE id=?");
+  m.bind(1, message_id);
+  if (!m.executeStep()) return Status::NotFound(fmt::format("no webhook message with id '{}'", message_id));
+  const std::string type = m.getColumn(0).getString();
+  const std::string tenant = m.getColumn(1).isNull() ? "" : m.getColumn(1).getString();
+  SQLite::Statement& seen = Prepared(db_,
+      "SELECT COUNT(*), COALESCE(SUM(status='pending'),0) FROM webhook_deliveries WHERE message_id=? AND endpoint_id=?");
+  METER_ASSIGN_OR_RETURN(auto endpoints, ListEndpoints());
+  int64_t queued = 0;
+  for (const auto& e : endpoints) {
+    if (endpoint_id && e.id != *endpoint_id) continue;
+    seen.reset();
+    seen.bind(1, message_id);
+    seen.bind(2, e.id);
+    seen.executeStep();
+    const bool sent_before = seen.getColumn(0).getInt64() > 0, pending = seen.getColumn(1).getInt64() > 0;
+    seen.reset();
+    const bool wanted = type == kTestMessageType ? e.enabled && sent_before : EndpointWants(e, type, tenant);
+    if (!wanted || pending) continue;
+    METER_RETURN_IF_ERROR(InsertDelivery(message_id, e.id, now));
+    ++queued;
+  }
+  return queued;
+}
+
+Result<int64_t> WebhookStore::Resend(const ResendFilter& filter, Timestamp now) {
+  int64_t queued = 0;
+  Status st = db_.Transaction([&]() -> Status {
+    std::vector<std::string> ids;
+    if (filter.message_id) ids.push_back(*filter.message_id);
+    if (filter.since) {
+      SQLite::Statement q(Sql(db_), "SELECT id FROM webhook_messages WHERE created_at>=? ORDER BY created_at, id");
+      q.bind(1, static_cast<int64_t>(*filter.since));
+      while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
+    }
+    for (const auto& id : ids) {
+      METER_ASSIGN_OR_RETURN(int64_t n, ResendMessage(id, filter.endpoint_id, now));
+      queued += n;
+    }
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return queued;
 }
 
 }  // namespace meter::store

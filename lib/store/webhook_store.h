@@ -3,10 +3,12 @@
 // Messages are written by the code whose change caused them (an alert, an
 // invoice transition) inside that change's transaction, together with one
 // delivery per matching endpoint, so a crash can never keep one without the
-// other.
+// other. Replay runs claim due deliveries with a lease (owner + expiry), so two
+// runs never hold the same delivery, and record each attempt as it completes.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +35,81 @@ struct WebhookEndpointRecord {
   Timestamp created_at = 0;
 };
 
+// Delivery counts of one endpoint, by status.
+struct EndpointDeliveryCounts {
+  int64_t pending = 0;
+  int64_t delivered = 0;
+  int64_t failed = 0;
+};
+
+// A delivery claimed (or, for a dry run, merely seen due) by a replay run,
+// carrying everything needed to sign and send it.
+struct DueDelivery {
+  int64_t id = 0;
+  int attempts = 0;     // attempts made so far, ever
+  int retry_base = 0;   // attempts at the last `retry` (budget restarts there)
+  std::string message_id;
+  std::string type;
+  std::string tenant;   // "" for none
+  Timestamp message_created_at = 0;
+  std::string data;     // the message's data object as stored JSON text
+  WebhookEndpointRecord endpoint;
+};
+
+// What one attempt did and what becomes of its delivery.
+struct AttemptOutcome {
+  int64_t delivery_id = 0;
+  Timestamp started_at = 0;
+  int64_t duration_ms = 0;
+  int status_code = 0;          // 0: no HTTP answer
+  std::string error;            // "" when an answer came cleanly
+  std::string new_status;       // "delivered", "pending" or "failed"
+  Timestamp next_attempt_at = 0;  // for "pending"
+  // Set to disable the delivery's endpoint (a 410 answer), with this reason.
+  std::optional<std::string> disable_endpoint_reason;
+  int64_t endpoint_id = 0;
+};
+
+struct AttemptRecord {
+  int attempt = 0;  // 1-based, over the delivery's whole life
+  Timestamp started_at = 0;
+  int64_t duration_ms = 0;
+  int status_code = 0;  // 0: no HTTP answer
+  std::string error;
+};
+
+struct DeliveryRecord {
+  int64_t id = 0;
+  std::string message_id;
+  std::string type;
+  std::string tenant;  // "" for none
+  int64_t endpoint_id = 0;
+  std::string url;
+  std::string status;
+  int attempts = 0;
+  Timestamp next_attempt_at = 0;  // when never tried: when it was queued
+  std::optional<Timestamp> delivered_at;
+  std::optional<Timestamp> lease_until;  // set while a replay holds it
+  int last_status = 0;
+  std::string last_error;
+  Timestamp created_at = 0;
+  std::vector<AttemptRecord> attempt_log;
+};
+
+// Which deliveries ListDeliveries returns; unset fields do not filter.
+struct DeliveryFilter {
+  std::optional<std::string> status;
+  std::optional<int64_t> endpoint_id;
+};
+
+// Which messages Resend re-queues: one message, or all created at or after
+// `since`; optionally only towards one endpoint.
+struct ResendFilter {
+  std::optional<std::string> message_id;
+  std::optional<Timestamp> since;
+  std::optional<int64_t> endpoint_id;
+};
+
 // True when `type` is selected by an endpoint's event filters (exact names or
 // "prefix.*"; no filters select everything).
 bool EventFilterMatches(const std::vector<std::string>& filters, const std::string& type);
@@ -49,15 +126,99 @@ class WebhookStore {
                                  const std::function<Result<std::string>()>& new_secret);
 
   // Queues a message of `type` for `tenant` ("" for none) with `data`, and a
-  // pending delivery, due now, for every enabled endpoint whose tenant and
+  // pending delivery, due at once, for every enabled endpoint whose tenant and
   // event filters match. Runs inside the caller's transaction when there is
   // one. Returns the message id ("msg_...").
   Result<std::string> Enqueue(const std::string& type, const std::string& tenant,
                               const nlohmann::json& data, Timestamp now);
 
+  // Queues a message with one pending delivery, due at once, for `endpoint_id`
+  // only, whatever its filters say (`webhooks send-test`). Refuses an unknown
+  // endpoint with NotFound. Returns the message id.
+  Result<std::string> EnqueueForEndpoint(int64_t endpoint_id, const std::string& type,
+                                         const std::string& tenant, const nlohmann::json& data,
+                                         Timestamp now);
+
   Result<std::vector<WebhookEndpointRecord>> ListEndpoints();
 
+  // The endpoint `id`; NotFound names it when there is none.
+  Result<WebhookEndpointRecord> GetEndpoint(int64_t id);
+
+  // Inserts an endpoint and returns its id. Refuses (InvalidArgument) a second
+  // endpoint with the same url and tenant: the catalog matches them that way.
+  // The caller validates the url, events and secret.
+  Result<int64_t> AddEndpoint(const std::string& url, const std::optional<std::string>& tenant,
+                              const std::vector<std::string>& events, const std::string& secret,
+                              Timestamp now);
+
+  // Deletes the endpoint with its deliveries and their attempts (messages
+  // stay, for `resend` to other endpoints). NotFound for an unknown id.
+  Status RemoveEndpoint(int64_t id);
+
+  // Enables (clearing the reason) or disables (recording `reason`) an
+  // endpoint. Pending deliveries of a disabled endpoint stay queued and are
+  // sent once it is enabled again. NotFound for an unknown id.
+  Status SetEndpointEnabled(int64_t id, bool enabled, const std::string& reason);
+
+  // Makes `new_secret` the signing secret; the current one becomes the
+  // previous secret, still signed with until `previous_until`. NotFound for
+  // an unknown id.
+  Status RotateSecret(int64_t id, const std::string& new_secret, Timestamp previous_until);
+
+  // Delivery counts per endpoint id (endpoints without deliveries absent).
+  Result<std::map<int64_t, EndpointDeliveryCounts>> CountDeliveriesByEndpoint();
+
+  // Leases up to `max` pending deliveries of enabled endpoints that are due at
+  // or before `due_before` and not leased by anyone at `now` (no lease, or an
+  // expired one) to `owner` until `lease_until`, in one short transaction, and
+  // returns them oldest-due first. Two callers never get the same delivery
+  // while its lease runs.
+  Result<std::vector<DueDelivery>> ClaimDue(const std::string& owner, Timestamp due_before,
+                                            Timestamp now, Timestamp lease_until, int max);
+
+  // The deliveries ClaimDue would return, without leasing them (dry runs).
+  Result<std::vector<DueDelivery>> PeekDue(Timestamp now, int max);
+
+  // Records each outcome's attempt and applies its new state, all in one
+  // transaction, and releases the lease. A delivery whose lease `owner` no
+  // longer holds (it expired and another run took it) gets the attempt
+  // logged but its state left to the new holder.
+  Status RecordOutcomes(const std::string& owner, const std::vector<AttemptOutcome>& outcomes,
+                        Timestamp now);
+
+  // The earliest time a pending delivery of an enabled endpoint can next be
+  // claimed (its due time, or just after its lease ends); nullopt when no
+  // such delivery is pending.
+  Result<std::optional<Timestamp>> NextClaimableAt();
+
+  // Deliveries matching `filter`, oldest first, each with every attempt.
+  Result<std::vector<DeliveryRecord>> ListDeliveries(const DeliveryFilter& filter);
+
+  // Puts delivery `id` back on the queue: pending, due at once, a fresh attempt
+  // budget (the attempt log is kept). Refuses a delivered one (Denied: use
+  // resend) and an unknown id (NotFound).
+  Status RetryDelivery(int64_t id, Timestamp now);
+
+  // Retries every failed delivery (of one endpoint when given); returns how many.
+  Result<int64_t> RetryFailed(std::optional<int64_t> endpoint_id, Timestamp now);
+
+  // Queues new pending deliveries, due at once, of past messages to the enabled
+  // endpoints their tenant and type match today (a webhook.test message only
+  // to the endpoints it was sent to). Skips a pair that already has a pending
+  // delivery. Refuses an unknown message id (NotFound). Returns how many
+  // deliveries were queued.
+  Result<int64_t> Resend(const ResendFilter& filter, Timestamp now);
+
  private:
+  Status InsertDelivery(const std::string& message_id, int64_t endpoint_id, Timestamp now);
+  Status InsertMessage(const std::string& id, const std::string& type, const std::string& tenant,
+                       const nlohmann::json& data, Timestamp now);
+  Result<std::vector<DueDelivery>> LoadDue(const std::vector<int64_t>& ids);
+  Result<std::vector<int64_t>> DueIds(Timestamp due_before, Timestamp now, int max);
+  Status RecordOne(const std::string& owner, const AttemptOutcome& o, Timestamp now);
+  Result<int64_t> ResendMessage(const std::string& message_id,
+                                std::optional<int64_t> endpoint_id, Timestamp now);
+
   Database& db_;
 };
 

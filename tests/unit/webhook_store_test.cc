@@ -1,0 +1,241 @@
+// WebhookStore on a real SQLite file: matching at enqueue, leases, recorded
+// outcomes, retry, resend, removal.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "store/database.h"
+#include "store/webhook_store.h"
+
+namespace st = meter::store;
+using meter::Timestamp;
+
+namespace {
+
+constexpr Timestamp kT0 = 1772366400000;  // 2026-03-01T12:00:00Z
+
+// A fresh database file in a private temp dir, removed afterwards.
+class TempDb {
+ public:
+  TempDb() {
+    char dir[] = "/tmp/meter_whstore_XXXXXX";
+    REQUIRE(mkdtemp(dir) != nullptr);
+    dir_ = dir;
+    st::OpenOptions o;
+    o.create = true;
+    auto db = st::Database::Open(dir_ + "/meter.db", o);
+    REQUIRE_MESSAGE(db.ok(), db.status().message());
+    db_ = std::move(db).value();
+  }
+  ~TempDb() {
+    db_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  st::Database& db() { return *db_; }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<st::Database> db_;
+};
+
+int64_t AddEndpoint(st::WebhookStore& ws, const std::string& url, std::optional<std::string> tenant = {},
+                    std::vector<std::string> events = {}) {
+  auto id = ws.AddEndpoint(url, tenant, events, "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", kT0);
+  REQUIRE_MESSAGE(id.ok(), id.status().message());
+  return *id;
+}
+
+std::vector<st::DeliveryRecord> Deliveries(st::WebhookStore& ws, std::optional<std::string> status = {}) {
+  auto rows = ws.ListDeliveries({status, std::nullopt});
+  REQUIRE(rows.ok());
+  return *rows;
+}
+
+st::AttemptOutcome Outcome(int64_t id, const std::string& status, Timestamp next = 0) {
+  st::AttemptOutcome o;
+  o.delivery_id = id;
+  o.started_at = kT0;
+  o.duration_ms = 5;
+  o.status_code = status == "delivered" ? 200 : 500;
+  o.new_status = status;
+  o.next_attempt_at = next;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("webhooks.store: enqueue makes one delivery per enabled endpoint matching tenant and type") {
+  TempDb t;
+  st::WebhookStore ws(t.db());
+  const int64_t all = AddEndpoint(ws, "http://a.test/");
+  const int64_t acme_invoices = AddEndpoint(ws, "http://b.test/", "acme", {"invoice.*"});
+  const int64_t globex = AddEndpoint(ws, "http://c.test/", "globex");
+  const int64_t off = AddEndpoint(ws, "http://d.test/");
+  REQUIRE(ws.SetEndpointEnabled(off, false, "testing").ok());
+  REQUIRE(ws.Enqueue("invoice.paid", "acme", {{"n", 1}}, kT0).ok());
+  REQUIRE(ws.Enqueue("usage.threshold_reached", "acme", {{"n", 2}}, kT0).ok());
+  std::multiset<int64_t> endpoints;
+  for (const auto& d : Deliveries(ws)) endpoints.insert(d.endpoint_id);
+  CHECK(endpoints == std::multiset<int64_t>{all, all, acme_invoices});
+  CHECK(endpoints.count(globex) == 0);
+}
+
+TEST_CASE("webhooks.store: a lease keeps a delivery from a second claimer until it expires") {
+  TempDb t;
+  st::WebhookStore ws(t.db());
+  AddEndpoint(ws, "http://a.test/");
+  for (int i = 0; i < 3; ++i) REQUIRE(ws.Enqueue("x.y", "", {{"i", i}}, kT0).ok());
+  auto first = ws.ClaimDue("run-a", kT0, kT0, kT0 + 1000, 2);
+  REQUIRE(first.ok());
+  CHECK(first->size() == 2);
+  auto second = ws.ClaimDue("run-b", kT0, kT0 + 10, kT0 + 1010, 10);
+  REQUIRE(second->size() == 1);
+  CHECK(second->at(0).id != first->at(0).id);
+  CHECK(second->at(0).id != first->at(1).id);
+  CHECK(ws.ClaimDue("run-c", kT0, kT0 + 999, kT0 + 2000, 10)->empty());
+  // run-a died: after its lease ends its deliveries can be claimed again.
+  auto retaken = ws.ClaimDue("run-c", kT0, kT0 + 1001, kT0 + 3000, 10);
+  CHECK(retaken->size() == 2);
+  CHECK(retaken->at(0).data == R"({"i":0})");
+  CHECK(retaken->at(0).endpoint.url == "http://a.test/");
+}
+
+TEST_CASE("webhooks.store: nothing is claimed before it is due or while its endpoint is disabled") {
+  TempDb t;
+  st::WebhookStore ws(t.db());
+  const int64_t e = AddEndpoint(ws, "http://a.test/");
+  REQUIRE(ws.Enqueue("x.y", "", {}, kT0).ok());
+  // Never tried: due at once, even to a run whose clock reads earlier.
+  CHECK(*ws.NextClaimableAt() <= std::optional<Timestamp>(kT0 - 5000));
+  auto d = ws.ClaimDue("r", kT0 - 5000, kT0 - 5000, kT0 - 4900, 10);
+  REQUIRE(d->size() == 1);
+  REQUIRE(ws.RecordOutcomes("r", {Outcome(d->at(0).id, "pending", kT0 + 1000)}, kT0).ok());
+  CHECK(ws.ClaimDue("r", kT0 + 999, kT0 + 999, kT0 + 2000, 10)->empty());
+  CHECK(*ws.NextClaimableAt() == std::optional<Timestamp>(kT0 + 1000));
+  REQUIRE(ws.SetEndpointEnabled(e, false, "paused").ok());
+  CHECK(ws.ClaimDue("r", kT0 + 1000, kT0 + 1000, kT0 + 1100, 10)->empty());
+  CHECK_FALSE(ws.NextClaimableAt()->has_value());
+  CHECK(ws.PeekDue(kT0 + 1000, 10)->empty());
+  REQUIRE(ws.SetEndpointEnabled(e, true, "").ok());
+  CHECK(ws.PeekDue(kT0 + 1000, 10)->size() == 1);
+  CHECK(ws.ClaimDue("r", kT0 + 1000, kT0 + 1000, kT0 + 1100, 10)->size() == 1);
+  // Leased: claimable again just after the lease ends.
+  CHECK(*ws.NextClaimableAt() == std::optional<Timestamp>(kT0 + 1101));
+}
+
+TEST_CASE("webhooks.store: outcomes log every attempt and move the delivery on") {
+  TempDb t;
+  st::WebhookStore ws(t.db());
+  const int64_t e = AddEndpoint(ws, "http://a.test/");
+  REQUIRE(ws.Enqueue("x.y", "", {}, kT0).ok());
+  auto d = ws.ClaimDue("r", kT0, kT0, kT0 + 100, 1)->at(0);
+  REQUIRE(ws.RecordOutcomes("r", {Outcome(d.id, "pending", kT0 + 1000)}, kT0 + 10).ok());
+  auto row = Deliveries(ws).at(0);
+  CHECK(row.status == "pending");
+  CHECK(row.attempts == 1);
+  CHECK(row.next_attempt_at == kT0 + 1000);
+  CHECK_FALSE(row.lease_until.has_value());
+  CHECK(row.last_status == 500);
+  REQUIRE(ws.ClaimDue("r", kT0 + 1000, kT0 + 1000, kT0 + 2000, 1)->size() == 1);
+  auto gone = Outcome(d.id, "pending", kT0 + 3000);
+  gone.status_code = 410;
+  gone.disable_endpoint_reason = "410 Gone";
+  gone.endpoint_id = e;
+  REQUIRE(ws.RecordOutcomes("r", {gone}, kT0 + 1010).ok());
+  auto ep = ws.GetEndpoint(e);
+  CHECK_FALSE(ep->enabled);
+  CHECK(ep->disabled_reason == "410 Gone");
+  REQUIRE(ws.SetEndpointEnabled(e, true, "").ok());
+  REQUIRE(ws.ClaimDue("r", kT0 + 3000, kT0 + 3000, kT0 + 4000, 1)->size() == 1);
+  REQUIRE(ws.RecordOutcomes("r", {Outcome(d.id, "delivered")}, kT0 + 3010).ok());
+  row = Deliveries(ws).at(0);
+  CHECK(row.status == "delivered");
+  CHECK(row.delivered_at == std::optional<Timestamp>(kT0 + 3010));
+  REQUIRE(row.attempt_log.size() == 3);
+  CHECK(row.attempt_log[0].attempt == 1);
+  CHECK(row.attempt_log[1].status_code == 410);
+  CHECK(row.attempt_log[2].attempt == 3);
+  CHECK_FALSE(ws.NextClaimableAt()->has_value());
+}
+
+TEST_CASE("webhooks.store: a run that lost its lease logs its attempt but leaves the state alone") {
+  TempDb t;
+  st::WebhookStore ws(t.db());
+  AddEndpoint(ws, "http://a.test/");
+  REQUIRE(ws.Enqueue("x.y", "", {}, kT0).ok());
+  auto d = ws.ClaimDue("old", kT0, kT0, kT0 + 100, 1)->at(0);
+  REQUIRE(ws.ClaimDue("new", kT0, kT0 + 200, kT0 + 300, 1)->size() == 1);
+  REQUIRE(ws.RecordOutcomes("old", {Outcome(d.id, "failed")}, kT0 + 250).ok());
+  auto row = Deliveries(ws).at(0);
+  CHECK(row.status == "pending");
+  CHECK(row.attempt_log.size() == 1);
+  REQUIRE(ws.RecordOutcomes("new", {Outcome(d.id, "delivered")}, kT0 + 260).ok());
+  row = Deliveries(ws).at(0);
+  CHECK(row.status == "delivered");
+  CHECK(row.attempt_log.size() == 2);
+}
+
+TEST_CASE("webhooks.store: retry puts failed deliveries back with a fresh budget - delivered ones refuse") {
+  TempDb t;
+  st::WebhookStore ws(t.db());
+  AddEndpoint(ws, "http://a.test/");
+  REQUIRE(ws.Enqueue("x.y", "", {}, kT0).ok());
+  REQUIRE(ws.Enqueue("x.y", "", {}, kT0).ok());
+  auto claimed = *ws.ClaimDue("r", kT0, kT0, kT0 + 100, 2);
+  REQUIRE(ws.RecordOutcomes("r", {Outcome(claimed[0].id, "failed"), Outcome(claimed[1].id, "delivered")}, kT0).ok());
+  CHECK(ws.RetryDelivery(claimed[1].id, kT0 + 5).IsDenied());
+  CHECK(ws.RetryDelivery(999, kT0 + 5).IsNotFound());
+  CHECK(*ws.RetryFailed(std::nullopt, kT0 + 5) == 1);
+  auto again = ws.ClaimDue("r", kT0 + 5, kT0 + 5, kT0 + 100, 5)->at(0);
+  CHECK(again.id == claimed[0].id);
+  CHECK(again.attempts == 1);
+  CHECK(again.retry_base == 1);
+  CHECK(*ws.RetryFailed(std::nullopt, kT0 + 6) == 0);
+}
+
+TEST_CASE("webhooks.store: resend queues past messages to today's matching endpoints once") {
+  TempDb t;
+  st::WebhookStore ws(t.db());
+  const int64_t a = AddEndpoint(ws, "http://a.test/");
+  auto paid = ws.Enqueue("invoice.paid", "acme", {}, kT0);
+  auto test = ws.EnqueueForEndpoint(a, "webhook.test", "", {}, kT0 + 1);
+  REQUIRE((paid.ok() && test.ok()));
+  auto claimed = *ws.ClaimDue("r", kT0 + 1, kT0 + 1, kT0 + 100, 5);
+  std::vector<st::AttemptOutcome> done;
+  for (const auto& d : claimed) done.push_back(Outcome(d.id, "delivered"));
+  REQUIRE(ws.RecordOutcomes("r", done, kT0 + 2).ok());
+  const int64_t b = AddEndpoint(ws, "http://b.test/", "acme", {"invoice.*"});
+  AddEndpoint(ws, "http://c.test/", "globex");
+  // invoice.paid goes to a and b; webhook.test only back to a.
+  CHECK(*ws.Resend({std::nullopt, kT0, std::nullopt}, kT0 + 10) == 3);
+  // Already pending: not queued twice.
+  CHECK(*ws.Resend({*paid, std::nullopt, std::nullopt}, kT0 + 11) == 0);
+  CHECK(*ws.Resend({*paid, std::nullopt, b}, kT0 + 11) == 0);
+  CHECK(ws.Resend({"msg_nope", std::nullopt, std::nullopt}, kT0).status().IsNotFound());
+  CHECK(Deliveries(ws, "pending").size() == 3);
+}
+
+TEST_CASE("webhooks.store: endpoints are unique by url and tenant - remove takes their deliveries") {
+  TempDb t;
+  st::WebhookStore ws(t.db());
+  const int64_t a = AddEndpoint(ws, "http://a.test/");
+  CHECK(ws.AddEndpoint("http://a.test/", std::nullopt, {}, "k", kT0).status().IsInvalidArgument());
+  CHECK(ws.AddEndpoint("http://a.test/", std::string("acme"), {}, "k", kT0).ok());
+  REQUIRE(ws.Enqueue("x.y", "acme", {}, kT0).ok());
+  CHECK(Deliveries(ws).size() == 2);
+  REQUIRE(ws.RotateSecret(a, "whsec_bmV3", kT0 + 1000).ok());
+  auto ep = *ws.GetEndpoint(a);
+  CHECK(ep.secret == "whsec_bmV3");
+  CHECK(ep.previous_secret == std::optional<std::string>("whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="));
+  CHECK(ep.previous_secret_until == kT0 + 1000);
+  REQUIRE(ws.RemoveEndpoint(a).ok());
+  CHECK(ws.RemoveEndpoint(a).IsNotFound());
+  CHECK(ws.GetEndpoint(a).status().IsNotFound());
+  CHECK(Deliveries(ws).size() == 1);
+  CHECK(ws.SetEndpointEnabled(a, true, "").IsNotFound());
+}
