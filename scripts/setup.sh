@@ -7,6 +7,7 @@ packages=(
   libcli11-dev libsqlitecpp-dev libsqlite3-dev sqlite3 libfmt-dev nlohmann-json3-dev doctest-dev
   libsimdjson-dev libcurl4-openssl-dev libssl-dev
   python3 python3-pytest
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,8 +1,416 @@
-// Placeholder: the report command group is registered here.
+// report usage / analytics / trends / dashboard, forecast, recommend,
+// simulate: the insight commands (SPEC section 3). Each parses its flags,
+// calls lib/report and prints a table, CSV or the JSON shape of SPEC 3.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <map>
+
+#include "catalog/catalog.h"
 #include "context.h"
+#include "output.h"
+#include "report/analytics.h"
+#include "core/money.h"
+#include "report/common.h"
+#include "report/dashboard.h"
+#include "report/forecast.h"
+#include "report/recommend.h"
+#include "report/simulate.h"
+#include "report/trends.h"
+#include "report/usage_report.h"
+#include "billing/generate.h"
+#include "store/catalog_store.h"
 
 namespace meter::cli {
+namespace {
 
-void RegisterReportCommands(CLI::App&, Context&) {}
+using nlohmann::json;
+
+struct ReportArgs {
+  std::string tenant, period, by, from, to, format = "text", out, catalog_file;
+  int months = 6;
+};
+
+// Units as JSON numbers (SPEC 3): integers stay integers, other values are the
+// nearest double of their exact decimal text.
+json Number(const Decimal& d) {
+  if (d.IsInteger())
+    if (auto i = d.ToInt64(); i.ok()) return *i;
+  return json::parse(d.ToString());
+}
+
+// Money as a decimal string with at least two decimals ("10.00", "0.015").
+std::string MoneyText(const Decimal& d) { return d.FractionalDigits() <= 2 ? d.ToString(2) : d.ToString(); }
+
+template <typename T>
+json OptionalJson(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+// Opens the database and loads the catalog in force with its tenants.
+struct Loaded {
+  std::unique_ptr<store::Database> db;
+  catalog::Catalog catalog;
+};
+Status LoadAll(const Context& ctx, Loaded* out) {
+  auto db = ctx.OpenDb();
+  if (!db.ok()) return db.status();
+  out->db = std::move(*db);
+  auto c = store::CatalogStore(*out->db).Load(Clock::Now());
+  if (!c.ok()) return c.status();
+  out->catalog = std::move(*c);
+  return Status::OK();
+}
+
+// ---- report usage ----
+
+int RunUsage(const Context& ctx, const ReportArgs& a) {
+  auto by = report::ParseUsageBy(a.by.empty() ? "meter" : a.by);
+  if (!by.ok()) return ctx.Fail(by.status());
+  Loaded l;
+  if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
+  report::UsageQuery q{a.tenant, a.period, *by, Clock::Now()};
+  auto rows = report::BuildUsageReport(*l.db, l.catalog, q);
+  if (!rows.ok()) return ctx.Fail(rows.status());
+  if (ctx.json()) {
+    json out = json::array();
+    for (const auto& r : *rows)
+      out.push_back({{"tenant", r.tenant}, {"meter", r.meter}, {"bucket", r.bucket}, {"quantity", Number(r.quantity)}});
+    PrintJson({{"rows", out}});
+    return kExitOk;
+  }
+  bool csv = a.format == "csv";
+  // --by meter: the bucket is the meter itself, so it gets no column.
+  bool bucket_column = *by != report::UsageBy::kMeter;
+  Table t = bucket_column ? Table({"tenant", "meter", a.by, "quantity", "unit"}, {false, false, false, true, false})
+                          : Table({"tenant", "meter", "quantity", "unit"}, {false, false, true, false});
+  for (const auto& r : *rows) {
+    std::string q = csv ? r.quantity.ToString() : Thousands(r.quantity);
+    if (bucket_column) t.Add({r.tenant, r.meter, r.bucket, q, r.unit});
+    else t.Add({r.tenant, r.meter, q, r.unit});
+  }
+  PrintTable(t, a.format);
+  if (rows->empty()) ctx.Info("no usage in the period");
+  return kExitOk;
+}
+
+// ---- report analytics ----
+
+Result<Period> FromTo(const ReportArgs& a) {
+  Period p{0, std::numeric_limits<Timestamp>::max()};
+  if (!a.from.empty()) {
+    auto t = ParseTimeArg(a.from);
+    if (!t.ok()) return Status::InvalidArgument("--from: " + t.status().message());
+    p.start = *t;
+  }
+  if (!a.to.empty()) {
+    auto t = ParseTimeArg(a.to);
+    if (!t.ok()) return Status::InvalidArgument("--to: " + t.status().message());
+    p.end = *t;
+  }
+  if (p.end < p.start) return Status::InvalidArgument("--to is before --from");
+  return p;
+}
+
+json AnalyticsJson(const std::vector<report::AnalyticsRow>& rows) {
+  json out = json::array();
+  for (const auto& r : rows)
+    out.push_back({{"bucket", r.bucket}, {"total", r.total}, {"succeeded", r.succeeded}, {"failed", r.failed},
+                   {"success_rate", r.success_rate}, {"latency_avg_ms", OptionalJson(r.latency_avg_ms)},
+                   {"latency_p50_ms", OptionalJson(r.latency_p50_ms)},
+                   {"latency_p95_ms", OptionalJson(r.latency_p95_ms)}, {"cost", MoneyText(r.cost)}});
+  return {{"rows", out}};
+}
+
+int RunAnalytics(const Context& ctx, const ReportArgs& a) {
+  auto by = report::ParseAnalyticsBy(a.by.empty() ? "hour" : a.by);
+  if (!by.ok()) return ctx.Fail(by.status());
+  auto period = FromTo(a);
+  if (!period.ok()) return ctx.Fail(period.status());
+  Loaded l;
+  if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
+  if (auto t = report::SelectTenants(l.catalog, a.tenant); !t.ok()) return ctx.Fail(t.status());
+  auto rows = report::BuildAnalyticsReport(*l.db, {a.tenant, *period, *by});
+  if (!rows.ok()) return ctx.Fail(rows.status());
+  if (ctx.json()) {
+    PrintJson(AnalyticsJson(*rows));
+    return kExitOk;
+  }
+  bool csv = a.format == "csv";
+  Table t({a.by.empty() ? "hour" : a.by, "total", "succeeded", "failed", "success", "avg ms", "p50 ms", "p95 ms", "cost"},
+          {false, true, true, true, true, true, true, true, true});
+  auto opt = [](const auto& v, auto fmt) { return v ? fmt(*v) : std::string("-"); };
+  for (const auto& r : *rows)
+    t.Add({r.bucket, csv ? std::to_string(r.total) : Thousands(r.total),
+           csv ? std::to_string(r.succeeded) : Thousands(r.succeeded), csv ? std::to_string(r.failed) : Thousands(r.failed),
+           csv ? fmt::format("{:.4f}", r.success_rate) : fmt::format("{:.1f}%", r.success_rate * 100),
+           opt(r.latency_avg_ms, [](double v) { return fmt::format("{:.1f}", v); }),
+           opt(r.latency_p50_ms, [](int64_t v) { return std::to_string(v); }),
+           opt(r.latency_p95_ms, [](int64_t v) { return std::to_string(v); }), MoneyText(r.cost)});
+  PrintTable(t, a.format);
+  if (rows->empty()) ctx.Info("no operations in the period");
+  return kExitOk;
+}
+
+// Money from billing, with the currency's minor-unit places ("24.75").
+std::string Amount(const Decimal& d, const std::string& currency) { return d.ToString(MinorUnitDigits(currency)); }
+
+// ---- report trends ----
+
+json TrendsJson(const std::vector<report::TrendRow>& rows, const std::string& currency) {
+  json out = json::array();
+  for (const auto& r : rows) {
+    json q = json::object();
+    for (const auto& [meter, v] : r.quantity_by_meter) q[meter] = Number(v);
+    out.push_back({{"tenant", r.tenant}, {"month", r.month}, {"quantity_by_meter", q},
+                   {"billed", Amount(r.billed, currency)}, {"change", Amount(r.change, currency)}});
+  }
+  return {{"rows", out}};
+}
+
+// "api_calls 1,200 · storage_gb 12.5": the meters used in the month.
+std::string UsedMeters(const report::TrendRow& r, bool csv) {
+  std::string out;
+  for (const auto& [meter, v] : r.quantity_by_meter)
+    if (!v.IsZero()) out += (out.empty() ? "" : csv ? "; " : ", ") + meter + " " + (csv ? v.ToString() : Thousands(v));
+  return out.empty() ? "-" : out;
+}
+
+// A bar of up to 24 cells for `v` against the tenant's largest month.
+std::string Bar(const Decimal& v, const Decimal& max) {
+  if (max.IsZero() || v.IsNegative()) return "";
+  auto cells = v.MulDiv(Decimal::FromInt(24), max, 0, Rounding::kHalfAwayFromZero);
+  int n = cells.ok() && cells->ToInt64().ok() ? static_cast<int>(*cells->ToInt64()) : 0;
+  std::string out;
+  for (int i = 0; i < n; ++i) out += "\u2588";
+  return out;
+}
+
+int RunTrends(const Context& ctx, const ReportArgs& a) {
+  Loaded l;
+  if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
+  auto rows = report::BuildTrends(*l.db, l.catalog, {a.tenant, a.months, Clock::Now()});
+  if (!rows.ok()) return ctx.Fail(rows.status());
+  const std::string& cur = l.catalog.currency;
+  if (ctx.json()) {
+    PrintJson(TrendsJson(*rows, cur));
+    return kExitOk;
+  }
+  bool csv = a.format == "csv", chart = !csv && ctx.stdout_is_tty();
+  std::map<std::string, Decimal> max;
+  for (const auto& r : *rows) max[r.tenant] = std::max(max[r.tenant], r.billed);
+  std::vector<std::string> cols = {"tenant", "month", "billed", "change", "usage"};
+  if (chart) cols.push_back("");
+  Table t(cols, {false, false, true, true, false, false});
+  for (const auto& r : *rows) {
+    std::string change = Amount(r.change, cur);
+    if (!csv && !r.change.IsNegative() && !r.change.IsZero()) change = "+" + change;
+    std::vector<std::string> row = {r.tenant, r.month, Amount(r.billed, cur), change, UsedMeters(r, csv)};
+    if (chart) row.push_back(Colored(ctx, "green", Bar(r.billed, max[r.tenant])));
+    t.Add(row);
+  }
+  PrintTable(t, a.format);
+  return kExitOk;
+}
+
+// ---- report dashboard ----
+
+int RunDashboard(const Context& ctx, const ReportArgs& a) {
+  Loaded l;
+  if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
+  store::Database& db = *l.db;
+  const catalog::Catalog& c = l.catalog;
+  report::BilledFn billed_fn = [&](const catalog::Tenant& t, const std::string& month) -> Result<Decimal> {
+    METER_ASSIGN_OR_RETURN(billing::Invoice inv, billing::PreviewInvoice(db, c, t.id, month));
+    return inv.total;
+  };
+  auto data = report::CollectDashboard(db, c, Clock::Now(), a.period, billed_fn);
+  if (!data.ok()) return ctx.Fail(data.status());
+  std::ofstream f(a.out, std::ios::binary | std::ios::trunc);
+  f << report::RenderDashboardHtml(*data);
+  f.close();
+  if (!f) return ctx.Fail(Status::IOError(fmt::format("cannot write '{}'", a.out)));
+  if (ctx.json()) PrintJson({{"out", a.out}, {"month", data->month}});
+  else ctx.Info(fmt::format("dashboard for {} written to {}", data->month, a.out));
+  return kExitOk;
+}
+
+// ---- forecast ----
+
+json ForecastJson(const report::Forecast& f, const std::string& currency) {
+  json rows = json::array();
+  for (const auto& r : f.rows)
+    rows.push_back({{"tenant", r.tenant}, {"meter", r.meter}, {"used", Number(r.used)},
+                    {"daily_average", Number(r.daily_average)}, {"days_elapsed", Number(r.days_elapsed)},
+                    {"days_left", Number(r.days_left)}, {"projected", Number(r.projected)},
+                    {"limit", r.limit ? Number(*r.limit) : json(nullptr)},
+                    {"projected_cross_at", r.projected_cross_at ? json(FormatRfc3339(*r.projected_cross_at)) : json(nullptr)},
+                    {"projected_cost", Amount(r.projected_cost, currency)}});
+  return {{"as_of", FormatRfc3339(f.as_of)}, {"period_start", FormatRfc3339(f.period.start)},
+          {"period_end", FormatRfc3339(f.period.end)}, {"rows", rows}};
+}
+
+int RunForecast(const Context& ctx, const ReportArgs& a) {
+  Loaded l;
+  if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
+  auto f = report::BuildForecast(*l.db, l.catalog, a.tenant, Clock::Now());
+  if (!f.ok()) return ctx.Fail(f.status());
+  const std::string& cur = l.catalog.currency;
+  if (ctx.json()) {
+    PrintJson(ForecastJson(*f, cur));
+    return kExitOk;
+  }
+  bool csv = a.format == "csv";
+  auto q = [&](const Decimal& d) { return csv ? d.ToString() : Thousands(*d.Round(2)); };
+  Table t({"tenant", "meter", "used", "per day", "days", "left", "projected", "limit", "crosses at", "projected cost"},
+          {false, false, true, true, true, true, true, true, false, true});
+  for (const auto& r : f->rows) {
+    std::string limit = r.limit ? q(*r.limit) + (csv ? "" : "/" + r.limit_period) : (csv ? "" : "-");
+    std::string cross = r.projected_cross_at ? FormatRfc3339(*r.projected_cross_at) : (csv ? "" : "-");
+    if (r.projected_cross_at && !csv) cross = Colored(ctx, "red", cross);
+    t.Add({r.tenant, r.meter, q(r.used), q(r.daily_average), q(r.days_elapsed), q(r.days_left), q(r.projected), limit,
+           cross, Amount(r.projected_cost, cur)});
+  }
+  if (!csv)
+    ctx.Info(fmt::format("as of {}: linear projection, used / days elapsed x days in the period (the tenant's month)",
+                         FormatRfc3339(f->as_of)));
+  PrintTable(t, a.format);
+  return kExitOk;
+}
+
+// ---- recommend ----
+
+int RunRecommend(const Context& ctx, const ReportArgs& a) {
+  Loaded l;
+  if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
+  auto recs = report::BuildRecommendations(*l.db, l.catalog, a.tenant, Clock::Now());
+  if (!recs.ok()) return ctx.Fail(recs.status());
+  const std::string& cur = l.catalog.currency;
+  if (ctx.json()) {
+    json rows = json::array();
+    for (const auto& r : *recs)
+      rows.push_back({{"tenant", r.tenant}, {"current_plan", r.current_plan}, {"recommended_plan", r.recommended_plan},
+                      {"kind", r.kind}, {"current_cost", Amount(r.current_cost, cur)},
+                      {"recommended_cost", Amount(r.recommended_cost, cur)}, {"saving", Amount(r.saving, cur)},
+                      {"reason", r.reason}});
+    PrintJson({{"rows", rows}});
+    return kExitOk;
+  }
+  Table t({"tenant", "current", "recommended", "kind", "3-month cost now", "recommended cost", "saving", "reason"},
+          {false, false, false, false, true, true, true, false});
+  for (const auto& r : *recs)
+    t.Add({r.tenant, r.current_plan, r.recommended_plan, r.kind, Amount(r.current_cost, cur),
+           Amount(r.recommended_cost, cur), Amount(r.saving, cur), r.reason});
+  PrintTable(t, a.format);
+  if (recs->empty()) ctx.Info("no advice: every tenant is on the cheapest plan that holds its usage");
+  return kExitOk;
+}
+
+// ---- simulate ----
+
+json SimulationJson(const report::Simulation& s) {
+  json rows = json::array();
+  for (const auto& r : s.rows)
+    rows.push_back({{"tenant", r.tenant}, {"current_total", Amount(r.current_total, s.currency)},
+                    {"simulated_total", Amount(r.simulated_total, s.currency)},
+                    {"difference", Amount(r.difference, s.currency)},
+                    {"percent", r.percent ? Number(*r.percent) : json(nullptr)}});
+  return {{"period", s.period}, {"rows", rows}, {"current_total", Amount(s.current_total, s.currency)},
+          {"simulated_total", Amount(s.simulated_total, s.currency)}, {"difference", Amount(s.difference, s.currency)}};
+}
+
+std::string PercentText(const std::optional<Decimal>& p) {
+  if (!p) return "-";
+  return (p->IsNegative() || p->IsZero() ? "" : "+") + p->ToString(2) + "%";
+}
+
+int RunSimulate(const Context& ctx, const ReportArgs& a) {
+  auto candidate = catalog::LoadCatalogFile(a.catalog_file);
+  if (!candidate.ok()) return ctx.Fail(candidate.status());
+  Loaded l;
+  if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
+  std::string period = a.period;
+  if (period.empty()) {
+    auto month = MonthOf(Clock::Now());
+    if (!month.ok()) return ctx.Fail(month.status());
+    period = FormatMonth(month->start - 1);  // the last full month
+  }
+  auto s = report::Simulate(*l.db, l.catalog, *candidate, period);
+  if (!s.ok()) return ctx.Fail(s.status());
+  if (!s->raw_meters.empty())
+    ctx.Info(fmt::format("meters evaluated from raw events (defined differently from the stored catalog): {}",
+                         fmt::join(s->raw_meters, ", ")));
+  if (s->events_skipped) ctx.Warn(fmt::format("{} events could not be read by the candidate's meters", s->events_skipped));
+  if (ctx.json()) {
+    PrintJson(SimulationJson(*s));
+    return kExitOk;
+  }
+  const std::string& cur = s->currency;
+  Table t({"tenant", "current", "simulated", "difference", "percent"}, {false, true, true, true, true});
+  for (const auto& r : s->rows)
+    t.Add({r.tenant, Amount(r.current_total, cur), Amount(r.simulated_total, cur), Amount(r.difference, cur),
+           PercentText(r.percent)});
+  t.Add({"total", Amount(s->current_total, cur), Amount(s->simulated_total, cur), Amount(s->difference, cur), ""});
+  PrintTable(t, a.format);
+  return kExitOk;
+}
+
+void AddFormat(CLI::App* cmd, ReportArgs& a) {
+  cmd->add_option("--format", a.format, "text or csv")->check(CLI::IsMember({"text", "csv"}));
+}
+
+}  // namespace
+
+void RegisterReportCommands(CLI::App& app, Context& ctx) {
+  static ReportArgs a;
+  auto* report = app.add_subcommand("report", "Usage tables, analytics, trends and the HTML dashboard");
+  report->require_subcommand(1);
+
+  auto* usage = AddCommand(*report, ctx, "usage", "Usage per tenant and meter", [&ctx] { return RunUsage(ctx, a); });
+  usage->add_option("--tenant", a.tenant, "Only this tenant");
+  usage->add_option("--period", a.period, "YYYY-MM (default: the current month) or YYYY-MM-DD");
+  usage->add_option("--by", a.by, "hour, day, month, meter (default), operation or user")
+      ->check(CLI::IsMember({"hour", "day", "month", "meter", "operation", "user"}));
+  AddFormat(usage, a);
+
+  auto* an = AddCommand(*report, ctx, "analytics", "Operations: success rate, latency, cost",
+                        [&ctx] { return RunAnalytics(ctx, a); });
+  an->add_option("--tenant", a.tenant, "Only this tenant");
+  an->add_option("--from", a.from, "Start (inclusive; default: the first event)");
+  an->add_option("--to", a.to, "End (exclusive; default: no end)");
+  an->add_option("--by", a.by, "hour (default), operation or user")
+      ->check(CLI::IsMember({"hour", "operation", "user"}));
+  AddFormat(an, a);
+
+  auto* tr = AddCommand(*report, ctx, "trends", "Month-by-month usage and billed amounts",
+                        [&ctx] { return RunTrends(ctx, a); });
+  tr->add_option("--tenant", a.tenant, "Only this tenant");
+  tr->add_option("--months", a.months, "How many months, ending with the current one (default 6)");
+  AddFormat(tr, a);
+
+  auto* db = AddCommand(*report, ctx, "dashboard", "Write one self-contained HTML page with charts",
+                        [&ctx] { return RunDashboard(ctx, a); });
+  db->add_option("--out", a.out, "The HTML file to write")->required();
+  db->add_option("--period", a.period, "The month shown, YYYY-MM (default: the current month)");
+
+  auto* fc = AddCommand(app, ctx, "forecast", "Projected end-of-period usage and cost",
+                        [&ctx] { return RunForecast(ctx, a); });
+  fc->add_option("--tenant", a.tenant, "Only this tenant");
+  AddFormat(fc, a);
+
+  auto* rc = AddCommand(app, ctx, "recommend", "Plan upgrade / downgrade advice with the saving",
+                        [&ctx] { return RunRecommend(ctx, a); });
+  rc->add_option("--tenant", a.tenant, "Only this tenant");
+  AddFormat(rc, a);
+
+  auto* sim = AddCommand(app, ctx, "simulate", "Re-price a past month under another catalog (writes nothing)",
+                         [&ctx] { return RunSimulate(ctx, a); });
+  sim->add_option("--catalog", a.catalog_file, "The candidate catalog file")->required();
+  sim->add_option("--period", a.period, "The month, YYYY-MM (default: the last full month)");
+  AddFormat(sim, a);
+}
 
 }  // namespace meter::cli

@@ -1,0 +1,111 @@
+#include "report/dashboard.h"
+
+#include <algorithm>
+
+#include "report/common.h"
+#include "report/periods.h"
+#include "store/counter_store.h"
+#include "store/invoice_store.h"
+
+namespace meter::report {
+namespace {
+
+constexpr int kTopTenants = 10;
+constexpr int kInvoiceMonths = 6;
+
+// Daily totals over all tenants: one counter read per meter and day.
+Status CollectUsage(store::Database& db, const catalog::Catalog& c, const Period& month, DashboardData* d) {
+  METER_ASSIGN_OR_RETURN(auto days, SplitPeriod(month, BucketUnit::kDay, ""));
+  for (const auto& day : days) d->days.push_back(day.start);
+  store::CounterStore counters(db);
+  for (const auto& m : c.meters) {
+    MeterSeries s{m.key, m.unit, {}};
+    bool any = false;
+    for (const auto& day : days) {
+      METER_ASSIGN_OR_RETURN(auto per_tenant, counters.MeterValues(m, day));
+      Decimal sum;
+      for (const auto& [tenant, v] : per_tenant) {
+        METER_ASSIGN_OR_RETURN(sum, sum.Add(v));
+      }
+      any = any || !sum.IsZero();
+      s.values.push_back(sum);
+    }
+    if (any) d->usage.push_back(std::move(s));
+  }
+  return Status::OK();
+}
+
+Status CollectTopTenants(const catalog::Catalog& c, const std::string& month, const BilledFn& billed,
+                         DashboardData* d) {
+  for (const auto& t : c.tenants) {
+    METER_ASSIGN_OR_RETURN(Decimal amount, billed(t, month));
+    if (!amount.IsZero()) d->top_tenants.push_back({t.id, t.name, t.plan, amount});
+  }
+  std::stable_sort(d->top_tenants.begin(), d->top_tenants.end(),
+                   [](const TenantAmount& a, const TenantAmount& b) { return a.amount > b.amount; });
+  if (d->top_tenants.size() > kTopTenants) d->top_tenants.resize(kTopTenants);
+  return Status::OK();
+}
+
+Status AddInvoice(const store::InvoiceRecord& r, MonthInvoices* m) {
+  Decimal* bucket = r.status == "draft" ? &m->draft : r.status == "open" ? &m->open
+                  : r.status == "paid" ? &m->paid : r.status == "overdue" ? &m->overdue : nullptr;
+  if (!bucket) return Status::OK();  // void invoices bill nothing
+  METER_ASSIGN_OR_RETURN(Decimal total, Decimal::Parse(r.total));
+  METER_ASSIGN_OR_RETURN(*bucket, bucket->Add(total));
+  ++m->count;
+  return Status::OK();
+}
+
+Status CollectInvoices(store::Database& db, Timestamp month_start, DashboardData* d) {
+  METER_ASSIGN_OR_RETURN(auto months, LastMonths(month_start, kInvoiceMonths, "", true));
+  store::InvoiceStore invoices(db);
+  for (const auto& p : months) {
+    MonthInvoices m;
+    m.month = FormatMonth(p.start);
+    METER_ASSIGN_OR_RETURN(auto records, invoices.ForMonth(m.month, ""));
+    for (const auto& r : records) METER_RETURN_IF_ERROR(AddInvoice(r, &m));
+    d->invoices.push_back(m);
+  }
+  return Status::OK();
+}
+
+Status CollectQuotas(store::Database& db, const catalog::Catalog& c, Timestamp now, DashboardData* d) {
+  store::CounterStore counters(db);
+  for (const auto& t : c.tenants) {
+    const catalog::Plan* plan = c.FindPlan(t.plan);
+    if (!plan) continue;
+    for (const auto& l : plan->limits) {
+      const catalog::Meter* m = c.FindMeter(l.meter);
+      if (!m) continue;
+      bool daily = l.period == catalog::LimitPeriod::kDay;
+      Period p = DayOf(now);
+      if (!daily) {
+        METER_ASSIGN_OR_RETURN(p, MonthOf(now, t.timezone));
+      }
+      METER_ASSIGN_OR_RETURN(Decimal used, counters.MeterValue(t.id, *m, p));
+      d->quotas.push_back({t.id, l.meter, daily ? "day" : "month", used, EffectiveLimit(t, l),
+                           std::string(catalog::EnforcementName(l.enforcement))});
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<DashboardData> CollectDashboard(store::Database& db, const catalog::Catalog& catalog, Timestamp now,
+                                       const std::string& month, const BilledFn& billed) {
+  DashboardData d;
+  d.generated_at = now;
+  d.currency = catalog.currency;
+  d.tenants = static_cast<int>(catalog.tenants.size());
+  METER_ASSIGN_OR_RETURN(Period p, month.empty() ? MonthOf(now, "") : ParseMonth(month, ""));
+  d.month = FormatMonth(p.start);
+  METER_RETURN_IF_ERROR(CollectUsage(db, catalog, p, &d));
+  METER_RETURN_IF_ERROR(CollectTopTenants(catalog, d.month, billed, &d));
+  METER_RETURN_IF_ERROR(CollectInvoices(db, p.start, &d));
+  METER_RETURN_IF_ERROR(CollectQuotas(db, catalog, now, &d));
+  return d;
+}
+
+}  // namespace meter::report

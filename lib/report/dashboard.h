@@ -1,0 +1,79 @@
+// report dashboard: one self-contained HTML page (inline CSS and SVG, no
+// scripts, no network) with usage per meter over time, the top tenants by
+// amount billed, invoice totals per month and quota status.
+//
+// Collecting (reads the database) and rendering (a pure function of the
+// collected figures) are separate, so the page can be tested from fixed data.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "core/decimal.h"
+#include "core/status.h"
+#include "core/time.h"
+#include "store/database.h"
+
+namespace meter::report {
+
+// One meter's value per day of the dashboard's period, summed over tenants.
+struct MeterSeries {
+  std::string meter;
+  std::string unit;
+  std::vector<Decimal> values;  // one per DashboardData::days entry
+};
+
+struct TenantAmount {
+  std::string tenant;
+  std::string name;
+  std::string plan;
+  Decimal amount;  // billed for the period (total with tax)
+};
+
+// Invoice totals of one month, by status.
+struct MonthInvoices {
+  std::string month;  // "2026-02"
+  Decimal draft, open, paid, overdue;
+  int count = 0;
+};
+
+// One limit of one tenant's plan in its current period.
+struct QuotaLine {
+  std::string tenant;
+  std::string meter;
+  std::string period;  // "day" or "month"
+  Decimal used;
+  std::optional<Decimal> limit;  // nullopt = unlimited
+  std::string enforcement;       // "hard" or "soft"
+};
+
+struct DashboardData {
+  Timestamp generated_at = 0;
+  std::string month;  // "2026-02"
+  std::string currency = "USD";
+  int tenants = 0;
+  std::vector<Timestamp> days;  // UTC day starts of the month
+  std::vector<MeterSeries> usage;
+  std::vector<TenantAmount> top_tenants;  // largest first
+  std::vector<MonthInvoices> invoices;    // oldest first
+  std::vector<QuotaLine> quotas;
+};
+
+// What a tenant is billed for a month ("YYYY-MM"), with tax: supplied by the
+// caller so the dashboard prices through billing's code.
+using BilledFn = std::function<Result<Decimal>(const catalog::Tenant&, const std::string& month)>;
+
+// Collects the dashboard of the month containing `now` (or of `month` when
+// given, "YYYY-MM"): daily usage per meter (UTC days), the ten tenants billed
+// most in it, invoice totals of the six months ending with it, and quota
+// status at `now`. InvalidArgument for a bad month.
+Result<DashboardData> CollectDashboard(store::Database& db, const catalog::Catalog& catalog, Timestamp now,
+                                       const std::string& month, const BilledFn& billed);
+
+// The page. Everything shown comes from `d`; text is HTML-escaped.
+std::string RenderDashboardHtml(const DashboardData& d);
+
+}  // namespace meter::report

@@ -1,0 +1,233 @@
+// The dashboard page: HTML with inline CSS and inline SVG charts. No script,
+// no external resource, so it opens offline, prints, and cannot fail to load
+// anything. Chart geometry uses double (pixels); figures shown as text come
+// from the exact decimals.
+#include <algorithm>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "report/dashboard.h"
+
+namespace meter::report {
+namespace {
+
+std::string Esc(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// "12345.5" -> "12,345.5".
+std::string Group(std::string s) {
+  bool neg = !s.empty() && s[0] == '-';
+  if (neg) s.erase(0, 1);
+  size_t dot = s.find('.');
+  std::string whole = s.substr(0, dot), frac = dot == std::string::npos ? "" : s.substr(dot);
+  std::string out;
+  for (size_t i = 0; i < whole.size(); ++i) {
+    if (i && (whole.size() - i) % 3 == 0) out += ',';
+    out += whole[i];
+  }
+  return (neg ? "-" : "") + out + frac;
+}
+
+// A quantity with thousands separators and at most `places` decimals.
+std::string Num(const Decimal& d, int places = 2) {
+  auto r = d.Round(places);
+  return Group((r.ok() ? *r : d).ToString());
+}
+
+std::string Money(const Decimal& d, const std::string& currency) { return currency + " " + Group(d.ToString(2)); }
+
+double Px(const Decimal& d) { return std::stod(d.ToString()); }
+
+constexpr const char* kCss = R"(
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1f2933;background:#f3f5f8}
+header{background:#1f3a5f;color:#fff;padding:18px 32px}
+header h1{margin:0;font-size:22px;font-weight:600}
+header p{margin:4px 0 0;opacity:.85}
+main{max-width:1320px;margin:0 auto;padding:20px 32px 40px}
+.kpis{display:grid;grid-template-columns:repeat(4,1fr);gap:16px;margin-bottom:20px}
+.kpi{background:#fff;border-radius:8px;padding:14px 18px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+.kpi b{display:block;font-size:24px;font-weight:600}
+.kpi span{color:#52606d;font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:20px}
+.card{background:#fff;border-radius:8px;padding:16px 20px;box-shadow:0 1px 2px rgba(0,0,0,.08);min-width:0}
+.card.wide{grid-column:1/-1}
+.card h2{margin:0 0 12px;font-size:16px;font-weight:600}
+.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(290px,1fr));gap:14px}
+figure{margin:0}
+figcaption{font-size:13px;margin-bottom:2px}
+figcaption small{color:#52606d}
+svg{display:block;width:100%;height:auto}
+svg text{font:11px system-ui,Arial,sans-serif;fill:#52606d}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e4e7eb;font-size:13px;white-space:nowrap}
+th{color:#52606d;font-weight:600}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.legend span{display:inline-block;margin-right:14px;font-size:12px}
+.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
+.empty{color:#7b8794;font-style:italic}
+.over{color:#b42318;font-weight:600}
+)";
+
+std::string Header(const DashboardData& d) {
+  return fmt::format("<header><h1>meter dashboard</h1><p>Month {} &middot; generated {} &middot; {} tenants &middot; {}</p></header>\n",
+                     Esc(d.month), Esc(FormatRfc3339(d.generated_at)), d.tenants, Esc(d.currency));
+}
+
+std::string Kpis(const DashboardData& d) {
+  Decimal billed, open;
+  for (const auto& t : d.top_tenants) billed = billed + t.amount;
+  for (const auto& m : d.invoices) open = open + m.open + m.overdue;
+  int over = 0;
+  for (const auto& q : d.quotas) over += (q.limit && q.used > *q.limit) ? 1 : 0;
+  auto card = [](const std::string& v, const char* label) {
+    return fmt::format("<div class=\"kpi\"><b>{}</b><span>{}</span></div>", v, label);
+  };
+  return "<section class=\"kpis\">" + card(std::to_string(d.tenants), "tenants") +
+         card(Esc(Money(billed, d.currency)), "billed this month (top tenants)") +
+         card(Esc(Money(open, d.currency)), "open and overdue invoices") +
+         card(std::to_string(over), "limits exceeded now") + "</section>\n";
+}
+
+// One meter's daily bars with a baseline, the peak as a grid line, and day
+// labels every seventh day.
+std::string MeterChart(const MeterSeries& s, const std::vector<Timestamp>& days) {
+  const double w = 320, h = 120, left = 8, top = 10, bottom = 18, chart_h = h - top - bottom;
+  Decimal peak, total;
+  for (const auto& v : s.values) {
+    peak = std::max(peak, v);
+    total = total + v;
+  }
+  double max = peak.IsZero() ? 1 : Px(peak);
+  double slot = (w - left * 2) / std::max<size_t>(1, s.values.size());
+  std::string svg = fmt::format(
+      "<svg class=\"chart usage\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"daily {}\">"
+      "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#cbd2d9\"/>"
+      "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#e4e7eb\" stroke-dasharray=\"3 3\"/>",
+      w, h, Esc(s.meter), left, top + chart_h, w - left, top + chart_h, left, top, w - left, top);
+  for (size_t i = 0; i < s.values.size(); ++i) {
+    double bh = Px(s.values[i]) / max * chart_h;
+    svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#3e7cb1\"><title>{}: {}</title></rect>",
+                       left + i * slot + 0.5, top + chart_h - bh, std::max(1.0, slot - 1), bh,
+                       FormatDate(days[i]), Esc(Num(s.values[i])));
+    if (i % 7 == 0)
+      svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\">{}</text>", left + i * slot, h - 4, FormatDate(days[i]).substr(5));
+  }
+  svg += "</svg>";
+  std::string unit = s.unit.empty() ? "" : " " + Esc(s.unit);
+  return fmt::format("<figure><figcaption><b>{}</b> <small>peak day {}{} &middot; sum of days {}{}</small></figcaption>{}</figure>",
+                     Esc(s.meter), Esc(Num(peak)), unit, Esc(Num(total)), unit, svg);
+}
+
+std::string UsageSection(const DashboardData& d) {
+  std::string out = "<section class=\"card wide\"><h2>Usage per meter, per day (all tenants, UTC days)</h2>";
+  if (d.usage.empty()) return out + "<p class=\"empty\">No usage recorded this month.</p></section>\n";
+  out += "<div class=\"multiples\">";
+  for (const auto& s : d.usage) out += MeterChart(s, d.days);
+  return out + "</div></section>\n";
+}
+
+std::string TopTenantsSection(const DashboardData& d) {
+  std::string out = "<section class=\"card\"><h2>Top tenants by amount billed this month</h2>";
+  if (d.top_tenants.empty()) return out + "<p class=\"empty\">Nothing billed this month.</p></section>\n";
+  const double w = 560, row = 26, label_w = 170, value_w = 110;
+  double h = row * d.top_tenants.size() + 4, max = std::max(0.01, Px(d.top_tenants.front().amount));
+  out += fmt::format("<svg class=\"chart tenants\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"top tenants\">", w, h);
+  for (size_t i = 0; i < d.top_tenants.size(); ++i) {
+    const auto& t = d.top_tenants[i];
+    double y = i * row + 2, bw = Px(t.amount) / max * (w - label_w - value_w);
+    out += fmt::format("<text x=\"0\" y=\"{:.1f}\">{}</text>", y + 16, Esc((t.name.empty() ? t.tenant : t.name).substr(0, 28)));
+    out += fmt::format("<rect x=\"{}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" rx=\"3\" fill=\"#2f9e72\"><title>{} ({}, plan {})</title></rect>",
+                       label_w, y + 3, std::max(1.0, bw), row - 8, Esc(t.tenant), Esc(Money(t.amount, d.currency)), Esc(t.plan));
+    out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", label_w + bw + 6, y + 16, Esc(Money(t.amount, d.currency)));
+  }
+  return out + "</svg></section>\n";
+}
+
+// Stacked bars per month: paid, open, overdue, draft.
+std::string InvoicesSection(const DashboardData& d) {
+  struct Part { const char* name; const char* color; Decimal MonthInvoices::*field; };
+  const Part parts[] = {{"paid", "#2f9e72", &MonthInvoices::paid}, {"open", "#3e7cb1", &MonthInvoices::open},
+                        {"overdue", "#d64545", &MonthInvoices::overdue}, {"draft", "#9aa5b1", &MonthInvoices::draft}};
+  const double w = 560, h = 200, top = 10, bottom = 22, chart_h = h - top - bottom;
+  double max = 0.01;
+  for (const auto& m : d.invoices) max = std::max(max, Px(m.paid + m.open + m.overdue + m.draft));
+  double slot = w / std::max<size_t>(1, d.invoices.size());
+  std::string out = "<section class=\"card\"><h2>Invoice totals per month</h2><div class=\"legend\">";
+  for (const auto& p : parts) out += fmt::format("<span><i style=\"background:{}\"></i>{}</span>", p.color, p.name);
+  out += fmt::format("</div><svg class=\"chart invoices\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"invoice totals\">"
+                     "<line x1=\"0\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#cbd2d9\"/>", w, h, top + chart_h, w, top + chart_h);
+  for (size_t i = 0; i < d.invoices.size(); ++i) {
+    const auto& m = d.invoices[i];
+    double y = top + chart_h;
+    for (const auto& p : parts) {
+      double bh = Px(m.*p.field) / max * chart_h;
+      if (bh <= 0) continue;
+      y -= bh;
+      out += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"><title>{} {}: {}</title></rect>",
+                         i * slot + slot * 0.2, y, slot * 0.6, bh, p.color, m.month, p.name, Esc(Money(m.*p.field, d.currency)));
+    }
+    Decimal sum = m.paid + m.open + m.overdue + m.draft;
+    out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", i * slot + slot / 2, h - 6, m.month);
+    if (!sum.IsZero())
+      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>", i * slot + slot / 2,
+                         std::max(top + 10, y - 4), Esc(Num(sum, 0)));
+  }
+  return out + "</svg></section>\n";
+}
+
+std::string QuotaBar(const QuotaLine& q) {
+  if (!q.limit) return "<span class=\"empty\">unlimited</span>";
+  double limit = Px(*q.limit), used = Px(q.used);
+  double frac = limit <= 0 ? (used > 0 ? 1.2 : 0) : used / limit;
+  const char* color = frac > 1 ? "#d64545" : frac >= 0.8 ? "#e0a100" : "#2f9e72";
+  return fmt::format("<svg class=\"bar\" viewBox=\"0 0 200 12\" width=\"200\" height=\"12\" role=\"img\" aria-label=\"{:.0f}%\">"
+                     "<rect width=\"200\" height=\"12\" rx=\"3\" fill=\"#e4e7eb\"/>"
+                     "<rect width=\"{:.1f}\" height=\"12\" rx=\"3\" fill=\"{}\"/></svg>",
+                     frac * 100, std::min(1.0, frac) * 200, color);
+}
+
+std::string QuotaSection(const DashboardData& d) {
+  std::string out = "<section class=\"card wide\"><h2>Quota status now</h2>";
+  if (d.quotas.empty()) return out + "<p class=\"empty\">No plan sets limits.</p></section>\n";
+  std::vector<const QuotaLine*> lines;
+  for (const auto& q : d.quotas) lines.push_back(&q);
+  auto frac = [](const QuotaLine* q) { return q->limit && !q->limit->IsZero() ? Px(q->used) / Px(*q->limit) : -1.0; };
+  std::stable_sort(lines.begin(), lines.end(), [&](auto a, auto b) { return frac(a) > frac(b); });
+  out += "<table><thead><tr><th>tenant</th><th>meter</th><th>period</th><th class=\"n\">used</th><th class=\"n\">limit</th>"
+         "<th class=\"n\">%</th><th></th><th>enforcement</th></tr></thead><tbody>";
+  for (const QuotaLine* q : lines) {
+    double f = frac(q);
+    std::string pct = f < 0 ? "-" : fmt::format("{:.0f}%", f * 100);
+    out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n{}\">{}</td><td>{}</td><td>{}</td></tr>",
+                       Esc(q->tenant), Esc(q->meter), q->period, Esc(Num(q->used)), q->limit ? Esc(Num(*q->limit)) : "unlimited",
+                       f > 1 ? " over" : "", pct, QuotaBar(*q), Esc(q->enforcement));
+  }
+  return out + "</tbody></table></section>\n";
+}
+
+}  // namespace
+
+std::string RenderDashboardHtml(const DashboardData& d) {
+  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
+  html += fmt::format("<title>meter dashboard {}</title><style>{}</style></head><body>\n", Esc(d.month), kCss);
+  html += Header(d) + "<main>\n" + Kpis(d) + "<div class=\"grid\">\n";
+  html += UsageSection(d) + TopTenantsSection(d) + InvoicesSection(d) + QuotaSection(d);
+  return html + "</div></main></body></html>\n";
+}
+
+}  // namespace meter::report

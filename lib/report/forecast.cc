@@ -1,0 +1,114 @@
+#include "report/forecast.h"
+
+#include <algorithm>
+
+#include "billing/pricing.h"
+#include "report/common.h"
+#include "store/counter_store.h"
+
+namespace meter::report {
+namespace {
+
+using catalog::Aggregation;
+
+bool Accumulates(const catalog::Meter& m) {
+  return m.aggregation == Aggregation::kSum || m.aggregation == Aggregation::kCount;
+}
+
+Decimal Days(int64_t ms) { return *Decimal::FromInt(ms).Div(Decimal::FromInt(kMillisPerDay), 6, Rounding::kHalfAwayFromZero); }
+
+// The instant a quantity growing linearly from 0 at `start` to `used` at
+// `start + elapsed` reaches `limit`, if it passes it before `end`.
+Result<std::optional<Timestamp>> LinearCrossing(const Decimal& used, const Decimal& limit, Timestamp start,
+                                                int64_t elapsed, Timestamp end) {
+  if (used.IsZero() || elapsed <= 0) return std::optional<Timestamp>();
+  METER_ASSIGN_OR_RETURN(Decimal ms, limit.MulDiv(Decimal::FromInt(elapsed), used, 0, Rounding::kUp));
+  METER_ASSIGN_OR_RETURN(int64_t offset, ms.ToInt64());
+  if (offset >= end - start) return std::optional<Timestamp>();
+  // To the whole second (up): a crossing time is read by people.
+  Timestamp t = start + offset;
+  return std::optional<Timestamp>((t + kMillisPerSecond - 1) / kMillisPerSecond * kMillisPerSecond);
+}
+
+// A flow meter's crossing is projected; a level meter (max, latest,
+// unique_count) has crossed by `now` when it is over the limit, else not.
+Result<std::optional<Timestamp>> Crossing(const catalog::Meter& m, const Decimal& used, const Decimal& limit,
+                                          const Period& p, Timestamp now) {
+  if (!Accumulates(m)) return used > limit ? std::optional<Timestamp>(now) : std::optional<Timestamp>();
+  return LinearCrossing(used, limit, p.start, std::clamp<int64_t>(now - p.start, 0, p.end - p.start), p.end);
+}
+
+// The limit, its period and the projected crossing for one row.
+Status AddLimit(store::CounterStore& counters, const catalog::Tenant& t, const catalog::Plan* plan,
+                const catalog::Meter& m, Timestamp now, ForecastRow* r) {
+  const catalog::Limit* l = plan ? plan->FindLimit(m.key) : nullptr;
+  if (!l) return Status::OK();
+  r->limit = EffectiveLimit(t, *l);
+  if (!r->limit) return Status::OK();
+  if (l->period == catalog::LimitPeriod::kMonth) {
+    r->limit_period = "month";
+    METER_ASSIGN_OR_RETURN(r->projected_cross_at, Crossing(m, r->used, *r->limit, r->period, now));
+    return Status::OK();
+  }
+  r->limit_period = "day";
+  Period today = DayOf(now);
+  METER_ASSIGN_OR_RETURN(Decimal used_today, counters.MeterValue(t.id, m, today));
+  METER_ASSIGN_OR_RETURN(r->projected_cross_at, Crossing(m, used_today, *r->limit, today, now));
+  return Status::OK();
+}
+
+Status Project(const catalog::Meter& m, Timestamp now, ForecastRow* r) {
+  int64_t length = r->period.end - r->period.start;
+  int64_t elapsed = std::clamp<int64_t>(now - r->period.start, 0, length);
+  r->days_elapsed = Days(elapsed);
+  METER_ASSIGN_OR_RETURN(r->days_left, Days(length).Sub(r->days_elapsed));
+  r->daily_average = r->used;
+  r->projected = r->used;
+  if (elapsed == 0) return Status::OK();
+  METER_ASSIGN_OR_RETURN(r->daily_average, r->used.MulDiv(Decimal::FromInt(kMillisPerDay), Decimal::FromInt(elapsed), 6,
+                                                          Rounding::kHalfAwayFromZero));
+  if (Accumulates(m)) {
+    METER_ASSIGN_OR_RETURN(r->projected, r->used.MulDiv(Decimal::FromInt(length), Decimal::FromInt(elapsed), 6,
+                                                        Rounding::kHalfAwayFromZero));
+  }
+  return Status::OK();
+}
+
+Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t, Timestamp now,
+                     std::vector<ForecastRow>* rows) {
+  METER_ASSIGN_OR_RETURN(Period period, MonthOf(now, t.timezone));
+  const catalog::Plan* plan = c.FindPlan(t.plan);
+  store::CounterStore counters(db);
+  for (const auto& m : c.meters) {
+    ForecastRow r;
+    r.tenant = t.id;
+    r.meter = m.key;
+    r.period = period;
+    METER_ASSIGN_OR_RETURN(r.used, counters.MeterValue(t.id, m, period));
+    bool in_plan = plan && (plan->FindCharge(m.key) || plan->FindLimit(m.key));
+    if (!in_plan && r.used.IsZero()) continue;
+    METER_RETURN_IF_ERROR(Project(m, now, &r));
+    METER_RETURN_IF_ERROR(AddLimit(counters, t, plan, m, now, &r));
+    if (const catalog::Charge* ch = plan ? plan->FindCharge(m.key) : nullptr) {
+      METER_ASSIGN_OR_RETURN(auto priced, billing::PriceCharge(*ch, r.projected, plan->overage, c.currency));
+      r.projected_cost = priced.amount;
+    }
+    rows->push_back(std::move(r));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<Forecast> BuildForecast(store::Database& db, const catalog::Catalog& catalog, const std::string& tenant,
+                               Timestamp now) {
+  METER_ASSIGN_OR_RETURN(auto tenants, SelectTenants(catalog, tenant));
+  now = now / kMillisPerSecond * kMillisPerSecond;
+  Forecast f;
+  f.as_of = now;
+  METER_ASSIGN_OR_RETURN(f.period, MonthOf(now, tenant.empty() ? "" : tenants.front()->timezone));
+  for (const catalog::Tenant* t : tenants) METER_RETURN_IF_ERROR(AddTenantRows(db, catalog, *t, now, &f.rows));
+  return f;
+}
+
+}  // namespace meter::report

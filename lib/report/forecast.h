@@ -1,0 +1,64 @@
+// forecast: projected end-of-period usage and cost for the current period.
+//
+// Method (SPEC 3): linear over the elapsed time of the period. The period is
+// the calendar month containing `now` in the tenant's time zone; days are
+// measured in real time, so days_elapsed is fractional (Feb 20 12:00 UTC is
+// 19.5 days into February) and days_in_period is the month's length in days
+// (28 for February in UTC). For meters that accumulate (sum, count):
+//   daily_average = used / days_elapsed
+//   projected     = used / days_elapsed * days_in_period
+// Meters that measure a level rather than a flow (max, latest, unique_count)
+// are projected flat: projected = used, since more days do not add to them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "core/decimal.h"
+#include "core/status.h"
+#include "core/time.h"
+#include "store/database.h"
+
+namespace meter::report {
+
+struct ForecastRow {
+  std::string tenant;
+  std::string meter;
+  Period period;  // the tenant's current month
+  Decimal used;
+  Decimal daily_average;  // 6 decimals
+  Decimal days_elapsed;   // 6 decimals
+  Decimal days_left;      // days_in_period - days_elapsed
+  Decimal projected;      // 6 decimals
+  // The tenant's limit on the meter (override, else plan); nullopt = none or
+  // unlimited.
+  std::optional<Decimal> limit;
+  std::string limit_period;  // "day" or "month" ("" without a limit)
+  // A month limit: when the linear projection passes the limit, if that is
+  // before the period ends (it may already be past when usage is over the
+  // limit). A day limit: when today's usage, projected linearly over the UTC
+  // day, passes it before midnight. nullopt otherwise.
+  std::optional<Timestamp> projected_cross_at;
+  // What the plan's charge for the meter bills for the projected quantity
+  // (billing's PriceCharge: included units, tiers, rounding), before tax and
+  // without the base price; 0 when the plan has no charge for it.
+  Decimal projected_cost;
+};
+
+struct Forecast {
+  Timestamp as_of = 0;
+  Period period;  // the UTC month of as_of, or the one tenant's month with --tenant
+  std::vector<ForecastRow> rows;
+};
+
+// Rows by tenant, then meter in catalog order: every meter the tenant's
+// current plan charges or limits, plus any other meter it used this period.
+// `now` is taken to the whole second (the clock of --now runs on while the
+// process works), so a pinned time gives the same figures on every run.
+// NotFound for an unknown tenant.
+Result<Forecast> BuildForecast(store::Database& db, const catalog::Catalog& catalog, const std::string& tenant,
+                               Timestamp now);
+
+}  // namespace meter::report

@@ -1,0 +1,132 @@
+#include "report/recommend.h"
+
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "billing/generate.h"
+#include "billing/invoice.h"
+#include "report/common.h"
+#include "report/periods.h"
+#include "store/counter_store.h"
+
+namespace meter::report {
+namespace {
+
+constexpr int kMonths = 3;
+
+// One tenant's usage over the window, read once per meter and shared by
+// every plan judged.
+class WindowUsage {
+ public:
+  WindowUsage(store::Database& db, const catalog::Tenant& t, std::vector<Period> months)
+      : counters_(db), tenant_(t), months_(std::move(months)) {}
+
+  const std::vector<Period>& months() const { return months_; }
+
+  // Values per month (month limits) or per UTC day (day limits), in order.
+  Result<const std::vector<std::pair<Timestamp, Decimal>>*> Values(const catalog::Meter& m, bool daily) {
+    auto& cache = daily ? daily_ : monthly_;
+    auto it = cache.find(m.key);
+    if (it != cache.end()) return &it->second;
+    std::vector<Period> buckets = months_;
+    if (daily) {
+      METER_ASSIGN_OR_RETURN(buckets, SplitPeriod({months_.front().start, months_.back().end}, BucketUnit::kDay, ""));
+    }
+    std::vector<std::pair<Timestamp, Decimal>> values;
+    for (const auto& b : buckets) {
+      METER_ASSIGN_OR_RETURN(Decimal v, counters_.MeterValue(tenant_.id, m, b));
+      values.emplace_back(b.start, v);
+    }
+    return &(cache[m.key] = std::move(values));
+  }
+
+ private:
+  store::CounterStore counters_;
+  const catalog::Tenant& tenant_;
+  std::vector<Period> months_;
+  std::map<std::string, std::vector<std::pair<Timestamp, Decimal>>> monthly_, daily_;
+};
+
+// The first limit of `plan` the window's usage exceeds, described; "" when
+// the plan holds the usage.
+Result<std::string> FirstExceeded(const catalog::Catalog& c, const catalog::Tenant& t, const catalog::Plan& plan,
+                                  bool current, WindowUsage& usage) {
+  for (const auto& l : plan.limits) {
+    const catalog::Meter* m = c.FindMeter(l.meter);
+    std::optional<Decimal> limit = current ? EffectiveLimit(t, l) : l.limit;
+    if (!m || !limit) continue;
+    bool daily = l.period == catalog::LimitPeriod::kDay;
+    METER_ASSIGN_OR_RETURN(auto values, usage.Values(*m, daily));
+    for (const auto& [start, v] : *values)
+      if (v > *limit)
+        return fmt::format("{} used {} of its {} limit {} on {}", l.meter, v.ToString(), daily ? "day" : "month",
+                           limit->ToString(), daily ? FormatDate(start) : FormatMonth(start, t.timezone));
+  }
+  return std::string();
+}
+
+// What `plan` would have billed over the window, before tax, as if in force
+// for every whole month: billing's inputs and builder, base price included.
+Result<Decimal> WindowCost(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t,
+                           const catalog::Plan& plan, const std::vector<Period>& months) {
+  Decimal sum;
+  for (const auto& m : months) {
+    METER_ASSIGN_OR_RETURN(auto in, billing::ReadInvoiceInputs(db, c, t, FormatMonth(m.start, t.timezone), &plan));
+    METER_ASSIGN_OR_RETURN(billing::Invoice inv, billing::BuildInvoice(in));
+    METER_ASSIGN_OR_RETURN(sum, sum.Add(inv.subtotal));
+  }
+  return sum;
+}
+
+struct Candidate {
+  const catalog::Plan* plan = nullptr;
+  Decimal cost;
+};
+
+Result<std::optional<Recommendation>> Advise(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t,
+                                             Timestamp now) {
+  const catalog::Plan* current = c.FindPlan(t.plan);
+  if (!current) return std::optional<Recommendation>();
+  METER_ASSIGN_OR_RETURN(auto months, LastMonths(now, kMonths, t.timezone, false));
+  WindowUsage usage(db, t, months);
+  METER_ASSIGN_OR_RETURN(std::string current_exceeded, FirstExceeded(c, t, *current, true, usage));
+  METER_ASSIGN_OR_RETURN(Decimal current_cost, WindowCost(db, c, t, *current, months));
+  std::optional<Candidate> best;
+  for (const auto& p : c.plans) {
+    METER_ASSIGN_OR_RETURN(std::string exceeded, FirstExceeded(c, t, p, &p == current, usage));
+    if (!exceeded.empty()) continue;
+    METER_ASSIGN_OR_RETURN(Decimal cost, &p == current ? current_cost : WindowCost(db, c, t, p, months));
+    if (!best || cost < best->cost) best = Candidate{&p, cost};
+  }
+  if (!best || best->plan == current || best->cost >= current_cost) return std::optional<Recommendation>();
+  Recommendation r;
+  r.tenant = t.id;
+  r.current_plan = current->key;
+  r.recommended_plan = best->plan->key;
+  r.kind = c.PlanIndex(best->plan->key) > c.PlanIndex(current->key) ? "upgrade" : "downgrade";
+  r.current_cost = current_cost;
+  r.recommended_cost = best->cost;
+  METER_ASSIGN_OR_RETURN(r.saving, current_cost.Sub(best->cost));
+  r.reason = fmt::format("plan '{}' holds the usage of {} to {} and would have billed {} instead of {}",
+                         best->plan->key, FormatMonth(months.front().start, t.timezone),
+                         FormatMonth(months.back().start, t.timezone), best->cost.ToString(2), current_cost.ToString(2));
+  if (!current_exceeded.empty()) r.reason += fmt::format("; on plan '{}' {}", current->key, current_exceeded);
+  return std::optional<Recommendation>(std::move(r));
+}
+
+}  // namespace
+
+Result<std::vector<Recommendation>> BuildRecommendations(store::Database& db, const catalog::Catalog& catalog,
+                                                         const std::string& tenant, Timestamp now) {
+  METER_ASSIGN_OR_RETURN(auto tenants, SelectTenants(catalog, tenant));
+  std::vector<Recommendation> out;
+  for (const catalog::Tenant* t : tenants) {
+    METER_ASSIGN_OR_RETURN(auto r, Advise(db, catalog, *t, now));
+    if (r) out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+}  // namespace meter::report

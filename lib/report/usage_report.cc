@@ -1,0 +1,83 @@
+#include "report/usage_report.h"
+
+#include <fmt/format.h>
+
+#include "report/common.h"
+#include "report/periods.h"
+#include "report/rollup.h"
+#include "store/counter_store.h"
+#include "store/report_store.h"
+
+namespace meter::report {
+namespace {
+
+BucketUnit UnitOf(UsageBy by) {
+  return by == UsageBy::kHour ? BucketUnit::kHour : by == UsageBy::kDay ? BucketUnit::kDay : BucketUnit::kMonth;
+}
+
+// Time buckets for one tenant: one counter read per meter for the whole
+// period first, so meters the tenant never used cost one read, not one per
+// bucket.
+Status AddTimeRows(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t, const Period& period,
+                   UsageBy by, std::vector<UsageRow>* rows) {
+  store::CounterStore counters(db);
+  METER_ASSIGN_OR_RETURN(auto buckets, SplitPeriod(period, UnitOf(by), t.timezone));
+  for (const auto& m : c.meters) {
+    METER_ASSIGN_OR_RETURN(Decimal total, counters.MeterValue(t.id, m, period));
+    if (total.IsZero()) continue;
+    if (by == UsageBy::kMeter) {
+      rows->push_back({t.id, m.key, m.unit, m.key, total});
+      continue;
+    }
+    for (const auto& b : buckets) {
+      METER_ASSIGN_OR_RETURN(Decimal v, counters.MeterValue(t.id, m, b));
+      if (!v.IsZero()) rows->push_back({t.id, m.key, m.unit, FormatRfc3339(b.start), v});
+    }
+  }
+  return Status::OK();
+}
+
+// Operation / user splits: the raw events of the period through the meters.
+Status AddSplitRows(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t, const Period& period,
+                    UsageBy by, std::vector<UsageRow>* rows) {
+  RawRollup rollup(c);
+  store::EventQuery q{t.id, period, {}, false};
+  METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(q, [&](const ingest::UsageEvent& e) {
+    const std::string& key = by == UsageBy::kOperation ? e.operation : e.user;
+    rollup.Add(e, key.empty() ? std::string(kNoneBucket) : key);
+    return Status::OK();
+  }));
+  auto values = rollup.Values();
+  for (const auto& m : c.meters)
+    for (const auto& [key, v] : values)
+      if (key.second == m.key && !v.IsZero()) rows->push_back({t.id, m.key, m.unit, key.first, v});
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<UsageBy> ParseUsageBy(std::string_view text) {
+  if (text == "hour") return UsageBy::kHour;
+  if (text == "day") return UsageBy::kDay;
+  if (text == "month") return UsageBy::kMonth;
+  if (text == "meter") return UsageBy::kMeter;
+  if (text == "operation") return UsageBy::kOperation;
+  if (text == "user") return UsageBy::kUser;
+  return Status::InvalidArgument(fmt::format("--by '{}' is not hour, day, month, meter, operation or user", text));
+}
+
+Result<std::vector<UsageRow>> BuildUsageReport(store::Database& db, const catalog::Catalog& catalog,
+                                               const UsageQuery& q) {
+  METER_ASSIGN_OR_RETURN(auto tenants, SelectTenants(catalog, q.tenant));
+  std::vector<UsageRow> rows;
+  for (const catalog::Tenant* t : tenants) {
+    METER_ASSIGN_OR_RETURN(Period period, ParseReportPeriod(q.period, t->timezone, q.now));
+    if (q.by == UsageBy::kOperation || q.by == UsageBy::kUser)
+      METER_RETURN_IF_ERROR(AddSplitRows(db, catalog, *t, period, q.by, &rows));
+    else
+      METER_RETURN_IF_ERROR(AddTimeRows(db, catalog, *t, period, q.by, &rows));
+  }
+  return rows;
+}
+
+}  // namespace meter::report
