@@ -43,6 +43,20 @@ int MinorUnitDigits(std::string_view currency) {
   return 2;
 }
 
+std::string GroupThousands(std::string_view number) {
+  size_t sign = !number.empty() && (number[0] == '-' || number[0] == '+') ? 1 : 0;
+  size_t end = number.find('.');
+  if (end == std::string_view::npos) end = number.size();
+  for (size_t i = sign; i < end; ++i)
+    if (number[i] < '0' || number[i] > '9') return std::string(number);
+  std::string out(number.substr(0, sign));
+  for (size_t i = sign; i < end; ++i) {
+    if (i > sign && (end - i) % 3 == 0) out += ',';
+    out += number[i];
+  }
+  return out + std::string(number.substr(end));
+}
+
 Result<Money> Money::Add(const Money& o) const {
   if (currency_ != o.currency_) return CurrencyMismatch("add", "to", *this, o);
   METER_ASSIGN_OR_RETURN(Decimal sum, amount_.Add(o.amount_));

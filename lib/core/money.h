@@ -18,6 +18,11 @@ namespace meter {
 // codes it does not know.
 int MinorUnitDigits(std::string_view currency);
 
+// Decimal text with its whole part grouped in thousands, for people:
+// "1234567.5" -> "1,234,567.5", "-9500" -> "-9,500". Other text is returned
+// unchanged.
+std::string GroupThousands(std::string_view number);
+
 class Money {
  public:
   Money() = default;

@@ -128,3 +128,23 @@ TEST_CASE("The SPEC invoice worked example") {
 
 }  // namespace
 }  // namespace meter
+
+namespace meter {
+namespace {
+
+TEST_CASE("GroupThousands groups the whole part only") {
+  struct Case {
+    const char* in;
+    const char* out;
+  };
+  const Case cases[] = {{"0", "0"}, {"999", "999"}, {"1000", "1,000"}, {"1234567.891", "1,234,567.891"},
+                        {"-9500", "-9,500"}, {"100000.00", "100,000.00"}, {"+1000", "+1,000"}, {"", ""},
+                        {"abc", "abc"}, {"12a34", "12a34"}};
+  for (const Case& c : cases) {
+    CAPTURE(c.in);
+    CHECK(GroupThousands(c.in) == c.out);
+  }
+}
+
+}  // namespace
+}  // namespace meter

@@ -1,0 +1,113 @@
+// RenderExplain: how every quantity and amount of an invoice was computed.
+#include <fmt/format.h>
+
+#include "billing/format.h"
+#include "billing/render.h"
+#include "core/money.h"
+
+namespace meter::billing {
+namespace {
+
+std::string Span(const Period& p) { return fmt::format("[{}, {})", FormatRfc3339(p.start), FormatRfc3339(p.end)); }
+
+std::string ExplainBase(const InvoiceLine& l, const std::string& cur) {
+  if (l.days == l.days_in_period)
+    return fmt::format("   base price of plan '{}' for the whole month: {}\n", l.plan, MoneyText(l.amount, cur));
+  return fmt::format("   plan '{}' in force {} days of {} ({}):\n   {} × {} / {} = {} (rounded once, half away from zero)\n",
+                     l.plan, l.days, l.days_in_period, Span(l.period), PriceText(l.base_price, cur), l.days,
+                     l.days_in_period, MoneyText(l.amount, cur));
+}
+
+std::string ExplainModel(const InvoiceLine& l, const std::string& cur) {
+  const PricedCharge& p = l.priced;
+  const catalog::Charge& c = l.charge;
+  std::string exact = GroupThousands(p.exact_amount.ToString());
+  switch (c.model) {
+    case catalog::ChargeModel::kPerUnit:
+      return fmt::format("   per_unit: {} × {} = {}\n", QuantityText(p.billable), PriceText(c.unit_price, cur), exact);
+    case catalog::ChargeModel::kPackage:
+      return fmt::format("   package: {} billable / {} per package, rounded up = {} packages; {} × {} = {}\n",
+                         QuantityText(p.billable), QuantityText(c.package_size), QuantityText(p.packages),
+                         QuantityText(p.packages), PriceText(c.package_price, cur), exact);
+    case catalog::ChargeModel::kGraduated:
+    case catalog::ChargeModel::kVolume: {
+      bool graduated = c.model == catalog::ChargeModel::kGraduated;
+      std::string out = graduated ? "   graduated: each tier prices the units that fall in it\n"
+                                  : "   volume: every unit at the price of the tier the total falls in\n";
+      for (size_t i = 0; i < p.tiers.size(); ++i) {
+        const TierAmount& t = p.tiers[i];
+        std::string flat = t.flat_price.IsZero() ? "" : fmt::format(" + flat {}", PriceText(t.flat_price, cur));
+        out += fmt::format("     tier {} ({}, {} each{}): ", i + 1, TierRange(t), PriceText(t.unit_price, cur), flat);
+        out += t.applied ? fmt::format("{} × {}{} = {}\n", QuantityText(t.quantity), PriceText(t.unit_price, cur), flat,
+                                       GroupThousands(t.amount.ToString()))
+                         : "not applied\n";
+      }
+      return out + fmt::format("     sum of tiers = {}\n", exact);
+    }
+  }
+  return "";
+}
+
+std::string ExplainUsage(const InvoiceLine& l, const std::string& cur) {
+  std::string out = fmt::format("   quantity: {} in {} = {}\n", l.source, Span(l.period), QuantityText(l.quantity));
+  if (!l.overage)
+    out += fmt::format("   plan '{}' has no overage: units beyond the {} included are not billed; billable = {}\n",
+                       l.plan, QuantityText(l.charge.included), QuantityText(l.priced.billable));
+  else
+    out += fmt::format("   included {}: billable = max(0, {} - {}) = {}\n", QuantityText(l.charge.included),
+                       QuantityText(l.quantity), QuantityText(l.charge.included), QuantityText(l.priced.billable));
+  out += ExplainModel(l, cur);
+  out += fmt::format("   amount = {} rounded to the minor unit = {}\n", GroupThousands(l.priced.exact_amount.ToString()),
+                     MoneyText(l.amount, cur));
+  return out;
+}
+
+std::string ExplainAdjustment(const InvoiceLine& l, const std::string& cur) {
+  if (!l.adjusts) return "";
+  const AdjustmentRef& a = *l.adjusts;
+  std::string out = fmt::format(
+      "   late usage for {} (invoice {}, line {}): events recorded after it was finalized\n"
+      "   quantity now: {} in {} = {}; billed so far: {}; difference {}\n",
+      a.month, a.invoice_number.empty() ? a.invoice_id : a.invoice_number, a.line + 1, l.source, Span(l.period),
+      QuantityText(a.quantity_after), QuantityText(a.quantity_before), QuantityText(l.quantity));
+  out += fmt::format("   re-priced under the terms of that line: {} now bills {}\n", QuantityText(a.quantity_after),
+                     MoneyText(a.amount_after, cur));
+  out += fmt::format("   amount = {} - {} billed so far = {}\n", MoneyText(a.amount_after, cur),
+                     MoneyText(a.amount_before, cur), MoneyText(l.amount, cur));
+  return out;
+}
+
+std::string ExplainTotals(const Invoice& inv) {
+  const std::string& cur = inv.currency;
+  std::string sum;
+  for (const auto& l : inv.lines) sum += (sum.empty() ? "" : " + ") + MoneyText(l.amount, cur);
+  std::string out = fmt::format("subtotal = {} = {}\n", sum.empty() ? "0" : sum, MoneyText(inv.subtotal, cur));
+  out += fmt::format("tax ({}, {}) = {} × {} rounded once = {}\n", inv.tax_name.empty() ? "Tax" : inv.tax_name,
+                     PercentText(inv.tax_rate), MoneyText(inv.subtotal, cur), inv.tax_rate.ToString(),
+                     MoneyText(inv.tax, cur));
+  out += fmt::format("total = {} + {} = {} {}\n", MoneyText(inv.subtotal, cur), MoneyText(inv.tax, cur), cur,
+                     MoneyText(inv.total, cur));
+  return out;
+}
+
+}  // namespace
+
+std::string RenderExplain(const Invoice& inv) {
+  std::string out = fmt::format("Invoice {} for {}, {} ({}), status {}\n\n", InvoiceTitle(inv), inv.tenant,
+                                inv.period.month, PeriodText(inv), inv.status);
+  for (size_t i = 0; i < inv.lines.size(); ++i) {
+    const InvoiceLine& l = inv.lines[i];
+    out += fmt::format("{}. {}: {}\n", i + 1, l.description, MoneyText(l.amount, inv.currency));
+    if (l.kind == LineKind::kBase) out += ExplainBase(l, inv.currency);
+    if (l.kind == LineKind::kUsage) out += ExplainUsage(l, inv.currency);
+    if (l.kind == LineKind::kAdjustment) out += ExplainAdjustment(l, inv.currency);
+    out += "\n";
+  }
+  out += ExplainTotals(inv);
+  out += fmt::format("\nThe quantities come from the stored events; list them with\n"
+                     "  meter report usage --tenant {} --period {} --by meter\n",
+                     inv.tenant, inv.period.month);
+  return out;
+}
+
+}  // namespace meter::billing

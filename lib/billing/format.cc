@@ -1,0 +1,146 @@
+#include "billing/format.h"
+
+#include <fmt/format.h>
+
+#include "core/money.h"
+
+namespace meter::billing {
+
+std::string MoneyPlain(const Decimal& d, std::string_view currency) { return d.ToString(MinorUnitDigits(currency)); }
+
+std::string PricePlain(const Decimal& d, std::string_view currency) {
+  return d.ToString(std::max(MinorUnitDigits(currency), d.FractionalDigits()));
+}
+
+std::string MoneyText(const Decimal& d, std::string_view currency) {
+  return GroupThousands(MoneyPlain(d, currency));
+}
+
+std::string PriceText(const Decimal& d, std::string_view currency) {
+  return GroupThousands(PricePlain(d, currency));
+}
+
+std::string QuantityText(const Decimal& q) { return GroupThousands(q.ToString()); }
+
+std::string PercentText(const Decimal& rate) {
+  auto pct = rate.Mul(Decimal::FromInt(100));
+  return (pct.ok() ? pct->ToString() : rate.ToString()) + "%";
+}
+
+std::string InvoiceTitle(const Invoice& inv) {
+  return inv.number.empty() ? inv.id + " (draft)" : inv.number;
+}
+
+std::string PeriodText(const Invoice& inv) {
+  std::string text = fmt::format("{} to {}", inv.period.first_day, inv.period.last_day);
+  if (!inv.period.timezone.empty()) text += fmt::format(" ({})", inv.period.timezone);
+  return text;
+}
+
+std::string TaxLabel(const Invoice& inv) {
+  return fmt::format("{} {}", inv.tax_name.empty() ? "Tax" : inv.tax_name, PercentText(inv.tax_rate));
+}
+
+std::string PaymentNote(const Invoice& inv) {
+  std::string total = fmt::format("{} {}", inv.currency, MoneyText(inv.total, inv.currency));
+  if (inv.status == "draft") return "This is a draft: it is numbered and issued when finalized.";
+  if (inv.status == "paid")
+    return fmt::format("Paid{}. Thank you.", inv.paid_at ? " on " + FormatDate(*inv.paid_at) : "");
+  if (inv.status == "void") return "This invoice is void: nothing is due.";
+  if (inv.status == "overdue")
+    return fmt::format("This invoice is overdue: {} was due on {}. Please pay now, quoting {}.", total, inv.due_date,
+                       inv.number);
+  return fmt::format("Please pay {} by {}, quoting {}.", total, inv.due_date, inv.number);
+}
+
+std::string TierRange(const TierAmount& t) {
+  if (t.from.IsZero()) return t.up_to ? fmt::format("first {}", QuantityText(*t.up_to)) : "all units";
+  if (!t.up_to) return fmt::format("over {}", QuantityText(t.from));
+  return fmt::format("over {} up to {}", QuantityText(t.from), QuantityText(*t.up_to));
+}
+
+namespace {
+
+std::string TierDetail(const TierAmount& t, std::string_view currency) {
+  std::string flat = t.flat_price.IsZero() ? "" : fmt::format(" + flat {}", PriceText(t.flat_price, currency));
+  return fmt::format("{}: {} × {}{} = {}", TierRange(t), QuantityText(t.quantity), PriceText(t.unit_price, currency),
+                     flat, GroupThousands(t.amount.ToString()));
+}
+
+std::vector<std::string> UsageDetails(const InvoiceLine& l, std::string_view currency) {
+  std::vector<std::string> out;
+  const PricedCharge& p = l.priced;
+  if (!l.overage && l.quantity > l.charge.included)
+    out.push_back(fmt::format("no overage on this plan: nothing is billed beyond the {} included",
+                              QuantityText(l.charge.included)));
+  else if (!l.charge.included.IsZero())
+    out.push_back(fmt::format("{} used, {} included, {} billable", QuantityText(l.quantity),
+                              QuantityText(l.charge.included), QuantityText(p.billable)));
+  if (l.charge.model == catalog::ChargeModel::kPackage && !p.packages.IsZero())
+    out.push_back(fmt::format("{} packages of {} at {}", QuantityText(p.packages), QuantityText(l.charge.package_size),
+                              PriceText(l.charge.package_price, currency)));
+  for (const auto& t : p.tiers)
+    if (t.applied) out.push_back(TierDetail(t, currency));
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> LineDetails(const InvoiceLine& l, std::string_view currency) {
+  if (l.kind == LineKind::kBase) {
+    if (l.days == l.days_in_period) return {};
+    return {fmt::format("{} × {} / {} days", PriceText(l.base_price, currency), l.days, l.days_in_period)};
+  }
+  if (l.kind == LineKind::kAdjustment && l.adjusts) {
+    const AdjustmentRef& a = *l.adjusts;
+    return {fmt::format("corrects {} line {}: {} billed for {}, now {} for {}",
+                        a.invoice_number.empty() ? a.invoice_id : a.invoice_number, a.line + 1,
+                        QuantityText(a.quantity_before), MoneyText(a.amount_before, currency),
+                        QuantityText(a.quantity_after), MoneyText(a.amount_after, currency))};
+  }
+  return UsageDetails(l, currency);
+}
+
+size_t DisplayWidth(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xc0) != 0x80) ++n;
+  return n;
+}
+
+std::string CsvField(std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string MdEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|' || c == '*' || c == '_' || c == '`' || c == '\\' || c == '<' || c == '>' || c == '[' || c == ']')
+      out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace meter::billing

@@ -1,0 +1,250 @@
+#include "billing/generate.h"
+
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "billing/lifecycle.h"
+#include "store/catalog_store.h"
+#include "store/counter_store.h"
+#include "store/webhook_store.h"
+
+namespace meter::billing {
+namespace {
+
+Result<const catalog::Plan*> ResolvePlan(const catalog::Catalog& c, const std::string& key,
+                                         const std::string& tenant) {
+  const catalog::Plan* p = c.FindPlan(key);
+  if (!p)
+    return Status::DataError(fmt::format("tenant '{}' is on plan '{}', which the catalog does not define", tenant, key));
+  return p;
+}
+
+// The usage of each of the plan's charge meters over `p`.
+Result<std::map<std::string, Decimal>> MeasureUsage(store::CounterStore& counters, const catalog::Catalog& c,
+                                                    const std::string& tenant, const catalog::Plan& plan,
+                                                    const Period& p) {
+  std::map<std::string, Decimal> usage;
+  for (const auto& ch : plan.charges) {
+    if (usage.count(ch.meter)) continue;
+    const catalog::Meter* m = c.FindMeter(ch.meter);
+    if (!m) return Status::DataError(fmt::format("plan '{}' charges unknown meter '{}'", plan.key, ch.meter));
+    METER_ASSIGN_OR_RETURN(usage[ch.meter], counters.MeterValue(tenant, *m, p));
+  }
+  return usage;
+}
+
+// Adjustment lines already billed on finalized invoices, per adjusted
+// (invoice id, line index), in billing order.
+using PriorAdjustments = std::map<std::pair<std::string, int>, std::vector<const InvoiceLine*>>;
+
+PriorAdjustments CollectPrior(const std::vector<Invoice>& invoices) {
+  PriorAdjustments prior;
+  for (const auto& inv : invoices)
+    for (const auto& l : inv.lines)
+      if (l.kind == LineKind::kAdjustment && l.adjusts) prior[{l.adjusts->invoice_id, l.adjusts->line}].push_back(&l);
+  return prior;
+}
+
+// The adjustment lines for one finalized invoice: each usage line re-measured
+// over its own segment and compared with what has been billed for it.
+Status AdjustInvoice(store::CounterStore& counters, const catalog::Catalog& c, const Invoice& inv,
+                     const PriorAdjustments& prior, std::vector<InvoiceLine>& out) {
+  for (int k = 0; k < static_cast<int>(inv.lines.size()); ++k) {
+    const InvoiceLine& line = inv.lines[k];
+    const catalog::Meter* m = line.kind == LineKind::kUsage ? c.FindMeter(line.meter) : nullptr;
+    if (!m) continue;  // base lines; meters no longer in the catalog cannot be re-measured
+    Decimal q = line.quantity, billed = line.amount;
+    if (auto it = prior.find({inv.id, k}); it != prior.end()) {
+      for (const InvoiceLine* adj : it->second) {
+        q = adj->adjusts->quantity_after;
+        METER_ASSIGN_OR_RETURN(billed, billed.Add(adj->amount));
+      }
+    }
+    METER_ASSIGN_OR_RETURN(Decimal current, counters.MeterValue(inv.tenant, *m, line.period));
+    auto adj = LateUsageLine(inv, k, q, billed, current);
+    if (!adj.ok())
+      return Status::DataError(fmt::format("late usage of {} {}: {}", inv.tenant, inv.period.month, adj.status().message()));
+    if (adj->has_value()) out.push_back(std::move(**adj));
+  }
+  return Status::OK();
+}
+
+// What already exists for one tenant's month.
+struct Existing {
+  std::optional<store::InvoiceRecord> billing;  // open, paid or overdue
+  std::optional<store::InvoiceRecord> draft;
+  int voids = 0;
+};
+
+Result<std::map<std::string, Existing>> ExistingByTenant(store::Database& db, const GenerateOptions& o) {
+  METER_ASSIGN_OR_RETURN(auto records, store::InvoiceStore(db).ForMonth(o.month, o.tenant));
+  std::map<std::string, Existing> out;
+  for (auto& r : records) {
+    Existing& e = out[r.tenant];
+    if (r.status == "void") ++e.voids;
+    else if (r.status == "draft") e.draft = std::move(r);
+    else e.billing = std::move(r);
+  }
+  return out;
+}
+
+// Writes the freshly built draft (insert or refresh), then finalizes it when
+// asked. Runs inside generate's transaction.
+Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, const Existing& ex,
+                  const GenerateOptions& o, GenerateResult& res) {
+  store::InvoiceStore invoices(db);
+  Timestamp created_at = ex.draft ? ex.draft->created_at : o.now;
+  store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, o.now);
+  if (!ex.draft) {
+    METER_RETURN_IF_ERROR(invoices.Insert(rec));
+    METER_RETURN_IF_ERROR(store::WebhookStore(db).Enqueue("invoice.created", inv.tenant, InvoiceToJson(inv), o.now).status());
+    ++res.created;
+  } else if (rec.document != ex.draft->document) {
+    METER_RETURN_IF_ERROR(invoices.Update(rec));
+    ++res.refreshed;
+  } else {
+    ++res.unchanged;
+  }
+  if (!o.finalize) return Status::OK();
+  METER_RETURN_IF_ERROR(FinalizeBuilt(db, c, inv, created_at, o.now));
+  ++res.finalized;
+  return Status::OK();
+}
+
+Status GenerateForTenant(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t,
+                         const Existing& ex, const std::set<std::string>* candidates, const GenerateOptions& o,
+                         GenerateResult& res) {
+  if (ex.billing) {
+    METER_ASSIGN_OR_RETURN(Invoice kept, InvoiceFromRecord(*ex.billing));
+    res.invoices.push_back(std::move(kept));
+    ++res.kept;
+    return Status::OK();
+  }
+  std::string id = ex.draft ? ex.draft->id : DraftId(t.id, o.month, ex.voids + 1);
+  METER_ASSIGN_OR_RETURN(Invoice inv, BuildDraft(db, c, t, o.month, id, candidates));
+  if (!o.dry_run) METER_RETURN_IF_ERROR(StoreDraft(db, c, inv, ex, o, res));
+  res.invoices.push_back(std::move(inv));
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<InvoiceInputs> ReadInvoiceInputs(store::Database& db, const catalog::Catalog& catalog,
+                                        const catalog::Tenant& tenant, std::string_view month,
+                                        const catalog::Plan* plan_override) {
+  METER_ASSIGN_OR_RETURN(BillingPeriod bp, MonthPeriod(month, tenant.timezone));
+  std::vector<PlanSpan> spans;
+  if (plan_override) {
+    spans.push_back({plan_override->key, bp.period, bp.days});
+  } else {
+    METER_ASSIGN_OR_RETURN(auto history, store::CatalogStore(db).PlanHistory(tenant.id));
+    auto s = PlanSpans(history, bp);
+    if (!s.ok()) return s.status().WithContext(fmt::format("tenant '{}'", tenant.id));
+    spans = std::move(s).value();
+  }
+  InvoiceInputs in;
+  in.catalog = &catalog;
+  in.tenant = tenant;
+  in.period = bp;
+  store::CounterStore counters(db);
+  for (const auto& span : spans) {
+    const catalog::Plan* plan = plan_override;
+    if (!plan) { METER_ASSIGN_OR_RETURN(plan, ResolvePlan(catalog, span.plan, tenant.id)); }
+    METER_ASSIGN_OR_RETURN(auto usage, MeasureUsage(counters, catalog, tenant.id, *plan, span.period));
+    in.segments.push_back({*plan, span.period, span.days, std::move(usage)});
+  }
+  return in;
+}
+
+Result<std::vector<InvoiceLine>> LateUsageAdjustments(store::Database& db, const catalog::Catalog& catalog,
+                                                      const std::string& tenant, Timestamp before,
+                                                      const std::set<std::string>* candidates) {
+  METER_ASSIGN_OR_RETURN(auto records, store::InvoiceStore(db).Finalized(tenant));
+  auto is_target = [&](const store::InvoiceRecord& r) {
+    return r.period.start < before && (!candidates || candidates->count(r.id));
+  };
+  std::vector<InvoiceLine> out;
+  if (std::none_of(records.begin(), records.end(), is_target)) return out;
+  std::vector<Invoice> invoices;
+  for (const auto& r : records) { METER_ASSIGN_OR_RETURN(invoices.emplace_back(), InvoiceFromRecord(r)); }
+  PriorAdjustments prior = CollectPrior(invoices);
+  store::CounterStore counters(db);
+  for (size_t i = 0; i < records.size(); ++i)
+    if (is_target(records[i])) METER_RETURN_IF_ERROR(AdjustInvoice(counters, catalog, invoices[i], prior, out));
+  return out;
+}
+
+Result<Invoice> InvoiceFromRecord(const store::InvoiceRecord& r) {
+  nlohmann::json doc = nlohmann::json::parse(r.document, nullptr, false);
+  if (doc.is_discarded()) return Status::DataError(fmt::format("invoice {}: stored document is not JSON", r.id));
+  auto inv = InvoiceFromJson(doc);
+  if (!inv.ok()) return inv.status().WithContext(fmt::format("invoice {}", r.id));
+  // The row's lifecycle columns are authoritative; the document mirrors them.
+  inv->number = r.number;
+  inv->status = r.status;
+  inv->finalized_at = r.finalized_at;
+  inv->paid_at = r.paid_at;
+  inv->voided_at = r.voided_at;
+  inv->void_reason = r.void_reason;
+  return inv;
+}
+
+Result<Invoice> BuildDraft(store::Database& db, const catalog::Catalog& catalog, const catalog::Tenant& tenant,
+                           std::string_view month, const std::string& id, const std::set<std::string>* candidates) {
+  METER_ASSIGN_OR_RETURN(InvoiceInputs in, ReadInvoiceInputs(db, catalog, tenant, month));
+  in.id = id;
+  METER_ASSIGN_OR_RETURN(in.adjustments,
+                         LateUsageAdjustments(db, catalog, tenant.id, in.period.period.start, candidates));
+  return BuildInvoice(in);
+}
+
+Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Catalog& catalog,
+                                        const GenerateOptions& o) {
+  if (o.dry_run && o.finalize) return Status::InvalidArgument("--dry-run and --finalize cannot be combined");
+  METER_ASSIGN_OR_RETURN(BillingPeriod utc, MonthPeriod(o.month));
+  std::vector<const catalog::Tenant*> tenants;
+  for (const auto& t : catalog.tenants)
+    if (o.tenant.empty() || t.id == o.tenant) tenants.push_back(&t);
+  if (!o.tenant.empty() && tenants.empty()) return Status::NotFound(fmt::format("unknown tenant '{}'", o.tenant));
+  GenerateResult res;
+  auto body = [&]() -> Status {
+    METER_ASSIGN_OR_RETURN(auto existing, ExistingByTenant(db, o));
+    // Across all tenants, only invoices with events recorded after their
+    // finalization are re-measured; a single tenant re-measures all of its.
+    std::set<std::string> late;
+    if (o.tenant.empty()) { METER_ASSIGN_OR_RETURN(late, store::InvoiceStore(db).WithLateEvents(utc.period.end)); }
+    const std::set<std::string>* candidates = o.tenant.empty() ? &late : nullptr;
+    for (const catalog::Tenant* t : tenants) {
+      Status st = GenerateForTenant(db, catalog, *t, existing[t->id], candidates, o, res);
+      if (!st.ok()) return st;
+    }
+    return Status::OK();
+  };
+  Status st = o.dry_run ? db.Read(body) : db.Transaction(body);
+  if (!st.ok()) return st;
+  return res;
+}
+
+Result<Invoice> PreviewInvoice(store::Database& db, const catalog::Catalog& catalog, const std::string& tenant,
+                               std::string_view month) {
+  GenerateOptions o;
+  o.month = std::string(month);
+  o.tenant = tenant;
+  o.dry_run = true;
+  METER_ASSIGN_OR_RETURN(GenerateResult r, GenerateInvoices(db, catalog, o));
+  return std::move(r.invoices.front());
+}
+
+Result<Invoice> PreviewCurrentPeriod(store::Database& db, const catalog::Catalog& catalog,
+                                     const std::string& tenant, Timestamp now) {
+  const catalog::Tenant* t = nullptr;
+  for (const auto& x : catalog.tenants)
+    if (x.id == tenant) t = &x;
+  if (!t) return Status::NotFound(fmt::format("unknown tenant '{}'", tenant));
+  METER_ASSIGN_OR_RETURN(Period month, MonthOf(now, t->timezone));
+  return PreviewInvoice(db, catalog, tenant, FormatMonth(month.start, t->timezone));
+}
+
+}  // namespace meter::billing

@@ -1,0 +1,108 @@
+// Generate: the thin layer between the database and the pure invoice builder.
+// It reads a tenant's plan history and usage (through CounterStore, the one
+// shared usage read), the late usage of finalized months, and stores drafts.
+//
+// Choices where the SPEC is silent:
+// * Every tenant in the database is invoiced for a month, suspended ones
+//   too: suspension stops service, not billing, and usage must never go
+//   unbilled. A tenant's first plan applies from the beginning of time (as the
+//   plan history records it), so a month before the tenant was added is
+//   billed under that plan as well.
+// * Drafts have a stable id per tenant and month ("inv_acme_2026-02"); a
+//   month whose invoice was voided gets a new draft "inv_acme_2026-02_2".
+//   A month with a finalized invoice (open, paid, overdue) is never rebuilt:
+//   generate reports the stored invoice as it is.
+// * Late usage: for each earlier finalized invoice of the tenant, each usage
+//   line is re-measured over its own segment and re-priced under the terms
+//   stored on that line (so a later catalog change is not billed
+//   retroactively). The difference from what was billed, counting adjustment
+//   lines already on other finalized invoices, becomes one labelled
+//   adjustment line per changed line ("Late usage adjustment for 2026-02:
+//   api_calls +12"), even when the amount is 0.00 (the usage is then on
+//   record as covered by the included amount). Drafts are previews: finalizing
+//   rebuilds the draft from the data at that moment, so an adjustment shown on
+//   two drafts is billed only by the first one finalized.
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "billing/invoice.h"
+#include "catalog/catalog.h"
+#include "core/status.h"
+#include "core/time.h"
+#include "store/database.h"
+#include "store/invoice_store.h"
+
+namespace meter::billing {
+
+// The inputs for `tenant`'s `month` ("YYYY-MM", in the tenant's time zone):
+// plan segments from its plan history, plans resolved in `catalog`, usage
+// of each charge's meter per segment. With `plan_override`, that plan is
+// taken as in force for the whole month instead (recommend: "what would plan
+// X have billed"). No adjustments. Refuses a plan missing from `catalog`
+// (DataError) and a tenant without a plan history (NotFound).
+Result<InvoiceInputs> ReadInvoiceInputs(store::Database& db, const catalog::Catalog& catalog,
+                                        const catalog::Tenant& tenant, std::string_view month,
+                                        const catalog::Plan* plan_override = nullptr);
+
+// Late-usage adjustment lines for `tenant`'s finalized invoices whose period
+// starts before `before` (see the file comment). `candidates`, when given,
+// limits the invoices re-measured to those ids (InvoiceStore::WithLateEvents);
+// otherwise all are. Reads only.
+Result<std::vector<InvoiceLine>> LateUsageAdjustments(store::Database& db, const catalog::Catalog& catalog,
+                                                      const std::string& tenant, Timestamp before,
+                                                      const std::set<std::string>* candidates = nullptr);
+
+// The draft `id` for `tenant`'s `month` as generate builds it from the data
+// now: ReadInvoiceInputs, then LateUsageAdjustments for the finalized months
+// before it, then BuildInvoice. Reads only.
+Result<Invoice> BuildDraft(store::Database& db, const catalog::Catalog& catalog, const catalog::Tenant& tenant,
+                           std::string_view month, const std::string& id,
+                           const std::set<std::string>* candidates = nullptr);
+
+// The stored invoice `r` as an Invoice (its document, as issued).
+Result<Invoice> InvoiceFromRecord(const store::InvoiceRecord& r);
+
+struct GenerateOptions {
+  std::string month;    // "YYYY-MM"
+  std::string tenant;   // "" = every tenant
+  bool dry_run = false; // compute and report, write nothing
+  bool finalize = false;
+  Timestamp now = 0;
+};
+
+struct GenerateResult {
+  std::vector<Invoice> invoices;  // one per tenant, in tenant order
+  int created = 0;     // new drafts
+  int refreshed = 0;   // drafts whose content changed
+  int unchanged = 0;   // drafts already up to date
+  int finalized = 0;   // finalized by --finalize
+  int kept = 0;        // months already finalized, left as they are
+};
+
+// `meter invoice generate`: builds the invoice of every tenant in
+// catalog.tenants (CatalogStore::Load fills them from the database), or of
+// options.tenant, for the month in one
+// transaction: new drafts are inserted (queueing invoice.created), existing
+// drafts refreshed in place, finalized invoices kept; with `finalize` the
+// drafts are then finalized. Generating twice gives the same invoices.
+// `dry_run` reads a snapshot and writes nothing. Refuses dry_run with
+// finalize, a bad month (InvalidArgument) and an unknown tenant (NotFound).
+Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Catalog& catalog,
+                                        const GenerateOptions& options);
+
+// What `tenant`'s invoice for `month` is now: the finalized invoice if there
+// is one, else the draft generate would write (with late-usage adjustments).
+// Writes nothing. For `tenants show`, forecast and simulate.
+Result<Invoice> PreviewInvoice(store::Database& db, const catalog::Catalog& catalog, const std::string& tenant,
+                               std::string_view month);
+
+// The cost of `tenant`'s current month so far: PreviewInvoice for the month
+// containing `now` in the tenant's time zone.
+Result<Invoice> PreviewCurrentPeriod(store::Database& db, const catalog::Catalog& catalog,
+                                     const std::string& tenant, Timestamp now);
+
+}  // namespace meter::billing

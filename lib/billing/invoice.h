@@ -1,0 +1,179 @@
+// Invoice: the document and the pure builder that prices one tenant's month
+// (SPEC section 7). BuildInvoice reads nothing and writes nothing: callers
+// hand it the catalog, the tenant, the month, the plans in force during it
+// with the usage measured under each, and any late-usage adjustments, so the
+// same usage can be re-priced under another plan or catalog (forecast,
+// recommend, simulate) without touching the database. lib/billing/generate.h
+// is the thin layer that reads those inputs from the database.
+//
+// Choices where the SPEC is silent:
+// * A plan change splits the month into segments. The base price is prorated
+//   by day: base × days in force / days in the month. For the base price a
+//   change counts from the nearest midnight (in the tenant's time zone), so
+//   `--effective 2026-02-15` gives the old plan 14 days and the new one 14 in
+//   February 2026. Usage is split at the exact instant of the change (at the
+//   hour granularity of the usage counters) and priced under the plan then in
+//   force.
+// * Each segment's charges get their plan's full included amount and tiers:
+//   a segment is priced as if it were a whole month of its plan; only the base
+//   price is prorated.
+// * A plan with a zero base price gets no base line; every charge gets a line,
+//   even at quantity 0.
+// * Tax = subtotal × rate rounded once (tenant override, else catalog rate);
+//   total = subtotal + tax.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "billing/pricing.h"
+#include "catalog/catalog.h"
+#include "core/decimal.h"
+#include "core/status.h"
+#include "core/time.h"
+#include "store/catalog_store.h"
+
+namespace meter::billing {
+
+// A calendar month as billed to one tenant.
+struct BillingPeriod {
+  std::string month;       // "2026-02"
+  std::string timezone;    // the tenant's zone ("" = UTC)
+  Period period;           // the month's half-open instants in that zone
+  int days = 0;            // calendar days in the month
+  std::string first_day;   // "2026-02-01"
+  std::string last_day;    // "2026-02-28"
+  std::string issue_date;  // the day after the month ends: "2026-03-01"
+};
+
+// The month "YYYY-MM" in time zone `tz`; InvalidArgument for other text.
+Result<BillingPeriod> MonthPeriod(std::string_view month, std::string_view tz = "");
+
+// "YYYY-MM-DD" plus `days` days ("2026-03-01" + 14 = "2026-03-15").
+std::string AddDays(std::string_view date, int days);
+
+// A stretch of the month during which one plan was in force.
+struct PlanSpan {
+  std::string plan;  // plan key
+  Period period;     // clipped to the month; usage in it is priced under `plan`
+  int days = 0;      // days of the month its base price is charged for
+};
+
+// The plan segments of `bp` from a plan history (oldest first, as
+// CatalogStore::PlanHistory returns it). Adjacent segments of the same plan
+// are merged; the days of all segments add up to bp.days. Refuses an empty
+// history (NotFound: the tenant has no plan).
+Result<std::vector<PlanSpan>> PlanSpans(const std::vector<store::PlanAssignment>& history,
+                                        const BillingPeriod& bp);
+
+enum class LineKind { kBase, kUsage, kAdjustment };
+std::string_view LineKindName(LineKind k);
+
+// Which finalized invoice line an adjustment corrects, and by how much.
+struct AdjustmentRef {
+  std::string invoice_id;
+  std::string invoice_number;
+  std::string month;         // the adjusted invoice's month, "2026-02"
+  int line = -1;             // index of the adjusted line in that invoice
+  Decimal quantity_before;   // what had been billed for that line (including earlier adjustments)
+  Decimal quantity_after;    // what the usage is now
+  Decimal amount_before;
+  Decimal amount_after;
+};
+
+struct InvoiceLine {
+  LineKind kind = LineKind::kUsage;
+  std::string description;
+  std::string meter;          // "" for base lines
+  std::string plan;           // the plan the line was priced under
+  Period period;              // when that plan / usage was in force
+  Decimal quantity;           // base: 1; usage: measured; adjustment: the change in quantity
+  std::optional<Decimal> unit_price;  // per_unit price, package price, base price; none for tiers
+  Decimal amount;             // rounded once to the minor unit
+  // Usage lines: how it was priced (kept so a finalized line can be re-derived
+  // under the same terms even after the catalog changes).
+  catalog::Charge charge;
+  bool overage = true;
+  PricedCharge priced;
+  std::string source;         // how the quantity was measured, for --explain
+  // Base lines.
+  Decimal base_price;
+  int days = 0, days_in_period = 0;
+  // Adjustment lines.
+  std::optional<AdjustmentRef> adjusts;
+};
+
+struct Invoice {
+  std::string id;               // stable per tenant and month ("inv_acme_2026-02")
+  std::string number;           // "" until finalized
+  std::string tenant;
+  std::string tenant_name;
+  std::string tenant_email;
+  BillingPeriod period;
+  std::string currency;
+  std::string status = "draft"; // draft, open, paid, overdue, void
+  std::string issue_date;       // "YYYY-MM-DD"
+  std::string due_date;         // issue_date + net_days
+  std::vector<InvoiceLine> lines;
+  Decimal subtotal;
+  std::string tax_name;
+  Decimal tax_rate;
+  Decimal tax;
+  Decimal total;
+  std::string seller_name;
+  std::string seller_address;
+  std::optional<Timestamp> finalized_at, paid_at, voided_at;
+  std::string void_reason;
+};
+
+// One plan segment with the usage measured in it.
+struct UsageSegment {
+  catalog::Plan plan;
+  Period period;
+  int days = 0;
+  std::map<std::string, Decimal> usage;  // meter key -> quantity; absent = 0
+};
+
+// Everything BuildInvoice needs. `catalog` must outlive the call; it supplies
+// currency, tax, invoice settings and meter descriptions (its tenants and
+// plans are not read: the tenant and the segments' plans are given).
+struct InvoiceInputs {
+  const catalog::Catalog* catalog = nullptr;
+  catalog::Tenant tenant;
+  BillingPeriod period;
+  std::vector<UsageSegment> segments;
+  std::vector<InvoiceLine> adjustments;  // late-usage lines, appended as given
+  std::string id;                        // empty: DraftId(tenant, month)
+};
+
+// The id of the draft for `tenant`'s `month`; `reissue` > 1 after voided ones.
+std::string DraftId(std::string_view tenant, std::string_view month, int reissue = 1);
+
+// Prices the inputs into a draft invoice: a base line per segment with a
+// non-zero base price, a line per charge per segment, the adjustments, then
+// subtotal, tax and total. Refuses amounts beyond the money range with a
+// DataError naming the tenant and line; never wraps.
+Result<Invoice> BuildInvoice(const InvoiceInputs& in);
+
+// The line that corrects finalized `billed` (line `index` of invoice `of`)
+// whose usage was billed as `before_q` / `before_amount` and is now
+// `current`. nullopt when the quantity has not changed.
+Result<std::optional<InvoiceLine>> LateUsageLine(const Invoice& of, int index, const Decimal& before_q,
+                                                 const Decimal& before_amount, const Decimal& current);
+
+// The invoice as the JSON of SPEC section 7 (money as strings, quantities as
+// numbers) plus the extra fields the renderers and re-derivation use.
+nlohmann::json InvoiceToJson(const Invoice& inv);
+// Reads InvoiceToJson's output back; DataError on a malformed document.
+Result<Invoice> InvoiceFromJson(const nlohmann::json& j);
+
+// A quantity as a JSON number (integer when whole), exact for up to 15
+// significant digits.
+nlohmann::json QuantityJson(const Decimal& q);
+
+}  // namespace meter::billing

@@ -1,0 +1,175 @@
+#include "billing/lifecycle.h"
+
+#include <fmt/format.h>
+
+#include "billing/generate.h"
+#include "core/money.h"
+#include "store/catalog_store.h"
+#include "store/webhook_store.h"
+
+namespace meter::billing {
+namespace {
+
+Timestamp DateMillis(const std::string& date) {
+  auto t = ParseTimeArg(date);
+  return t.ok() ? *t : 0;
+}
+
+// How an invoice is named in messages: its number once it has one.
+std::string Label(const store::InvoiceRecord& r) { return r.number.empty() ? r.id : r.number; }
+
+// Stores `inv` over its row `old` (keeping created_at and the event
+// high-water mark) and queues `type` with the invoice JSON, in the caller's
+// transaction.
+Status SaveTransition(store::Database& db, const Invoice& inv, const store::InvoiceRecord& old,
+                      const std::string& type, Timestamp now) {
+  store::InvoiceRecord rec = InvoiceToRecord(inv, old.created_at, now);
+  rec.events_seq = old.events_seq;
+  METER_RETURN_IF_ERROR(store::InvoiceStore(db).Update(rec));
+  return store::WebhookStore(db).Enqueue(type, inv.tenant, InvoiceToJson(inv), now).status();
+}
+
+// Runs `step` on the invoice `id` inside one transaction and returns the
+// invoice as stored afterwards.
+Result<Invoice> Transition(store::Database& db, const std::string& id,
+                           const std::function<Status(store::InvoiceRecord&, Invoice&)>& step) {
+  Invoice out;
+  Status st = db.Transaction([&]() -> Status {
+    METER_ASSIGN_OR_RETURN(store::InvoiceRecord rec, store::InvoiceStore(db).Find(id));
+    METER_ASSIGN_OR_RETURN(out, InvoiceFromRecord(rec));
+    return step(rec, out);
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+// Paying and voiding apply to open and overdue invoices only; `verb` is the
+// status the step leads to ("paid", "void").
+Status RequireBilling(const store::InvoiceRecord& r, const std::string& verb) {
+  if (r.status == "open" || r.status == "overdue") return Status::OK();
+  if (r.status == verb) return Status::Denied(fmt::format("invoice {} is already {}", Label(r), verb));
+  if (r.status == "draft")
+    return Status::Denied(fmt::format("invoice {} is a draft; finalize it before it can be {}", r.id,
+                                      verb == "void" ? "voided" : verb));
+  return Status::Denied(fmt::format("invoice {} is {}; a {} invoice cannot be {}", Label(r), r.status, r.status,
+                                    verb == "void" ? "voided" : verb));
+}
+
+}  // namespace
+
+store::InvoiceRecord InvoiceToRecord(const Invoice& inv, Timestamp created_at, Timestamp now) {
+  int places = MinorUnitDigits(inv.currency);
+  store::InvoiceRecord r;
+  r.id = inv.id;
+  r.number = inv.number;
+  r.tenant = inv.tenant;
+  r.month = inv.period.month;
+  r.period = inv.period.period;
+  r.status = inv.status;
+  r.currency = inv.currency;
+  r.subtotal = inv.subtotal.ToString(places);
+  r.tax = inv.tax.ToString(places);
+  r.total = inv.total.ToString(places);
+  r.issue_date = DateMillis(inv.issue_date);
+  r.due_date = DateMillis(inv.due_date);
+  r.document = InvoiceToJson(inv).dump();
+  r.created_at = created_at;
+  r.updated_at = now;
+  r.finalized_at = inv.finalized_at;
+  r.paid_at = inv.paid_at;
+  r.voided_at = inv.voided_at;
+  r.void_reason = inv.void_reason;
+  return r;
+}
+
+Result<Invoice> GetInvoice(store::Database& db, const std::string& id) {
+  METER_ASSIGN_OR_RETURN(store::InvoiceRecord rec, store::InvoiceStore(db).Find(id));
+  return InvoiceFromRecord(rec);
+}
+
+Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::InvoiceFilter& filter) {
+  METER_ASSIGN_OR_RETURN(auto records, store::InvoiceStore(db).List(filter));
+  std::vector<Invoice> out;
+  for (const auto& r : records) { METER_ASSIGN_OR_RETURN(out.emplace_back(), InvoiceFromRecord(r)); }
+  return out;
+}
+
+Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp created_at,
+                     Timestamp now) {
+  store::InvoiceStore invoices(db);
+  int year = std::stoi(inv.issue_date.substr(0, 4));
+  const std::string& prefix = catalog.invoice.number_prefix;
+  METER_ASSIGN_OR_RETURN(int64_t n, invoices.TakeNumber(prefix, year));
+  inv.number = fmt::format("{}{}-{:06}", prefix, year, n);
+  inv.status = "open";
+  inv.finalized_at = now;
+  store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, now);
+  METER_ASSIGN_OR_RETURN(rec.events_seq, invoices.MaxEventSeq());
+  METER_RETURN_IF_ERROR(invoices.Update(rec));
+  return store::WebhookStore(db).Enqueue("invoice.finalized", inv.tenant, InvoiceToJson(inv), now).status();
+}
+
+Result<Invoice> FinalizeInvoice(store::Database& db, const std::string& id, Timestamp now) {
+  return Transition(db, id, [&](store::InvoiceRecord& rec, Invoice& inv) -> Status {
+    if (rec.status != "draft")
+      return Status::Denied(fmt::format("invoice {} is already finalized (status {}); finalized invoices never change",
+                                        Label(rec), rec.status));
+    METER_ASSIGN_OR_RETURN(catalog::Catalog c, store::CatalogStore(db).Load(now));
+    auto t = std::find_if(c.tenants.begin(), c.tenants.end(), [&](const auto& x) { return x.id == rec.tenant; });
+    if (t == c.tenants.end()) return Status::NotFound(fmt::format("unknown tenant '{}'", rec.tenant));
+    METER_ASSIGN_OR_RETURN(inv, BuildDraft(db, c, *t, rec.month, rec.id));
+    return FinalizeBuilt(db, c, inv, rec.created_at, now);
+  });
+}
+
+Result<Invoice> MarkPaid(store::Database& db, const std::string& id, Timestamp paid_at, Timestamp now) {
+  return Transition(db, id, [&](store::InvoiceRecord& rec, Invoice& inv) -> Status {
+    METER_RETURN_IF_ERROR(RequireBilling(rec, "paid"));
+    inv.status = "paid";
+    inv.paid_at = paid_at;
+    return SaveTransition(db, inv, rec, "invoice.paid", now);
+  });
+}
+
+Result<Invoice> VoidInvoice(store::Database& db, const std::string& id, const std::string& reason, Timestamp now) {
+  if (reason.empty()) return Status::InvalidArgument("void needs --reason saying why the invoice is cancelled");
+  return Transition(db, id, [&](store::InvoiceRecord& rec, Invoice& inv) -> Status {
+    if (rec.status == "draft")
+      return Status::Denied(fmt::format("invoice {} is a draft; drafts are not voided (delete it with "
+                                        "'meter invoice delete {}' or let generate refresh it)", rec.id, rec.id));
+    METER_RETURN_IF_ERROR(RequireBilling(rec, "void"));
+    inv.status = "void";
+    inv.voided_at = now;
+    inv.void_reason = reason;
+    return SaveTransition(db, inv, rec, "invoice.voided", now);
+  });
+}
+
+Result<std::vector<Invoice>> SweepOverdue(store::Database& db, Timestamp now) {
+  std::vector<Invoice> out;
+  Status st = db.Transaction([&]() -> Status {
+    METER_ASSIGN_OR_RETURN(auto due, store::InvoiceStore(db).OpenDueBefore(DayOf(now).start));
+    for (const auto& rec : due) {
+      METER_ASSIGN_OR_RETURN(Invoice inv, InvoiceFromRecord(rec));
+      inv.status = "overdue";
+      METER_RETURN_IF_ERROR(SaveTransition(db, inv, rec, "invoice.overdue", now));
+      out.push_back(std::move(inv));
+    }
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Status DeleteDraft(store::Database& db, const std::string& id) {
+  return db.Transaction([&]() -> Status {
+    store::InvoiceStore invoices(db);
+    METER_ASSIGN_OR_RETURN(store::InvoiceRecord rec, invoices.Find(id));
+    if (rec.status != "draft")
+      return Status::Denied(fmt::format("invoice {} is {}; only drafts can be deleted (void it instead)", Label(rec),
+                                        rec.status));
+    return invoices.Delete(rec.id);
+  });
+}
+
+}  // namespace meter::billing

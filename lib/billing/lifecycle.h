@@ -1,0 +1,64 @@
+// Lifecycle: draft -> open (finalize) -> paid | void, and open -> overdue
+// (sweep-overdue; an overdue invoice can still be paid or voided). Each
+// transition commits in one transaction with its webhook message
+// (invoice.finalized, invoice.paid, invoice.overdue, invoice.voided; data =
+// the invoice JSON). Illegal transitions are refused with Status::Denied
+// (exit 1) naming the invoice and its status.
+//
+// Numbers are `<prefix><year>-<6 digits>` (INV-2026-000001): the catalog's
+// invoice.number_prefix and the year of the issue date, counted per prefix
+// and year, taken in the finalizing transaction, so they are sequential with
+// no gaps; drafts have none, and refreshing or deleting drafts takes none.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "billing/invoice.h"
+#include "catalog/catalog.h"
+#include "core/status.h"
+#include "core/time.h"
+#include "store/database.h"
+#include "store/invoice_store.h"
+
+namespace meter::billing {
+
+// The invoice as a row to store (document = its JSON).
+store::InvoiceRecord InvoiceToRecord(const Invoice& inv, Timestamp created_at, Timestamp now);
+
+// The invoice with number or id `id`; NotFound when none.
+Result<Invoice> GetInvoice(store::Database& db, const std::string& id);
+
+// Invoices matching `filter`, oldest month first, then tenant.
+Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::InvoiceFilter& filter);
+
+// Finalizes the draft `inv` (already rebuilt from current data and stored as
+// a draft): takes the next number, sets status open, records the event
+// high-water mark and queues invoice.finalized. Must run inside the caller's
+// transaction.
+Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp created_at,
+                     Timestamp now);
+
+// `invoice finalize ID`: rebuilds the draft from the data now (so late usage
+// and adjustments are current), numbers it and opens it. Refuses anything
+// but a draft (Denied).
+Result<Invoice> FinalizeInvoice(store::Database& db, const std::string& id, Timestamp now);
+
+// `invoice mark-paid ID`: open or overdue -> paid at `paid_at`. Refuses
+// drafts, paid and void invoices (Denied).
+Result<Invoice> MarkPaid(store::Database& db, const std::string& id, Timestamp paid_at, Timestamp now);
+
+// `invoice void ID --reason R`: open or overdue -> void. Refuses drafts
+// (delete them instead), paid and void invoices (Denied) and an empty
+// reason (InvalidArgument).
+Result<Invoice> VoidInvoice(store::Database& db, const std::string& id, const std::string& reason, Timestamp now);
+
+// `invoice sweep-overdue`: every open invoice whose due date is before the
+// UTC day of `now` becomes overdue. Returns those invoices.
+Result<std::vector<Invoice>> SweepOverdue(store::Database& db, Timestamp now);
+
+// `invoice delete ID`: deletes a draft (the next generate recreates it).
+// Refuses finalized invoices (Denied): they are voided, never deleted.
+Status DeleteDraft(store::Database& db, const std::string& id);
+
+}  // namespace meter::billing

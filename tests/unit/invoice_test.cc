@@ -1,0 +1,291 @@
+#include "billing/invoice.h"
+
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "billing/render.h"
+
+namespace meter::billing {
+namespace {
+
+using catalog::Charge;
+using catalog::ChargeModel;
+
+Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+
+Charge PerUnit(const char* meter, const char* price, const char* included = "0") {
+  Charge c;
+  c.meter = meter;
+  c.unit_price = Dec(price);
+  c.included = Dec(included);
+  return c;
+}
+
+catalog::Catalog TestCatalog() {
+  catalog::Catalog c;
+  c.currency = "USD";
+  c.tax = {"VAT", Dec("0.10")};
+  c.invoice.net_days = 14;
+  for (const char* m : {"email_analysis", "video_understanding", "audio_transcription", "text_to_speech",
+                        "ai_requests"})
+    c.meters.push_back({m, m, "", "ai_requests", {}, catalog::Aggregation::kCount, "quantity"});
+  catalog::Plan ai;
+  ai.key = "ai_usage";
+  ai.name = "AI Usage";
+  ai.charges = {PerUnit("email_analysis", "0.002"), PerUnit("video_understanding", "0.05"),
+                PerUnit("audio_transcription", "0.001"), PerUnit("text_to_speech", "0.003")};
+  catalog::Plan pro;
+  pro.key = "professional";
+  pro.name = "Professional";
+  pro.base_price = Dec("99.00");
+  pro.charges = {PerUnit("ai_requests", "0.02", "1000")};
+  catalog::Plan free;
+  free.key = "free";
+  free.name = "Free";
+  free.overage = false;
+  c.plans = {free, ai, pro};
+  return c;
+}
+
+InvoiceInputs Inputs(const catalog::Catalog& c, const char* plan, std::map<std::string, Decimal> usage) {
+  InvoiceInputs in;
+  in.catalog = &c;
+  in.tenant.id = "umbrella";
+  in.tenant.name = "Umbrella Corporation";
+  in.period = *MonthPeriod("2026-02");
+  in.segments.push_back({*c.FindPlan(plan), in.period.period, in.period.days, std::move(usage)});
+  return in;
+}
+
+TEST_CASE("invoice: the SPEC worked example") {
+  catalog::Catalog c = TestCatalog();
+  auto inv = BuildInvoice(Inputs(c, "ai_usage", {{"email_analysis", Dec("5000")}, {"video_understanding", Dec("200")},
+                                                 {"audio_transcription", Dec("1000")}, {"text_to_speech", Dec("500")}}));
+  REQUIRE(inv.ok());
+  REQUIRE(inv->lines.size() == 4);  // no base price, no base line
+  CHECK(inv->lines[0].amount.ToString(2) == "10.00");
+  CHECK(inv->lines[1].amount.ToString(2) == "10.00");
+  CHECK(inv->lines[2].amount.ToString(2) == "1.00");
+  CHECK(inv->lines[3].amount.ToString(2) == "1.50");
+  CHECK(inv->subtotal.ToString(2) == "22.50");
+  CHECK(inv->tax.ToString(2) == "2.25");
+  CHECK(inv->total.ToString(2) == "24.75");
+  CHECK(inv->issue_date == "2026-03-01");
+  CHECK(inv->due_date == "2026-03-15");
+  CHECK(inv->id == "inv_umbrella_2026-02");
+  CHECK(inv->status == "draft");
+  nlohmann::json j = InvoiceToJson(*inv);
+  CHECK(j["subtotal"] == "22.50");
+  CHECK(j["total"] == "24.75");
+  CHECK(j["tax_rate"] == "0.10");
+  CHECK(j["number"].is_null());
+  CHECK(j["lines"][0]["quantity"] == 5000);
+  CHECK(j["lines"][0]["unit_price"] == "0.002");
+  CHECK(j["lines"][0]["amount"] == "10.00");
+  CHECK(j["lines"][0]["tiers"].is_array());
+}
+
+TEST_CASE("invoice: Professional with 1,250 requests bills 99.00 + 5.00") {
+  catalog::Catalog c = TestCatalog();
+  auto inv = BuildInvoice(Inputs(c, "professional", {{"ai_requests", Dec("1250")}}));
+  REQUIRE(inv.ok());
+  REQUIRE(inv->lines.size() == 2);
+  CHECK(inv->lines[0].kind == LineKind::kBase);
+  CHECK(inv->lines[0].amount.ToString(2) == "99.00");
+  CHECK(inv->lines[1].amount.ToString(2) == "5.00");
+  CHECK(inv->lines[1].priced.billable == Dec("250"));
+  CHECK(inv->subtotal.ToString(2) == "104.00");
+  CHECK(inv->tax.ToString(2) == "10.40");
+  CHECK(inv->total.ToString(2) == "114.40");
+}
+
+TEST_CASE("invoice: tenant tax override, zero allowed") {
+  catalog::Catalog c = TestCatalog();
+  InvoiceInputs in = Inputs(c, "professional", {});
+  in.tenant.overrides.tax_rate = Dec("0");
+  auto inv = BuildInvoice(in);
+  REQUIRE(inv.ok());
+  CHECK(inv->tax.IsZero());
+  CHECK(inv->total.ToString(2) == "99.00");
+  CHECK(InvoiceToJson(*inv)["tax_rate"] == "0.00");
+  in.tenant.overrides.tax_rate = Dec("0.19");
+  CHECK(BuildInvoice(in)->tax.ToString(2) == "18.81");
+}
+
+TEST_CASE("invoice: a plan without overage bills only its base") {
+  catalog::Catalog c = TestCatalog();
+  c.plans[0].charges = {PerUnit("ai_requests", "0.02", "10")};
+  auto inv = BuildInvoice(Inputs(c, "free", {{"ai_requests", Dec("500")}}));
+  REQUIRE(inv.ok());
+  REQUIRE(inv->lines.size() == 1);
+  CHECK(inv->lines[0].amount.IsZero());
+  CHECK(inv->total.IsZero());
+}
+
+TEST_CASE("invoice: months, issue and due dates") {
+  auto feb = MonthPeriod("2026-02");
+  REQUIRE(feb.ok());
+  CHECK(feb->days == 28);
+  CHECK(feb->first_day == "2026-02-01");
+  CHECK(feb->last_day == "2026-02-28");
+  CHECK(feb->issue_date == "2026-03-01");
+  CHECK(feb->period.start == At("2026-02-01T00:00:00Z"));
+  CHECK(feb->period.end == At("2026-03-01T00:00:00Z"));
+  auto dec = MonthPeriod("2026-12");
+  CHECK(dec->issue_date == "2027-01-01");
+  CHECK(MonthPeriod("2028-02")->days == 29);
+  auto berlin = MonthPeriod("2026-02", "Europe/Berlin");
+  CHECK(berlin->period.start == At("2026-01-31T23:00:00Z"));
+  CHECK(AddDays("2026-03-01", 14) == "2026-03-15");
+  CHECK(AddDays("2026-12-25", 30) == "2027-01-24");
+  for (const char* bad : {"2026-13", "2026-2", "26-02", "2026/02", ""}) {
+    CAPTURE(bad);
+    CHECK_FALSE(MonthPeriod(bad).ok());
+  }
+}
+
+std::vector<store::PlanAssignment> History(std::vector<std::pair<const char*, Timestamp>> changes) {
+  std::vector<store::PlanAssignment> h;
+  for (auto& [plan, from] : changes) h.push_back({plan, from, 0});
+  return h;
+}
+
+TEST_CASE("invoice: plan spans split the month at plan changes") {
+  BillingPeriod feb = *MonthPeriod("2026-02");
+  auto one = PlanSpans(History({{"free", 0}}), feb);
+  REQUIRE(one.ok());
+  REQUIRE(one->size() == 1);
+  CHECK((*one)[0].days == 28);
+  // A change on the 15th of a 28-day month: 14 days each.
+  auto two = PlanSpans(History({{"free", 0}, {"pro", At("2026-02-15T00:00:00Z")}}), feb);
+  REQUIRE(two->size() == 2);
+  CHECK((*two)[0].plan == "free");
+  CHECK((*two)[0].days == 14);
+  CHECK((*two)[0].period.end == At("2026-02-15T00:00:00Z"));
+  CHECK((*two)[1].plan == "pro");
+  CHECK((*two)[1].days == 14);
+  // Mid-day changes count from the nearest midnight for the base price, but
+  // usage still splits at the instant.
+  auto late = PlanSpans(History({{"free", 0}, {"pro", At("2026-02-15T14:00:00Z")}}), feb);
+  CHECK((*late)[0].days == 15);
+  CHECK((*late)[1].period.start == At("2026-02-15T14:00:00Z"));
+  // Changes outside the month, and changes back to the same plan.
+  auto before = PlanSpans(History({{"free", 0}, {"pro", At("2026-01-10T00:00:00Z")}}), feb);
+  REQUIRE(before->size() == 1);
+  CHECK((*before)[0].plan == "pro");
+  auto same = PlanSpans(History({{"pro", 0}, {"pro", At("2026-02-10T00:00:00Z")}}), feb);
+  REQUIRE(same->size() == 1);
+  CHECK((*same)[0].days == 28);
+  CHECK(PlanSpans({}, feb).status().IsNotFound());
+}
+
+TEST_CASE("invoice: proration on a change on the 15th of February") {
+  catalog::Catalog c = TestCatalog();
+  c.plans[1].base_price = Dec("29.00");  // ai_usage
+  InvoiceInputs in = Inputs(c, "ai_usage", {{"email_analysis", Dec("1000")}});
+  Timestamp mid = At("2026-02-15T00:00:00Z");
+  in.segments[0].period.end = mid;
+  in.segments[0].days = 14;
+  in.segments.push_back({*c.FindPlan("professional"), {mid, in.period.period.end}, 14, {{"ai_requests", Dec("1250")}}});
+  auto inv = BuildInvoice(in);
+  REQUIRE(inv.ok());
+  // Base lines first: 29 x 14/28 and 99 x 14/28; then each segment's charges.
+  REQUIRE(inv->lines.size() == 2 + 4 + 1);
+  CHECK(inv->lines[0].amount.ToString(2) == "14.50");
+  CHECK(inv->lines[0].description.find("14 of 28 days") != std::string::npos);
+  CHECK(inv->lines[1].amount.ToString(2) == "49.50");
+  CHECK(inv->lines[2].amount.ToString(2) == "2.00");     // 1,000 x 0.002 under ai_usage
+  CHECK(inv->lines[6].amount.ToString(2) == "5.00");     // full included amount in the segment
+  CHECK(inv->lines[6].description.find("Professional") != std::string::npos);
+  CHECK(inv->subtotal.ToString(2) == "71.00");
+}
+
+TEST_CASE("invoice: late usage line re-prices under the billed line's terms") {
+  catalog::Catalog c = TestCatalog();
+  auto feb = BuildInvoice(Inputs(c, "professional", {{"ai_requests", Dec("1250")}}));
+  REQUIRE(feb.ok());
+  feb->number = "INV-2026-000001";
+  auto none = LateUsageLine(*feb, 1, Dec("1250"), Dec("5.00"), Dec("1250"));
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+  auto adj = LateUsageLine(*feb, 1, Dec("1250"), Dec("5.00"), Dec("1260"));
+  REQUIRE(adj.ok());
+  REQUIRE(adj->has_value());
+  const InvoiceLine& l = **adj;
+  CHECK(l.kind == LineKind::kAdjustment);
+  CHECK(l.description == "Late usage adjustment for 2026-02: ai_requests +10");
+  CHECK(l.quantity == Dec("10"));
+  CHECK(l.amount.ToString(2) == "0.20");
+  CHECK(l.adjusts->invoice_number == "INV-2026-000001");
+  CHECK(l.adjusts->line == 1);
+  // Within the included amount the adjustment is on record at 0.00.
+  auto free = LateUsageLine(*feb, 1, Dec("900"), Dec("0"), Dec("950"));
+  CHECK((*free)->amount.IsZero());
+}
+
+TEST_CASE("invoice: JSON reads back exactly") {
+  catalog::Catalog c = TestCatalog();
+  catalog::Plan& pro = c.plans[2];
+  Charge tiers;
+  tiers.meter = "email_analysis";
+  tiers.model = ChargeModel::kGraduated;
+  tiers.tiers = {{Dec("100"), Dec("0"), Dec("0")}, {std::nullopt, Dec("0.5"), Dec("1")}};
+  pro.charges.push_back(tiers);
+  auto inv = BuildInvoice(Inputs(c, "professional", {{"ai_requests", Dec("1250.5")}, {"email_analysis", Dec("131.5")}}));
+  REQUIRE(inv.ok());
+  auto adj = LateUsageLine(*inv, 1, Dec("1250.5"), inv->lines[1].amount, Dec("1300"));
+  inv->lines.push_back(**adj);
+  nlohmann::json j = InvoiceToJson(*inv);
+  auto back = InvoiceFromJson(j);
+  REQUIRE(back.ok());
+  CHECK(InvoiceToJson(*back) == j);
+  CHECK(j["lines"][1]["quantity"] == 1250.5);
+  CHECK(j["lines"][2]["tiers"].size() == 2);
+  CHECK(j["lines"][2]["tiers"][1]["amount"] == "16.75");
+  CHECK_FALSE(InvoiceFromJson(nlohmann::json::object()).ok());
+}
+
+TEST_CASE("invoice: overflow is refused with a DataError naming the line") {
+  catalog::Catalog c = TestCatalog();
+  c.plans[1].charges[0].unit_price = Dec("1000000000");
+  auto inv = BuildInvoice(Inputs(c, "ai_usage", {{"email_analysis", Dec("1000000000000")}}));
+  REQUIRE_FALSE(inv.ok());
+  CHECK(inv.status().IsDataError());
+  CHECK(inv.status().message().find("umbrella 2026-02: email_analysis") != std::string::npos);
+  CHECK(inv.status().message().find("amount out of range") != std::string::npos);
+}
+
+TEST_CASE("invoice: renderers show what a person needs") {
+  catalog::Catalog c = TestCatalog();
+  c.invoice.seller_name = "Meter & Co";
+  auto inv = BuildInvoice(Inputs(c, "professional", {{"ai_requests", Dec("1250")}}));
+  REQUIRE(inv.ok());
+  inv->number = "INV-2026-000007";
+  inv->status = "open";
+  std::string text = RenderText(*inv);
+  for (const char* want : {"INV-2026-000007", "Umbrella Corporation", "2026-02-01 to 2026-02-28", "2026-03-15",
+                           "104.00", "10.40", "114.40", "1,250 used, 1,000 included, 250 billable", "VAT 10%"}) {
+    CAPTURE(want);
+    CHECK(text.find(want) != std::string::npos);
+  }
+  std::string html = RenderHtml(*inv);
+  CHECK(html.find("<!DOCTYPE html>") == 0);
+  CHECK(html.find("Meter &amp; Co") != std::string::npos);
+  CHECK(html.find("114.40") != std::string::npos);
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("http") == std::string::npos);  // nothing fetched from the network
+  std::string md = RenderMarkdown(*inv);
+  CHECK(md.find("| Description | Quantity | Unit price | Amount |") != std::string::npos);
+  std::string csv = RenderCsv(*inv);
+  CHECK(csv.find("line,kind,description") == 0);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);
+  std::string explain = RenderExplain(*inv);
+  CHECK(explain.find("billable = max(0, 1,250 - 1,000) = 250") != std::string::npos);
+  CHECK(explain.find("per_unit: 250 × 0.02 = 5") != std::string::npos);
+  CHECK(explain.find("total = 104.00 + 10.40 = USD 114.40") != std::string::npos);
+  CHECK_FALSE(Render(*inv, "pdf").ok());
+}
+
+}  // namespace
+}  // namespace meter::billing
