@@ -19,7 +19,8 @@ Status CollectUsage(store::Database& db, const catalog::Catalog& c, const Period
   for (const auto& day : days) d->days.push_back(day.start);
   store::CounterStore counters(db);
   for (const auto& m : c.meters) {
-    MeterSeries s{m.key, m.unit, {}};
+    bool additive = m.aggregation == catalog::Aggregation::kSum || m.aggregation == catalog::Aggregation::kCount;
+    MeterSeries s{m.key, m.unit, additive, {}};
     bool any = false;
     for (const auto& day : days) {
       METER_ASSIGN_OR_RETURN(auto per_tenant, counters.MeterValues(m, day));
@@ -39,6 +40,7 @@ Status CollectTopTenants(const catalog::Catalog& c, const std::string& month, co
                          DashboardData* d) {
   for (const auto& t : c.tenants) {
     METER_ASSIGN_OR_RETURN(Decimal amount, billed(t, month));
+    METER_ASSIGN_OR_RETURN(d->billed, d->billed.Add(amount));
     if (!amount.IsZero()) d->top_tenants.push_back({t.id, t.name, t.plan, amount});
   }
   std::stable_sort(d->top_tenants.begin(), d->top_tenants.end(),
@@ -96,7 +98,7 @@ Status CollectQuotas(store::Database& db, const catalog::Catalog& c, Timestamp n
 Result<DashboardData> CollectDashboard(store::Database& db, const catalog::Catalog& catalog, Timestamp now,
                                        const std::string& month, const BilledFn& billed) {
   DashboardData d;
-  d.generated_at = now;
+  d.generated_at = now / kMillisPerSecond * kMillisPerSecond;
   d.currency = catalog.currency;
   d.tenants = static_cast<int>(catalog.tenants.size());
   METER_ASSIGN_OR_RETURN(Period p, month.empty() ? MonthOf(now, "") : ParseMonth(month, ""));

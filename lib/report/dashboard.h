@@ -23,6 +23,7 @@ namespace meter::report {
 struct MeterSeries {
   std::string meter;
   std::string unit;
+  bool additive = true;  // sum / count: the days add up to the month
   std::vector<Decimal> values;  // one per DashboardData::days entry
 };
 
@@ -55,6 +56,7 @@ struct DashboardData {
   std::string month;  // "2026-02"
   std::string currency = "USD";
   int tenants = 0;
+  Decimal billed;  // every tenant's amount billed for the month, with tax
   std::vector<Timestamp> days;  // UTC day starts of the month
   std::vector<MeterSeries> usage;
   std::vector<TenantAmount> top_tenants;  // largest first
@@ -69,7 +71,8 @@ using BilledFn = std::function<Result<Decimal>(const catalog::Tenant&, const std
 // Collects the dashboard of the month containing `now` (or of `month` when
 // given, "YYYY-MM"): daily usage per meter (UTC days), the ten tenants billed
 // most in it, invoice totals of the six months ending with it, and quota
-// status at `now`. InvalidArgument for a bad month.
+// status at `now` (taken to the whole second). InvalidArgument for a bad
+// month.
 Result<DashboardData> CollectDashboard(store::Database& db, const catalog::Catalog& catalog, Timestamp now,
                                        const std::string& month, const BilledFn& billed);
 

@@ -75,7 +75,7 @@ svg text{font:11px system-ui,Arial,sans-serif;fill:#52606d}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e4e7eb;font-size:13px;white-space:nowrap}
 th{color:#52606d;font-weight:600}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}
 .legend span{display:inline-block;margin-right:14px;font-size:12px}
 .legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
 .empty{color:#7b8794;font-style:italic}
@@ -88,8 +88,7 @@ std::string Header(const DashboardData& d) {
 }
 
 std::string Kpis(const DashboardData& d) {
-  Decimal billed, open;
-  for (const auto& t : d.top_tenants) billed = billed + t.amount;
+  Decimal open;
   for (const auto& m : d.invoices) open = open + m.open + m.overdue;
   int over = 0;
   for (const auto& q : d.quotas) over += (q.limit && q.used > *q.limit) ? 1 : 0;
@@ -97,7 +96,7 @@ std::string Kpis(const DashboardData& d) {
     return fmt::format("<div class=\"kpi\"><b>{}</b><span>{}</span></div>", v, label);
   };
   return "<section class=\"kpis\">" + card(std::to_string(d.tenants), "tenants") +
-         card(Esc(Money(billed, d.currency)), "billed this month (top tenants)") +
+         card(Esc(Money(d.billed, d.currency)), "billed this month, all tenants") +
          card(Esc(Money(open, d.currency)), "open and overdue invoices") +
          card(std::to_string(over), "limits exceeded now") + "</section>\n";
 }
@@ -128,8 +127,9 @@ std::string MeterChart(const MeterSeries& s, const std::vector<Timestamp>& days)
   }
   svg += "</svg>";
   std::string unit = s.unit.empty() ? "" : " " + Esc(s.unit);
-  return fmt::format("<figure><figcaption><b>{}</b> <small>peak day {}{} &middot; sum of days {}{}</small></figcaption>{}</figure>",
-                     Esc(s.meter), Esc(Num(peak)), unit, Esc(Num(total)), unit, svg);
+  std::string month = s.additive ? fmt::format(" &middot; month {}{}", Esc(Num(total)), unit) : "";
+  return fmt::format("<figure><figcaption><b>{}</b> <small>peak day {}{}{}</small></figcaption>{}</figure>",
+                     Esc(s.meter), Esc(Num(peak)), unit, month, svg);
 }
 
 std::string UsageSection(const DashboardData& d) {
@@ -162,7 +162,7 @@ std::string InvoicesSection(const DashboardData& d) {
   struct Part { const char* name; const char* color; Decimal MonthInvoices::*field; };
   const Part parts[] = {{"paid", "#2f9e72", &MonthInvoices::paid}, {"open", "#3e7cb1", &MonthInvoices::open},
                         {"overdue", "#d64545", &MonthInvoices::overdue}, {"draft", "#9aa5b1", &MonthInvoices::draft}};
-  const double w = 560, h = 200, top = 10, bottom = 22, chart_h = h - top - bottom;
+  const double w = 560, h = 200, top = 20, bottom = 22, chart_h = h - top - bottom;
   double max = 0.01;
   for (const auto& m : d.invoices) max = std::max(max, Px(m.paid + m.open + m.overdue + m.draft));
   double slot = w / std::max<size_t>(1, d.invoices.size());
@@ -184,7 +184,7 @@ std::string InvoicesSection(const DashboardData& d) {
     out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", i * slot + slot / 2, h - 6, m.month);
     if (!sum.IsZero())
       out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>", i * slot + slot / 2,
-                         std::max(top + 10, y - 4), Esc(Num(sum, 0)));
+                         std::max(12.0, y - 4), Esc(Num(sum, 0)));
   }
   return out + "</svg></section>\n";
 }

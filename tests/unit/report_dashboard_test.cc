@@ -22,7 +22,7 @@ DashboardData Sample() {
   d.month = "2026-02";
   d.tenants = 2;
   for (int i = 0; i < 3; ++i) d.days.push_back(*ParseRfc3339("2026-02-01T00:00:00Z") + i * kMillisPerDay);
-  d.usage.push_back({"api_calls", "calls", {Dec("100"), Dec("0"), Dec("1234.5")}});
+  d.usage.push_back({"api_calls", "calls", true, {Dec("100"), Dec("0"), Dec("1234.5")}});
   d.top_tenants.push_back({"acme", "Acme <b>&</b> Co", "pro", Dec("165.00")});
   d.top_tenants.push_back({"beta", "", "basic", Dec("11")});
   MonthInvoices jan;

@@ -1,0 +1,78 @@
+"""The dashboard in a real browser: headless Chromium (Debian's `chromium`,
+installed by scripts/setup.sh) loads the page written by `meter report
+dashboard`, with every host name unresolvable so any network fetch would show
+up as a console error. Checks: the charts are in the rendered DOM, the page
+logs nothing to the console (no script errors, no failed loads), and a
+1366x900 screenshot is produced. Skips, saying why, when Chromium is absent.
+
+The same screenshot by hand:
+  chromium --headless --no-sandbox --disable-gpu --screenshot=dash.png \
+      --window-size=1366,900 file://$PWD/dash.html
+"""
+import os
+import shutil
+import struct
+import subprocess
+
+import pytest
+
+from insight_data import CATALOG, USAGE_EVENTS
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+pytestmark = pytest.mark.skipif(CHROMIUM is None,
+                                reason="chromium is not installed (apt-get install chromium; scripts/setup.sh does it)")
+
+
+def chromium(tmp_path, url, *args):
+    argv = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+            f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--enable-logging=stderr", "--v=0", *args, url]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120)
+
+
+def console_lines(stderr):
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+
+
+@pytest.fixture
+def page(meter):
+    meter.init(CATALOG)
+    meter.now = "2026-02-20T12:00:00Z"
+    assert meter.ingest(USAGE_EVENTS).code == 0
+    assert meter("invoice", "generate", "--period", "2026-01", "--finalize").code == 0
+    out = meter.dir / "dash.html"
+    r = meter("report", "dashboard", "--out", out)
+    assert r.code == 0, r
+    return out
+
+
+def test_console_check_catches_a_script_error(tmp_path):
+    # The detector itself: a page that throws must be reported.
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!DOCTYPE html><html><body><script>throw new Error('boom')</script></body></html>")
+    r = chromium(tmp_path, bad.as_uri(), "--dump-dom")
+    assert any("boom" in line for line in console_lines(r.stderr)), r.stderr[-2000:]
+
+
+def test_rendered_dom_has_the_charts_and_no_console_messages(page, tmp_path):
+    r = chromium(tmp_path, page.as_uri(), "--dump-dom")
+    assert r.returncode == 0, r.stderr[-2000:]
+    dom = r.stdout
+    assert dom.count('<svg class="chart usage"') == 6
+    assert '<svg class="chart tenants"' in dom and '<svg class="chart invoices"' in dom
+    assert dom.count("<rect") > 50
+    assert "Quota status now" in dom
+    assert console_lines(r.stderr) == []
+
+
+def test_screenshot_at_laptop_size(page, tmp_path):
+    shot = tmp_path / "dash.png"
+    r = chromium(tmp_path, page.as_uri(), f"--screenshot={shot}", "--window-size=1366,900")
+    assert r.returncode == 0, r.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (1366, 900)
+    assert len(data) > 20000   # a blank page compresses to a few KB
+    assert console_lines(r.stderr) == []
