@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+#include <utility>
+
 #include "report/common.h"
 #include "report/periods.h"
 #include "report/rollup.h"
@@ -37,20 +41,36 @@ Status AddTimeRows(store::Database& db, const catalog::Catalog& c, const catalog
   return Status::OK();
 }
 
-// Operation / user splits: the raw events of the period through the meters.
-Status AddSplitRows(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t, const Period& period,
-                    UsageBy by, std::vector<UsageRow>* rows) {
+// Operation / user splits for every selected tenant in one pass over the raw
+// events, each tenant within its own period (months follow its time zone).
+Status AddSplitRows(store::Database& db, const catalog::Catalog& c,
+                    const std::vector<std::pair<const catalog::Tenant*, Period>>& tenants, UsageBy by,
+                    std::vector<UsageRow>* rows) {
+  std::map<std::string, Period> periods;
+  Period span = tenants.front().second;
+  for (const auto& [t, p] : tenants) {
+    periods[t->id] = p;
+    span = {std::min(span.start, p.start), std::max(span.end, p.end)};
+  }
   RawRollup rollup(c);
-  store::EventQuery q{t.id, period, {}, false};
+  const char kSep = '\0';  // tenant ids and bucket names never hold NUL
+  store::EventQuery q{tenants.size() == 1 ? tenants.front().first->id : "", span, {}, false};
   METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(q, [&](const ingest::UsageEvent& e) {
+    auto it = periods.find(e.tenant);
+    if (it == periods.end() || !it->second.Contains(e.timestamp)) return Status::OK();
     const std::string& key = by == UsageBy::kOperation ? e.operation : e.user;
-    rollup.Add(e, key.empty() ? std::string(kNoneBucket) : key);
+    rollup.Add(e, e.tenant + kSep + (key.empty() ? std::string(kNoneBucket) : key));
     return Status::OK();
   }));
-  auto values = rollup.Values();
-  for (const auto& m : c.meters)
-    for (const auto& [key, v] : values)
-      if (key.second == m.key && !v.IsZero()) rows->push_back({t.id, m.key, m.unit, key.first, v});
+  // tenant -> meter -> (bucket, value), buckets in name order.
+  std::map<std::string, std::map<std::string, std::vector<std::pair<std::string, Decimal>>>> split;
+  for (const auto& [key, v] : rollup.Values()) {
+    size_t sep = key.first.find(kSep);
+    if (!v.IsZero()) split[key.first.substr(0, sep)][key.second].emplace_back(key.first.substr(sep + 1), v);
+  }
+  for (const auto& [t, p] : tenants)
+    for (const auto& m : c.meters)
+      for (const auto& [bucket, v] : split[t->id][m.key]) rows->push_back({t->id, m.key, m.unit, bucket, v});
   return Status::OK();
 }
 
@@ -69,14 +89,18 @@ Result<UsageBy> ParseUsageBy(std::string_view text) {
 Result<std::vector<UsageRow>> BuildUsageReport(store::Database& db, const catalog::Catalog& catalog,
                                                const UsageQuery& q) {
   METER_ASSIGN_OR_RETURN(auto tenants, SelectTenants(catalog, q.tenant));
-  std::vector<UsageRow> rows;
+  std::vector<std::pair<const catalog::Tenant*, Period>> periods;
   for (const catalog::Tenant* t : tenants) {
     METER_ASSIGN_OR_RETURN(Period period, ParseReportPeriod(q.period, t->timezone, q.now));
-    if (q.by == UsageBy::kOperation || q.by == UsageBy::kUser)
-      METER_RETURN_IF_ERROR(AddSplitRows(db, catalog, *t, period, q.by, &rows));
-    else
-      METER_RETURN_IF_ERROR(AddTimeRows(db, catalog, *t, period, q.by, &rows));
+    periods.emplace_back(t, period);
   }
+  std::vector<UsageRow> rows;
+  if (periods.empty()) return rows;
+  if (q.by == UsageBy::kOperation || q.by == UsageBy::kUser) {
+    METER_RETURN_IF_ERROR(AddSplitRows(db, catalog, periods, q.by, &rows));
+    return rows;
+  }
+  for (const auto& [t, period] : periods) METER_RETURN_IF_ERROR(AddTimeRows(db, catalog, *t, period, q.by, &rows));
   return rows;
 }
 
