@@ -12,11 +12,6 @@ Result<std::vector<const catalog::Tenant*>> SelectTenants(const catalog::Catalog
   return out;
 }
 
-std::optional<Decimal> EffectiveLimit(const catalog::Tenant& t, const catalog::Limit& l) {
-  auto o = t.overrides.limits.find(l.meter);
-  return o != t.overrides.limits.end() ? o->second : l.limit;
-}
-
 std::vector<const catalog::Meter*> PlanMeters(const catalog::Catalog& c, const catalog::Plan& plan) {
   std::vector<const catalog::Meter*> out;
   for (const auto& m : c.meters)

@@ -1,5 +1,6 @@
 // Small pieces the insight reports share: which tenants a report covers and
-// which limit is in force for a tenant.
+// which meters a plan is about. (The limit in force for a tenant is
+// usage::LimitFor, shared with quota checks.)
 #pragma once
 
 #include <optional>
@@ -15,10 +16,6 @@ namespace meter::report {
 // The tenants a report covers: `only` alone (NotFound "unknown tenant 'x'"
 // when the catalog has no such tenant), or every tenant of the catalog.
 Result<std::vector<const catalog::Tenant*>> SelectTenants(const catalog::Catalog& catalog, const std::string& only);
-
-// The limit on `l.meter` for tenant `t`: its override when it has one (a
-// nullopt override means unlimited), else the plan's. nullopt = unlimited.
-std::optional<Decimal> EffectiveLimit(const catalog::Tenant& t, const catalog::Limit& l);
 
 // The meters `plan` charges for or limits, in catalog order.
 std::vector<const catalog::Meter*> PlanMeters(const catalog::Catalog& c, const catalog::Plan& plan);

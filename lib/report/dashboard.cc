@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "report/common.h"
 #include "report/periods.h"
 #include "store/counter_store.h"
 #include "store/invoice_store.h"
+#include "usage/quota.h"
 
 namespace meter::report {
 namespace {
@@ -74,23 +74,14 @@ Status CollectInvoices(store::Database& db, Timestamp month_start, DashboardData
   return Status::OK();
 }
 
+// The quota status of every tenant, as `quota status` reports it.
 Status CollectQuotas(store::Database& db, const catalog::Catalog& c, Timestamp now, DashboardData* d) {
-  store::CounterStore counters(db);
   for (const auto& t : c.tenants) {
-    const catalog::Plan* plan = c.FindPlan(t.plan);
-    if (!plan) continue;
-    for (const auto& l : plan->limits) {
-      const catalog::Meter* m = c.FindMeter(l.meter);
-      if (!m) continue;
-      bool daily = l.period == catalog::LimitPeriod::kDay;
-      Period p = DayOf(now);
-      if (!daily) {
-        METER_ASSIGN_OR_RETURN(p, MonthOf(now, t.timezone));
-      }
-      METER_ASSIGN_OR_RETURN(Decimal used, counters.MeterValue(t.id, *m, p));
-      d->quotas.push_back({t.id, l.meter, daily ? "day" : "month", used, EffectiveLimit(t, l),
-                           std::string(catalog::EnforcementName(l.enforcement))});
-    }
+    if (!c.FindPlan(t.plan)) continue;
+    METER_ASSIGN_OR_RETURN(auto rows, usage::QuotaStatusFor(db, c, t.id, now));
+    for (const auto& r : rows)
+      d->quotas.push_back({t.id, r.meter, std::string(catalog::LimitPeriodName(r.limit.period)), r.used, r.limit.limit,
+                           std::string(catalog::EnforcementName(r.limit.enforcement))});
   }
   return Status::OK();
 }

@@ -4,6 +4,7 @@
 
 #include "billing/pricing.h"
 #include "report/common.h"
+#include "usage/quota.h"
 #include "store/counter_store.h"
 
 namespace meter::report {
@@ -38,14 +39,15 @@ Result<std::optional<Timestamp>> Crossing(const catalog::Meter& m, const Decimal
   return LinearCrossing(used, limit, p.start, std::clamp<int64_t>(now - p.start, 0, p.end - p.start), p.end);
 }
 
-// The limit, its period and the projected crossing for one row.
+// The limit in force (usage::LimitFor: the tenant's override, else the
+// plan's), its period and the projected crossing for one row.
 Status AddLimit(store::CounterStore& counters, const catalog::Tenant& t, const catalog::Plan* plan,
                 const catalog::Meter& m, Timestamp now, ForecastRow* r) {
-  const catalog::Limit* l = plan ? plan->FindLimit(m.key) : nullptr;
-  if (!l) return Status::OK();
-  r->limit = EffectiveLimit(t, *l);
+  if (!plan) return Status::OK();
+  usage::EffectiveLimit e = usage::LimitFor(*plan, t, m.key);
+  r->limit = e.listed ? e.limit : std::nullopt;
   if (!r->limit) return Status::OK();
-  if (l->period == catalog::LimitPeriod::kMonth) {
+  if (e.period == catalog::LimitPeriod::kMonth) {
     r->limit_period = "month";
     METER_ASSIGN_OR_RETURN(r->projected_cross_at, Crossing(m, r->used, *r->limit, r->period, now));
     return Status::OK();
@@ -85,7 +87,7 @@ Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catal
     r.meter = m.key;
     r.period = period;
     METER_ASSIGN_OR_RETURN(r.used, counters.MeterValue(t.id, m, period));
-    bool in_plan = plan && (plan->FindCharge(m.key) || plan->FindLimit(m.key));
+    bool in_plan = plan && (plan->FindCharge(m.key) || usage::LimitFor(*plan, t, m.key).listed);
     if (!in_plan && r.used.IsZero()) continue;
     METER_RETURN_IF_ERROR(Project(m, now, &r));
     METER_RETURN_IF_ERROR(AddLimit(counters, t, plan, m, now, &r));

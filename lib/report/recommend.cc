@@ -10,6 +10,7 @@
 #include "report/common.h"
 #include "report/periods.h"
 #include "store/counter_store.h"
+#include "usage/quota.h"
 
 namespace meter::report {
 namespace {
@@ -50,19 +51,20 @@ class WindowUsage {
 };
 
 // The first limit of `plan` the window's usage exceeds, described; "" when
-// the plan holds the usage.
+// the plan holds the usage. The tenant's overrides count on its current plan
+// only (usage::LimitFor, as quota checks apply them).
 Result<std::string> FirstExceeded(const catalog::Catalog& c, const catalog::Tenant& t, const catalog::Plan& plan,
-                                  bool current, WindowUsage& usage) {
-  for (const auto& l : plan.limits) {
-    const catalog::Meter* m = c.FindMeter(l.meter);
-    std::optional<Decimal> limit = current ? EffectiveLimit(t, l) : l.limit;
-    if (!m || !limit) continue;
-    bool daily = l.period == catalog::LimitPeriod::kDay;
-    METER_ASSIGN_OR_RETURN(auto values, usage.Values(*m, daily));
+                                  bool current, WindowUsage& window) {
+  catalog::Tenant bare;
+  for (const auto& m : c.meters) {
+    usage::EffectiveLimit e = usage::LimitFor(plan, current ? t : bare, m.key);
+    if (!e.listed || !e.limit) continue;
+    bool daily = e.period == catalog::LimitPeriod::kDay;
+    METER_ASSIGN_OR_RETURN(auto values, window.Values(m, daily));
     for (const auto& [start, v] : *values)
-      if (v > *limit)
-        return fmt::format("{} used {} of its {} limit {} on {}", l.meter, v.ToString(), daily ? "day" : "month",
-                           limit->ToString(), daily ? FormatDate(start) : FormatMonth(start, t.timezone));
+      if (v > *e.limit)
+        return fmt::format("{} used {} of its {} limit {} on {}", m.key, v.ToString(), daily ? "day" : "month",
+                           e.limit->ToString(), daily ? FormatDate(start) : FormatMonth(start, t.timezone));
   }
   return std::string();
 }
@@ -90,12 +92,12 @@ Result<std::optional<Recommendation>> Advise(store::Database& db, const catalog:
   const catalog::Plan* current = c.FindPlan(t.plan);
   if (!current) return std::optional<Recommendation>();
   METER_ASSIGN_OR_RETURN(auto months, LastMonths(now, kMonths, t.timezone, false));
-  WindowUsage usage(db, t, months);
-  METER_ASSIGN_OR_RETURN(std::string current_exceeded, FirstExceeded(c, t, *current, true, usage));
+  WindowUsage window(db, t, months);
+  METER_ASSIGN_OR_RETURN(std::string current_exceeded, FirstExceeded(c, t, *current, true, window));
   METER_ASSIGN_OR_RETURN(Decimal current_cost, WindowCost(db, c, t, *current, months));
   std::optional<Candidate> best;
   for (const auto& p : c.plans) {
-    METER_ASSIGN_OR_RETURN(std::string exceeded, FirstExceeded(c, t, p, &p == current, usage));
+    METER_ASSIGN_OR_RETURN(std::string exceeded, FirstExceeded(c, t, p, &p == current, window));
     if (!exceeded.empty()) continue;
     METER_ASSIGN_OR_RETURN(Decimal cost, &p == current ? current_cost : WindowCost(db, c, t, p, months));
     if (!best || cost < best->cost) best = Candidate{&p, cost};

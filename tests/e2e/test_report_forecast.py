@@ -81,3 +81,18 @@ def test_text_output(m):
     assert r.code == 0, r
     assert "2026-02-25T09:00:00Z" in r.out and "linear" in r.err
     assert m("forecast", "--tenant", "nobody").code == 2
+
+
+def test_tenant_override_sets_the_limit(meter):
+    import copy
+    cat = copy.deepcopy(CATALOG)
+    # acme's override gives pro's unlimited tokens a monthly limit of 2,000.
+    cat["tenants"][0]["overrides"] = {"limits": {"llm_tokens": 2000}}
+    meter.init(cat)
+    meter.now = NOW
+    assert meter.ingest(USAGE_EVENTS).code == 0
+    rows = {r["meter"]: r for r in forecast(meter, "--tenant", "acme")["rows"]}
+    tok = rows["llm_tokens"]
+    assert tok["limit"] == 2000
+    # 1,500 by 19.5 days: 2,000 after 26 days.
+    assert tok["projected_cross_at"] == "2026-02-27T00:00:00Z"
