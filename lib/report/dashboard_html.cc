@@ -7,47 +7,24 @@
 
 #include <fmt/format.h>
 
+#include "billing/format.h"
 #include "report/dashboard.h"
 
 namespace meter::report {
 namespace {
 
-std::string Esc(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-// "12345.5" -> "12,345.5".
-std::string Group(std::string s) {
-  bool neg = !s.empty() && s[0] == '-';
-  if (neg) s.erase(0, 1);
-  size_t dot = s.find('.');
-  std::string whole = s.substr(0, dot), frac = dot == std::string::npos ? "" : s.substr(dot);
-  std::string out;
-  for (size_t i = 0; i < whole.size(); ++i) {
-    if (i && (whole.size() - i) % 3 == 0) out += ',';
-    out += whole[i];
-  }
-  return (neg ? "-" : "") + out + frac;
-}
+// Text and figures are written as the invoice renderers write them.
+std::string Esc(std::string_view s) { return billing::HtmlEscape(s); }
 
 // A quantity with thousands separators and at most `places` decimals.
 std::string Num(const Decimal& d, int places = 2) {
   auto r = d.Round(places);
-  return Group((r.ok() ? *r : d).ToString());
+  return billing::QuantityText(r.ok() ? *r : d);
 }
 
-std::string Money(const Decimal& d, const std::string& currency) { return currency + " " + Group(d.ToString(2)); }
+std::string Money(const Decimal& d, const std::string& currency) {
+  return currency + " " + billing::MoneyText(d, currency);
+}
 
 double Px(const Decimal& d) { return std::stod(d.ToString()); }
 

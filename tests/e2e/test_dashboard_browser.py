@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from insight_data import CATALOG, USAGE_EVENTS
+from insight_data import load
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None,
@@ -37,9 +37,7 @@ def console_lines(stderr):
 
 @pytest.fixture
 def page(meter):
-    meter.init(CATALOG)
-    meter.now = "2026-02-20T12:00:00Z"
-    assert meter.ingest(USAGE_EVENTS).code == 0
+    load(meter, "2026-02-20T12:00:00Z")
     assert meter("invoice", "generate", "--period", "2026-01", "--finalize").code == 0
     out = meter.dir / "dash.html"
     r = meter("report", "dashboard", "--out", out)

@@ -2,7 +2,7 @@
 failed = status failed or error, nearest-rank percentiles, exact cost sums."""
 import pytest
 
-from insight_data import CATALOG, USAGE_EVENTS, ev
+from insight_data import USAGE_EVENTS, ev, load
 
 NOW = "2026-02-20T12:00:00Z"
 
@@ -22,11 +22,7 @@ BETA_OPS = [
 
 @pytest.fixture
 def m(meter):
-    meter.init(CATALOG)
-    meter.now = NOW
-    r = meter.ingest(USAGE_EVENTS + BETA_OPS)
-    assert r.code == 0, r
-    return meter
+    return load(meter, NOW, USAGE_EVENTS + BETA_OPS)
 
 
 def analytics(m, *args):

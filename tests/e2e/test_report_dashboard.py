@@ -7,17 +7,14 @@ import re
 
 import pytest
 
-from insight_data import CATALOG, USAGE_EVENTS
+from insight_data import load
 
 NOW = "2026-02-20T12:00:00Z"
 
 
 @pytest.fixture
 def m(meter):
-    meter.init(CATALOG)
-    meter.now = NOW
-    assert meter.ingest(USAGE_EVENTS).code == 0
-    return meter
+    return load(meter, NOW)
 
 
 def dashboard(m, *args):

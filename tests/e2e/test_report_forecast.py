@@ -1,9 +1,11 @@
 """End-to-end: `meter forecast` (SPEC 3): linear projection used /
 days_elapsed * days_in_period over the tenant's current month, days measured
 in real time (Feb 20 12:00 UTC is 19.5 days into February's 28)."""
+import copy
+
 import pytest
 
-from insight_data import CATALOG, USAGE_EVENTS, ev
+from insight_data import CATALOG, USAGE_EVENTS, ev, load
 
 NOW = "2026-02-20T12:00:00Z"
 EXTRA = [
@@ -14,10 +16,7 @@ EXTRA = [
 
 @pytest.fixture
 def m(meter):
-    meter.init(CATALOG)
-    meter.now = NOW
-    assert meter.ingest(USAGE_EVENTS + EXTRA).code == 0
-    return meter
+    return load(meter, NOW, USAGE_EVENTS + EXTRA)
 
 
 def forecast(m, *args):
@@ -84,7 +83,6 @@ def test_text_output(m):
 
 
 def test_tenant_override_sets_the_limit(meter):
-    import copy
     cat = copy.deepcopy(CATALOG)
     # acme's override gives pro's unlimited tokens a monthly limit of 2,000.
     cat["tenants"][0]["overrides"] = {"limits": {"llm_tokens": 2000}}

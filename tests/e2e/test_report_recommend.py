@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from insight_data import CATALOG, ev
+from insight_data import CATALOG, ev, load
 
 NOW = "2026-05-10T12:00:00Z"
 MONTHS = ("2026-02", "2026-03", "2026-04")
@@ -42,11 +42,7 @@ def events():
 
 @pytest.fixture
 def m(meter):
-    meter.init(catalog())
-    meter.now = NOW
-    r = meter.ingest(events())
-    assert r.code == 0, r
-    return meter
+    return load(meter, NOW, events(), catalog())
 
 
 def recs(m, *args):

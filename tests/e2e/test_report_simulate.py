@@ -9,17 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from insight_data import CATALOG, USAGE_EVENTS
+from insight_data import CATALOG, load
 
 NOW = "2026-03-05T12:00:00Z"
 
 
 @pytest.fixture
 def m(meter):
-    meter.init(CATALOG)
-    meter.now = NOW
-    assert meter.ingest(USAGE_EVENTS).code == 0
-    return meter
+    return load(meter, NOW)
 
 
 def candidate(**changes):

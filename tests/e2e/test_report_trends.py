@@ -5,17 +5,14 @@ pro = 50.00 base, basic = 10.00 base, 10 % tax, and every month bills the base
 price (a tenant's first plan applies from the beginning of time)."""
 import pytest
 
-from insight_data import CATALOG, USAGE_EVENTS
+from insight_data import load
 
 NOW = "2026-02-20T12:00:00Z"
 
 
 @pytest.fixture
 def m(meter):
-    meter.init(CATALOG)
-    meter.now = NOW
-    assert meter.ingest(USAGE_EVENTS).code == 0
-    return meter
+    return load(meter, NOW)
 
 
 def trends(m, *args):

@@ -4,18 +4,14 @@ import copy
 
 import pytest
 
-from insight_data import CATALOG, USAGE_EVENTS
+from insight_data import CATALOG, load
 
 NOW = "2026-02-20T12:00:00Z"
 
 
 @pytest.fixture
 def m(meter):
-    meter.init(CATALOG)
-    meter.now = NOW
-    r = meter.ingest(USAGE_EVENTS)
-    assert r.code == 0, r
-    return meter
+    return load(meter, NOW)
 
 
 def rows(m, *args):

@@ -62,3 +62,13 @@ USAGE_EVENTS = [
     # January: outside a February report.
     ev(11, "acme", "api_calls", "2026-01-31T23:59:59Z", 1000, user="u1"),
 ]
+
+
+def load(meter, now, events=None, catalog=None):
+    """Initialises `meter` with CATALOG (or `catalog`), pins its clock at
+    `now` and ingests USAGE_EVENTS (or `events`); returns it."""
+    meter.init(catalog or CATALOG)
+    meter.now = now
+    r = meter.ingest(USAGE_EVENTS if events is None else events)
+    assert r.code == 0, r
+    return meter
