@@ -1,5 +1,6 @@
 #include "billing/generate.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -96,10 +97,11 @@ Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, 
                   const GenerateOptions& o, GenerateResult& res) {
   store::InvoiceStore invoices(db);
   Timestamp created_at = ex.draft ? ex.draft->created_at : o.now;
-  store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, o.now);
+  nlohmann::json doc = InvoiceToJson(inv);
+  store::InvoiceRecord rec = InvoiceToRecord(inv, doc, created_at, o.now);
   if (!ex.draft) {
     METER_RETURN_IF_ERROR(invoices.Insert(rec));
-    METER_RETURN_IF_ERROR(store::WebhookStore(db).Enqueue("invoice.created", inv.tenant, InvoiceToJson(inv), o.now).status());
+    METER_RETURN_IF_ERROR(store::WebhookStore(db).Enqueue("invoice.created", inv.tenant, doc, o.now).status());
     ++res.created;
   } else if (rec.document != ex.draft->document) {
     METER_RETURN_IF_ERROR(invoices.Update(rec));
@@ -113,9 +115,17 @@ Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, 
   return Status::OK();
 }
 
+// True when the invoice bills usage: a usage line with a quantity, or a
+// late-usage adjustment.
+bool HasUsage(const Invoice& inv) {
+  return std::any_of(inv.lines.begin(), inv.lines.end(), [](const InvoiceLine& l) {
+    return l.kind == LineKind::kAdjustment || (l.kind == LineKind::kUsage && !l.quantity.IsZero());
+  });
+}
+
 Status GenerateForTenant(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t,
-                         const Existing& ex, const std::set<std::string>* candidates, const GenerateOptions& o,
-                         GenerateResult& res) {
+                         const Existing& ex, const std::set<std::string>* candidates, bool suspended,
+                         const GenerateOptions& o, GenerateResult& res) {
   if (ex.billing) {
     METER_ASSIGN_OR_RETURN(Invoice kept, InvoiceFromRecord(*ex.billing));
     res.invoices.push_back(std::move(kept));
@@ -124,6 +134,7 @@ Status GenerateForTenant(store::Database& db, const catalog::Catalog& c, const c
   }
   std::string id = ex.draft ? ex.draft->id : DraftId(t.id, o.month, ex.voids + 1);
   METER_ASSIGN_OR_RETURN(Invoice inv, BuildDraft(db, c, t, o.month, id, candidates));
+  if (suspended && !ex.draft && !HasUsage(inv)) return Status::OK();
   if (!o.dry_run) METER_RETURN_IF_ERROR(StoreDraft(db, c, inv, ex, o, res));
   res.invoices.push_back(std::move(inv));
   return Status::OK();
@@ -211,13 +222,18 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
   GenerateResult res;
   auto body = [&]() -> Status {
     METER_ASSIGN_OR_RETURN(auto existing, ExistingByTenant(db, o));
+    METER_ASSIGN_OR_RETURN(auto suspended, store::InvoiceStore(db).SuspendedTenants());
     // Across all tenants, only invoices with events recorded after their
     // finalization are re-measured; a single tenant re-measures all of its.
+    // Every tenant's earlier months end by this UTC month's start + 14 h
+    // (time zones run from UTC-12 to UTC+14); this month's invoices end weeks
+    // later, so they are left out.
     std::set<std::string> late;
-    if (o.tenant.empty()) { METER_ASSIGN_OR_RETURN(late, store::InvoiceStore(db).WithLateEvents(utc.period.end)); }
+    Timestamp before = utc.period.start + 14 * kMillisPerHour;
+    if (o.tenant.empty()) { METER_ASSIGN_OR_RETURN(late, store::InvoiceStore(db).WithLateEvents(before)); }
     const std::set<std::string>* candidates = o.tenant.empty() ? &late : nullptr;
     for (const catalog::Tenant* t : tenants) {
-      Status st = GenerateForTenant(db, catalog, *t, existing[t->id], candidates, o, res);
+      Status st = GenerateForTenant(db, catalog, *t, existing[t->id], candidates, suspended.count(t->id) > 0, o, res);
       if (!st.ok()) return st;
     }
     return Status::OK();
@@ -234,6 +250,9 @@ Result<Invoice> PreviewInvoice(store::Database& db, const catalog::Catalog& cata
   o.tenant = tenant;
   o.dry_run = true;
   METER_ASSIGN_OR_RETURN(GenerateResult r, GenerateInvoices(db, catalog, o));
+  if (r.invoices.empty())
+    return Status::NotFound(fmt::format("tenant '{}' is suspended and had no usage in {}: nothing to bill",
+                                        tenant, month));
   return std::move(r.invoices.front());
 }
 

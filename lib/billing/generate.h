@@ -3,11 +3,13 @@
 // shared usage read), the late usage of finalized months, and stores drafts.
 //
 // Choices where the SPEC is silent:
-// * Every tenant in the database is invoiced for a month, suspended ones
-//   too: suspension stops service, not billing, and usage must never go
-//   unbilled. A tenant's first plan applies from the beginning of time (as the
-//   plan history records it), so a month before the tenant was added is
-//   billed under that plan as well.
+// * Every active tenant in the database is invoiced for a month, with or
+//   without usage. A suspended tenant is invoiced when it had usage in the
+//   month (usage is never left unbilled) or already has a draft for it;
+//   otherwise it gets no invoice (no base price while suspended all month).
+//   A tenant's first plan applies from the beginning of time (as the plan
+//   history records it), so a month before the tenant was added is billed
+//   under that plan as well.
 // * Drafts have a stable id per tenant and month ("inv_acme_2026-02"); a
 //   month whose invoice was voided gets a new draft "inv_acme_2026-02_2".
 //   A month with a finalized invoice (open, paid, overdue) is never rebuilt:
@@ -96,7 +98,8 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
 
 // What `tenant`'s invoice for `month` is now: the finalized invoice if there
 // is one, else the draft generate would write (with late-usage adjustments).
-// Writes nothing. For `tenants show`, forecast and simulate.
+// Writes nothing. For `tenants show`, forecast and simulate. NotFound for a
+// suspended tenant generate would not invoice (no usage that month).
 Result<Invoice> PreviewInvoice(store::Database& db, const catalog::Catalog& catalog, const std::string& tenant,
                                std::string_view month);
 

@@ -23,10 +23,11 @@ std::string Label(const store::InvoiceRecord& r) { return r.number.empty() ? r.i
 // transaction.
 Status SaveTransition(store::Database& db, const Invoice& inv, const store::InvoiceRecord& old,
                       const std::string& type, Timestamp now) {
-  store::InvoiceRecord rec = InvoiceToRecord(inv, old.created_at, now);
+  nlohmann::json doc = InvoiceToJson(inv);
+  store::InvoiceRecord rec = InvoiceToRecord(inv, doc, old.created_at, now);
   rec.events_seq = old.events_seq;
   METER_RETURN_IF_ERROR(store::InvoiceStore(db).Update(rec));
-  return store::WebhookStore(db).Enqueue(type, inv.tenant, InvoiceToJson(inv), now).status();
+  return store::WebhookStore(db).Enqueue(type, inv.tenant, doc, now).status();
 }
 
 // Runs `step` on the invoice `id` inside one transaction and returns the
@@ -57,7 +58,8 @@ Status RequireBilling(const store::InvoiceRecord& r, const std::string& verb) {
 
 }  // namespace
 
-store::InvoiceRecord InvoiceToRecord(const Invoice& inv, Timestamp created_at, Timestamp now) {
+store::InvoiceRecord InvoiceToRecord(const Invoice& inv, const nlohmann::json& doc, Timestamp created_at,
+                                     Timestamp now) {
   int places = MinorUnitDigits(inv.currency);
   store::InvoiceRecord r;
   r.id = inv.id;
@@ -72,7 +74,7 @@ store::InvoiceRecord InvoiceToRecord(const Invoice& inv, Timestamp created_at, T
   r.total = inv.total.ToString(places);
   r.issue_date = DateMillis(inv.issue_date);
   r.due_date = DateMillis(inv.due_date);
-  r.document = InvoiceToJson(inv).dump();
+  r.document = doc.dump();
   r.created_at = created_at;
   r.updated_at = now;
   r.finalized_at = inv.finalized_at;
@@ -103,10 +105,11 @@ Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoi
   inv.number = fmt::format("{}{}-{:06}", prefix, year, n);
   inv.status = "open";
   inv.finalized_at = now;
-  store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, now);
+  nlohmann::json doc = InvoiceToJson(inv);
+  store::InvoiceRecord rec = InvoiceToRecord(inv, doc, created_at, now);
   METER_ASSIGN_OR_RETURN(rec.events_seq, invoices.MaxEventSeq());
   METER_RETURN_IF_ERROR(invoices.Update(rec));
-  return store::WebhookStore(db).Enqueue("invoice.finalized", inv.tenant, InvoiceToJson(inv), now).status();
+  return store::WebhookStore(db).Enqueue("invoice.finalized", inv.tenant, doc, now).status();
 }
 
 Result<Invoice> FinalizeInvoice(store::Database& db, const std::string& id, Timestamp now) {

@@ -23,8 +23,10 @@
 
 namespace meter::billing {
 
-// The invoice as a row to store (document = its JSON).
-store::InvoiceRecord InvoiceToRecord(const Invoice& inv, Timestamp created_at, Timestamp now);
+// The invoice as a row to store; `doc` is InvoiceToJson(inv), built once by
+// callers that also queue it as a webhook message's data.
+store::InvoiceRecord InvoiceToRecord(const Invoice& inv, const nlohmann::json& doc, Timestamp created_at,
+                                     Timestamp now);
 
 // The invoice with number or id `id`; NotFound when none.
 Result<Invoice> GetInvoice(store::Database& db, const std::string& id);

@@ -133,10 +133,10 @@ Result<std::vector<InvoiceRecord>> InvoiceStore::OpenDueBefore(Timestamp due_bef
 
 Status InvoiceStore::Insert(const InvoiceRecord& r) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement& q = Prepared(db_, fmt::format(
+    SQLite::Statement& q = Prepared(db_,
         "INSERT INTO invoices(number, tenant_id, month, period_start, period_end, status, currency, subtotal, "
         "tax, total, issue_date, due_date, document, updated_at, finalized_at, paid_at, voided_at, "
-        "void_reason, events_seq, id, created_at) VALUES({})", "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"));
+        "void_reason, events_seq, id, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     BindMutable(q, r);
     q.bind(20, r.id);
     q.bind(21, static_cast<int64_t>(r.created_at));
@@ -184,6 +184,15 @@ Result<int64_t> InvoiceStore::TakeNumber(const std::string& prefix, int year) {
   return n;
 }
 
+Result<std::set<std::string>> InvoiceStore::SuspendedTenants() {
+  return Guarded(db_, [&]() -> Result<std::set<std::string>> {
+    std::set<std::string> out;
+    SQLite::Statement q(Sql(db_), "SELECT id FROM tenants WHERE status='suspended'");
+    while (q.executeStep()) out.insert(q.getColumn(0).getString());
+    return out;
+  });
+}
+
 Result<int64_t> InvoiceStore::MaxEventSeq() {
   return Guarded(db_, [&]() -> Result<int64_t> {
     return Sql(db_).execAndGet("SELECT COALESCE(MAX(seq), 0) FROM events").getInt64();
@@ -194,7 +203,7 @@ Result<std::set<std::string>> InvoiceStore::WithLateEvents(Timestamp before) {
   return Guarded(db_, [&]() -> Result<std::set<std::string>> {
     std::set<std::string> out;
     SQLite::Statement min(Sql(db_), fmt::format(
-        "SELECT MIN(events_seq) FROM invoices WHERE status IN {} AND period_start < ?", kBilling));
+        "SELECT MIN(events_seq) FROM invoices WHERE status IN {} AND period_end <= ?", kBilling));
     min.bind(1, static_cast<int64_t>(before));
     if (!min.executeStep() || min.getColumn(0).isNull()) return out;
     int64_t since = min.getColumn(0).getInt64();
@@ -205,25 +214,12 @@ Result<std::set<std::string>> InvoiceStore::WithLateEvents(Timestamp before) {
     SQLite::Statement q(Sql(db_), fmt::format(
         "SELECT DISTINCT i.id FROM events e JOIN invoices i ON i.tenant_id = e.tenant_id "
         "AND i.period_start <= e.ts AND e.ts < i.period_end "
-        "WHERE e.seq > ?1 AND e.ts < ?2 AND i.status IN {} AND e.seq > i.events_seq", kBilling));
+        "WHERE e.seq > ?1 AND e.ts < ?2 AND i.status IN {} AND i.period_end <= ?2 AND e.seq > i.events_seq",
+        kBilling));
     q.bind(1, static_cast<int64_t>(since));
     q.bind(2, static_cast<int64_t>(before));
     while (q.executeStep()) out.insert(q.getColumn(0).getString());
     return out;
-  });
-}
-
-Result<bool> InvoiceStore::HasFinalizedCovering(const std::string& tenant, Timestamp ts) {
-  return Guarded(db_, [&]() -> Result<bool> {
-    SQLite::Statement& q = Prepared(db_, fmt::format(
-        "SELECT 1 FROM invoices WHERE tenant_id=? AND period_start<=? AND ?<period_end AND status IN {} LIMIT 1",
-        kBilling));
-    q.bind(1, tenant);
-    q.bind(2, static_cast<int64_t>(ts));
-    q.bind(3, static_cast<int64_t>(ts));
-    bool found = q.executeStep();
-    q.reset();
-    return found;
   });
 }
 

@@ -80,18 +80,18 @@ class InvoiceStore {
   // it back and the sequence has no gaps.
   Result<int64_t> TakeNumber(const std::string& prefix, int year);
 
+  // Ids of the tenants whose status is suspended (generate bills them only
+  // for usage they had).
+  Result<std::set<std::string>> SuspendedTenants();
+
   // The highest event sequence number recorded so far (0 when none).
   Result<int64_t> MaxEventSeq();
 
   // Ids of billing finalized invoices (open, paid, overdue) whose period
-  // starts before `before` and which have events recorded after their
-  // finalization inside their period: the invoices with late usage. One pass
-  // over the events recorded since the oldest such finalization.
+  // ends by `before` and which have late usage: events inside their period
+  // recorded after they were finalized. One pass over the events recorded
+  // since the oldest finalization among those invoices.
   Result<std::set<std::string>> WithLateEvents(Timestamp before);
-
-  // True when `tenant` has a billing finalized invoice whose period contains
-  // `ts`: an event at ts arriving now is late usage (for ingest's report).
-  Result<bool> HasFinalizedCovering(const std::string& tenant, Timestamp ts);
 
  private:
   Database& db_;

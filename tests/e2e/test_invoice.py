@@ -367,10 +367,14 @@ def test_list_filters_and_csv(meter):
     assert meter("invoice", "list", "--period", "2026-13").code == 2
 
 
-def test_suspended_tenants_are_still_invoiced(meter):
+def test_suspended_tenants_are_invoiced_for_their_usage_only(meter):
     start(meter, [event("e1", "acme", "ai_requests", "2026-02-03T10:00:00Z", 1250)])
     assert meter("tenants", "suspend", "acme").code == 0
-    assert generate(meter, "2026-02")["acme"]["total"] == "114.40"
+    assert meter("tenants", "suspend", "globex").code == 0
+    invoices = generate(meter, "2026-02")
+    assert invoices["acme"]["total"] == "114.40"  # usage is never left unbilled
+    assert "globex" not in invoices               # no usage, suspended: no base price either
+    assert sorted(invoices) == ["acme", "initech"]
 
 
 def test_amount_too_large_is_refused(meter):

@@ -1,0 +1,221 @@
+// SPEC section 9: `meter invoice generate` for 10 K tenants with a month of
+// realistic usage, target <= 10 s.
+//
+//   cmake --build build --target bench_invoice meter
+//   build/bench/bench_invoice [--meter build/meter] [--tenants 10000]
+//                             [--events-per-tenant 150] [--catalog sample-data/catalog.json]
+//                             [--dir /tmp/bench-invoice]
+//
+// Set-up (not timed): the sample catalog's meters and plans with N generated
+// tenants spread over its plans (1 in 100 in Europe/Berlin, 1 in 50 changing
+// plan on the 15th), `meter init`, then February 2026 usage recorded through
+// the library's EventRecorder (the path ingest uses: events plus hourly
+// counters) in one transaction: api calls from a few dozen users, AI requests
+// per operation, LLM tokens and daily storage snapshots, at random hours.
+// Timed: `meter invoice generate --period 2026-02` creating every draft, the
+// same again (every draft refreshed and unchanged), a --dry-run, --json, and
+// the run with --finalize. Then the next month as cron would run it: March
+// usage plus late February events for 1 in 100 tenants are recorded, and
+// `generate --period 2026-03 --finalize` is timed (it scans the events
+// recorded since February was finalized for late usage). Prints a table on
+// stderr and one JSON line on stdout.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "catalog/catalog.h"
+#include "core/time.h"
+#include "ingest/recorder.h"
+#include "store/catalog_store.h"
+#include "store/database.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Args {
+  std::string meter, catalog, dir = "/tmp/bench-invoice";
+  int tenants = 10000;
+  int events_per_tenant = 150;
+};
+
+fs::path ExeDir() { return fs::read_symlink("/proc/self/exe").parent_path(); }
+
+Args ParseArgs(int argc, char** argv) {
+  Args a;
+  a.meter = (ExeDir().parent_path() / "meter").string();  // build/bench/bench_invoice -> build/meter
+  a.catalog = (ExeDir().parent_path().parent_path() / "sample-data" / "catalog.json").string();
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--meter") a.meter = value;
+    else if (flag == "--catalog") a.catalog = value;
+    else if (flag == "--dir") a.dir = value;
+    else if (flag == "--tenants") a.tenants = std::stoi(value);
+    else if (flag == "--events-per-tenant") a.events_per_tenant = std::stoi(value);
+    else throw std::runtime_error("unknown flag " + flag);
+  }
+  return a;
+}
+
+void Check(const meter::Status& st, const char* what) {
+  if (!st.ok()) throw std::runtime_error(fmt::format("{}: {}", what, st.message()));
+}
+
+// The sample catalog's meters and plans with `n` generated tenants.
+std::string WriteCatalog(const Args& a) {
+  std::ifstream in(a.catalog);
+  if (!in) throw std::runtime_error("cannot read " + a.catalog);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto c = meter::catalog::ParseCatalog(text);
+  Check(c.status(), "sample catalog");
+  json doc = meter::catalog::ToJson(*c);
+  doc["tenants"] = json::array();
+  doc["webhooks"] = json::array({{{"url", "http://127.0.0.1:9/hooks"}, {"events", {"invoice.*"}}}});
+  for (int i = 0; i < a.tenants; ++i) {
+    json t = {{"id", fmt::format("t{:05}", i)}, {"name", fmt::format("Tenant {}", i)},
+              {"plan", c->plans[i % c->plans.size()].key}, {"email", fmt::format("billing@t{:05}.test", i)}};
+    if (i % 100 == 7) t["timezone"] = "Europe/Berlin";
+    doc["tenants"].push_back(t);
+  }
+  std::string path = a.dir + "/catalog.json";
+  std::ofstream(path) << doc.dump();
+  return path;
+}
+
+double Run(const std::string& command) {
+  auto start = std::chrono::steady_clock::now();
+  int rc = std::system(command.c_str());
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (rc != 0) throw std::runtime_error(fmt::format("'{}' exited with {}", command, rc));
+  return s;
+}
+
+// One month of the benchmark's usage: its first instant, its days, a tag for
+// event ids.
+struct Month {
+  meter::Timestamp start;
+  int days;
+  std::string tag;
+};
+
+meter::ingest::UsageEvent Event(std::mt19937_64& rng, const std::string& tenant, const Month& m, int64_t seq) {
+  static const char* kOps[] = {"email_analysis", "video_understanding", "audio_transcription", "text_to_speech"};
+  meter::ingest::UsageEvent e;
+  e.id = fmt::format("{}-{}-{}", tenant, m.tag, seq);
+  e.tenant = tenant;
+  e.timestamp = m.start + static_cast<int64_t>(rng() % (m.days * meter::kMillisPerDay));
+  int kind = static_cast<int>(rng() % 10);
+  if (kind < 6) {
+    e.metric = "api_calls";
+    e.quantity_micros = static_cast<int64_t>(1 + rng() % 50) * 1000000;
+    e.user = fmt::format("user_{}", rng() % 40);
+  } else if (kind < 9) {
+    e.metric = "ai_requests";
+    e.operation = kOps[rng() % 4];
+    e.status = "success";
+  } else {
+    e.metric = "llm_completion";
+    e.properties = fmt::format("{{\"tokens\":{}}}", 100 + rng() % 20000);
+  }
+  return e;
+}
+
+meter::ingest::UsageEvent Storage(std::mt19937_64& rng, const std::string& tenant, const Month& m, int day) {
+  meter::ingest::UsageEvent e;
+  e.id = fmt::format("{}-{}-storage-{}", tenant, m.tag, day);
+  e.tenant = tenant;
+  e.metric = "storage_gb";
+  e.timestamp = m.start + 3 * meter::kMillisPerHour + day * meter::kMillisPerDay;
+  e.quantity_micros = static_cast<int64_t>(rng() % 200000000);
+  return e;
+}
+
+// Records a month's usage (with plan changes on the 15th when `plan_changes`)
+// and, when `late` is given, a few events of that earlier month for 1 in 100
+// tenants; returns the event count.
+int64_t RecordUsage(const Args& a, const std::string& db_path, const Month& m, bool plan_changes,
+                    const Month* late) {
+  auto db = meter::store::Database::Open(db_path, {});
+  Check(db.status(), "open");
+  meter::store::CatalogStore cs(**db);
+  auto c = cs.Load(meter::Clock::Now());
+  Check(c.status(), "load catalog");
+  std::mt19937_64 rng(std::hash<std::string>{}(m.tag));
+  int64_t n = 0;
+  meter::Timestamp mid = m.start + 14 * meter::kMillisPerDay;
+  Check((*db)->Transaction([&]() -> meter::Status {
+    meter::ingest::EventRecorder rec(**db, *c);
+    for (size_t k = 0; k < c->tenants.size(); ++k) {
+      const auto& t = c->tenants[k];
+      int events = static_cast<int>(a.events_per_tenant / 2 + rng() % a.events_per_tenant);
+      for (int i = 0; i < events; ++i, ++n) METER_RETURN_IF_ERROR(rec.Record(Event(rng, t.id, m, i)).status());
+      for (int d = 0; d < m.days; ++d, ++n) METER_RETURN_IF_ERROR(rec.Record(Storage(rng, t.id, m, d)).status());
+      for (int i = 0; late && k % 100 == 3 && i < 5; ++i, ++n)
+        METER_RETURN_IF_ERROR(rec.Record(Event(rng, t.id, *late, 1000000 + i)).status());
+      if (plan_changes && k % 50 == 11)
+        METER_RETURN_IF_ERROR(cs.SetPlan(t.id, c->plans[(c->PlanIndex(t.plan) + 1) % c->plans.size()].key, mid, mid));
+    }
+    return rec.Flush();
+  }), "record usage");
+  return n;
+}
+
+double Since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    Args a = ParseArgs(argc, argv);
+    fs::remove_all(a.dir);
+    fs::create_directories(a.dir);
+    std::string db = a.dir + "/meter.db";
+    std::string m = fmt::format("{} --db {} --quiet", a.meter, db);
+    double init_s = Run(fmt::format("{} init --catalog {} >/dev/null", m, WriteCatalog(a)));
+    Month feb{*meter::ParseRfc3339("2026-02-01T00:00:00Z"), 28, "feb"};
+    Month mar{*meter::ParseRfc3339("2026-03-01T00:00:00Z"), 31, "mar"};
+    auto t0 = std::chrono::steady_clock::now();
+    int64_t events = RecordUsage(a, db, feb, true, nullptr);
+    double record_s = Since(t0);
+    std::string gen = fmt::format("{} invoice generate --period 2026-02", m);
+    double first = Run(gen + " >/dev/null");
+    double again = Run(gen + " >/dev/null");
+    double dry = Run(gen + " --dry-run >/dev/null");
+    double json_out = Run(fmt::format("{} --json > {}/invoices.json", gen, a.dir));
+    double finalize = Run(gen + " --finalize >/dev/null");
+    int64_t march_events = RecordUsage(a, db, mar, false, &feb);
+    double next = Run(fmt::format("{} invoice generate --period 2026-03 --finalize >/dev/null", m));
+    fmt::print(stderr,
+               "invoice generate, {} tenants, {} events in February (set-up: init {:.1f} s, usage {:.1f} s)\n"
+               "  first run (create drafts)      {:7.2f} s   target <= 10 s: {}\n"
+               "  second run (refresh)           {:7.2f} s\n"
+               "  --dry-run                      {:7.2f} s\n"
+               "  --json                         {:7.2f} s\n"
+               "  --finalize                     {:7.2f} s\n"
+               "  March --finalize, after {} more events incl. late February ones: {:.2f} s\n",
+               a.tenants, events, init_s, record_s, first, first <= 10 ? "met" : "MISSED", again, dry, json_out,
+               finalize, march_events, next);
+    json out = {{"bench", "invoice"}, {"tenants", a.tenants}, {"events", events}, {"first_s", first},
+                {"refresh_s", again}, {"dry_run_s", dry}, {"json_s", json_out}, {"finalize_s", finalize},
+                {"next_month_finalize_s", next}, {"target_s", 10},
+                {"met", first <= 10 && again <= 10 && finalize <= 10 && next <= 10}};
+    fmt::print("{}\n", out.dump());
+    return 0;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bench_invoice: {}\n", e.what());
+    return 1;
+  }
+}
