@@ -331,7 +331,8 @@ Result<std::vector<DueDelivery>> WebhookStore::PeekDue(Timestamp now, int max) {
 Status WebhookStore::RecordOne(const std::string& owner, const AttemptOutcome& o, Timestamp now) {
   SQLite::Statement& att = Prepared(db_,
       "INSERT INTO webhook_attempts(delivery_id, attempt, started_at, duration_ms, status_code, error) "
-      "VALUES(?1, (SELECT COALESCE(MAX(attempt),0)+1 FROM webhook_attempts WHERE delivery_id=?1), ?2, ?3, ?4, ?5)");
+      "SELECT ?1, (SELECT COALESCE(MAX(attempt),0)+1 FROM webhook_attempts WHERE delivery_id=?1), ?2, ?3, ?4, ?5 "
+      "WHERE EXISTS(SELECT 1 FROM webhook_deliveries WHERE id=?1)");  // not for one removed meanwhile
   att.bind(1, o.delivery_id);
   att.bind(2, static_cast<int64_t>(o.started_at));
   att.bind(3, o.duration_ms);

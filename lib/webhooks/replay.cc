@@ -122,22 +122,26 @@ constexpr int64_t kRecheckMs = 200;
 // The longest a drain sleeps between looks at the queue.
 constexpr int64_t kMaxSleepMs = 1000;
 
-// One run of the replay loop: claims, sends, records; see Replay().
+// One run of the replay loop; see Replay(). Each turn records the answers
+// that came in and claims deliveries for the free slots in ONE transaction
+// (one commit per turn, not two: with synchronous=FULL each commit is an
+// fsync), then starts the claimed requests and waits for answers.
 class ReplayRun {
  public:
   ReplayRun(store::Database& db, const ReplayOptions& o, HttpClient& http)
-      : store_(db), o_(o), http_(http), owner_(RandomId("replay_")),
+      : db_(db), store_(db), o_(o), http_(http), owner_(RandomId("replay_")),
         lease_ms_(o.lease_ms > 0 ? o.lease_ms : o.timeout_ms + kLeaseMarginMs),
         run_start_(Clock::Now()), started_(SteadyClock::now()) {}
 
   Result<ReplaySummary> Run();
 
  private:
-  Result<bool> Fill();
+  Result<std::vector<store::DueDelivery>> RecordAndClaim();
+  Result<std::vector<store::DueDelivery>> Claim();
+  void Tally();
   void Start(const store::DueDelivery& d);
-  Status Collect(int64_t wait_ms);
+  void Collect(int64_t wait_ms);
   Result<bool> WaitForMore();
-  Status Record(std::vector<store::AttemptOutcome> outcomes);
   bool Stopping() const;
   int64_t ElapsedMs() const;
   ReplaySummary Summary() const;
@@ -147,6 +151,7 @@ class ReplayRun {
     Timestamp started_at = 0;
   };
 
+  store::Database& db_;
   store::WebhookStore store_;
   const ReplayOptions& o_;
   HttpClient& http_;
@@ -157,8 +162,8 @@ class ReplayRun {
   uint64_t next_tag_ = 1;
   int64_t attempts_ = 0;
   std::unordered_map<uint64_t, InFlight> in_flight_;
-  std::vector<store::AttemptOutcome> refused_;  // attempts that never reached the network
-  std::map<int64_t, std::string> final_status_;  // delivery id -> status after its last attempt
+  std::vector<store::AttemptOutcome> unrecorded_;  // outcomes not yet in the database
+  std::map<int64_t, std::string> final_status_;   // delivery id -> status after its last attempt
   std::set<int64_t> disabled_endpoints_;
 };
 
@@ -171,20 +176,40 @@ bool ReplayRun::Stopping() const {
   return o_.drain && o_.max_wait_ms > 0 && ElapsedMs() >= o_.max_wait_ms;
 }
 
-// Claims as many due deliveries as there are free slots (and limit left)
-// and starts them at once, so a lease never ticks for a request not yet sent.
-Result<bool> ReplayRun::Fill() {
+// Leases as many due deliveries as there are free slots (and limit left).
+Result<std::vector<store::DueDelivery>> ReplayRun::Claim() {
   int64_t want = o_.concurrency - static_cast<int64_t>(in_flight_.size());
   if (o_.limit > 0) want = std::min(want, o_.limit - attempts_);
-  if (want <= 0) return false;
+  if (want <= 0 || Stopping()) return std::vector<store::DueDelivery>();
   const Timestamp now = Clock::Now();
   const Timestamp due_before = o_.drain ? now : run_start_;
-  METER_ASSIGN_OR_RETURN(auto claimed,
-                         store_.ClaimDue(owner_, due_before, now, now + lease_ms_, static_cast<int>(want)));
-  for (const auto& d : claimed) Start(d);
-  return !claimed.empty();
+  return store_.ClaimDue(owner_, due_before, now, now + lease_ms_, static_cast<int>(want));
 }
 
+Result<std::vector<store::DueDelivery>> ReplayRun::RecordAndClaim() {
+  std::vector<store::DueDelivery> claimed;
+  METER_RETURN_IF_ERROR(db_.Transaction([&]() -> Status {
+    METER_RETURN_IF_ERROR(store_.RecordOutcomes(owner_, unrecorded_, Clock::Now()));
+    METER_ASSIGN_OR_RETURN(claimed, Claim());
+    return Status::OK();
+  }));
+  Tally();
+  return claimed;
+}
+
+// Counts the outcomes just committed.
+void ReplayRun::Tally() {
+  if (unrecorded_.empty()) return;
+  for (const auto& oc : unrecorded_) {
+    final_status_[oc.delivery_id] = oc.new_status;
+    if (oc.disable_endpoint_reason) disabled_endpoints_.insert(oc.endpoint_id);
+  }
+  unrecorded_.clear();
+  if (o_.on_progress) o_.on_progress(Summary());
+}
+
+// Sends one claimed delivery; one that cannot be sent (a secret that cannot
+// sign) is a failed attempt like any other.
 void ReplayRun::Start(const store::DueDelivery& d) {
   ++attempts_;
   const Timestamp now = Clock::Now();
@@ -196,32 +221,18 @@ void ReplayRun::Start(const store::DueDelivery& d) {
   }
   HttpResponse refused;
   refused.error = added.message();
-  refused_.push_back(DecideOutcome(d, refused, now, now, o_.retry));
+  unrecorded_.push_back(DecideOutcome(d, refused, now, now, o_.retry));
 }
 
-Status ReplayRun::Record(std::vector<store::AttemptOutcome> outcomes) {
-  if (outcomes.empty()) return Status::OK();
-  METER_RETURN_IF_ERROR(store_.RecordOutcomes(owner_, outcomes, Clock::Now()));
-  for (const auto& oc : outcomes) {
-    final_status_[oc.delivery_id] = oc.new_status;
-    if (oc.disable_endpoint_reason) disabled_endpoints_.insert(oc.endpoint_id);
-  }
-  if (o_.on_progress) o_.on_progress(Summary());
-  return Status::OK();
-}
-
-// Waits up to wait_ms for answers and records every one that came.
-Status ReplayRun::Collect(int64_t wait_ms) {
-  std::vector<store::AttemptOutcome> outcomes = std::move(refused_);
-  refused_.clear();
+// Waits up to wait_ms for answers and decides what each one means.
+void ReplayRun::Collect(int64_t wait_ms) {
   for (HttpCompletion& c : http_.Poll(wait_ms)) {
     auto it = in_flight_.find(c.tag);
     if (it == in_flight_.end()) continue;  // not one of ours; cannot happen
-    outcomes.push_back(DecideOutcome(it->second.delivery, c.response, it->second.started_at,
-                                     Clock::Now(), o_.retry));
+    unrecorded_.push_back(DecideOutcome(it->second.delivery, c.response, it->second.started_at,
+                                        Clock::Now(), o_.retry));
     in_flight_.erase(it);
   }
-  return Record(std::move(outcomes));
 }
 
 // Drain only: sleeps until the next delivery can be claimed (at most
@@ -242,16 +253,14 @@ Result<bool> ReplayRun::WaitForMore() {
 
 Result<ReplaySummary> ReplayRun::Run() {
   while (true) {
-    bool claimed = false;
-    if (!Stopping()) {
-      METER_ASSIGN_OR_RETURN(claimed, Fill());
-    }
-    if (!in_flight_.empty() || !refused_.empty()) {
+    METER_ASSIGN_OR_RETURN(std::vector<store::DueDelivery> claimed, RecordAndClaim());
+    for (const auto& d : claimed) Start(d);
+    if (!in_flight_.empty() || !unrecorded_.empty()) {
       const bool full = static_cast<int64_t>(in_flight_.size()) >= o_.concurrency;
-      METER_RETURN_IF_ERROR(Collect(full || Stopping() ? kMaxSleepMs : kRecheckMs));
+      Collect(full || Stopping() ? kMaxSleepMs : kRecheckMs);
       continue;
     }
-    if (claimed) continue;
+    if (!claimed.empty()) continue;
     if (!o_.drain || Stopping()) break;
     METER_ASSIGN_OR_RETURN(bool more, WaitForMore());
     if (!more) break;

@@ -486,3 +486,26 @@ def test_catalog_endpoints_receive_matching_messages(wh, receivers):
     replay(wh, code=0)
     [req] = rec.requests()
     assert req["path"] == "/cat" and verify(SECRET, req["headers"], req["body"])
+
+
+def test_invoice_messages_reach_endpoints_by_tenant_and_event_filter(wh, receivers):
+    acme_all, finalized, usage = receivers("--mode", "ok"), receivers("--mode", "ok"), receivers("--mode", "ok")
+    add(wh, acme_all.url(), "--tenant", "acme", "--events", "invoice.*")
+    add(wh, finalized.url(), "--events", "invoice.finalized")
+    add(wh, usage.url(), "--events", "usage.*")
+    r = wh("invoice", "generate", "--period", "2026-02", "--finalize")
+    assert r.code == 0, r
+    replay(wh, code=0)
+    acme_types = sorted(json.loads(q["body"])["type"] for q in acme_all.requests())
+    assert acme_types == ["invoice.created", "invoice.finalized"]
+    assert all(json.loads(q["body"])["data"].get("tenant", "acme") == "acme" for q in acme_all.requests())
+    fin = [json.loads(q["body"]) for q in finalized.requests()]
+    assert [m["type"] for m in fin] == ["invoice.finalized"] * 2
+    assert usage.requests() == []
+    for q in acme_all.requests() + finalized.requests():
+        assert verify(SECRET, q["headers"], q["body"])
+    # resend --since queues every past message again to today's matching endpoints.
+    r = wh("webhooks", "resend", "--since", "2026-01-01", json=True)
+    assert r.code == 0 and r.json["queued"] == 4, r
+    replay(wh, code=0)
+    assert len(acme_all.requests()) == 4 and len(finalized.requests()) == 4 and usage.requests() == []
