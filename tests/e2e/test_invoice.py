@@ -393,3 +393,63 @@ def test_bad_arguments(meter):
     assert meter("invoice", "generate").code == 2
     assert meter("invoice", "generate", "--period", "2026-02", "--tenant", "nobody").code == 2
     assert meter("invoice", "generate", "--period", "2026-02", "--dry-run", "--finalize").code == 2
+
+
+def pricing_catalog():
+    """Tenants g<q> on a graduated plan and v<q> on a volume plan with the same
+    tiers, and r on a plan whose lines test rounding."""
+    tiers = [{"up_to": 100, "unit_price": "0.10"}, {"up_to": 500, "unit_price": "0.08", "flat_price": "5"},
+             {"up_to": None, "unit_price": "0.05", "flat_price": "10"}]
+    return {
+        "currency": "USD", "tax": {"rate": "0"}, "invoice": {"net_days": 30},
+        "meters": [{"key": k} for k in ["units", "half", "under", "micro", "third"]],
+        "plans": [
+            {"key": "grad", "charges": [{"meter": "units", "model": "graduated", "tiers": tiers}]},
+            {"key": "vol", "charges": [{"meter": "units", "model": "volume", "tiers": tiers}]},
+            {"key": "round", "charges": [
+                {"meter": "half", "unit_price": "0.005"}, {"meter": "under", "unit_price": "0.0049999"},
+                {"meter": "micro", "unit_price": "0.000001"}, {"meter": "third", "unit_price": "0.333333333"}]},
+        ],
+        "tenants": [{"id": f"{p[0]}{q}", "plan": p} for p in ["grad", "vol"] for q in TIER_CASES]
+                   + [{"id": "r", "plan": "round"}],
+    }
+
+
+# quantity -> (graduated, volume), computed by hand:
+# graduated 101 = 100 x 0.10 + (1 x 0.08 + 5); volume 101 = 101 x 0.08 + 5; and so on.
+TIER_CASES = {1: ("0.10", "0.10"), 100: ("10.00", "10.00"), 101: ("15.08", "13.08"), 500: ("47.00", "45.00"),
+              501: ("57.05", "35.05"), 1000: ("82.00", "60.00")}
+
+
+def test_graduated_and_volume_on_the_same_tiers(meter):
+    events = [event(f"{p}{q}", f"{p}{q}", "units", "2026-02-10T10:00:00Z", q) for p in "gv" for q in TIER_CASES]
+    start(meter, events, pricing_catalog())
+    invoices = generate(meter, "2026-02")
+    for q, (graduated, volume) in TIER_CASES.items():
+        assert invoices[f"g{q}"]["total"] == graduated, q
+        assert invoices[f"v{q}"]["total"] == volume, q
+    # Exactly on a bound, the units stay in the lower tier.
+    assert [t["quantity"] for t in invoices["g100"]["lines"][0]["tiers"]] == [100, 0, 0]
+    assert [t["applied"] for t in invoices["v500"]["lines"][0]["tiers"]] == [False, True, False]
+
+
+def test_each_line_is_rounded_once_half_away_from_zero(meter):
+    start(meter, [event("h", "r", "half", "2026-02-10T10:00:00Z", 1),
+                  event("u", "r", "under", "2026-02-10T10:00:00Z", 1),
+                  event("m", "r", "micro", "2026-02-10T10:00:00Z", 1000000),
+                  event("t", "r", "third", "2026-02-10T10:00:00Z", 3)], pricing_catalog())
+    inv = generate(meter, "2026-02", "--tenant", "r")["r"]
+    assert {l["meter"]: l["amount"] for l in inv["lines"]} == {"half": "0.01", "under": "0.00", "micro": "1.00",
+                                                               "third": "1.00"}
+    assert (inv["subtotal"], inv["tax"], inv["total"], inv["tax_rate"]) == ("2.01", "0.00", "2.01", "0.00")
+
+
+def test_tenant_time_zone_sets_the_month(meter):
+    cat = json.loads(json.dumps(CATALOG))
+    cat["tenants"][0]["timezone"] = "Europe/Berlin"
+    # 23:30 UTC on 31 January is already February in Berlin.
+    start(meter, [event("e1", "acme", "ai_requests", "2026-01-31T23:30:00Z", 1250)], cat)
+    inv = generate(meter, "2026-02", "--tenant", "acme")["acme"]
+    assert (inv["period_start"], inv["period_end"]) == ("2026-01-31T23:00:00Z", "2026-02-28T23:00:00Z")
+    assert usage_lines(inv)[0]["quantity"] == 1250
+    assert (inv["issue_date"], inv["due_date"]) == ("2026-03-01", "2026-03-15")
