@@ -4,16 +4,18 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <cmath>
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 
+#include "billing/generate.h"
+#include "billing/invoice.h"
 #include "catalog/catalog.h"
 #include "context.h"
+#include "core/money.h"
 #include "output.h"
 #include "report/analytics.h"
-#include "core/money.h"
 #include "report/common.h"
 #include "report/dashboard.h"
 #include "report/forecast.h"
@@ -21,7 +23,6 @@
 #include "report/simulate.h"
 #include "report/trends.h"
 #include "report/usage_report.h"
-#include "billing/generate.h"
 #include "store/catalog_store.h"
 
 namespace meter::cli {
@@ -34,13 +35,8 @@ struct ReportArgs {
   int months = 6;
 };
 
-// Units as JSON numbers (SPEC 3): integers stay integers, other values are the
-// nearest double of their exact decimal text.
-json Number(const Decimal& d) {
-  if (d.IsInteger())
-    if (auto i = d.ToInt64(); i.ok()) return *i;
-  return json::parse(d.ToString());
-}
+// Units as JSON numbers (SPEC 3), written as invoices write quantities.
+json Number(const Decimal& d) { return billing::QuantityJson(d); }
 
 // Money as a decimal string with at least two decimals ("10.00", "0.015").
 std::string MoneyText(const Decimal& d) { return d.FractionalDigits() <= 2 ? d.ToString(2) : d.ToString(); }
@@ -65,6 +61,19 @@ Status LoadAll(const Context& ctx, Loaded* out) {
   return Status::OK();
 }
 
+// Runs `build` in one read transaction, so a report sees one snapshot of the
+// database even while an ingest or invoice run writes.
+template <typename F>
+auto Snapshot(store::Database& db, F&& build) -> decltype(build()) {
+  std::optional<decltype(build())> out;
+  Status st = db.Read([&]() -> Status {
+    out.emplace(build());
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return std::move(*out);
+}
+
 // ---- report usage ----
 
 int RunUsage(const Context& ctx, const ReportArgs& a) {
@@ -73,7 +82,7 @@ int RunUsage(const Context& ctx, const ReportArgs& a) {
   Loaded l;
   if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
   report::UsageQuery q{a.tenant, a.period, *by, Clock::Now()};
-  auto rows = report::BuildUsageReport(*l.db, l.catalog, q);
+  auto rows = Snapshot(*l.db, [&] { return report::BuildUsageReport(*l.db, l.catalog, q); });
   if (!rows.ok()) return ctx.Fail(rows.status());
   if (ctx.json()) {
     json out = json::array();
@@ -133,7 +142,7 @@ int RunAnalytics(const Context& ctx, const ReportArgs& a) {
   Loaded l;
   if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
   if (auto t = report::SelectTenants(l.catalog, a.tenant); !t.ok()) return ctx.Fail(t.status());
-  auto rows = report::BuildAnalyticsReport(*l.db, {a.tenant, *period, *by});
+  auto rows = Snapshot(*l.db, [&] { return report::BuildAnalyticsReport(*l.db, {a.tenant, *period, *by}); });
   if (!rows.ok()) return ctx.Fail(rows.status());
   if (ctx.json()) {
     PrintJson(AnalyticsJson(*rows));
@@ -192,7 +201,7 @@ std::string Bar(const Decimal& v, const Decimal& max) {
 int RunTrends(const Context& ctx, const ReportArgs& a) {
   Loaded l;
   if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
-  auto rows = report::BuildTrends(*l.db, l.catalog, {a.tenant, a.months, Clock::Now()});
+  auto rows = Snapshot(*l.db, [&] { return report::BuildTrends(*l.db, l.catalog, {a.tenant, a.months, Clock::Now()}); });
   if (!rows.ok()) return ctx.Fail(rows.status());
   const std::string& cur = l.catalog.currency;
   if (ctx.json()) {
@@ -227,7 +236,7 @@ int RunDashboard(const Context& ctx, const ReportArgs& a) {
     METER_ASSIGN_OR_RETURN(billing::Invoice inv, billing::PreviewInvoice(db, c, t.id, month));
     return inv.total;
   };
-  auto data = report::CollectDashboard(db, c, Clock::Now(), a.period, billed_fn);
+  auto data = Snapshot(db, [&] { return report::CollectDashboard(db, c, Clock::Now(), a.period, billed_fn); });
   if (!data.ok()) return ctx.Fail(data.status());
   std::ofstream f(a.out, std::ios::binary | std::ios::trunc);
   f << report::RenderDashboardHtml(*data);
@@ -256,7 +265,7 @@ json ForecastJson(const report::Forecast& f, const std::string& currency) {
 int RunForecast(const Context& ctx, const ReportArgs& a) {
   Loaded l;
   if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
-  auto f = report::BuildForecast(*l.db, l.catalog, a.tenant, Clock::Now());
+  auto f = Snapshot(*l.db, [&] { return report::BuildForecast(*l.db, l.catalog, a.tenant, Clock::Now()); });
   if (!f.ok()) return ctx.Fail(f.status());
   const std::string& cur = l.catalog.currency;
   if (ctx.json()) {
@@ -286,7 +295,7 @@ int RunForecast(const Context& ctx, const ReportArgs& a) {
 int RunRecommend(const Context& ctx, const ReportArgs& a) {
   Loaded l;
   if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
-  auto recs = report::BuildRecommendations(*l.db, l.catalog, a.tenant, Clock::Now());
+  auto recs = Snapshot(*l.db, [&] { return report::BuildRecommendations(*l.db, l.catalog, a.tenant, Clock::Now()); });
   if (!recs.ok()) return ctx.Fail(recs.status());
   const std::string& cur = l.catalog.currency;
   if (ctx.json()) {
@@ -338,7 +347,7 @@ int RunSimulate(const Context& ctx, const ReportArgs& a) {
     if (!month.ok()) return ctx.Fail(month.status());
     period = FormatMonth(month->start - 1);  // the last full month
   }
-  auto s = report::Simulate(*l.db, l.catalog, *candidate, period);
+  auto s = Snapshot(*l.db, [&] { return report::Simulate(*l.db, l.catalog, *candidate, period); });
   if (!s.ok()) return ctx.Fail(s.status());
   if (!s->raw_meters.empty())
     ctx.Info(fmt::format("meters evaluated from raw events (defined differently from the stored catalog): {}",
