@@ -16,6 +16,15 @@ bool Accumulates(const catalog::Meter& m) {
   return m.aggregation == Aggregation::kSum || m.aggregation == Aggregation::kCount;
 }
 
+// The part of `p` up to `now`: usage recorded for later times (a what-if run
+// with --now in the past) is not "used so far". Counters are hourly, so the
+// hour containing `now` counts whole.
+Period SoFar(const Period& p, Timestamp now) {
+  Timestamp end = std::clamp(now, p.start, p.end);
+  if (end > p.start && end < p.end) end = HourOf(end - 1).end;
+  return {p.start, end};
+}
+
 Decimal Days(int64_t ms) { return *Decimal::FromInt(ms).Div(Decimal::FromInt(kMillisPerDay), 6, Rounding::kHalfAwayFromZero); }
 
 // The instant a quantity growing linearly from 0 at `start` to `used` at
@@ -54,7 +63,7 @@ Status AddLimit(store::CounterStore& counters, const catalog::Tenant& t, const c
   }
   r->limit_period = "day";
   Period today = DayOf(now);
-  METER_ASSIGN_OR_RETURN(Decimal used_today, counters.MeterValue(t.id, m, today));
+  METER_ASSIGN_OR_RETURN(Decimal used_today, counters.MeterValue(t.id, m, SoFar(today, now)));
   METER_ASSIGN_OR_RETURN(r->projected_cross_at, Crossing(m, used_today, *r->limit, today, now));
   return Status::OK();
 }
@@ -86,7 +95,7 @@ Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catal
     r.tenant = t.id;
     r.meter = m.key;
     r.period = period;
-    METER_ASSIGN_OR_RETURN(r.used, counters.MeterValue(t.id, m, period));
+    METER_ASSIGN_OR_RETURN(r.used, counters.MeterValue(t.id, m, SoFar(period, now)));
     bool in_plan = plan && (plan->FindCharge(m.key) || usage::LimitFor(*plan, t, m.key).listed);
     if (!in_plan && r.used.IsZero()) continue;
     METER_RETURN_IF_ERROR(Project(m, now, &r));

@@ -9,6 +9,9 @@
 //   projected     = used / days_elapsed * days_in_period
 // Meters that measure a level rather than a flow (max, latest, unique_count)
 // are projected flat: projected = used, since more days do not add to them.
+// `used` is the usage from the period's start up to now (to the end of the
+// current hour: counters are hourly); usage recorded for later times, as in a
+// what-if run with --now in the past, is not counted.
 #pragma once
 
 #include <optional>

@@ -94,3 +94,13 @@ def test_tenant_override_sets_the_limit(meter):
     assert tok["limit"] == 2000
     # 1,500 by 19.5 days: 2,000 after 26 days.
     assert tok["projected_cross_at"] == "2026-02-27T00:00:00Z"
+
+
+def test_usage_after_now_is_not_used_so_far(m):
+    # A what-if run: usage recorded for Feb 22 does not count at Feb 20.
+    path = m.write("later.ndjson", [ev(400, "acme", "api_calls", "2026-02-22T00:00:00Z", 1000, user="u1")])
+    assert m("ingest", path, now="2026-02-25T00:00:00Z").code == 0
+    rows = {r["meter"]: r for r in forecast(m, "--tenant", "acme")["rows"]}
+    assert rows["api_calls"]["used"] == 400
+    later = m("forecast", "--tenant", "acme", json=True, now="2026-02-25T00:00:00Z").json
+    assert {r["meter"]: r for r in later["rows"]}["api_calls"]["used"] == 1400
