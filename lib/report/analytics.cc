@@ -16,10 +16,10 @@ struct Acc {
   Decimal cost;
 };
 
-std::string BucketOf(const ingest::UsageEvent& e, AnalyticsBy by) {
-  if (by == AnalyticsBy::kHour) return FormatRfc3339(HourOf(e.timestamp).start);
+const std::string& NameOf(const ingest::UsageEvent& e, AnalyticsBy by) {
+  static const std::string kNone = "(none)";
   const std::string& key = by == AnalyticsBy::kOperation ? e.operation : e.user;
-  return key.empty() ? "(none)" : key;
+  return key.empty() ? kNone : key;
 }
 
 Status AddEvent(const ingest::UsageEvent& e, Acc* a) {
@@ -72,13 +72,18 @@ int64_t NearestRank(const std::vector<int64_t>& sorted, int p) {
 }
 
 Result<std::vector<AnalyticsRow>> BuildAnalyticsReport(store::Database& db, const AnalyticsQuery& q) {
-  std::map<std::string, Acc> buckets;
+  // Hours are keyed by their start and named once at the end: formatting a
+  // time per event would cost more than reading it.
+  std::map<Timestamp, Acc> hours;
+  std::map<std::string, Acc> names;
   store::EventQuery eq{q.tenant, q.period, {}, true};
   METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(eq, [&](const ingest::UsageEvent& e) {
-    return AddEvent(e, &buckets[BucketOf(e, q.by)]);
+    if (q.by == AnalyticsBy::kHour) return AddEvent(e, &hours[HourOf(e.timestamp).start]);
+    return AddEvent(e, &names[NameOf(e, q.by)]);
   }));
   std::vector<AnalyticsRow> rows;
-  for (auto& [bucket, acc] : buckets) rows.push_back(RowOf(bucket, acc));
+  for (auto& [hour, acc] : hours) rows.push_back(RowOf(FormatRfc3339(hour), acc));
+  for (auto& [name, acc] : names) rows.push_back(RowOf(name, acc));
   return rows;
 }
 
