@@ -78,3 +78,15 @@ def test_text_and_bad_flags(m):
     assert m("report", "analytics", "--by", "day").code == 2
     assert m("report", "analytics", "--from", "yesterday").code == 2
     assert m("report", "analytics", "--tenant", "nobody").code == 2
+
+
+def test_spec_example_success_rate_is_a_fraction(meter):
+    # SPEC 3: success_rate is a fraction (0.992): 124 of 125 succeeded.
+    ops = [ev(1000 + i, "idle", "ai_requests", f"2026-02-12T10:{i // 60:02d}:{i % 60:02d}Z", operation="x",
+              status="error" if i == 0 else "success", latency_ms=i + 1) for i in range(125)]
+    load(meter, NOW, ops)
+    [row] = analytics(meter)
+    assert (row["total"], row["failed"], row["success_rate"]) == (125, 1, 0.992)
+    assert row["latency_p95_ms"] == 119   # rank ceil(0.95 * 125) = 119 of 1..125
+    assert row["latency_p50_ms"] == 63    # rank ceil(62.5) = 63
+    assert row["cost"] == "0.00"
