@@ -17,8 +17,11 @@
 // the run with --finalize. Then the next month as cron would run it: March
 // usage plus late February events for 1 in 100 tenants are recorded, and
 // `generate --period 2026-03 --finalize` is timed (it scans the events
-// recorded since February was finalized for late usage). Prints a table on
+// recorded since February was finalized for late usage). Prints wall and CPU
+// seconds of each run (the machine is shared: CPU time is what a run costs
+// when the wall time includes waiting for other processes) as a table on
 // stderr and one JSON line on stdout.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -29,6 +32,8 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -93,12 +98,28 @@ std::string WriteCatalog(const Args& a) {
   return path;
 }
 
-double Run(const std::string& command) {
+// CPU seconds (user + system) used by finished child processes so far.
+double ChildrenCpu() {
+  rusage u{};
+  getrusage(RUSAGE_CHILDREN, &u);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
+// Wall and CPU seconds of one command. The machine is shared, so the CPU
+// time shows what the command costs when the wall time includes waiting for
+// other processes.
+struct Timing {
+  double wall = 0, cpu = 0;
+};
+
+Timing Run(const std::string& command) {
   auto start = std::chrono::steady_clock::now();
+  double cpu = ChildrenCpu();
   int rc = std::system(command.c_str());
-  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  Timing t{std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), ChildrenCpu() - cpu};
   if (rc != 0) throw std::runtime_error(fmt::format("'{}' exited with {}", command, rc));
-  return s;
+  return t;
 }
 
 // One month of the benchmark's usage: its first instant, its days, a tag for
@@ -184,34 +205,37 @@ int main(int argc, char** argv) {
     fs::create_directories(a.dir);
     std::string db = a.dir + "/meter.db";
     std::string m = fmt::format("{} --db {} --quiet", a.meter, db);
-    double init_s = Run(fmt::format("{} init --catalog {} >/dev/null", m, WriteCatalog(a)));
+    double init_s = Run(fmt::format("{} init --catalog {} >/dev/null", m, WriteCatalog(a))).wall;
     Month feb{*meter::ParseRfc3339("2026-02-01T00:00:00Z"), 28, "feb"};
     Month mar{*meter::ParseRfc3339("2026-03-01T00:00:00Z"), 31, "mar"};
     auto t0 = std::chrono::steady_clock::now();
     int64_t events = RecordUsage(a, db, feb, true, nullptr);
     double record_s = Since(t0);
     std::string gen = fmt::format("{} invoice generate --period 2026-02", m);
-    double first = Run(gen + " >/dev/null");
-    double again = Run(gen + " >/dev/null");
-    double dry = Run(gen + " --dry-run >/dev/null");
-    double json_out = Run(fmt::format("{} --json > {}/invoices.json", gen, a.dir));
-    double finalize = Run(gen + " --finalize >/dev/null");
+    std::vector<std::pair<std::string, Timing>> runs;
+    runs.emplace_back("first", Run(gen + " >/dev/null"));
+    runs.emplace_back("refresh", Run(gen + " >/dev/null"));
+    runs.emplace_back("dry_run", Run(gen + " --dry-run >/dev/null"));
+    runs.emplace_back("json", Run(fmt::format("{} --json > {}/invoices.json", gen, a.dir)));
+    runs.emplace_back("finalize", Run(gen + " --finalize >/dev/null"));
     int64_t march_events = RecordUsage(a, db, mar, false, &feb);
-    double next = Run(fmt::format("{} invoice generate --period 2026-03 --finalize >/dev/null", m));
+    runs.emplace_back("next_month_finalize",
+                      Run(fmt::format("{} invoice generate --period 2026-03 --finalize >/dev/null", m)));
     fmt::print(stderr,
-               "invoice generate, {} tenants, {} events in February (set-up: init {:.1f} s, usage {:.1f} s)\n"
-               "  first run (create drafts)      {:7.2f} s   target <= 10 s: {}\n"
-               "  second run (refresh)           {:7.2f} s\n"
-               "  --dry-run                      {:7.2f} s\n"
-               "  --json                         {:7.2f} s\n"
-               "  --finalize                     {:7.2f} s\n"
-               "  March --finalize, after {} more events incl. late February ones: {:.2f} s\n",
-               a.tenants, events, init_s, record_s, first, first <= 10 ? "met" : "MISSED", again, dry, json_out,
-               finalize, march_events, next);
-    json out = {{"bench", "invoice"}, {"tenants", a.tenants}, {"events", events}, {"first_s", first},
-                {"refresh_s", again}, {"dry_run_s", dry}, {"json_s", json_out}, {"finalize_s", finalize},
-                {"next_month_finalize_s", next}, {"target_s", 10},
-                {"met", first <= 10 && again <= 10 && finalize <= 10 && next <= 10}};
+               "invoice generate, {} tenants, {} events in February (set-up: init {:.1f} s, usage {:.1f} s);\n"
+               "next_month_finalize: March after {} more events, late February ones included\n"
+               "  {:<22} {:>8} {:>8}\n",
+               a.tenants, events, init_s, record_s, march_events, "run", "wall s", "cpu s");
+    json out = {{"bench", "invoice"}, {"tenants", a.tenants}, {"events", events}, {"target_s", 10}};
+    bool met = true;
+    for (const auto& [name, t] : runs) {
+      fmt::print(stderr, "  {:<22} {:8.2f} {:8.2f}\n", name, t.wall, t.cpu);
+      out[name + "_s"] = t.wall;
+      out[name + "_cpu_s"] = t.cpu;
+      if (name != "json") met = met && t.wall <= 10;
+    }
+    out["met"] = met;
+    fmt::print(stderr, "  target <= 10 s wall for generate: {}\n", met ? "met" : "MISSED");
     fmt::print("{}\n", out.dump());
     return 0;
   } catch (const std::exception& e) {

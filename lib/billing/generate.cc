@@ -172,11 +172,12 @@ Result<InvoiceInputs> ReadInvoiceInputs(store::Database& db, const catalog::Cata
 Result<std::vector<InvoiceLine>> LateUsageAdjustments(store::Database& db, const catalog::Catalog& catalog,
                                                       const std::string& tenant, Timestamp before,
                                                       const std::set<std::string>* candidates) {
+  std::vector<InvoiceLine> out;
+  if (candidates && candidates->empty()) return out;
   METER_ASSIGN_OR_RETURN(auto records, store::InvoiceStore(db).Finalized(tenant));
   auto is_target = [&](const store::InvoiceRecord& r) {
     return r.period.start < before && (!candidates || candidates->count(r.id));
   };
-  std::vector<InvoiceLine> out;
   if (std::none_of(records.begin(), records.end(), is_target)) return out;
   std::vector<Invoice> invoices;
   for (const auto& r : records) { METER_ASSIGN_OR_RETURN(invoices.emplace_back(), InvoiceFromRecord(r)); }
@@ -228,11 +229,13 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
     // Every tenant's earlier months end by this UTC month's start + 14 h
     // (time zones run from UTC-12 to UTC+14); this month's invoices end weeks
     // later, so they are left out.
-    std::set<std::string> late;
+    std::map<std::string, std::set<std::string>> late;
     Timestamp before = utc.period.start + 14 * kMillisPerHour;
     if (o.tenant.empty()) { METER_ASSIGN_OR_RETURN(late, store::InvoiceStore(db).WithLateEvents(before)); }
-    const std::set<std::string>* candidates = o.tenant.empty() ? &late : nullptr;
+    const std::set<std::string> none;
     for (const catalog::Tenant* t : tenants) {
+      const std::set<std::string>* candidates = nullptr;
+      if (o.tenant.empty()) candidates = late.count(t->id) ? &late[t->id] : &none;
       Status st = GenerateForTenant(db, catalog, *t, existing[t->id], candidates, suspended.count(t->id) > 0, o, res);
       if (!st.ok()) return st;
     }

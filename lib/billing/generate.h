@@ -52,8 +52,8 @@ Result<InvoiceInputs> ReadInvoiceInputs(store::Database& db, const catalog::Cata
 
 // Late-usage adjustment lines for `tenant`'s finalized invoices whose period
 // starts before `before` (see the file comment). `candidates`, when given,
-// limits the invoices re-measured to those ids (InvoiceStore::WithLateEvents);
-// otherwise all are. Reads only.
+// limits the invoices re-measured to those ids (the tenant's entry of
+// InvoiceStore::WithLateEvents; empty: none); otherwise all are. Reads only.
 Result<std::vector<InvoiceLine>> LateUsageAdjustments(store::Database& db, const catalog::Catalog& catalog,
                                                       const std::string& tenant, Timestamp before,
                                                       const std::set<std::string>* candidates = nullptr);

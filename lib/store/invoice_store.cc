@@ -195,13 +195,17 @@ Result<std::set<std::string>> InvoiceStore::SuspendedTenants() {
 
 Result<int64_t> InvoiceStore::MaxEventSeq() {
   return Guarded(db_, [&]() -> Result<int64_t> {
-    return Sql(db_).execAndGet("SELECT COALESCE(MAX(seq), 0) FROM events").getInt64();
+    SQLite::Statement& q = Prepared(db_, "SELECT COALESCE(MAX(seq), 0) FROM events");
+    q.executeStep();
+    int64_t seq = q.getColumn(0).getInt64();
+    q.reset();
+    return seq;
   });
 }
 
-Result<std::set<std::string>> InvoiceStore::WithLateEvents(Timestamp before) {
-  return Guarded(db_, [&]() -> Result<std::set<std::string>> {
-    std::set<std::string> out;
+Result<std::map<std::string, std::set<std::string>>> InvoiceStore::WithLateEvents(Timestamp before) {
+  return Guarded(db_, [&]() -> Result<std::map<std::string, std::set<std::string>>> {
+    std::map<std::string, std::set<std::string>> out;
     SQLite::Statement min(Sql(db_), fmt::format(
         "SELECT MIN(events_seq) FROM invoices WHERE status IN {} AND period_end <= ?", kBilling));
     min.bind(1, static_cast<int64_t>(before));
@@ -212,13 +216,13 @@ Result<std::set<std::string>> InvoiceStore::WithLateEvents(Timestamp before) {
     // finalization on; each joins its tenant's invoice through the
     // (tenant_id, period_start) index.
     SQLite::Statement q(Sql(db_), fmt::format(
-        "SELECT DISTINCT i.id FROM events e JOIN invoices i ON i.tenant_id = e.tenant_id "
+        "SELECT DISTINCT i.tenant_id, i.id FROM events e JOIN invoices i ON i.tenant_id = e.tenant_id "
         "AND i.period_start <= e.ts AND e.ts < i.period_end "
         "WHERE e.seq > ?1 AND e.ts < ?2 AND i.status IN {} AND i.period_end <= ?2 AND e.seq > i.events_seq",
         kBilling));
     q.bind(1, static_cast<int64_t>(since));
     q.bind(2, static_cast<int64_t>(before));
-    while (q.executeStep()) out.insert(q.getColumn(0).getString());
+    while (q.executeStep()) out[q.getColumn(0).getString()].insert(q.getColumn(1).getString());
     return out;
   });
 }

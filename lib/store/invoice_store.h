@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -87,11 +88,11 @@ class InvoiceStore {
   // The highest event sequence number recorded so far (0 when none).
   Result<int64_t> MaxEventSeq();
 
-  // Ids of billing finalized invoices (open, paid, overdue) whose period
-  // ends by `before` and which have late usage: events inside their period
-  // recorded after they were finalized. One pass over the events recorded
-  // since the oldest finalization among those invoices.
-  Result<std::set<std::string>> WithLateEvents(Timestamp before);
+  // Billing finalized invoices (open, paid, overdue) whose period ends by
+  // `before` and which have late usage: events inside their period recorded
+  // after they were finalized. Returns tenant -> those invoices' ids. One
+  // pass over the events recorded since the oldest finalization among them.
+  Result<std::map<std::string, std::set<std::string>>> WithLateEvents(Timestamp before);
 
  private:
   Database& db_;
