@@ -16,17 +16,20 @@
 
 namespace meter::report {
 
+// The bucket an operation is counted in: its UTC hour, operation or user.
 enum class AnalyticsBy { kHour, kOperation, kUser };
 
 // "hour", "operation" or "user"; InvalidArgument otherwise.
 Result<AnalyticsBy> ParseAnalyticsBy(std::string_view text);
 
+// What `report analytics` is asked.
 struct AnalyticsQuery {
   std::string tenant;  // "" = every tenant
   Period period;       // [from, to)
   AnalyticsBy by = AnalyticsBy::kHour;
 };
 
+// The operations of one bucket (SPEC 3's analytics row).
 struct AnalyticsRow {
   std::string bucket;  // RFC 3339 hour start, operation or user ("(none)" when absent)
   int64_t total = 0;

@@ -27,6 +27,7 @@ struct MeterSeries {
   std::vector<Decimal> values;  // one per DashboardData::days entry
 };
 
+// A tenant and what it is billed for the month.
 struct TenantAmount {
   std::string tenant;
   std::string name;
@@ -51,6 +52,7 @@ struct QuotaLine {
   std::string enforcement;       // "hard" or "soft"
 };
 
+// Every figure the page shows, collected at one instant.
 struct DashboardData {
   Timestamp generated_at = 0;
   std::string month;  // "2026-02"

@@ -26,6 +26,7 @@
 
 namespace meter::report {
 
+// One tenant and meter: usage so far, the projection, the limit and cost.
 struct ForecastRow {
   std::string tenant;
   std::string meter;
@@ -50,6 +51,7 @@ struct ForecastRow {
   Decimal projected_cost;
 };
 
+// The whole forecast: when it was made, the period, the rows.
 struct Forecast {
   Timestamp as_of = 0;
   Period period;  // the UTC month of as_of, or the one tenant's month with --tenant

@@ -25,6 +25,7 @@ Result<Period> NextMonth(const Period& month, std::string_view tz);
 // before it.
 Result<std::vector<Period>> LastMonths(Timestamp now, int n, std::string_view tz, bool include_current);
 
+// How SplitPeriod cuts a period.
 enum class BucketUnit { kHour, kDay, kMonth };
 
 // `p` cut at UTC hour / UTC day / calendar-month (in `tz`) boundaries, in

@@ -27,6 +27,7 @@
 
 namespace meter::report {
 
+// One tenant's advice (a row of `recommend --json`).
 struct Recommendation {
   std::string tenant;
   std::string current_plan;

@@ -21,6 +21,7 @@
 
 namespace meter::report {
 
+// Accumulates meter values per group; not thread-safe, one report at a time.
 class RawRollup {
  public:
   // Evaluates `catalog`'s meters (with ingest's MeterEvaluator, so a meter

@@ -24,6 +24,7 @@
 
 namespace meter::report {
 
+// One tenant's month under both catalogs; money with tax.
 struct SimulationRow {
   std::string tenant;
   Decimal current_total;    // the finalized invoice's total, else what the stored catalog bills (with tax)
@@ -32,6 +33,7 @@ struct SimulationRow {
   std::optional<Decimal> percent;  // difference / current * 100, 2 decimals; nullopt when current is 0
 };
 
+// Every tenant of the month and the grand totals.
 struct Simulation {
   std::string period;  // "2026-02"
   std::string currency;

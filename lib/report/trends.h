@@ -15,12 +15,14 @@
 
 namespace meter::report {
 
+// What `report trends` is asked.
 struct TrendsQuery {
   std::string tenant;  // "" = every tenant
   int months = 6;      // how many months, ending with the current one
   Timestamp now = 0;
 };
 
+// One tenant's month.
 struct TrendRow {
   std::string tenant;
   std::string month;  // "2026-02", a calendar month in the tenant's time zone

@@ -14,6 +14,7 @@
 
 namespace meter::report {
 
+// How `report usage` groups: time buckets, or meter, operation, user.
 enum class UsageBy { kHour, kDay, kMonth, kMeter, kOperation, kUser };
 
 // "hour", "day", "month", "meter", "operation", "user"; InvalidArgument
@@ -24,6 +25,7 @@ Result<UsageBy> ParseUsageBy(std::string_view text);
 // on an event without an operation, --by user on one without a user).
 inline constexpr std::string_view kNoneBucket = "(none)";
 
+// What `report usage` is asked: its flags, and the time "now" is.
 struct UsageQuery {
   std::string tenant;  // "" = every tenant
   std::string period;  // "" (current month), "YYYY-MM" or "YYYY-MM-DD"
@@ -31,6 +33,7 @@ struct UsageQuery {
   Timestamp now = 0;
 };
 
+// One row of the table and of --json's "rows".
 struct UsageRow {
   std::string tenant;
   std::string meter;

@@ -27,6 +27,7 @@ struct EventQuery {
   bool operations_only = false;
 };
 
+// Reads only; keeps no state beyond the Database it is given.
 class ReportStore {
  public:
   explicit ReportStore(Database& db) : db_(db) {}
