@@ -3,6 +3,8 @@
 // events and the counters quota checks read can never drift apart.
 #pragma once
 
+#include <memory>
+
 #include "catalog/catalog.h"
 #include "core/status.h"
 #include "ingest/event.h"
@@ -14,21 +16,37 @@ class EventRecorder {
  public:
   // Records events of `catalog`'s meters into `db`. Use it inside
   // db.Transaction(): Record() inserts rows and buffers counter deltas, and
-  // Flush() must run before that transaction commits.
+  // Flush() must run before that transaction commits. `catalog` and `db`
+  // must outlive the recorder.
   EventRecorder(store::Database& db, const catalog::Catalog& catalog);
   ~EventRecorder();
+  EventRecorder(const EventRecorder&) = delete;
+  EventRecorder& operator=(const EventRecorder&) = delete;
 
   // Inserts `e` unless an event with the same id was recorded before (then
   // returns false and counts nothing); otherwise buffers its contribution to
-  // every meter it feeds (metric and `where` match) and returns true.
-  Result<bool> Record(const UsageEvent& e);
+  // every meter it feeds (metric and `where` match, see meters.h) and
+  // returns true. Refuses with DataError, writing nothing, an event with a
+  // negative quantity or an unusable meter value field (Check). The caller
+  // checks tenant, metric and timestamp (validator.h). Busy / IOError when
+  // the database fails.
+  Result<bool> Record(const UsageEvent& e) { return Record(EventView::Of(e)); }
+  Result<bool> Record(const EventView& e);
 
-  // Writes the buffered counter deltas (usage_counters, usage_uniques).
+  // The DataError Record would refuse `e` with, without writing anything.
+  Status Check(const UsageEvent& e) { return Check(EventView::Of(e)); }
+  Status Check(const EventView& e);
+
+  // Writes the buffered counter deltas (usage_counters, usage_uniques) and
+  // empties the buffer.
   Status Flush();
+
+  // Drops the buffered deltas: for a transaction that is being rolled back.
+  void Discard();
 
  private:
   struct Impl;
-  Impl* impl_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace meter::ingest

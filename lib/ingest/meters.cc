@@ -1,0 +1,196 @@
+#include "ingest/meters.h"
+
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "core/decimal.h"
+#include "core/json_util.h"
+#include "ingest/json_record.h"
+#include "ingest/record.h"
+
+namespace meter::ingest {
+namespace {
+
+using catalog::Aggregation;
+
+enum class FieldRef { kQuantity, kLatency, kCost, kUser, kOperation, kStatus, kMetric, kTenant, kId, kProperty };
+
+// A field named in a meter's `value` or `where`, resolved once.
+struct FieldSpec {
+  FieldRef ref = FieldRef::kQuantity;
+  std::string name;               // as the catalog spells it, for messages
+  std::vector<std::string> path;  // property path: "a.b" -> {"a", "b"}
+};
+
+FieldSpec Resolve(const std::string& name) {
+  static const std::pair<const char*, FieldRef> kNative[] = {
+      {"quantity", FieldRef::kQuantity}, {"latency_ms", FieldRef::kLatency}, {"cost", FieldRef::kCost},
+      {"user", FieldRef::kUser}, {"operation", FieldRef::kOperation}, {"status", FieldRef::kStatus},
+      {"metric", FieldRef::kMetric}, {"tenant", FieldRef::kTenant}, {"id", FieldRef::kId}};
+  FieldSpec f;
+  f.name = name;
+  for (const auto& [n, ref] : kNative)
+    if (name == n) {
+      f.ref = ref;
+      return f;
+    }
+  // "properties.x.y", or a bare name that is no native field: a property.
+  f.ref = FieldRef::kProperty;
+  std::string_view rest = name;
+  if (rest.starts_with("properties.")) rest.remove_prefix(11);
+  for (size_t dot; (dot = rest.find('.')) != std::string_view::npos; rest.remove_prefix(dot + 1))
+    f.path.emplace_back(rest.substr(0, dot));
+  f.path.emplace_back(rest);
+  return f;
+}
+
+struct CompiledMeter {
+  const catalog::Meter* meter;
+  FieldSpec value;
+  std::vector<std::pair<FieldSpec, std::string>> where;
+};
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+bool SameNumber(std::string_view a, std::string_view b) {
+  if (!IsJsonNumber(a) || !IsJsonNumber(b)) return false;
+  auto x = ParseDecimalNumberText(a), y = ParseDecimalNumberText(b);
+  return x.ok() && y.ok() && *x == *y;
+}
+
+}  // namespace
+
+struct MeterEvaluator::Impl {
+  std::unordered_map<std::string, std::vector<CompiledMeter>, StringHash, std::equal_to<>> by_metric;
+  const EventView* event = nullptr;
+  bool properties_read = false;
+  Status properties_status;
+  JsonObjectReader reader;
+  JsonObjectReader nested_reader;
+  std::vector<JsonEntry> entries;
+  std::vector<JsonEntry> nested_entries;
+  std::string nested_text;
+  std::string number_text;
+
+  Result<RawValue> Property(const FieldSpec& f);
+  Result<RawValue> Field(const FieldSpec& f);
+  Result<bool> Matches(const CompiledMeter& m);
+  Status Contribute(const CompiledMeter& m, std::vector<Contribution>* out);
+};
+
+// The value of a property path, read from the event's properties text the
+// first time an event needs one.
+Result<RawValue> MeterEvaluator::Impl::Property(const FieldSpec& f) {
+  if (!properties_read) {
+    properties_read = true;
+    entries.clear();
+    properties_status = event->properties.empty()
+                            ? Status::OK()
+                            : reader.Read(event->properties, "properties", &entries);
+  }
+  METER_RETURN_IF_ERROR(properties_status);
+  const std::vector<JsonEntry>* level = &entries;
+  for (size_t i = 0;; ++i) {
+    RawValue found;
+    for (const JsonEntry& e : *level)
+      if (e.key == f.path[i]) found = e.value;
+    if (i + 1 == f.path.size()) return found;
+    if (found.kind != ValueKind::kObject) return RawValue{};
+    nested_text.assign(found.text);  // Read reuses the buffer `found` points into
+    METER_RETURN_IF_ERROR(nested_reader.Read(nested_text, "properties", &nested_entries));
+    level = &nested_entries;
+  }
+}
+
+Result<RawValue> MeterEvaluator::Impl::Field(const FieldSpec& f) {
+  const EventView& e = *event;
+  auto text = [](std::string_view s) {
+    return s.empty() ? RawValue{} : RawValue{ValueKind::kString, s};
+  };
+  switch (f.ref) {
+    case FieldRef::kQuantity:
+      number_text = Decimal::FromScaled(e.quantity_micros, 6).ToString();
+      return RawValue{ValueKind::kNumber, number_text};
+    case FieldRef::kLatency:
+      if (!e.latency_ms) return RawValue{};
+      number_text = std::to_string(*e.latency_ms);
+      return RawValue{ValueKind::kNumber, number_text};
+    case FieldRef::kCost:
+      return e.cost.empty() ? RawValue{} : RawValue{ValueKind::kNumber, e.cost};
+    case FieldRef::kUser: return text(e.user);
+    case FieldRef::kOperation: return text(e.operation);
+    case FieldRef::kStatus: return text(e.status);
+    case FieldRef::kMetric: return text(e.metric);
+    case FieldRef::kTenant: return text(e.tenant);
+    case FieldRef::kId: return text(e.id);
+    case FieldRef::kProperty: return Property(f);
+  }
+  return RawValue{};
+}
+
+Result<bool> MeterEvaluator::Impl::Matches(const CompiledMeter& m) {
+  for (const auto& [field, equals] : m.where) {
+    METER_ASSIGN_OR_RETURN(RawValue v, Field(field));
+    if (!v.present()) return false;
+    if (v.text != equals && !(v.kind == ValueKind::kNumber && SameNumber(v.text, equals))) return false;
+  }
+  return true;
+}
+
+Status MeterEvaluator::Impl::Contribute(const CompiledMeter& m, std::vector<Contribution>* out) {
+  Aggregation agg = m.meter->aggregation;
+  if (agg == Aggregation::kCount) {
+    out->push_back({m.meter, 1000000, {}});
+    return Status::OK();
+  }
+  if (m.value.ref == FieldRef::kQuantity && agg != Aggregation::kUniqueCount) {
+    out->push_back({m.meter, event->quantity_micros, {}});  // the common case, already exact
+    return Status::OK();
+  }
+  METER_ASSIGN_OR_RETURN(RawValue v, Field(m.value));
+  if (!v.present()) return Status::OK();  // no value: no contribution to this meter
+  if (agg == Aggregation::kUniqueCount) {
+    if (!v.text.empty()) out->push_back({m.meter, 0, std::string(v.text)});
+    return Status::OK();
+  }
+  auto reader = [&] { return fmt::format(" (read by meter '{}')", m.meter->key); };
+  if (v.kind != ValueKind::kNumber && v.kind != ValueKind::kString)
+    return Status::DataError(fmt::format("{} must be a number{}", m.value.name, reader()));
+  auto micros = ParseMicros(v.text, m.value.name);
+  if (!micros.ok()) return Status::DataError(micros.status().message() + reader());
+  out->push_back({m.meter, *micros, {}});
+  return Status::OK();
+}
+
+MeterEvaluator::MeterEvaluator(const catalog::Catalog& catalog) : impl_(std::make_unique<Impl>()) {
+  for (const catalog::Meter& m : catalog.meters) {
+    CompiledMeter c{&m, Resolve(m.value), {}};
+    for (const catalog::WhereClause& w : m.where) c.where.emplace_back(Resolve(w.field), w.equals);
+    impl_->by_metric[m.event].push_back(std::move(c));
+  }
+}
+
+MeterEvaluator::~MeterEvaluator() = default;
+
+bool MeterEvaluator::KnowsMetric(std::string_view metric) const {
+  return impl_->by_metric.find(metric) != impl_->by_metric.end();
+}
+
+Status MeterEvaluator::Evaluate(const EventView& e, std::vector<Contribution>* out) {
+  out->clear();
+  auto it = impl_->by_metric.find(e.metric);
+  if (it == impl_->by_metric.end()) return Status::OK();
+  impl_->event = &e;
+  impl_->properties_read = false;
+  for (const CompiledMeter& m : it->second) {
+    METER_ASSIGN_OR_RETURN(bool match, impl_->Matches(m));
+    if (match) METER_RETURN_IF_ERROR(impl_->Contribute(m, out));
+  }
+  return Status::OK();
+}
+
+}  // namespace meter::ingest

@@ -1,0 +1,167 @@
+#include "store/event_store.h"
+
+#include <sqlite3.h>
+
+#include "store/sqlite_internal.h"
+
+namespace meter::store {
+namespace {
+
+constexpr const char* kInsertEvent =
+    "INSERT OR IGNORE INTO events(id, tenant_id, metric, ts, quantity, user_id, operation, status, "
+    "latency_ms, cost, properties, ingested_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)";
+
+constexpr const char* kAddCounter =
+    "INSERT INTO usage_counters(tenant_id, meter, hour, value, events, latest_ts) VALUES(?,?,?,?,?,NULL) "
+    "ON CONFLICT(tenant_id, meter, hour) DO UPDATE SET value = value + excluded.value, "
+    "events = events + excluded.events";
+
+constexpr const char* kMaxCounter =
+    "INSERT INTO usage_counters(tenant_id, meter, hour, value, events, latest_ts) VALUES(?,?,?,?,?,NULL) "
+    "ON CONFLICT(tenant_id, meter, hour) DO UPDATE SET value = MAX(value, excluded.value), "
+    "events = events + excluded.events";
+
+// Every SET expression reads the row as it was before the update, so the
+// value and its time are compared against the same old pair. Ties on the
+// time keep the larger value, so the result does not depend on arrival order.
+constexpr const char* kLatestCounter =
+    "INSERT INTO usage_counters(tenant_id, meter, hour, value, events, latest_ts) VALUES(?,?,?,?,?,?) "
+    "ON CONFLICT(tenant_id, meter, hour) DO UPDATE SET "
+    "value = CASE WHEN latest_ts IS NULL OR excluded.latest_ts > latest_ts OR "
+    "(excluded.latest_ts = latest_ts AND excluded.value > value) THEN excluded.value ELSE value END, "
+    "latest_ts = MAX(COALESCE(latest_ts, excluded.latest_ts), excluded.latest_ts), "
+    "events = events + excluded.events";
+
+constexpr const char* kAddUnique =
+    "INSERT OR IGNORE INTO usage_uniques(tenant_id, meter, hour, value) VALUES(?,?,?,?)";
+
+// Text bound without a copy: the caller keeps it alive until the step.
+void BindText(sqlite3_stmt* s, int i, std::string_view v, bool null_if_empty) {
+  if (v.empty() && null_if_empty) sqlite3_bind_null(s, i);
+  else sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+
+}  // namespace
+
+// Ingest's hot path: raw statements prepared once (SQLITE_PREPARE_PERSISTENT)
+// and bound without copies.
+struct EventStore::Impl {
+  enum Which { kInsert, kAdd, kMax, kLatest, kUnique, kCount };
+  sqlite3* handle = nullptr;
+  sqlite3_stmt* statements[kCount] = {};
+  ~Impl() {
+    for (sqlite3_stmt* s : statements)
+      if (s) sqlite3_finalize(s);
+  }
+  sqlite3_stmt* Get(Which w) {
+    static const char* const kSql[kCount] = {kInsertEvent, kAddCounter, kMaxCounter, kLatestCounter, kAddUnique};
+    if (!statements[w]) {
+      int rc = sqlite3_prepare_v3(handle, kSql[w], -1, SQLITE_PREPARE_PERSISTENT, &statements[w], nullptr);
+      if (rc != SQLITE_OK) throw SQLite::Exception(handle, rc);
+    }
+    return statements[w];
+  }
+  // Runs a bound statement that returns no rows, then resets it.
+  void Step(sqlite3_stmt* s) {
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) throw SQLite::Exception(handle, rc);
+  }
+};
+
+EventStore::EventStore(Database& db) : db_(db), impl_(std::make_unique<Impl>()) {
+  impl_->handle = Sql(db).getHandle();
+}
+
+EventStore::~EventStore() = default;
+
+Result<bool> EventStore::Insert(const EventRow& e) {
+  return Guarded(db_, [&]() -> Result<bool> {
+    sqlite3_stmt* s = impl_->Get(Impl::kInsert);
+    BindText(s, 1, e.id, false);
+    BindText(s, 2, e.tenant, false);
+    BindText(s, 3, e.metric, false);
+    sqlite3_bind_int64(s, 4, e.ts);
+    sqlite3_bind_int64(s, 5, e.quantity_micros);
+    BindText(s, 6, e.user, true);
+    BindText(s, 7, e.operation, true);
+    BindText(s, 8, e.status, true);
+    if (e.latency_ms) sqlite3_bind_int64(s, 9, *e.latency_ms);
+    else sqlite3_bind_null(s, 9);
+    BindText(s, 10, e.cost, true);
+    BindText(s, 11, e.properties, true);
+    sqlite3_bind_int64(s, 12, e.ingested_at);
+    impl_->Step(s);
+    return sqlite3_changes(impl_->handle) > 0;
+  });
+}
+
+Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
+  return Guarded(db_, [&]() -> Status {
+    for (const CounterDelta& d : deltas) {
+      sqlite3_stmt* s = impl_->Get(d.merge == CounterMerge::kAdd   ? Impl::kAdd
+                                   : d.merge == CounterMerge::kMax ? Impl::kMax
+                                                                   : Impl::kLatest);
+      BindText(s, 1, d.tenant, false);
+      BindText(s, 2, d.meter, false);
+      sqlite3_bind_int64(s, 3, d.hour);
+      sqlite3_bind_int64(s, 4, d.value);
+      sqlite3_bind_int64(s, 5, d.events);
+      if (d.merge == CounterMerge::kLatest) sqlite3_bind_int64(s, 6, d.latest_ts);
+      impl_->Step(s);
+    }
+    return Status::OK();
+  });
+}
+
+Status EventStore::AddUniques(const std::vector<UniqueValue>& values) {
+  return Guarded(db_, [&]() -> Status {
+    sqlite3_stmt* s = impl_->Get(Impl::kUnique);
+    for (const UniqueValue& u : values) {
+      BindText(s, 1, u.tenant, false);
+      BindText(s, 2, u.meter, false);
+      sqlite3_bind_int64(s, 3, u.hour);
+      BindText(s, 4, u.value, false);
+      impl_->Step(s);
+    }
+    return Status::OK();
+  });
+}
+
+Result<std::vector<Period>> EventStore::IssuedInvoicePeriods(std::string_view tenant) {
+  return Guarded(db_, [&]() -> Result<std::vector<Period>> {
+    SQLite::Statement& q = Prepared(db_,
+        "SELECT period_start, period_end FROM invoices "
+        "WHERE tenant_id = ? AND status IN ('open', 'paid', 'overdue')");
+    q.bind(1, std::string(tenant));
+    std::vector<Period> out;
+    while (q.executeStep()) out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64()});
+    return out;
+  });
+}
+
+Result<bool> EventStore::AnyIssuedInvoices() {
+  return Guarded(db_, [&]() -> Result<bool> {
+    SQLite::Statement& q = Prepared(db_,
+        "SELECT EXISTS(SELECT 1 FROM invoices WHERE status IN ('open', 'paid', 'overdue'))");
+    q.executeStep();
+    return q.getColumn(0).getInt() != 0;
+  });
+}
+
+Status EventStore::SetDurableCommits(bool durable) {
+  return Guarded(db_, [&]() -> Status {
+    Sql(db_).exec(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    return Status::OK();
+  });
+}
+
+Result<int64_t> EventStore::CountEvents() {
+  return Guarded(db_, [&]() -> Result<int64_t> {
+    SQLite::Statement& q = Prepared(db_, "SELECT COUNT(*) FROM events");
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  });
+}
+
+}  // namespace meter::store

@@ -1,0 +1,110 @@
+// EventStore: the writes that bring usage into the database (the events
+// table and the hourly counters of counter_store.h) and the few reads ingest
+// needs. ingest::EventRecorder is its one user: it calls these inside a
+// db.Transaction(), so events and counters commit together or not at all.
+//
+// An EventStore keeps prepared statements on `db`; it must not outlive it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "store/database.h"
+
+namespace meter::store {
+
+// One event row. The views must stay valid for the duration of the call;
+// empty views are stored as NULL for the optional fields.
+struct EventRow {
+  std::string_view id;
+  std::string_view tenant;
+  std::string_view metric;
+  Timestamp ts = 0;
+  int64_t quantity_micros = 0;
+  std::string_view user;
+  std::string_view operation;
+  std::string_view status;
+  std::optional<int64_t> latency_ms;
+  std::string_view cost;        // canonical decimal text
+  std::string_view properties;  // JSON object text
+  Timestamp ingested_at = 0;
+};
+
+// How a counter delta merges into the stored hourly row.
+enum class CounterMerge {
+  kAdd,     // sum and count meters: value and events add up
+  kMax,     // max meters: the larger value stays
+  kLatest,  // latest meters: the value with the greatest (latest_ts, value) stays
+};
+
+// A change to one hourly counter row (tenant, meter, hour); values in
+// millionths of a unit (kQuantityPlaces). Views valid for the call.
+struct CounterDelta {
+  std::string_view tenant;
+  std::string_view meter;
+  Timestamp hour = 0;
+  CounterMerge merge = CounterMerge::kAdd;
+  int64_t value = 0;
+  int64_t events = 0;
+  Timestamp latest_ts = 0;  // kLatest only
+};
+
+// One distinct value seen by a unique_count meter in an hour. Views valid
+// for the call.
+struct UniqueValue {
+  std::string_view tenant;
+  std::string_view meter;
+  Timestamp hour = 0;
+  std::string_view value;
+};
+
+class EventStore {
+ public:
+  explicit EventStore(Database& db);
+  ~EventStore();
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // Inserts `e` unless an event with the same id is already stored: returns
+  // true when inserted, false for a duplicate (nothing written). Call inside
+  // db.Transaction(). SQLite failures become Busy/IOError statuses.
+  Result<bool> Insert(const EventRow& e);
+
+  // Merges the deltas into usage_counters (rows created as needed), in the
+  // order given: sorted by (tenant, meter, hour) they touch neighbouring pages.
+  Status AddCounters(const std::vector<CounterDelta>& deltas);
+
+  // Adds the values to usage_uniques; values already present are kept once.
+  Status AddUniques(const std::vector<UniqueValue>& values);
+
+  // The periods of `tenant`'s invoices that are already issued (status open,
+  // paid or overdue): usage inside them arrives late and is billed as an
+  // adjustment on a later invoice. Empty when there are none.
+  Result<std::vector<Period>> IssuedInvoicePeriods(std::string_view tenant);
+  // True when any tenant has such an invoice (one cheap query per batch
+  // spares the per-tenant ones when billing has not started).
+  Result<bool> AnyIssuedInvoices();
+
+  // Bulk loading: with `durable` false, commits stop waiting for the disk
+  // (WAL with synchronous=NORMAL): the file stays consistent after any crash,
+  // but the last commits may be lost on power failure, so use it only for
+  // writes that are safe to repeat (ingest: events are deduplicated). True
+  // restores the default (synchronous=FULL). Call outside a transaction.
+  Status SetDurableCommits(bool durable);
+
+  // How many events are stored (for tests and summaries).
+  Result<int64_t> CountEvents();
+
+ private:
+  struct Impl;
+  Database& db_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace meter::store

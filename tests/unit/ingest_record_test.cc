@@ -1,0 +1,369 @@
+// Record parsing: native NDJSON, CloudEvents, Lago, CSV, per-record format
+// detection, field checks and content ids.
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "ingest/content_id.h"
+#include "ingest/csv_record.h"
+#include "ingest/json_record.h"
+#include "ingest/record.h"
+
+namespace meter::ingest {
+namespace {
+
+// Parses `line` as a JSON record and converts it; "error: <reason>" on failure.
+struct Parsed {
+  std::string error;
+  RawRecord raw;
+  UsageEvent event;
+};
+
+Parsed ParseJson(const std::string& line, Format format = Format::kAuto) {
+  static JsonRecordParser parser;
+  static std::string buf;
+  buf = line;
+  buf.append(kJsonPadding, '\0');
+  Parsed p;
+  std::string_view text(buf.data(), line.size());
+  Status st = parser.Parse(text, format, &p.raw);
+  if (st.ok()) st = ToUsageEvent(p.raw, &p.event);
+  if (!st.ok()) p.error = st.message();
+  return p;
+}
+
+std::string ErrorOf(const std::string& line, Format format = Format::kAuto) {
+  Parsed p = ParseJson(line, format);
+  return p.error.empty() ? "ok" : p.error;
+}
+
+TEST_CASE("ingest.native_record_every_field") {
+  Parsed p = ParseJson(
+      R"({"id":"evt_123","tenant":"acme","metric":"api_calls","quantity":1.5,)"
+      R"("timestamp":"2026-02-04T14:32:15Z","user":"user_123","operation":"email_analysis",)"
+      R"("status":"success","latency_ms":245,"cost":"0.005","properties":{"tokens":150}})");
+  REQUIRE(p.error == "");
+  CHECK(p.raw.format == Format::kNdjson);
+  CHECK(p.event.id == "evt_123");
+  CHECK(p.event.tenant == "acme");
+  CHECK(p.event.metric == "api_calls");
+  CHECK(p.event.quantity_micros == 1500000);
+  CHECK(p.event.timestamp == 1770215535000);
+  CHECK(p.event.user == "user_123");
+  CHECK(p.event.operation == "email_analysis");
+  CHECK(p.event.status == "success");
+  CHECK(p.event.latency_ms == 245);
+  CHECK(p.event.cost == "0.005");
+  CHECK(p.event.properties == R"({"tokens":150})");
+}
+
+TEST_CASE("ingest.native_record_defaults_and_spellings") {
+  Parsed p = ParseJson(R"({"id":"a","tenant":"t","metric":"m","timestamp":1770215535})");
+  REQUIRE(p.error == "");
+  CHECK(p.event.quantity_micros == 1000000);  // quantity defaults to 1
+  CHECK(p.event.timestamp == 1770215535000);  // Unix seconds
+  CHECK(p.event.user == "");
+  CHECK(!p.event.latency_ms.has_value());
+  CHECK(p.event.cost == "");
+  CHECK(p.event.properties == "");
+
+  CHECK(ParseJson(R"({"id":"a","tenant":"t","metric":"m","timestamp":1770215535123})").event.timestamp ==
+        1770215535123);  // milliseconds
+  CHECK(ParseJson(R"({"id":"a","tenant":"t","metric":"m","timestamp":"2026-02-04T15:32:15+01:00"})")
+            .event.timestamp == 1770215535000);
+  CHECK(ParseJson(R"({"id":"a","tenant":"t","metric":"m","timestamp":"1770215535"})").event.timestamp ==
+        1770215535000);
+  CHECK(ParseJson(R"({"id":"a","tenant":"t","metric":"m","timestamp":1,"quantity":"12.25"})")
+            .event.quantity_micros == 12250000);  // decimal string
+  CHECK(ParseJson(R"({"id":"a","tenant":"t","metric":"m","timestamp":1,"quantity":null})")
+            .event.quantity_micros == 1000000);
+  CHECK(ParseJson(R"({"id":"a","tenant":"t","metric":"m","timestamp":1,"cost":0.10})").event.cost == "0.1");
+  CHECK(ParseJson(R"({"id":7,"tenant":"t","metric":"m","timestamp":1})").event.id == "7");
+  // Unknown fields are ignored.
+  CHECK(ErrorOf(R"({"id":"a","tenant":"t","metric":"m","timestamp":1,"extra":{"x":[1,2]}})") == "ok");
+  // Whitespace between tokens is fine.
+  CHECK(ErrorOf(R"( { "id" : "a" , "tenant" : "t" , "metric" : "m" , "timestamp" : 1 } )") == "ok");
+}
+
+TEST_CASE("ingest.quantities_stay_exact") {
+  struct Case {
+    const char* quantity;
+    int64_t micros;
+  };
+  const Case cases[] = {
+      {"0.1", 100000},        {"0.000001", 1},          {"123456.789012", 123456789012},
+      {"\"0.3\"", 300000},    {"1e3", 1000000000},      {"2.5E-3", 2500},
+      {"0", 0},               {"-0", 0},                {"1.500000000", 1500000},
+      {"999999999999", 999999999999000000},             {"\"9223372.036854\"", 9223372036854},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.quantity);
+    Parsed p = ParseJson(std::string(R"({"tenant":"t","metric":"m","timestamp":1,"quantity":)") + c.quantity + "}");
+    REQUIRE(p.error == "");
+    CHECK(p.event.quantity_micros == c.micros);
+  }
+}
+
+TEST_CASE("ingest.bad_records_refused_with_one_reason_each") {
+  struct Case {
+    const char* line;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {R"({"tenant":"t","metric":"m"})", "missing required field 'timestamp'"},
+      {R"({"metric":"m","timestamp":1})", "missing required field 'tenant'"},
+      {R"({"tenant":"t","timestamp":1})", "missing required field 'metric'"},
+      {R"({"tenant":null,"metric":"m","timestamp":1})", "missing required field 'tenant'"},
+      {R"({"tenant":42,"metric":"m","timestamp":1})", "tenant must be a string"},
+      {R"({"tenant":"","metric":"m","timestamp":1})", "tenant must not be empty"},
+      {R"({"tenant":"t","metric":["m"],"timestamp":1})", "metric must be a string"},
+      {R"({"tenant":"t","metric":"m","timestamp":"2026-13-01"})", "timestamp '2026-13-01' is not a valid time"},
+      {R"({"tenant":"t","metric":"m","timestamp":"2026-02-30T10:00:00Z"})",
+       "timestamp '2026-02-30T10:00:00Z' is not a valid time"},
+      {R"({"tenant":"t","metric":"m","timestamp":"not-a-time"})", "timestamp 'not-a-time' is not a valid time"},
+      {R"({"tenant":"t","metric":"m","timestamp":1.5})", "timestamp '1.5' is not a valid time"},
+      {R"({"tenant":"t","metric":"m","timestamp":-5})", "timestamp '-5' is not a valid time"},
+      {R"({"tenant":"t","metric":"m","timestamp":true})", "timestamp must be an RFC 3339 time or Unix seconds"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"quantity":-1})", "quantity must be non-negative"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"quantity":"-0.5"})", "quantity must be non-negative"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"quantity":"lots"})", "quantity 'lots' is not a number"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"quantity":""})", "quantity '' is not a number"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"quantity":[3]})", "quantity must be a number"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"quantity":true})", "quantity must be a number"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"quantity":0.1234567})",
+       "quantity '0.1234567' has more than 6 decimal places"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"quantity":1e30})", "quantity '1e30' is too large"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"latency_ms":"fast"})", "latency_ms 'fast' is not a number"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"latency_ms":-3})", "latency_ms must be non-negative"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"latency_ms":2.5})",
+       "latency_ms '2.5' must be a whole number of milliseconds"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"latency_ms":{}})", "latency_ms must be a number"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"cost":"cheap"})", "cost 'cheap' is not a decimal number"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"cost":"-1.00"})", "cost must be non-negative"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"properties":[1]})", "properties must be a JSON object"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"properties":"x"})", "properties must be a JSON object"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"user":{"id":1}})", "user must be a string"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"operation":false})", "operation must be a string"},
+      {R"({"tenant":"t","metric":"m","timestamp":1,"status":[]})", "status must be a string"},
+      {R"({"id":{"x":1},"tenant":"t","metric":"m","timestamp":1})", "id must be a string"},
+      {R"({"id":"","tenant":"t","metric":"m","timestamp":1})", "id must not be empty"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.line);
+    CHECK(ErrorOf(c.line) == c.reason);
+  }
+}
+
+TEST_CASE("ingest.malformed_json_refused") {
+  const char* lines[] = {
+      R"({"tenant":"t","metric":"m","timestamp":1)",           // truncated
+      R"({"tenant":"t","metric":"m","timestamp":1,})",          // trailing comma
+      R"({'tenant':'t'})",                                       // single quotes
+      R"({"tenant":"t" "metric":"m"})",                          // missing comma
+      R"({"tenant":"t","metric":"m","timestamp":1} trailing)",  // text after the object
+      R"({"tenant":"t","metric":"m","timestamp":1}{"a":1})",    // two objects
+      R"({"tenant":"t","metric":"m","timestamp":tru})",         // bad literal
+      R"({"tenant":"t","metric":"m","timestamp":1,"quantity":1.})",  // bad number
+      R"({"tenant":"unterminated,"metric":"m","timestamp":1})",
+      R"({"tenant":"t","metric":"m","timestamp":1,"properties":{"a":[1,tru]}})",  // nested
+      R"({"tenant":"t","metric":"m","timestamp":1,"properties":{"a":01}})",
+      "{\"tenant\":\"\xff\",\"metric\":\"m\",\"timestamp\":1}",  // invalid UTF-8
+  };
+  for (const char* line : lines) {
+    CAPTURE(line);
+    std::string e = ErrorOf(line);
+    CHECK(e.find("malformed JSON") != std::string::npos);
+  }
+  CHECK(ErrorOf("[1,2,3]") == "record is not a JSON object (found an array)");
+  CHECK(ErrorOf("42") == "record is not a JSON object (found a number)");
+  CHECK(ErrorOf("\"text\"") == "record is not a JSON object (found a string)");
+  CHECK(ErrorOf("null") == "record is not a JSON object (found null)");
+}
+
+TEST_CASE("ingest.cloudevents_map_to_native_fields") {
+  Parsed p = ParseJson(
+      R"({"specversion":"1.0","id":"ce_1","source":"/svc/ai","type":"ai_requests","subject":"umbrella",)"
+      R"("time":"2026-02-01T17:38:52Z","datacontenttype":"application/json",)"
+      R"("data":{"quantity":2,"user":"u2","operation":"email_analysis","status":"success",)"
+      R"("latency_ms":590,"cost":"0.002","tokens":12,"model":"x\"y","tags":["a",{"b":null}]}})");
+  REQUIRE(p.error == "");
+  CHECK(p.raw.format == Format::kCloudEvents);
+  CHECK(p.event.id == "/svc/ai#ce_1");  // deduplicated by source + id
+  CHECK(p.event.tenant == "umbrella");
+  CHECK(p.event.metric == "ai_requests");
+  CHECK(p.event.timestamp == 1769967532000);
+  CHECK(p.event.quantity_micros == 2000000);
+  CHECK(p.event.user == "u2");
+  CHECK(p.event.operation == "email_analysis");
+  CHECK(p.event.status == "success");
+  CHECK(p.event.latency_ms == 590);
+  CHECK(p.event.cost == "0.002");
+  // The other data fields become the properties.
+  CHECK(p.event.properties == R"({"tokens":12,"model":"x\"y","tags":["a",{"b":null}]})");
+
+  Parsed bare = ParseJson(R"({"specversion":"1.0","id":"1","source":"s","type":"m","subject":"t","time":1})");
+  REQUIRE(bare.error == "");
+  CHECK(bare.event.quantity_micros == 1000000);
+  CHECK(bare.event.properties == "");
+
+  CHECK(ErrorOf(R"({"specversion":"0.3","id":"1","source":"s","type":"m","subject":"t","time":1})") ==
+        "unsupported CloudEvents specversion '0.3' (1.0 is supported)");
+  CHECK(ErrorOf(R"({"specversion":"1.0","id":"1","source":"s","type":"m","time":1})") ==
+        "missing required field 'subject'");
+  CHECK(ErrorOf(R"({"specversion":"1.0","id":"1","source":"s","type":"m","subject":"t"})") ==
+        "missing required field 'time'");
+  CHECK(ErrorOf(R"({"specversion":"1.0","id":"1","source":"s","type":"m","subject":"t","time":1,"data":"x"})") ==
+        "data must be a JSON object");
+  CHECK(ErrorOf(R"({"specversion":"1.0","id":"1","source":"s","type":"m","subject":"t","time":1,)"
+                R"("data":{"quantity":-2}})") == "data.quantity must be non-negative");
+  CHECK(ErrorOf(R"({"id":"1","tenant":"t","metric":"m","timestamp":1})", Format::kCloudEvents) ==
+        "missing required field 'specversion'");
+}
+
+TEST_CASE("ingest.lago_events_map_to_native_fields") {
+  Parsed p = ParseJson(
+      R"({"transaction_id":"txn_1","external_customer_id":"umbrella","code":"ai_requests",)"
+      R"("timestamp":1769964641,"properties":{"quantity":"3.5","user":"u1","operation":"email_analysis",)"
+      R"("status":"success","latency_ms":603,"cost":"0.002","region":"eu"}})");
+  REQUIRE(p.error == "");
+  CHECK(p.raw.format == Format::kLago);
+  CHECK(p.event.id == "txn_1");
+  CHECK(p.event.tenant == "umbrella");
+  CHECK(p.event.metric == "ai_requests");
+  CHECK(p.event.timestamp == 1769964641000);
+  CHECK(p.event.quantity_micros == 3500000);
+  CHECK(p.event.user == "u1");
+  CHECK(p.event.operation == "email_analysis");
+  CHECK(p.event.latency_ms == 603);
+  CHECK(p.event.cost == "0.002");
+  CHECK(p.event.properties.find("\"region\":\"eu\"") != std::string::npos);
+
+  Parsed sub = ParseJson(
+      R"({"transaction_id":"txn_2","external_subscription_id":"acme","code":"api_calls","timestamp":"2026-02-01T00:00:00Z"})");
+  REQUIRE(sub.error == "");
+  CHECK(sub.event.tenant == "acme");
+  CHECK(sub.event.quantity_micros == 1000000);
+
+  CHECK(ErrorOf(R"({"transaction_id":"x","code":"m","timestamp":1})") ==
+        "missing required field 'external_customer_id'");
+  CHECK(ErrorOf(R"({"transaction_id":"x","external_customer_id":"t","timestamp":1})") ==
+        "missing required field 'code'");
+  CHECK(ErrorOf(R"({"transaction_id":"x","external_customer_id":"t","code":"m","timestamp":1,"properties":3})") ==
+        "properties must be a JSON object");
+  CHECK(ErrorOf(R"({"transaction_id":"x","external_customer_id":"t","code":"m","timestamp":1,)"
+                R"("properties":{"quantity":"many"}})") == "properties.quantity 'many' is not a number");
+}
+
+TEST_CASE("ingest.auto_detection_per_record") {
+  CHECK(ParseJson(R"({"specversion":"1.0","id":"1","source":"s","type":"m","subject":"t","time":1})").raw.format ==
+        Format::kCloudEvents);
+  CHECK(ParseJson(R"({"transaction_id":"x","external_customer_id":"t","code":"m","timestamp":1})").raw.format ==
+        Format::kLago);
+  CHECK(ParseJson(R"({"code":"m","external_customer_id":"t","timestamp":1})").raw.format == Format::kLago);
+  CHECK(ParseJson(R"({"tenant":"t","metric":"m","timestamp":1})").raw.format == Format::kNdjson);
+  // Forced native: a Lago record lacks the native fields.
+  CHECK(ErrorOf(R"({"transaction_id":"x","external_customer_id":"t","code":"m","timestamp":1})", Format::kNdjson) ==
+        "missing required field 'tenant'");
+  CHECK(ErrorOf(R"({"tenant":"t","metric":"m","timestamp":1})", Format::kLago) ==
+        "missing required field 'external_customer_id'");
+}
+
+TEST_CASE("ingest.content_id_for_records_without_id") {
+  Parsed a = ParseJson(R"({"tenant":"t","metric":"m","timestamp":1})");
+  Parsed b = ParseJson(R"({"tenant":"t","metric":"m","timestamp":1})");
+  Parsed c = ParseJson(R"({"tenant":"t","metric":"m","timestamp":2})");
+  REQUIRE(a.error == "");
+  CHECK(a.event.id.rfind("sha256:", 0) == 0);
+  CHECK(a.event.id.size() == 7 + 32);
+  CHECK(a.event.id == b.event.id);
+  CHECK(a.event.id != c.event.id);
+  // The id is SHA-256 of the record's text: a known vector.
+  CHECK(ContentId("", "abc") == "sha256:ba7816bf8f01cfea414140de5dae2223");
+  CHECK(ContentId("h", "abc") != ContentId("", "abc"));
+}
+
+TEST_CASE("ingest.parse_micros_table") {
+  CHECK(*ParseMicros("5", "q") == 5000000);
+  CHECK(*ParseMicros("+5", "q") == 5000000);
+  CHECK(*ParseMicros("007", "q") == 7000000);
+  CHECK(*ParseMicros("0.0000010", "q") == 1);
+  CHECK(ParseMicros("5.", "q").status().message() == "q '5.' is not a number");
+  CHECK(ParseMicros(".5", "q").status().message() == "q '.5' is not a number");
+  CHECK(ParseMicros("1,000", "q").status().message() == "q '1,000' is not a number");
+  CHECK(ParseMicros("NaN", "q").status().message() == "q 'NaN' is not a number");
+  CHECK(ParseMicros(" 5", "q").status().message() == "q ' 5' is not a number");
+  CHECK(ParseMicros("9999999999999", "q").status().message() == "q '9999999999999' is too large");
+  CHECK(ParseMicros("-1e2", "q").status().message() == "q must be non-negative");
+}
+
+TEST_CASE("ingest.excerpt_keeps_reasons_on_one_line") {
+  CHECK(Excerpt("abc") == "abc");
+  CHECK(Excerpt("a\nb\tc") == "a\\nb\\tc");
+  CHECK(Excerpt(std::string(100, 'x')) == std::string(60, 'x') + "...");
+  CHECK(Excerpt(std::string(59, 'x') + "\xc3\xa9") == std::string(59, 'x') + "...");
+}
+
+TEST_CASE("ingest.csv_split_rfc4180") {
+  std::vector<std::string_view> cells;
+  std::string scratch;
+  REQUIRE(SplitCsvLine(R"(a,"b,c","say ""hi""",,e)", &cells, &scratch).ok());
+  REQUIRE(cells.size() == 5);
+  CHECK(cells[0] == "a");
+  CHECK(cells[1] == "b,c");
+  CHECK(cells[2] == "say \"hi\"");
+  CHECK(cells[3] == "");
+  CHECK(cells[4] == "e");
+  REQUIRE(SplitCsvLine("a,", &cells, &scratch).ok());
+  CHECK(cells.size() == 2);
+  CHECK(SplitCsvLine(R"(a,"b)", &cells, &scratch).message() == "bad CSV quoting: unterminated quoted field");
+  CHECK(SplitCsvLine(R"(a,b"c)", &cells, &scratch).message() == "bad CSV quoting: '\"' inside an unquoted field");
+  CHECK(SplitCsvLine(R"(a,"b"c)", &cells, &scratch).message() == "bad CSV quoting: text after a closing quote");
+}
+
+TEST_CASE("ingest.csv_columns_and_properties") {
+  CsvRecordParser csv;
+  REQUIRE(csv.SetHeader("id,tenant,metric,quantity,timestamp,user,latency_ms,cost,tokens,region,properties.tier").ok());
+  RawRecord raw;
+  UsageEvent e;
+  REQUIRE(csv.Parse("e1,acme,llm,2.5,2026-02-01T00:00:00Z,u1,120,0.01,150,eu-west,007", &raw).ok());
+  REQUIRE(ToUsageEvent(raw, &e).ok());
+  CHECK(e.id == "e1");
+  CHECK(e.tenant == "acme");
+  CHECK(e.quantity_micros == 2500000);
+  CHECK(e.timestamp == 1769904000000);
+  CHECK(e.latency_ms == 120);
+  CHECK(e.cost == "0.01");
+  CHECK(e.properties == R"({"tokens":150,"region":"eu-west","tier":"007"})");
+
+  REQUIRE(csv.Parse(",acme,llm,,1769904000,,,,,,", &raw).ok());
+  REQUIRE(ToUsageEvent(raw, &e).ok());
+  CHECK(e.id.rfind("sha256:", 0) == 0);  // empty cells are absent
+  CHECK(e.quantity_micros == 1000000);
+  CHECK(e.properties == "");
+
+  CHECK(csv.Parse("e1,acme,llm", &raw).message() == "CSV row has 3 fields, the header has 11");
+  CHECK(csv.Parse(R"(e1,acme,"llm,2.5,2026,u1,120,0.01,150,eu,x)", &raw).message() ==
+        "bad CSV quoting: unterminated quoted field");
+  REQUIRE(csv.Parse(",,llm,,1769904000,,,,,,", &raw).ok());
+  CHECK(ToUsageEvent(raw, &e).message() == "missing required field 'tenant'");
+
+  CsvRecordParser with_object;
+  REQUIRE(with_object.SetHeader("tenant,metric,timestamp,properties,region").ok());
+  REQUIRE(with_object.Parse(R"(acme,llm,1,"{""tokens"":5,""region"":""x""}",eu)", &raw).ok());
+  REQUIRE(ToUsageEvent(raw, &e).ok());
+  CHECK(e.properties == R"({"region":"eu","tokens":5})");
+  CHECK(with_object.Parse(R"(acme,llm,1,"{""tokens"":}",eu)", &raw).message().rfind("properties: malformed JSON", 0) == 0);
+}
+
+TEST_CASE("ingest.format_names") {
+  CHECK(*ParseFormat("auto") == Format::kAuto);
+  CHECK(*ParseFormat("ndjson") == Format::kNdjson);
+  CHECK(*ParseFormat("csv") == Format::kCsv);
+  CHECK(*ParseFormat("cloudevents") == Format::kCloudEvents);
+  CHECK(*ParseFormat("lago") == Format::kLago);
+  CHECK(ParseFormat("xml").status().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace meter::ingest
