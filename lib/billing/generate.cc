@@ -92,7 +92,8 @@ Result<std::map<std::string, Existing>> ExistingByTenant(store::Database& db, co
 }
 
 // Writes the freshly built draft (insert or refresh), then finalizes it when
-// asked. Runs inside generate's transaction.
+// asked; a draft finalized at once is written once, already finalized. Runs
+// inside generate's transaction.
 Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, const Existing& ex,
                   const GenerateOptions& o, GenerateResult& res) {
   store::InvoiceStore invoices(db);
@@ -100,17 +101,17 @@ Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, 
   nlohmann::json doc = InvoiceToJson(inv);
   store::InvoiceRecord rec = InvoiceToRecord(inv, doc, created_at, o.now);
   if (!ex.draft) {
-    METER_RETURN_IF_ERROR(invoices.Insert(rec));
+    if (!o.finalize) METER_RETURN_IF_ERROR(invoices.Insert(rec));
     METER_RETURN_IF_ERROR(store::WebhookStore(db).Enqueue("invoice.created", inv.tenant, doc, o.now).status());
     ++res.created;
   } else if (rec.document != ex.draft->document) {
-    METER_RETURN_IF_ERROR(invoices.Update(rec));
+    if (!o.finalize) METER_RETURN_IF_ERROR(invoices.Update(rec));
     ++res.refreshed;
   } else {
     ++res.unchanged;
   }
   if (!o.finalize) return Status::OK();
-  METER_RETURN_IF_ERROR(FinalizeBuilt(db, c, inv, created_at, o.now));
+  METER_RETURN_IF_ERROR(FinalizeBuilt(db, c, inv, doc, created_at, o.now, ex.draft.has_value()));
   ++res.finalized;
   return Status::OK();
 }

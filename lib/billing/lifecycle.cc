@@ -96,8 +96,8 @@ Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::Invo
   return out;
 }
 
-Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp created_at,
-                     Timestamp now) {
+Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, nlohmann::json& doc,
+                     Timestamp created_at, Timestamp now, bool stored) {
   store::InvoiceStore invoices(db);
   int year = std::stoi(inv.issue_date.substr(0, 4));
   const std::string& prefix = catalog.invoice.number_prefix;
@@ -105,10 +105,13 @@ Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoi
   inv.number = fmt::format("{}{}-{:06}", prefix, year, n);
   inv.status = "open";
   inv.finalized_at = now;
-  nlohmann::json doc = InvoiceToJson(inv);
+  // Finalizing changes exactly these fields of the draft's document.
+  doc["number"] = inv.number;
+  doc["status"] = inv.status;
+  doc["finalized_at"] = FormatRfc3339(now);
   store::InvoiceRecord rec = InvoiceToRecord(inv, doc, created_at, now);
   METER_ASSIGN_OR_RETURN(rec.events_seq, invoices.MaxEventSeq());
-  METER_RETURN_IF_ERROR(invoices.Update(rec));
+  METER_RETURN_IF_ERROR(stored ? invoices.Update(rec) : invoices.Insert(rec));
   return store::WebhookStore(db).Enqueue("invoice.finalized", inv.tenant, doc, now).status();
 }
 
@@ -121,7 +124,8 @@ Result<Invoice> FinalizeInvoice(store::Database& db, const std::string& id, Time
     auto t = std::find_if(c.tenants.begin(), c.tenants.end(), [&](const auto& x) { return x.id == rec.tenant; });
     if (t == c.tenants.end()) return Status::NotFound(fmt::format("unknown tenant '{}'", rec.tenant));
     METER_ASSIGN_OR_RETURN(inv, BuildDraft(db, c, *t, rec.month, rec.id));
-    return FinalizeBuilt(db, c, inv, rec.created_at, now);
+    nlohmann::json doc = InvoiceToJson(inv);
+    return FinalizeBuilt(db, c, inv, doc, rec.created_at, now, true);
   });
 }
 

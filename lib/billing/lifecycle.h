@@ -34,12 +34,13 @@ Result<Invoice> GetInvoice(store::Database& db, const std::string& id);
 // Invoices matching `filter`, oldest month first, then tenant.
 Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::InvoiceFilter& filter);
 
-// Finalizes the draft `inv` (already rebuilt from current data and stored as
-// a draft): takes the next number, sets status open, records the event
-// high-water mark and queues invoice.finalized. Must run inside the caller's
-// transaction.
-Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp created_at,
-                     Timestamp now);
+// Finalizes the draft `inv` (just built from current data; `doc` is its
+// InvoiceToJson, updated to the finalized document): takes the next number,
+// sets status open, records the event high-water mark, updates the stored
+// draft (`stored`) or inserts the row, and queues invoice.finalized. Must run
+// inside the caller's transaction.
+Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, nlohmann::json& doc,
+                     Timestamp created_at, Timestamp now, bool stored);
 
 // `invoice finalize ID`: rebuilds the draft from the data now (so late usage
 // and adjustments are current), numbers it and opens it. Refuses anything

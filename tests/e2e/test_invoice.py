@@ -304,7 +304,8 @@ def test_each_transition_queues_its_webhook_message(meter):
     num = meter("invoice", "finalize", "inv_acme_2026-02", json=True).json["number"]
     meter("invoice", "sweep-overdue", now="2026-04-01T00:00:00Z", check=True)
     meter("invoice", "mark-paid", num, check=True)
-    generate(meter, "2026-03", "--tenant", "acme", "--finalize")
+    finalized = generate(meter, "2026-03", "--tenant", "acme", "--finalize")["acme"]
+    assert finalized == meter("invoice", "show", "inv_acme_2026-03", json=True).json
     meter("invoice", "void", "inv_acme_2026-03", "--reason", "test", check=True)
     msgs = messages(meter)
     assert [m[0] for m in msgs] == ["invoice.created", "invoice.finalized", "invoice.overdue", "invoice.paid",
@@ -313,6 +314,10 @@ def test_each_transition_queues_its_webhook_message(meter):
     assert msgs[1][2]["number"] == num and msgs[1][2]["status"] == "open"
     assert msgs[3][2]["status"] == "paid" and msgs[3][2]["total"] == "114.40"
     assert msgs[6][2]["status"] == "void"
+    # The stored document, the command's output and the message agree.
+    march = meter("invoice", "show", "inv_acme_2026-03", json=True).json
+    assert msgs[5][2] == dict(march, status="open", voided_at=None, void_reason=None)
+    assert msgs[4][2]["status"] == "draft" and msgs[4][2]["number"] is None
     with sqlite3.connect(meter.db) as db:  # one pending delivery per message for the matching endpoint
         assert db.execute("SELECT COUNT(*) FROM webhook_deliveries").fetchone()[0] == 7
 
