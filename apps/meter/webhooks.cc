@@ -96,7 +96,13 @@ int RunAdd(const Context& ctx, const WebhookArgs& a) {
   }
   std::optional<std::string> tenant;
   if (!a.tenant.empty()) tenant = a.tenant;
-  auto id = WebhookStore(**db).AddEndpoint(a.url, tenant, a.events, secret, Clock::Now());
+  WebhookStore ws(**db);
+  auto existing = ws.ListEndpoints();
+  if (!existing.ok()) return ctx.Fail(existing.status());
+  for (const auto& e : *existing)
+    if (e.url == a.url && e.tenant == tenant)
+      ctx.Warn(fmt::format("endpoint {} already sends to this URL; messages both select go there twice", e.id));
+  auto id = ws.AddEndpoint(a.url, tenant, a.events, secret, Clock::Now());
   if (!id.ok()) return ctx.Fail(id.status());
   if (ctx.json()) {
     PrintJson({{"id", *id}, {"url", a.url}, {"tenant", tenant ? json(*tenant) : json(nullptr)},

@@ -72,7 +72,7 @@ Status ExpectChanged(Database& db, int64_t id) {
 Result<bool> WebhookStore::UpsertFromCatalog(const catalog::WebhookEndpoint& w, Timestamp now,
                                              const std::function<Result<std::string>()>& new_secret) {
   return Guarded(db_, [&]() -> Result<bool> {
-    SQLite::Statement q(Sql(db_), "SELECT id, secret FROM webhook_endpoints WHERE url=? AND tenant_id IS ?");
+    SQLite::Statement q(Sql(db_), "SELECT id, secret FROM webhook_endpoints WHERE url=? AND tenant_id IS ? ORDER BY id LIMIT 1");
     q.bind(1, w.url);
     if (w.tenant) q.bind(2, *w.tenant); else q.bind(2);
     std::string events = json(w.events).dump();
@@ -119,14 +119,6 @@ Result<int64_t> WebhookStore::AddEndpoint(const std::string& url, const std::opt
                                           Timestamp now) {
   Result<int64_t> id = Status::Internal("endpoint not inserted");
   Status st = db_.Transaction([&]() -> Status {
-    SQLite::Statement dup(Sql(db_), "SELECT id FROM webhook_endpoints WHERE url=? AND tenant_id IS ?");
-    dup.bind(1, url);
-    if (tenant) dup.bind(2, *tenant); else dup.bind(2);
-    if (dup.executeStep()) {
-      return Status::InvalidArgument(fmt::format(
-          "webhook endpoint {} already sends to {} for {}", dup.getColumn(0).getInt64(), url,
-          tenant ? "tenant '" + *tenant + "'" : std::string("every tenant")));
-    }
     SQLite::Statement ins(Sql(db_),
         "INSERT INTO webhook_endpoints(url, tenant_id, events, secret, created_at) VALUES(?,?,?,?,?)");
     ins.bind(1, url);

@@ -144,9 +144,9 @@ class WebhookStore {
   // The endpoint `id`; NotFound names it when there is none.
   Result<WebhookEndpointRecord> GetEndpoint(int64_t id);
 
-  // Inserts an endpoint and returns its id. Refuses (InvalidArgument) a second
-  // endpoint with the same url and tenant: the catalog matches them that way.
-  // The caller validates the url, events and secret.
+  // Inserts an endpoint and returns its id. Several endpoints may share a url
+  // and tenant (say, with other event filters); a catalog entry updates the
+  // oldest of them. The caller validates the url, events and secret.
   Result<int64_t> AddEndpoint(const std::string& url, const std::optional<std::string>& tenant,
                               const std::vector<std::string>& events, const std::string& secret,
                               Timestamp now);

@@ -397,9 +397,9 @@ def test_exit_code_is_0_unless_every_attempt_failed(wh, receivers):
     ok, bad = receivers("--mode", "ok"), receivers("--mode", "fail")
     send_test(wh, add(wh, ok.url()))
     send_test(wh, add(wh, bad.url()))
-    r = replay(wh, code=0)
+    r = replay(wh, "--backoff-base", "60", code=0)
     assert r.json["delivered"] == 1 and r.json["retrying"] == 1
-    assert replay(wh, code=0).json["attempted"] == 0  # the retry is not due yet
+    assert replay(wh, code=0).json["attempted"] == 0  # the retry is not due for a minute
 
 
 def test_limit_and_dry_run(wh, receivers):
@@ -444,7 +444,7 @@ def test_resend_by_event_and_since(wh, receivers):
 # ---- concurrency and crashes ----
 
 def test_two_concurrent_drains_send_every_delivery_once(wh, receivers):
-    rec = receivers("--mode", "ok", "--delay-ms", "20")
+    rec = receivers("--mode", "ok", "--delay-ms", "50")
     e = add(wh, rec.url())
     ids = set(send_test(wh, e, count=200))
     runs = [wh.popen("--json", "webhooks", "replay", "--drain", "--max-wait", "60", "--concurrency", "8",
@@ -452,7 +452,9 @@ def test_two_concurrent_drains_send_every_delivery_once(wh, receivers):
     outs = [p.communicate(timeout=120) for p in runs]
     assert [p.returncode for p in runs] == [0, 0], outs
     sums = [json.loads(out) for out, _ in outs]
-    assert sum(s["attempted"] for s in sums) == 200 and all(s["attempted"] > 0 for s in sums), sums
+    # Together they attempted each delivery exactly once (how they shared the
+    # work depends on scheduling: the second may start late on a busy machine).
+    assert sum(s["attempted"] for s in sums) == 200 and sum(s["attempts"] for s in sums) == 200, sums
     got = [q["headers"]["webhook-id"] for q in rec.requests()]
     assert len(got) == 200 and set(got) == ids
     assert len(deliveries(wh, "--status", "delivered")) == 200
@@ -509,3 +511,14 @@ def test_invoice_messages_reach_endpoints_by_tenant_and_event_filter(wh, receive
     assert r.code == 0 and r.json["queued"] == 4, r
     replay(wh, code=0)
     assert len(acme_all.requests()) == 4 and len(finalized.requests()) == 4 and usage.requests() == []
+
+
+def test_same_url_twice_with_other_filters_is_two_endpoints(wh, receivers):
+    rec = receivers("--mode", "ok")
+    add(wh, rec.url(), "--events", "webhook.*")
+    r = wh("webhooks", "add", "--url", rec.url(), "--events", "invoice.*", "--secret", SECRET)
+    assert r.code == 0 and "already sends to this URL" in r.err, r
+    assert len(wh("webhooks", "list", json=True).json["endpoints"]) == 2
+    send_test(wh, 2)
+    replay(wh, code=0)
+    assert len(rec.requests()) == 1

@@ -220,11 +220,11 @@ TEST_CASE("webhooks.store: resend queues past messages to today's matching endpo
   CHECK(Deliveries(ws, "pending").size() == 3);
 }
 
-TEST_CASE("webhooks.store: endpoints are unique by url and tenant - remove takes their deliveries") {
+TEST_CASE("webhooks.store: endpoints may share a url - rotate keeps the old secret - remove takes deliveries") {
   TempDb t;
   st::WebhookStore ws(t.db());
   const int64_t a = AddEndpoint(ws, "http://a.test/");
-  CHECK(ws.AddEndpoint("http://a.test/", std::nullopt, {}, "k", kT0).status().IsInvalidArgument());
+  CHECK(ws.AddEndpoint("http://a.test/", std::nullopt, {"invoice.*"}, "k", kT0).ok());
   CHECK(ws.AddEndpoint("http://a.test/", std::string("acme"), {}, "k", kT0).ok());
   REQUIRE(ws.Enqueue("x.y", "acme", {}, kT0).ok());
   CHECK(Deliveries(ws).size() == 2);
@@ -238,4 +238,5 @@ TEST_CASE("webhooks.store: endpoints are unique by url and tenant - remove takes
   CHECK(ws.GetEndpoint(a).status().IsNotFound());
   CHECK(Deliveries(ws).size() == 1);
   CHECK(ws.SetEndpointEnabled(a, true, "").IsNotFound());
+  CHECK(ws.ListEndpoints()->size() == 2);
 }
