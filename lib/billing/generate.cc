@@ -254,10 +254,12 @@ Result<Invoice> PreviewInvoice(store::Database& db, const catalog::Catalog& cata
   o.tenant = tenant;
   o.dry_run = true;
   METER_ASSIGN_OR_RETURN(GenerateResult r, GenerateInvoices(db, catalog, o));
-  if (r.invoices.empty())
-    return Status::NotFound(fmt::format("tenant '{}' is suspended and had no usage in {}: nothing to bill",
-                                        tenant, month));
-  return std::move(r.invoices.front());
+  if (!r.invoices.empty()) return std::move(r.invoices.front());
+  // A suspended tenant without usage is not invoiced: nothing is billed.
+  auto t = std::find_if(catalog.tenants.begin(), catalog.tenants.end(), [&](const auto& x) { return x.id == tenant; });
+  METER_ASSIGN_OR_RETURN(InvoiceInputs in, ReadInvoiceInputs(db, catalog, *t, month));
+  in.segments.clear();
+  return BuildInvoice(in);
 }
 
 Result<Invoice> PreviewCurrentPeriod(store::Database& db, const catalog::Catalog& catalog,

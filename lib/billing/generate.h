@@ -98,8 +98,9 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
 
 // What `tenant`'s invoice for `month` is now: the finalized invoice if there
 // is one, else the draft generate would write (with late-usage adjustments).
-// Writes nothing. For `tenants show`, forecast and simulate. NotFound for a
-// suspended tenant generate would not invoice (no usage that month).
+// Writes nothing. For `tenants show`, trends and simulate. A suspended
+// tenant generate would not invoice (no usage that month) gets an invoice
+// with no lines and a zero total: nothing is billed.
 Result<Invoice> PreviewInvoice(store::Database& db, const catalog::Catalog& catalog, const std::string& tenant,
                                std::string_view month);
 
