@@ -55,6 +55,10 @@ Result<usage::BucketConfig> ConfigFor(store::Database& db, const LimitArgs& a, T
 }
 
 int RunTake(const Context& ctx, const LimitArgs& a) {
+  // The request's time is when the command starts, before it waits to open
+  // the database or for the lock (buckets never run backwards, so an
+  // earlier time read by a process that waited longer is harmless).
+  int64_t now_us = Clock::NowMicros();
   auto cost = ParseFlagDecimal("--cost", a.cost);
   if (!cost.ok()) return ctx.Fail(cost.status());
   if (a.key.empty()) return ctx.Fail(Status::InvalidArgument("--key must not be empty"));
@@ -62,7 +66,7 @@ int RunTake(const Context& ctx, const LimitArgs& a) {
   if (!db.ok()) return ctx.Fail(db.status());
   auto cfg = ConfigFor(**db, a, Clock::Now());
   if (!cfg.ok()) return ctx.Fail(cfg.status());
-  auto r = usage::TakeTokens(**db, a.tenant, a.key, *cost, *cfg, Clock::NowMicros());
+  auto r = usage::TakeTokens(**db, a.tenant, a.key, *cost, *cfg, now_us);
   if (!r.ok()) return ctx.Fail(r.status());
   if (ctx.json()) {
     PrintJson({{"allowed", r->allowed}, {"limit", usage::UnitsJson(r->limit)},

@@ -199,37 +199,70 @@ std::string BucketOfTs(RollupPeriod p) {
 
 // ---- the one-scan hourly plan ----
 
-// Distinct expressions shared by the meters of one scan, so each is computed
-// once per event however many meters use it.
+// The columns of one GROUP BY that serves every meter of a scan. The where
+// conditions become bits of one integer column per 60 conditions (a short
+// sort key however many meters filter), each condition evaluated only for
+// its meter's metric; each aggregate appears once however many meters share
+// it, guarded by the metric so JSON is only read for the events that need it.
 struct ScanPlan {
+  static constexpr size_t kBitsPerColumn = 60;
   std::vector<std::string> metrics;
-  std::vector<std::string> conds;   // where conditions (columns of the GROUP BY)
-  std::vector<std::string> values;  // value expressions other than quantity
+  std::vector<std::pair<std::string, std::string>> conds;  // (metric, condition); bit i
+  std::vector<std::string> aggs = {"COUNT(*)"};             // aggregate columns after the bits
   struct PerMeter {
     std::vector<size_t> conds;
-    int value = -1;  // index into values; -1: quantity (or count)
+    int value = -1;  // aggregate column of the value (sum, max); -1: none
+    int events = 0;  // aggregate column counting contributing events
   };
   std::vector<PerMeter> meters;
+  size_t bit_columns() const { return (conds.size() + kBitsPerColumn - 1) / kBitsPerColumn; }
 };
 
-size_t Intern(std::vector<std::string>* v, const std::string& s) {
+template <typename T>
+size_t Intern(std::vector<T>* v, const T& s) {
   for (size_t i = 0; i < v->size(); ++i)
     if ((*v)[i] == s) return i;
   v->push_back(s);
   return v->size() - 1;
 }
 
+std::string MetricGuard(const Meter& m, const std::string& expr) {
+  return fmt::format("(CASE WHEN metric = {} THEN {} END)", Quote(m.event), expr);
+}
+
+ScanPlan::PerMeter PlanMeter(const Meter& m, ScanPlan* plan) {
+  ScanPlan::PerMeter pm;
+  for (const auto& w : m.where) pm.conds.push_back(Intern(&plan->conds, {m.event, WhereSql(w)}));
+  if (m.aggregation == Aggregation::kCount) return pm;
+  std::string v = ContributionSql(m);
+  std::string fn = m.aggregation == Aggregation::kSum ? "SUM" : m.aggregation == Aggregation::kMax ? "MAX" : "";
+  if (v != "quantity") {
+    v = MetricGuard(m, v);
+    pm.events = static_cast<int>(Intern(&plan->aggs, "COUNT(" + v + ")"));
+  }
+  if (!fn.empty()) pm.value = static_cast<int>(Intern(&plan->aggs, fn + "(" + v + ")"));
+  return pm;
+}
+
 ScanPlan PlanScan(const std::vector<const Meter*>& meters) {
   ScanPlan plan;
   for (const Meter* m : meters) {
     Intern(&plan.metrics, m->event);
-    ScanPlan::PerMeter pm;
-    for (const auto& w : m->where) pm.conds.push_back(Intern(&plan.conds, WhereSql(w)));
-    std::string v = ContributionSql(*m);
-    if (!v.empty() && v != "quantity") pm.value = static_cast<int>(Intern(&plan.values, v));
-    plan.meters.push_back(pm);
+    plan.meters.push_back(PlanMeter(*m, &plan));
   }
   return plan;
+}
+
+// Bit column `col`: CASE metric WHEN 'x' THEN (c0 IS 1) | ((c1 IS 1) << 1) ... END.
+std::string BitColumnSql(const ScanPlan& plan, size_t col) {
+  std::map<std::string, std::string> by_metric;
+  for (size_t i = col * ScanPlan::kBitsPerColumn; i < plan.conds.size() && i / ScanPlan::kBitsPerColumn == col; ++i) {
+    std::string& e = by_metric[plan.conds[i].first];
+    e += fmt::format("{}((({}) IS 1) << {})", e.empty() ? "" : " | ", plan.conds[i].second, i % ScanPlan::kBitsPerColumn);
+  }
+  std::string sql = "(CASE metric";
+  for (const auto& [metric, bits] : by_metric) sql += fmt::format(" WHEN {} THEN {}", Quote(metric), bits);
+  return sql + " ELSE 0 END)";
 }
 
 std::string InList(const std::vector<std::string>& items) {
@@ -238,32 +271,13 @@ std::string InList(const std::vector<std::string>& items) {
   return "(" + out + ")";
 }
 
-// The metrics whose meters use expression `expr` (conditions or values), so
-// the expression is only evaluated for those events.
-std::string MetricsUsing(const std::vector<const Meter*>& meters, const ScanPlan& plan, bool cond, size_t idx) {
-  std::vector<std::string> metrics;
-  for (size_t i = 0; i < meters.size(); ++i) {
-    const auto& pm = plan.meters[i];
-    bool uses = cond ? std::find(pm.conds.begin(), pm.conds.end(), idx) != pm.conds.end()
-                     : pm.value == static_cast<int>(idx);
-    if (uses) Intern(&metrics, meters[i]->event);
-  }
-  return InList(metrics);
-}
-
-std::string ScanSql(const std::vector<const Meter*>& meters, const ScanPlan& plan) {
+std::string ScanSql(const ScanPlan& plan) {
   std::string cols = "tenant_id, metric, ts / 3600000 * 3600000 AS h", group = "tenant_id, metric, h";
-  for (size_t i = 0; i < plan.conds.size(); ++i) {
-    cols += fmt::format(", (CASE WHEN metric IN {} THEN {} END) AS c{}", MetricsUsing(meters, plan, true, i),
-                        plan.conds[i], i);
+  for (size_t i = 0; i < plan.bit_columns(); ++i) {
+    cols += fmt::format(", {} AS c{}", BitColumnSql(plan, i), i);
     group += fmt::format(", c{}", i);
   }
-  cols += ", COUNT(*), SUM(quantity), MAX(quantity)";
-  for (size_t i = 0; i < plan.values.size(); ++i) {
-    std::string v = fmt::format("(CASE WHEN metric IN {} THEN {} END)", MetricsUsing(meters, plan, false, i),
-                                plan.values[i]);
-    cols += fmt::format(", SUM({0}), MAX({0}), COUNT({0})", v);
-  }
+  for (const auto& a : plan.aggs) cols += ", " + a;
   return fmt::format("SELECT {} FROM events WHERE seq > ?1 AND seq <= ?2 AND metric IN {} GROUP BY {}", cols,
                      InList(plan.metrics), group);
 }
@@ -275,32 +289,28 @@ void FoldScanRow(SQLite::Statement& q, const std::vector<const Meter*>& meters, 
                  std::map<PartialKey, RollupStore::HourlyPartial>* out) {
   std::string tenant = q.getColumn(0).getString(), metric = q.getColumn(1).getString();
   Timestamp hour = q.getColumn(2).getInt64();
-  int base = 3 + static_cast<int>(plan.conds.size());
-  int64_t count = q.getColumn(base).getInt64();
+  int base = 3 + static_cast<int>(plan.bit_columns());
   for (size_t i = 0; i < meters.size(); ++i) {
     const Meter& m = *meters[i];
     const auto& pm = plan.meters[i];
     if (m.event != metric) continue;
     bool match = true;
-    for (size_t c : pm.conds) match = match && q.getColumn(3 + static_cast<int>(c)).getInt64() == 1;
-    if (!match) continue;
-    int sum_col = base + 1, max_col = base + 2, n_events = -1;
-    if (pm.value >= 0) {
-      sum_col = base + 3 + 3 * pm.value;
-      max_col = sum_col + 1;
-      n_events = sum_col + 2;
+    for (size_t c : pm.conds) {
+      int64_t bits = q.getColumn(3 + static_cast<int>(c / ScanPlan::kBitsPerColumn)).getInt64();
+      match = match && ((bits >> (c % ScanPlan::kBitsPerColumn)) & 1);
     }
-    int64_t events = (m.aggregation == Aggregation::kCount || n_events < 0) ? count : q.getColumn(n_events).getInt64();
-    if (events == 0) continue;
+    int64_t events = q.getColumn(base + pm.events).getInt64();
+    if (!match || events == 0) continue;
     auto& p = (*out)[PartialKey{i, tenant, hour}];
     p.meter = i, p.tenant = tenant, p.hour = hour;
     p.events += events;
+    int64_t value = pm.value >= 0 ? q.getColumn(base + pm.value).getInt64() : 0;
     switch (m.aggregation) {
-      case Aggregation::kCount: p.value += count * 1000000; break;
-      case Aggregation::kSum: p.value += q.getColumn(sum_col).getInt64(); break;
-      case Aggregation::kMax: p.value = std::max(p.value, q.getColumn(max_col).getInt64()); break;
-      case Aggregation::kLatest:       // value and time from the latest scan
-      case Aggregation::kUniqueCount:  // value from the staged distinct sets
+      case Aggregation::kCount: p.value += events * 1000000; break;
+      case Aggregation::kSum: p.value += value; break;
+      case Aggregation::kMax: p.value = std::max(p.value, value); break;
+      case Aggregation::kLatest:       // value and time from LatestSql
+      case Aggregation::kUniqueCount:  // value from the distinct sets
         break;
     }
   }
@@ -324,6 +334,14 @@ void BindWindow(SQLite::Statement& q, int first, const BucketWindow& w) {
 }
 
 }  // namespace
+
+Status RollupStore::TuneForScans() {
+  return Guarded(db_, [&]() -> Status {
+    Sql(db_).exec("PRAGMA temp_store=FILE");
+    Sql(db_).exec("PRAGMA cache_size=-8192");
+    return Status::OK();
+  });
+}
 
 Result<std::vector<RollupWatermark>> RollupStore::Watermarks() {
   return Guarded(db_, [&]() -> Result<std::vector<RollupWatermark>> {
@@ -393,10 +411,10 @@ Result<std::vector<RollupStore::HourlyPartial>> RollupStore::ScanHourly(const st
     *events_read = 0;
     if (meters.empty()) return std::vector<HourlyPartial>();
     ScanPlan plan = PlanScan(meters);
-    SQLite::Statement q(Sql(db_), ScanSql(meters, plan));
+    SQLite::Statement q(Sql(db_), ScanSql(plan));
     q.bind(1, after);
     q.bind(2, upto);
-    int count_col = 3 + static_cast<int>(plan.conds.size());
+    int count_col = 3 + static_cast<int>(plan.bit_columns());  // COUNT(*)
     while (q.executeStep()) {
       *events_read += q.getColumn(count_col).getInt64();
       FoldScanRow(q, meters, plan, &partials);
@@ -454,56 +472,55 @@ Result<int64_t> RollupStore::MergeBuckets(const Meter& m, RollupPeriod p, const 
   });
 }
 
-Status RollupStore::StageUniques(const std::vector<const Meter*>& meters, int64_t after, int64_t upto) {
+Status RollupStore::SetTouchedHours(const std::vector<TouchedHour>& hours) {
   return Guarded(db_, [&]() -> Status {
     Sql(db_).exec(
-        "CREATE TEMP TABLE IF NOT EXISTS rollup_stage(meter TEXT NOT NULL, tenant_id TEXT NOT NULL, "
-        "hour INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY(meter, tenant_id, hour, value)) WITHOUT ROWID");
-    Sql(db_).exec("DELETE FROM temp.rollup_stage");
-    for (const Meter* m : meters) {
-      if (m->aggregation != Aggregation::kUniqueCount) continue;
-      SQLite::Statement q(Sql(db_), fmt::format(
-          "INSERT OR IGNORE INTO temp.rollup_stage SELECT {0}, tenant_id, ts / 3600000 * 3600000, u FROM "
-          "(SELECT tenant_id, ts, {1} AS u FROM events WHERE seq > ? AND seq <= ? AND {2}) WHERE u IS NOT NULL",
-          Quote(m->key), UniqueSql(*m), FilterSql(*m)));
-      q.bind(1, after);
-      q.bind(2, upto);
+        "CREATE TEMP TABLE IF NOT EXISTS rollup_hours(meter TEXT NOT NULL, tenant_id TEXT NOT NULL, "
+        "hour INTEGER NOT NULL, day INTEGER NOT NULL, month INTEGER NOT NULL, "
+        "PRIMARY KEY(meter, tenant_id, hour)) WITHOUT ROWID");
+    Sql(db_).exec("DELETE FROM temp.rollup_hours");
+    SQLite::Statement q(Sql(db_), "INSERT OR IGNORE INTO temp.rollup_hours VALUES(?,?,?,?,?)");
+    for (const TouchedHour& h : hours) {
+      q.bind(1, h.meter);
+      q.bind(2, h.tenant);
+      q.bind(3, static_cast<int64_t>(h.hour));
+      q.bind(4, static_cast<int64_t>(h.day));
+      q.bind(5, static_cast<int64_t>(h.month));
       q.exec();
+      q.reset();
     }
     return Status::OK();
   });
 }
 
-Status RollupStore::MergeStagedUniques(RollupPeriod p, const std::vector<std::string>& meters) {
+Status RollupStore::RefreshUniques(RollupPeriod p, const std::vector<std::string>& meters) {
   return Guarded(db_, [&]() -> Status {
     if (meters.empty()) return Status::OK();
-    std::string only = " WHERE s.meter IN " + InList(meters);
-    std::string bucket;
-    switch (p) {
-      case RollupPeriod::kHour: bucket = "s.hour"; break;
-      case RollupPeriod::kDay: bucket = "(s.hour / 86400000 * 86400000)"; break;
-      case RollupPeriod::kMonth:
-        bucket = "(SELECT mm.start FROM temp.rollup_months mm WHERE mm.tenant_id = s.tenant_id "
-                 "AND mm.start <= s.hour AND mm.stop > s.hour)";
-        break;
+    std::string period = Quote(RollupPeriodName(p)), only = " WHERE h.meter IN " + InList(meters);
+    std::string counts;
+    if (p == RollupPeriod::kHour) {
+      // An hour's distinct values are exactly the ones ingest keeps.
+      counts = "SELECT h.meter, h.tenant_id, h.hour AS bucket, COUNT(*) AS n FROM temp.rollup_hours h "
+               "JOIN usage_uniques u ON u.tenant_id = h.tenant_id AND u.meter = h.meter AND u.hour = h.hour" +
+               only + " GROUP BY h.meter, h.tenant_id, h.hour";
+    } else {
+      std::string col(RollupPeriodName(p));
+      Sql(db_).exec(fmt::format(
+          "INSERT OR IGNORE INTO usage_rollup_uniques(period, meter, tenant_id, bucket, value) "
+          "SELECT {}, h.meter, h.tenant_id, h.{}, u.value FROM temp.rollup_hours h JOIN usage_uniques u "
+          "ON u.tenant_id = h.tenant_id AND u.meter = h.meter AND u.hour = h.hour{}",
+          period, col, only));
+      counts = fmt::format(
+          "SELECT t.meter, t.tenant_id, t.bucket, (SELECT COUNT(*) FROM usage_rollup_uniques s WHERE "
+          "s.period = {} AND s.meter = t.meter AND s.tenant_id = t.tenant_id AND s.bucket = t.bucket) AS n "
+          "FROM (SELECT DISTINCT h.meter, h.tenant_id, h.{} AS bucket FROM temp.rollup_hours h{}) t",
+          period, col, only);
     }
-    std::string period = Quote(RollupPeriodName(p));
     Sql(db_).exec(fmt::format(
-        "INSERT OR IGNORE INTO usage_rollup_uniques(period, meter, tenant_id, bucket, value) "
-        "SELECT {}, s.meter, s.tenant_id, {}, s.value FROM temp.rollup_stage s{}", period, bucket, only));
-    Sql(db_).exec(
-        "CREATE TEMP TABLE IF NOT EXISTS rollup_touched(meter TEXT, tenant_id TEXT, bucket INTEGER, "
-        "PRIMARY KEY(meter, tenant_id, bucket)) WITHOUT ROWID");
-    Sql(db_).exec("DELETE FROM temp.rollup_touched");
-    Sql(db_).exec(fmt::format(
-        "INSERT OR IGNORE INTO temp.rollup_touched SELECT DISTINCT s.meter, s.tenant_id, {} FROM temp.rollup_stage s{}",
-        bucket, only));
-    Sql(db_).exec(fmt::format(
-        "UPDATE usage_rollups SET value = 1000000 * (SELECT COUNT(*) FROM usage_rollup_uniques u "
-        "WHERE u.period = usage_rollups.period AND u.meter = usage_rollups.meter "
-        "AND u.tenant_id = usage_rollups.tenant_id AND u.bucket = usage_rollups.bucket) "
-        "WHERE period = {} AND (meter, tenant_id, bucket) IN (SELECT meter, tenant_id, bucket FROM temp.rollup_touched)",
-        period));
+        "UPDATE usage_rollups SET value = 1000000 * c.n FROM ({}) AS c WHERE usage_rollups.period = {} "
+        "AND usage_rollups.meter = c.meter AND usage_rollups.tenant_id = c.tenant_id "
+        "AND usage_rollups.bucket = c.bucket",
+        counts, period));
     return Status::OK();
   });
 }
@@ -598,7 +615,7 @@ Result<int64_t> RollupStore::Rebuild(const Meter& m, RollupPeriod p, int64_t upt
       ins.exec();
       ins.reset();
     }
-    if (m.aggregation == Aggregation::kUniqueCount) {
+    if (m.aggregation == Aggregation::kUniqueCount && p != RollupPeriod::kHour) {
       std::string bucket = BucketOfTs(p);
       SQLite::Statement u(Sql(db_), fmt::format(
           "INSERT OR IGNORE INTO usage_rollup_uniques(period, meter, tenant_id, bucket, value) "

@@ -166,6 +166,20 @@ std::optional<ChunkPlan> PlanChunk(const std::vector<Target>& targets, const std
   return plan;
 }
 
+// The hours of unique_count meters that a chunk's partials touch.
+Result<std::vector<RollupStore::TouchedHour>> TouchedHours(const ChunkPlan& plan,
+                                                           const std::vector<RollupStore::HourlyPartial>& partials,
+                                                           MonthIndex* months) {
+  std::vector<RollupStore::TouchedHour> out;
+  for (const auto& p : partials) {
+    const catalog::Meter& m = *plan.meters[p.meter];
+    if (m.aggregation != Aggregation::kUniqueCount) continue;
+    METER_ASSIGN_OR_RETURN(Timestamp month, months->StartOf(p.tenant, p.hour));
+    out.push_back({m.key, p.tenant, p.hour, DayOf(p.hour).start, month});
+  }
+  return out;
+}
+
 // Writes one chunk's partials into the buckets of every planned period.
 Status WriteChunk(RollupStore& rs, const ChunkPlan& plan, const std::vector<RollupStore::HourlyPartial>& partials,
                   MonthIndex* months, AggregateSummary* summary) {
@@ -180,24 +194,28 @@ Status WriteChunk(RollupStore& rs, const ChunkPlan& plan, const std::vector<Roll
     }
   }
   if (unique_meters.empty()) return Status::OK();
-  METER_RETURN_IF_ERROR(rs.SetMonthSpans(months->Spans()));
-  for (const auto& [p, keys] : unique_meters) METER_RETURN_IF_ERROR(rs.MergeStagedUniques(p, keys));
+  METER_ASSIGN_OR_RETURN(auto touched, TouchedHours(plan, partials, months));
+  METER_RETURN_IF_ERROR(rs.SetTouchedHours(touched));
+  for (const auto& [p, keys] : unique_meters) METER_RETURN_IF_ERROR(rs.RefreshUniques(p, keys));
   return Status::OK();
 }
 
 // Rolls up one chunk in its own transaction; false when nothing is left.
+// The events to reach are read under the write lock, so the last chunk
+// ends exactly where the hourly distinct sets of ingest stand.
 Result<bool> RollUpChunk(store::Database& db, const catalog::Catalog& c, const std::vector<Target>& targets,
-                         int64_t target_seq, int64_t chunk, Timestamp now, AggregateSummary* summary) {
+                         int64_t chunk, Timestamp now, AggregateSummary* summary) {
   bool more = false;
   METER_RETURN_IF_ERROR(db.Transaction([&]() -> Status {
     RollupStore rs(db);
     METER_ASSIGN_OR_RETURN(auto marks, rs.Watermarks());
-    std::optional<ChunkPlan> plan = PlanChunk(targets, marks, target_seq, chunk);
+    METER_ASSIGN_OR_RETURN(int64_t last, rs.LastEventSeq());
+    summary->watermark = last;
+    std::optional<ChunkPlan> plan = PlanChunk(targets, marks, last, chunk);
     if (!plan) return Status::OK();
     more = true;
     int64_t events = 0;
     METER_ASSIGN_OR_RETURN(auto partials, rs.ScanHourly(plan->meters, plan->after, plan->upto, &events));
-    METER_RETURN_IF_ERROR(rs.StageUniques(plan->meters, plan->after, plan->upto));
     MonthIndex months(c);
     METER_RETURN_IF_ERROR(WriteChunk(rs, *plan, partials, &months, summary));
     for (size_t i = 0; i < plan->meters.size(); ++i)
@@ -274,27 +292,26 @@ Result<AggregateSummary> RunAggregate(store::Database& db, const catalog::Catalo
                                       Timestamp now) {
   AggregateSummary summary;
   summary.periods = PeriodsOf(options.periods);
-  int64_t target_seq = 0;
+  METER_RETURN_IF_ERROR(RollupStore(db).TuneForScans());
   METER_RETURN_IF_ERROR(db.Transaction([&]() -> Status {
     METER_ASSIGN_OR_RETURN(summary.meters_rebuilt, SyncDefinitions(db, c, summary.periods, now));
-    METER_ASSIGN_OR_RETURN(target_seq, RollupStore(db).LastEventSeq());
     return Status::OK();
   }));
   std::vector<Target> targets = TargetsOf(c, summary.periods);
   int64_t chunk = std::max<int64_t>(1, options.chunk_events);
   for (;;) {
-    METER_ASSIGN_OR_RETURN(bool more, RollUpChunk(db, c, targets, target_seq, chunk, now, &summary));
+    METER_ASSIGN_OR_RETURN(bool more, RollUpChunk(db, c, targets, chunk, now, &summary));
     if (!more) break;
   }
   if (options.rebuild.from || options.rebuild.to)
     METER_RETURN_IF_ERROR(RebuildWindow(db, c, targets, options.rebuild, &summary));
-  summary.watermark = target_seq;
   return summary;
 }
 
 Result<VerifyReport> VerifyAggregates(store::Database& db, const catalog::Catalog& c,
                                       const std::vector<RollupPeriod>& periods, const store::BucketWindow& window) {
   VerifyReport report;
+  METER_RETURN_IF_ERROR(RollupStore(db).TuneForScans());
   METER_RETURN_IF_ERROR(db.Read([&]() -> Status {
     RollupStore rs(db);
     METER_ASSIGN_OR_RETURN(auto marks, rs.Watermarks());

@@ -7,7 +7,8 @@
 // reads only the events stored since the last one, with one SQL GROUP BY per
 // chunk of events. Late events landing in old hours update those buckets
 // correctly: sums and counts add, max keeps the larger, latest the later
-// (time, value), unique_count keeps the distinct values per bucket. Each
+// (time, value), unique_count recounts from the hourly distinct values ingest
+// keeps with the events, plus distinct sets per day and month. Each
 // chunk's buckets and its watermark change in one write transaction, so a
 // crash or an overlapping run never loses or double-counts an event. A meter
 // whose definition changed in the catalog is rebuilt from the first event.
@@ -43,13 +44,14 @@ struct AggregateSummary {
   int64_t buckets_updated = 0;   // bucket writes (a bucket touched by two chunks counts twice)
   int64_t buckets_rebuilt = 0;   // buckets rewritten by --from/--to
   int64_t meters_rebuilt = 0;    // (period, meter) pairs restarted because new or redefined
-  int64_t watermark = 0;         // every event with seq <= this is rolled up
+  int64_t watermark = 0;         // the last event seq when the run caught up
   int64_t transactions = 0;
 };
 
-// Rolls up every event stored when the run starts that is not yet in the
-// buckets of `options.periods`. Safe to run from cron while ingest runs:
-// events stored meanwhile are left for the next run.
+// Rolls up every stored event that is not yet in the buckets of
+// `options.periods`, chunk by chunk, until it has caught up with the events
+// stored by the time of its last chunk. Safe to run from cron while ingest
+// runs, and beside another aggregate run.
 Result<AggregateSummary> RunAggregate(store::Database& db, const catalog::Catalog& c, const AggregateOptions& options,
                                       Timestamp now);
 
