@@ -328,6 +328,21 @@ std::string LatestSql(const Meter& m, const std::string& bucket, const std::stri
       bucket, v, FilterSql(m), extra_where);
 }
 
+// Runs an INSERT of usage_rollups(period, meter, tenant_id, bucket, value,
+// events, latest_ts) for one bucket.
+void InsertBucket(SQLite::Statement& q, const std::string& period, const std::string& meter, const RollupBucket& b,
+                  int64_t value) {
+  q.bind(1, period);
+  q.bind(2, meter);
+  q.bind(3, b.tenant);
+  q.bind(4, static_cast<int64_t>(b.bucket));
+  q.bind(5, value);
+  q.bind(6, b.events);
+  q.bind(7, static_cast<int64_t>(b.latest_ts));
+  q.exec();
+  q.reset();
+}
+
 void BindWindow(SQLite::Statement& q, int first, const BucketWindow& w) {
   q.bind(first, static_cast<int64_t>(w.from.value_or(INT64_MIN / 2)));
   q.bind(first + 1, static_cast<int64_t>(w.to.value_or(INT64_MAX / 2)));
@@ -457,17 +472,8 @@ Result<int64_t> RollupStore::MergeBuckets(const Meter& m, RollupPeriod p, const 
         "VALUES(?,?,?,?,?,?,?) ON CONFLICT(period, meter, tenant_id, bucket) DO UPDATE SET " + merge +
         ", events = events + excluded.events");
     std::string period(RollupPeriodName(p));
-    for (const RollupBucket& b : deltas) {
-      q.bind(1, period);
-      q.bind(2, m.key);
-      q.bind(3, b.tenant);
-      q.bind(4, static_cast<int64_t>(b.bucket));
-      q.bind(5, m.aggregation == Aggregation::kUniqueCount ? int64_t{0} : b.value);
-      q.bind(6, b.events);
-      q.bind(7, static_cast<int64_t>(b.latest_ts));
-      q.exec();
-      q.reset();
-    }
+    bool unique = m.aggregation == Aggregation::kUniqueCount;
+    for (const RollupBucket& b : deltas) InsertBucket(q, period, m.key, b, unique ? 0 : b.value);
     return static_cast<int64_t>(deltas.size());
   });
 }
@@ -604,17 +610,7 @@ Result<int64_t> RollupStore::Rebuild(const Meter& m, RollupPeriod p, int64_t upt
     }
     SQLite::Statement ins(Sql(db_),
         "INSERT INTO usage_rollups(period, meter, tenant_id, bucket, value, events, latest_ts) VALUES(?,?,?,?,?,?,?)");
-    for (const RollupBucket& b : buckets) {
-      ins.bind(1, period);
-      ins.bind(2, m.key);
-      ins.bind(3, b.tenant);
-      ins.bind(4, static_cast<int64_t>(b.bucket));
-      ins.bind(5, b.value);
-      ins.bind(6, b.events);
-      ins.bind(7, static_cast<int64_t>(b.latest_ts));
-      ins.exec();
-      ins.reset();
-    }
+    for (const RollupBucket& b : buckets) InsertBucket(ins, period, m.key, b, b.value);
     if (m.aggregation == Aggregation::kUniqueCount && p != RollupPeriod::kHour) {
       std::string bucket = BucketOfTs(p);
       SQLite::Statement u(Sql(db_), fmt::format(

@@ -85,6 +85,7 @@ class RollupStore {
   // exists (it drops them) and outside a transaction.
   Status TuneForScans();
 
+  // Every (period, meter) watermark stored, in no particular order.
   Result<std::vector<RollupWatermark>> Watermarks();
   // The highest event seq stored (0 when there are none).
   Result<int64_t> LastEventSeq();
@@ -93,6 +94,8 @@ class RollupStore {
   Status Restart(RollupPeriod p, const std::string& meter, const std::string& definition, Timestamp now);
   // Deletes the buckets and watermark of a meter no longer in the catalog.
   Status Forget(RollupPeriod p, const std::string& meter);
+  // Records that (period, meter) holds every event up to `last_seq`; call in
+  // the transaction that wrote those events' buckets.
   Status SetWatermark(RollupPeriod p, const std::string& meter, int64_t last_seq, Timestamp now);
 
   // Reads the events with seq in (after, upto] with one GROUP BY per UTC

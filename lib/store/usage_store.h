@@ -61,6 +61,7 @@ class AlertStore {
   // period start exists (a unique constraint). Returns the new id, or
   // nullopt when it existed.
   Result<std::optional<int64_t>> InsertIfNew(const AlertRecord& a);
+  // Links alert `id` to the webhook message queued for it.
   Status SetMessage(int64_t id, const std::string& message_id);
   // Alerts newest first, of one tenant when `tenant` is not empty.
   Result<std::vector<AlertRecord>> List(const std::string& tenant);
@@ -87,6 +88,7 @@ struct RateBucketRecord {
 class RateBucketStore {
  public:
   explicit RateBucketStore(Database& db) : db_(db) {}
+  // The stored bucket, or nullopt when it was never used (or was reset).
   Result<std::optional<RateBucketRecord>> Get(const std::string& tenant, const std::string& key);
   // Inserts or replaces the bucket.
   Status Put(const RateBucketRecord& b);

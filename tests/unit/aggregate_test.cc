@@ -3,10 +3,9 @@
 // window rebuilds, on a real database filled through EventRecorder.
 #include <doctest/doctest.h>
 
-#include "ingest/recorder.h"
-#include "store/catalog_store.h"
 #include "store/rollup_store.h"
 #include "support/temp_db.h"
+#include "support/usage_events.h"
 #include "usage/aggregate.h"
 
 namespace meter::usage {
@@ -33,28 +32,14 @@ struct Fixture {
   catalog::Catalog c;
   int n = 0;
 
-  Fixture() {
-    auto parsed = catalog::ParseCatalog(kCatalog);
-    REQUIRE(parsed.ok());
-    REQUIRE(store::CatalogStore(db).Apply(*parsed, 0, [] { return Result<std::string>("s"); }).ok());
-    c = *store::CatalogStore(db).Load(0);
-  }
+  Fixture() : c(testing::ApplyCatalog(db, kCatalog)) {}
   void Use(const char* metric, const char* ts, int64_t units, const char* user = "", const char* status = "",
            const char* props = "", const char* tenant = "acme") {
-    REQUIRE(db.Transaction([&]() -> Status {
-      ingest::EventRecorder rec(db, c);
-      ingest::UsageEvent e;
-      e.id = "e" + std::to_string(++n);
-      e.tenant = tenant;
-      e.metric = metric;
-      e.timestamp = At(ts);
-      e.quantity_micros = units * 1000000;
-      e.user = user;
-      e.status = status;
-      e.properties = props;
-      METER_RETURN_IF_ERROR(rec.Record(e).status());
-      return rec.Flush();
-    }).ok());
+    ingest::UsageEvent e = testing::UsageAt("e" + std::to_string(++n), tenant, metric, ts, units);
+    e.user = user;
+    e.status = status;
+    e.properties = props;
+    testing::Record(db, c, e);
   }
   AggregateSummary Run(int64_t chunk = 1000000, std::vector<RollupPeriod> periods = {}) {
     AggregateOptions o;

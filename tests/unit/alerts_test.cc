@@ -2,10 +2,9 @@
 // each queued as a usage.threshold_reached webhook message.
 #include <doctest/doctest.h>
 
-#include "ingest/recorder.h"
-#include "store/catalog_store.h"
 #include "store/webhook_store.h"
 #include "support/temp_db.h"
+#include "support/usage_events.h"
 #include "usage/alerts.h"
 
 namespace meter::usage {
@@ -29,24 +28,9 @@ struct Fixture {
   catalog::Catalog c;
   int n = 0;
 
-  Fixture() {
-    auto parsed = catalog::ParseCatalog(kCatalog);
-    REQUIRE(parsed.ok());
-    REQUIRE(store::CatalogStore(db).Apply(*parsed, 0, [] { return Result<std::string>("s"); }).ok());
-    c = *store::CatalogStore(db).Load(At("2026-02-04T12:00:00Z"));
-  }
+  Fixture() : c(testing::ApplyCatalog(db, kCatalog, At("2026-02-04T12:00:00Z"))) {}
   void Use(const char* tenant, const char* metric, int64_t units, const char* ts = "2026-02-04T10:00:00Z") {
-    REQUIRE(db.Transaction([&]() -> Status {
-      ingest::EventRecorder rec(db, c);
-      ingest::UsageEvent e;
-      e.id = "e" + std::to_string(++n);
-      e.tenant = tenant;
-      e.metric = metric;
-      e.timestamp = At(ts);
-      e.quantity_micros = units * 1000000;
-      METER_RETURN_IF_ERROR(rec.Record(e).status());
-      return rec.Flush();
-    }).ok());
+    testing::Record(db, c, testing::UsageAt("e" + std::to_string(++n), tenant, metric, ts, units));
   }
   std::vector<int> Scan(const char* now = "2026-02-04T12:00:00Z") {
     auto created = ScanAlerts(db, c, At(now));

@@ -2,9 +2,9 @@
 // texts, and checks and reservations against a real database.
 #include <doctest/doctest.h>
 
-#include "ingest/recorder.h"
 #include "store/catalog_store.h"
 #include "support/temp_db.h"
+#include "support/usage_events.h"
 #include "usage/entitlement.h"
 #include "usage/quota.h"
 #include "usage/units.h"
@@ -40,26 +40,10 @@ struct Fixture {
   store::Database& db = *t.db;
   catalog::Catalog c;
 
-  Fixture() {
-    auto parsed = catalog::ParseCatalog(kCatalog);
-    REQUIRE(parsed.ok());
-    REQUIRE(store::CatalogStore(db).Apply(*parsed, 0, [] { return Result<std::string>("s"); }).ok());
-    c = *store::CatalogStore(db).Load(At("2026-02-04T12:00:00Z"));
-  }
+  Fixture() : c(testing::ApplyCatalog(db, kCatalog, At("2026-02-04T12:00:00Z"))) {}
   void Use(const std::string& id, const std::string& tenant, const std::string& metric, const char* ts,
-           int64_t units, const std::string& props = "") {
-    REQUIRE(db.Transaction([&]() -> Status {
-      ingest::EventRecorder rec(db, c);
-      ingest::UsageEvent e;
-      e.id = id;
-      e.tenant = tenant;
-      e.metric = metric;
-      e.timestamp = At(ts);
-      e.quantity_micros = units * 1000000;
-      e.properties = props;
-      METER_RETURN_IF_ERROR(rec.Record(e).status());
-      return rec.Flush();
-    }).ok());
+           int64_t units) {
+    testing::Record(db, c, testing::UsageAt(id, tenant, metric, ts, units));
   }
   QuotaDecision Check(const std::string& tenant, const std::string& metric, const char* amount,
                       const char* now = "2026-02-04T12:00:00Z") {

@@ -1,0 +1,51 @@
+// Test helpers for code that reads usage: a catalog applied to a test
+// database, and events recorded the way ingest records them (through
+// ingest::EventRecorder, with their hourly counters).
+#pragma once
+
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "catalog/catalog.h"
+#include "core/time.h"
+#include "ingest/event.h"
+#include "ingest/recorder.h"
+#include "store/catalog_store.h"
+#include "store/database.h"
+
+namespace meter::testing {
+
+// Applies the catalog document `json` to `db` and returns the catalog as
+// loaded at `now` (with its tenants).
+inline catalog::Catalog ApplyCatalog(store::Database& db, const char* json, Timestamp now = 0) {
+  auto parsed = catalog::ParseCatalog(json);
+  REQUIRE(parsed.ok());
+  REQUIRE(store::CatalogStore(db).Apply(*parsed, now, [] { return Result<std::string>("whsec_test"); }).ok());
+  auto loaded = store::CatalogStore(db).Load(now);
+  REQUIRE(loaded.ok());
+  return *loaded;
+}
+
+// An event of `units` whole units of `metric` for `tenant` at `ts` (RFC 3339).
+inline ingest::UsageEvent UsageAt(const std::string& id, const std::string& tenant, const std::string& metric,
+                                  const char* ts, int64_t units = 1) {
+  ingest::UsageEvent e;
+  e.id = id;
+  e.tenant = tenant;
+  e.metric = metric;
+  e.timestamp = *ParseRfc3339(ts);
+  e.quantity_micros = units * 1000000;
+  return e;
+}
+
+// Records `e` in its own transaction, as ingest would.
+inline void Record(store::Database& db, const catalog::Catalog& c, const ingest::UsageEvent& e) {
+  REQUIRE(db.Transaction([&]() -> Status {
+    ingest::EventRecorder recorder(db, c);
+    METER_RETURN_IF_ERROR(recorder.Record(e).status());
+    return recorder.Flush();
+  }).ok());
+}
+
+}  // namespace meter::testing
