@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
 # README command one: install what is missing, build, and run the main job end
 # to end on sample-data/: a fresh database from the sample catalog, a month of
-# usage ingested, then quota status.
+# usage ingested, quota status, alerts, February's invoices generated and
+# finalized, and the webhook queue replayed to a local receiver.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh || exit $?
 scripts/build.sh || exit $?
 meter=build/meter
 export METER_DB=${METER_DB:-demo/meter.db}
-export METER_NOW=${METER_NOW:-2026-02-28T18:00:00Z}
 mkdir -p "$(dirname "$METER_DB")"
-rm -f "$METER_DB" "$METER_DB"-wal "$METER_DB"-shm
+rm -f "$METER_DB" "$METER_DB"-wal "$METER_DB"-shm demo/usage.rejects
 set -x
-$meter init --catalog sample-data/catalog.json || exit $?
+$meter --now 2026-02-28T18:00:00Z init --catalog sample-data/catalog.json || exit $?
 # The sample contains some deliberately bad records: exit 65 is expected.
-$meter ingest sample-data/usage-2026-02.ndjson --rejects demo/usage.rejects
+$meter --now 2026-02-28T18:00:00Z ingest sample-data/usage-2026-02.ndjson --rejects demo/usage.rejects
 rc=$?; [ $rc -eq 0 ] || [ $rc -eq 65 ] || exit $rc
-head -n 5 demo/usage.rejects
-$meter quota status || exit $?
+head -n 4 demo/usage.rejects
+$meter --now 2026-02-28T18:00:00Z quota status || exit $?
+$meter --now 2026-02-28T18:00:00Z alerts scan || exit $?
+$meter --now 2026-03-01T06:00:00Z invoice generate --period 2026-02 --finalize || exit $?
+$meter --now 2026-03-01T06:00:00Z invoice show INV-2026-000001 || exit $?
+$meter --now 2026-03-01T06:00:00Z invoice show INV-2026-000001 --format html --out demo/INV-2026-000001.html || exit $?
+# The sample catalog's webhook endpoint is http://127.0.0.1:8787/hooks: a
+# loopback receiver stands in for it (it stops by itself after 60 s).
+python3 tests/support/receiver.py --mode ok --port 8787 --max-seconds 60 --log demo/received.ndjson > demo/receiver.out 2>&1 &
+sleep 1
+$meter --now 2026-03-01T06:00:00Z webhooks replay --drain --max-wait 30
+rc=$?
+kill %1 2>/dev/null
+set +x
+echo "demo: $(wc -l < demo/received.ndjson 2>/dev/null || echo 0) webhook messages received; invoice HTML in demo/INV-2026-000001.html"
+exit $rc

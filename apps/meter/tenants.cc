@@ -2,9 +2,14 @@
 #include <fmt/format.h>
 
 #include "catalog/catalog.h"
+#include "core/json_util.h"
 #include "context.h"
 #include "output.h"
+#include "billing/generate.h"
+#include "billing/lifecycle.h"
 #include "store/catalog_store.h"
+#include "usage/alerts.h"
+#include "usage/quota.h"
 
 namespace meter::cli {
 namespace {
@@ -36,28 +41,97 @@ int RunList(const Context& ctx, const std::string& format) {
   return kExitOk;
 }
 
+// What `tenants show` gathers besides the tenant itself.
+struct TenantView {
+  std::vector<store::PlanAssignment> history;
+  std::vector<usage::QuotaRow> limits;
+  std::optional<billing::Invoice> current;  // the current period so far
+  std::vector<billing::Invoice> open_invoices;
+  std::vector<store::AlertRecord> alerts;   // newest first, at most 5
+};
+
+Status GatherView(store::Database& db, const catalog::Catalog& c, const std::string& id, TenantView* v) {
+  Timestamp now = Clock::Now();
+  METER_ASSIGN_OR_RETURN(v->history, store::CatalogStore(db).PlanHistory(id));
+  METER_ASSIGN_OR_RETURN(v->limits, usage::QuotaStatusFor(db, c, id, now));
+  auto current = billing::PreviewCurrentPeriod(db, c, id, now);
+  if (current.ok()) v->current = std::move(current).value();
+  for (const char* status : {"open", "overdue"}) {
+    METER_ASSIGN_OR_RETURN(auto invoices, billing::ListInvoices(db, {id, "", status}));
+    for (auto& inv : invoices) v->open_invoices.push_back(std::move(inv));
+  }
+  METER_ASSIGN_OR_RETURN(v->alerts, usage::ListAlerts(db, id));
+  if (v->alerts.size() > 5) v->alerts.resize(5);
+  return Status::OK();
+}
+
+nlohmann::json ViewJson(const store::TenantRecord& r, const TenantView& v) {
+  nlohmann::json j = TenantJson(r);
+  j["plan_history"] = nlohmann::json::array();
+  for (const auto& a : v.history)
+    j["plan_history"].push_back({{"plan", a.plan}, {"effective_from", a.effective_from == store::kBeginningOfTime
+                                                                          ? nlohmann::json(nullptr)
+                                                                          : nlohmann::json(FormatRfc3339(a.effective_from))}});
+  j["limits"] = nlohmann::json::array();
+  for (const auto& q : v.limits)
+    j["limits"].push_back({{"meter", q.meter}, {"used", DecimalToJson(q.used)},
+                           {"limit", q.limit.limit ? DecimalToJson(*q.limit.limit) : nlohmann::json(nullptr)},
+                           {"percent", q.percent ? nlohmann::json(q.percent->ToString()) : nlohmann::json(nullptr)},
+                           {"period_start", FormatRfc3339(q.period.start)}, {"period_end", FormatRfc3339(q.period.end)}});
+  if (v.current) j["current_period"] = {{"month", v.current->period.month}, {"subtotal", v.current->subtotal.ToString(2)},
+                                        {"total", v.current->total.ToString(2)}, {"currency", v.current->currency}};
+  j["open_invoices"] = nlohmann::json::array();
+  for (const auto& inv : v.open_invoices)
+    j["open_invoices"].push_back({{"id", inv.id}, {"number", inv.number}, {"status", inv.status},
+                                  {"total", inv.total.ToString(2)}, {"due_date", inv.due_date}});
+  j["recent_alerts"] = nlohmann::json::array();
+  for (const auto& a : v.alerts) j["recent_alerts"].push_back(usage::AlertJson(a));
+  return j;
+}
+
+void PrintView(const Context& ctx, const store::TenantRecord& r, const TenantView& v) {
+  fmt::print("{} ({})  {}\n", Colored(ctx, "bold", r.tenant.name), r.tenant.id, r.status);
+  fmt::print("plan      {}\nemail     {}\ntimezone  {}\n", r.tenant.plan, r.tenant.email.empty() ? "-" : r.tenant.email,
+             r.tenant.timezone.empty() ? "UTC" : r.tenant.timezone);
+  fmt::print("\nplan history\n");
+  for (const auto& a : v.history)
+    fmt::print("  {:<32} {}\n", a.effective_from == store::kBeginningOfTime ? "from the start" : "from " + FormatRfc3339(a.effective_from), a.plan);
+  fmt::print("\nlimits (current period)\n");
+  if (v.limits.empty()) fmt::print("  none\n");
+  for (const auto& q : v.limits) {
+    std::string limit = q.limit.limit ? Thousands(*q.limit.limit) : "unlimited";
+    std::string bar = q.limit.limit ? UsageBar(q.used, *q.limit.limit) : "";
+    std::string pct = q.limit.limit ? Percent(q.used, *q.limit.limit) : "-";
+    std::string color = !q.percent ? "green" : *q.percent >= Decimal::FromInt(100) ? "red" : *q.percent >= Decimal::FromInt(80) ? "yellow" : "green";
+    fmt::print("  {:<22} {:>14} / {:<12} {:>5} {} per {}\n", q.meter, Thousands(q.used), limit, pct, Colored(ctx, color, bar),
+               catalog::LimitPeriodName(q.limit.period));
+  }
+  if (v.current)
+    fmt::print("\ncost of {} so far: {} {} before tax ({} with tax)\n", v.current->period.month, v.current->subtotal.ToString(2),
+               v.current->currency, v.current->total.ToString(2));
+  fmt::print("\nopen invoices\n");
+  if (v.open_invoices.empty()) fmt::print("  none\n");
+  for (const auto& inv : v.open_invoices)
+    fmt::print("  {:<20} {:<8} {:>12} due {}\n", inv.number, inv.status, inv.total.ToString(2), inv.due_date);
+  fmt::print("\nrecent alerts\n");
+  if (v.alerts.empty()) fmt::print("  none\n");
+  for (const auto& a : v.alerts)
+    fmt::print("  {}  {} reached {}% of its limit (period from {})\n", FormatRfc3339(a.created_at), a.meter,
+               a.threshold, FormatRfc3339(a.period_start));
+}
+
 int RunShow(const Context& ctx, const std::string& id) {
   auto db = ctx.OpenDb();
   if (!db.ok()) return ctx.Fail(db.status());
   store::CatalogStore cs(**db);
   auto r = cs.GetTenant(id, Clock::Now());
   if (!r.ok()) return ctx.Fail(r.status());
-  auto history = cs.PlanHistory(id);
-  if (!history.ok()) return ctx.Fail(history.status());
-  if (ctx.json()) {
-    nlohmann::json j = TenantJson(*r);
-    j["plan_history"] = nlohmann::json::array();
-    for (const auto& a : *history)
-      j["plan_history"].push_back({{"plan", a.plan}, {"effective_from", a.effective_from == store::kBeginningOfTime ? nlohmann::json(nullptr) : nlohmann::json(FormatRfc3339(a.effective_from))}});
-    PrintJson(j);
-    return kExitOk;
-  }
-  fmt::print("{} ({})  {}\n", Colored(ctx, "bold", r->tenant.name), r->tenant.id, r->status);
-  fmt::print("plan      {}\nemail     {}\ntimezone  {}\n", r->tenant.plan, r->tenant.email.empty() ? "-" : r->tenant.email,
-             r->tenant.timezone.empty() ? "UTC" : r->tenant.timezone);
-  fmt::print("\nplan history\n");
-  for (const auto& a : *history)
-    fmt::print("  {:<24} {}\n", a.effective_from == store::kBeginningOfTime ? "from the start" : "from " + FormatRfc3339(a.effective_from), a.plan);
+  auto c = cs.Load(Clock::Now());
+  if (!c.ok()) return ctx.Fail(c.status());
+  TenantView v;
+  if (Status st = GatherView(**db, *c, id, &v); !st.ok()) return ctx.Fail(st);
+  if (ctx.json()) PrintJson(ViewJson(*r, v));
+  else PrintView(ctx, *r, v);
   return kExitOk;
 }
 
