@@ -27,34 +27,41 @@ echo "generating $N events into $DB ..." >&2
 sqlite3 "$DB" -cmd ".parameter set @n $N" < "$ROOT/bench/aggregate_events.sql" > /dev/null
 sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE); SELECT COUNT(*) FROM events;" > /dev/null  # warm the page cache
 
-reference() {
+sql_time() {  # seconds sqlite3 takes to run the SQL on stdin
   local t0; t0=$(now)
-  sqlite3 "$DB" < "$ROOT/bench/aggregate_reference.sql"
+  sqlite3 "$DB" > /dev/null
   elapsed "$t0" "$(now)"
 }
+hourly_sql() {  # the reference's hourly GROUP BYs alone, for scale
+  sed -n '/ref_hour AS/,/;/p; /ref_users_hour AS/,/;/p' "$ROOT/bench/aggregate_reference.sql"
+}
 
-echo "reference (sqlite3, hour/day/month) ..." >&2
-ref1=$(reference)
-echo "meter aggregate ..." >&2
-t0=$(now)
-"$METER" --db "$DB" --quiet aggregate
-meter_s=$(elapsed "$t0" "$(now)")
-echo "reference again ..." >&2
-ref2=$(reference)
+# Rounds alternate the reference and meter so both see the same machine load.
+ROUNDS=${ROUNDS:-2}
+refs=() meters=() hourlies=()
+for round in $(seq "$ROUNDS"); do
+  echo "round $round: sqlite3 reference, meter aggregate, sqlite3 hourly only ..." >&2
+  refs+=("$(sql_time < "$ROOT/bench/aggregate_reference.sql")")
+  sqlite3 "$DB" "DELETE FROM usage_rollups; DELETE FROM usage_rollup_uniques; DELETE FROM usage_rollup_state;"
+  t0=$(now)
+  "$METER" --db "$DB" --quiet aggregate
+  meters+=("$(elapsed "$t0" "$(now)")")
+  hourlies+=("$(hourly_sql | sql_time)")
+done
 t0=$(now)
 "$METER" --db "$DB" --quiet aggregate  # nothing new: the incremental no-op
 noop_s=$(elapsed "$t0" "$(now)")
-hourly=$( { t0=$(now); sqlite3 "$DB" "$(sed -n '/ref_hour AS/,/;/p' "$ROOT/bench/aggregate_reference.sql")
-            $(sed -n '/ref_users_hour AS/,/;/p' "$ROOT/bench/aggregate_reference.sql")"; elapsed "$t0" "$(now)"; } )
 
-python3 - "$N" "$meter_s" "$ref1" "$ref2" "$noop_s" "$hourly" <<'PY'
-import sys
-n, meter, r1, r2, noop, hourly = int(sys.argv[1]), *map(float, sys.argv[2:])
-ref = (r1 + r2) / 2
+python3 - "$N" "$noop_s" "${refs[*]}" "${meters[*]}" "${hourlies[*]}" <<'PY'
+import statistics, sys
+n, noop = int(sys.argv[1]), float(sys.argv[2])
+refs, meters, hourly = ([float(x) for x in a.split()] for a in sys.argv[3:6])
+ref, meter, hour = statistics.median(refs), statistics.median(meters), statistics.median(hourly)
+runs = lambda v: ", ".join(f"{x:.2f}" for x in v)
 print(f"events                      {n:,}")
-print(f"meter aggregate             {meter:.2f} s ({n / meter:,.0f} events/s)")
-print(f"sqlite3 reference           {ref:.2f} s (runs {r1:.2f} s, {r2:.2f} s)")
+print(f"meter aggregate             {meter:.2f} s median ({runs(meters)}; {n / meter:,.0f} events/s)")
+print(f"sqlite3 reference           {ref:.2f} s median ({runs(refs)})")
 print(f"ratio meter / reference     {meter / ref:.2f}   (target <= 1.5)")
-print(f"for scale: sqlite3 hourly GROUP BYs only {hourly:.2f} s (ratio {meter / hourly:.2f})")
+print(f"for scale: the reference's hourly GROUP BYs alone {hour:.2f} s ({runs(hourly)}): ratio {meter / hour:.2f}")
 print(f"second run, nothing new     {noop:.2f} s")
 PY
