@@ -18,7 +18,7 @@ struct IngestArgs {
   std::string format = "auto";
   std::string rejects;
   bool strict = false;
-  size_t batch_size = 100000;
+  size_t batch_size = 250000;
 };
 
 nlohmann::json CountsJson(const ingest::IngestCounts& c) {
@@ -116,7 +116,7 @@ void RegisterIngestCommands(CLI::App& app, Context& ctx) {
   cmd->add_option("--rejects", args->rejects,
                   "Write every rejected record here (default: <input>.rejects; stdin.rejects for stdin)");
   cmd->add_flag("--strict", args->strict, "Commit nothing if any record is rejected");
-  cmd->add_option("--batch-size", args->batch_size, "Records per transaction (default 100000)")
+  cmd->add_option("--batch-size", args->batch_size, "Records per transaction (default 250000)")
       ->check(CLI::Range(size_t{1}, size_t{100000000}));
 }
 

@@ -34,6 +34,9 @@ void IngestCounts::Add(const IngestCounts& o) {
 namespace {
 
 constexpr size_t kMaxSamples = 10;
+// Records staged before they are written in id order: enough for the id
+// index to be walked in order, little enough to keep memory small.
+constexpr size_t kStageChunk = 50000;
 // A batch that cannot start because another process holds the write lock
 // past the busy timeout is tried again this many times before giving up.
 constexpr int kBusyRetries = 5;
@@ -94,7 +97,8 @@ class Pipeline {
   void DetectKind(std::string_view text);
   Status RunBatch(bool* done);
   Status Process(const LineReader::Line& line);
-  Status Check(std::string_view text, bool* accepted_new, bool* duplicate);
+  Status Check(std::string_view text);
+  Status WriteStaged();
   Status Reject(const LineReader::Line& line, const std::string& reason);
   Result<bool> IsLate(const EventView& e);
   void Commit();
@@ -201,7 +205,7 @@ Result<bool> Pipeline::IsLate(const EventView& e) {
 
 // Parses, checks and records one record. A DataError means the record is
 // rejected; any other error stops the run.
-Status Pipeline::Check(std::string_view text, bool* accepted_new, bool* duplicate) {
+Status Pipeline::Check(std::string_view text) {
   if (input_->kind == Input::Kind::kCsv) {
     METER_RETURN_IF_ERROR(input_->csv_header_error);
     METER_RETURN_IF_ERROR(input_->csv.Parse(text, &raw_));
@@ -211,34 +215,40 @@ Status Pipeline::Check(std::string_view text, bool* accepted_new, bool* duplicat
   METER_RETURN_IF_ERROR(ToEventView(raw_, &event_, &scratch_));
   METER_RETURN_IF_ERROR(validator_.Check(event_, now_, raw_.names->timestamp));
   if (strict_failed_) return recorder_.Check(event_);  // nothing will be committed
-  METER_ASSIGN_OR_RETURN(bool inserted, recorder_.Record(event_));
-  *accepted_new = inserted;
-  *duplicate = !inserted;
-  return Status::OK();
+  return recorder_.Stage(event_, input_->index);
+}
+
+// Writes what is staged; the counts of each input follow.
+Status Pipeline::WriteStaged() {
+  return recorder_.WriteStaged([this](uint64_t input, bool inserted, const EventView& e) -> Status {
+    IngestCounts& counts = pending_[input];
+    if (!inserted) {
+      ++counts.duplicates;
+      return Status::OK();
+    }
+    ++counts.accepted;
+    METER_ASSIGN_OR_RETURN(bool late, IsLate(e));
+    if (late) ++counts.late;
+    return Status::OK();
+  });
 }
 
 Status Pipeline::Process(const LineReader::Line& line) {
-  IngestCounts& counts = pending_[input_->index];
-  ++counts.read;
+  ++pending_[input_->index].read;
   if (line.too_long) return Reject(line, fmt::format("record is longer than 1 MiB ({} bytes)", kMaxRecordBytes));
-  bool accepted_new = false, duplicate = false;
-  Status st = Check(Trim(line.text), &accepted_new, &duplicate);
-  if (!st.ok()) {
-    if (!st.IsDataError()) return st;
-    return Reject(line, st.message());
-  }
-  if (duplicate) ++counts.duplicates;
-  if (accepted_new) {
-    ++counts.accepted;
-    METER_ASSIGN_OR_RETURN(bool late, IsLate(event_));
-    if (late) ++counts.late;
-  }
+  Status st = Check(Trim(line.text));
+  if (!st.ok() && !st.IsDataError()) return st;
+  if (!st.ok()) return Reject(line, st.message());
+  if (recorder_.staged() >= kStageChunk) return WriteStaged();
   return Status::OK();
 }
 
 Status Pipeline::Reject(const LineReader::Line& line, const std::string& reason) {
   ++pending_[input_->index].rejected;
-  if (options_.strict) strict_failed_ = true;
+  if (options_.strict && !strict_failed_) {
+    strict_failed_ = true;
+    recorder_.Discard();  // nothing will be committed
+  }
   std::string display = DisplayName(input_->path);
   if (summary_->samples.size() < kMaxSamples)
     summary_->samples.push_back(fmt::format("{} line {}: {}", display, line.number, reason));
@@ -283,8 +293,10 @@ Status Pipeline::RunBatch(bool* done) {
     ++records;
     ReportProgress();
   }
-  if (strict_failed_) recorder_.Discard();
-  else METER_RETURN_IF_ERROR(recorder_.Flush());
+  if (!strict_failed_) {
+    METER_RETURN_IF_ERROR(WriteStaged());
+    METER_RETURN_IF_ERROR(recorder_.Flush());
+  }
   // The rejects must be on disk before the batch that rejected them commits.
   return rejects_.Flush();
 }
@@ -352,7 +364,7 @@ Status Ingest(store::Database& db, const catalog::Catalog& catalog, const std::v
   // A lost batch is recovered by running the same input again, so commits
   // need not wait for the disk; the file stays consistent whatever happens.
   store::EventStore settings(db);
-  METER_RETURN_IF_ERROR(settings.SetDurableCommits(false));
+  METER_RETURN_IF_ERROR(settings.SetBulkLoad(true));
   Status st;
   if (options.strict) {
     // One transaction around every batch (they join it): all or nothing.
@@ -371,8 +383,8 @@ Status Ingest(store::Database& db, const catalog::Catalog& catalog, const std::v
   }
   Status closed = pipeline.Finish();
   if (st.ok()) st = closed;
-  Status durable = settings.SetDurableCommits(true);
-  if (st.ok()) st = durable;
+  Status restored = settings.SetBulkLoad(false);
+  if (st.ok()) st = restored;
   summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return st;
 }

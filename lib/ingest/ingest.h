@@ -32,7 +32,7 @@ struct IngestOptions {
   // Any bad record means nothing at all is committed.
   bool strict = false;
   // Records per transaction.
-  size_t batch_size = 100000;
+  size_t batch_size = 250000;
 };
 
 struct IngestCounts {

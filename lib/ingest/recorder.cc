@@ -1,11 +1,13 @@
 #include "ingest/recorder.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 
+#include "ingest/batch_buffer.h"
 #include "ingest/meters.h"
 #include "store/event_store.h"
 
@@ -14,61 +16,9 @@ namespace {
 
 using catalog::Aggregation;
 
-// Counters are buffered per (tenant, meter, hour); tenants are interned so
-// that buffering an event's contributions allocates nothing.
-struct CounterKey {
-  uint32_t tenant;
-  const catalog::Meter* meter;
-  Timestamp hour;
-  bool operator==(const CounterKey&) const = default;
-};
-
-struct UniqueView {
-  uint32_t tenant;
-  const catalog::Meter* meter;
-  Timestamp hour;
-  std::string_view value;
-};
-
-struct UniqueKey {
-  uint32_t tenant;
-  const catalog::Meter* meter;
-  Timestamp hour;
-  std::string value;
-  UniqueView view() const { return {tenant, meter, hour, value}; }
-};
-
-size_t Mix(size_t h, size_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }
-
-struct KeyHash {
-  using is_transparent = void;
-  size_t operator()(const CounterKey& k) const {
-    return Mix(Mix(k.tenant, std::hash<const void*>{}(k.meter)), std::hash<int64_t>{}(k.hour));
-  }
-  size_t operator()(const UniqueView& k) const {
-    return Mix(operator()(CounterKey{k.tenant, k.meter, k.hour}), std::hash<std::string_view>{}(k.value));
-  }
-  size_t operator()(const UniqueKey& k) const { return operator()(k.view()); }
-};
-
-struct KeyEq {
-  using is_transparent = void;
-  static auto Tie(const UniqueView& v) { return std::tie(v.tenant, v.meter, v.hour, v.value); }
-  bool operator()(const UniqueKey& a, const UniqueKey& b) const { return Tie(a.view()) == Tie(b.view()); }
-  bool operator()(const UniqueKey& a, const UniqueView& b) const { return Tie(a.view()) == Tie(b); }
-  bool operator()(const UniqueView& a, const UniqueKey& b) const { return Tie(a) == Tie(b.view()); }
-};
-
 struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-// One hour's accumulated change to a counter, merged the meter's way.
-struct Accumulated {
-  int64_t value = 0;
-  int64_t events = 0;
-  Timestamp latest_ts = 0;
 };
 
 store::CounterMerge MergeFor(Aggregation a) {
@@ -77,6 +27,72 @@ store::CounterMerge MergeFor(Aggregation a) {
   return store::CounterMerge::kAdd;
 }
 
+// Events staged for WriteStaged: their text in one arena (no allocation
+// per event), fields as (offset, length) pairs into it.
+class StagedEvents {
+ public:
+  struct Text {
+    size_t offset = 0;
+    uint32_t length = 0;
+  };
+  struct Contribution {
+    const catalog::Meter* meter;
+    int64_t micros;
+    Text unique;
+  };
+  struct Event {
+    uint64_t tag;
+    Text id, tenant, metric, user, operation, status, cost, properties;
+    Timestamp timestamp;
+    int64_t quantity_micros;
+    std::optional<int64_t> latency_ms;
+    size_t first_contribution, end_contribution;
+  };
+
+  void Add(const EventView& e, uint64_t tag, const std::vector<ingest::Contribution>& contributions) {
+    Event s{tag, Keep(e.id), Keep(e.tenant), Keep(e.metric), Keep(e.user), Keep(e.operation), Keep(e.status),
+            Keep(e.cost), Keep(e.properties), e.timestamp, e.quantity_micros, e.latency_ms,
+            contributions_.size(), contributions_.size() + contributions.size()};
+    for (const ingest::Contribution& c : contributions) contributions_.push_back({c.meter, c.micros, Keep(c.unique)});
+    events_.push_back(s);
+  }
+
+  std::string_view View(Text t) const { return std::string_view(arena_.data() + t.offset, t.length); }
+
+  EventView View(const Event& s) const {
+    return {View(s.id), View(s.tenant), View(s.metric), s.timestamp, s.quantity_micros, View(s.user),
+            View(s.operation), View(s.status), s.latency_ms, View(s.cost), View(s.properties)};
+  }
+
+  // Staged events ordered by id; equal ids keep their staging order.
+  std::vector<const Event*> ById() const {
+    std::vector<const Event*> order;
+    order.reserve(events_.size());
+    for (const Event& s : events_) order.push_back(&s);
+    std::stable_sort(order.begin(), order.end(),
+                     [this](const Event* a, const Event* b) { return View(a->id) < View(b->id); });
+    return order;
+  }
+
+  const Contribution* contribution(size_t i) const { return &contributions_[i]; }
+  size_t size() const { return events_.size(); }
+  void Clear() {
+    events_.clear();
+    contributions_.clear();
+    arena_.clear();
+  }
+
+ private:
+  Text Keep(std::string_view v) {
+    Text t{arena_.size(), static_cast<uint32_t>(v.size())};
+    arena_.append(v);
+    return t;
+  }
+  std::vector<Event> events_;
+  std::vector<Contribution> contributions_;
+  std::string arena_;
+};
+
 }  // namespace
 
 struct EventRecorder::Impl {
@@ -84,15 +100,16 @@ struct EventRecorder::Impl {
   store::EventStore events;
   MeterEvaluator meters;
   std::vector<Contribution> contributions;
+  // Tenants are interned so that buffering a contribution copies no string.
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> tenant_ids;
   std::vector<std::string> tenant_names;
-  std::unordered_map<CounterKey, Accumulated, KeyHash> counters;
-  std::unordered_set<UniqueKey, KeyHash, KeyEq> uniques;
+  BatchBuffer buffer;
+  StagedEvents stage;
 
   uint32_t TenantId(std::string_view tenant);
-  void Buffer(uint32_t tenant, Timestamp ts, Contribution& c);
-  std::vector<store::CounterDelta> TakeCounters();
-  std::vector<store::UniqueValue> UniqueViews() const;
+  void Buffer(uint32_t tenant, Timestamp ts, const catalog::Meter* meter, int64_t micros, std::string_view unique);
+  std::vector<store::CounterDelta> CounterDeltas() const;
+  std::vector<store::UniqueValue> UniqueValues() const;
 };
 
 uint32_t EventRecorder::Impl::TenantId(std::string_view tenant) {
@@ -102,49 +119,50 @@ uint32_t EventRecorder::Impl::TenantId(std::string_view tenant) {
   return tenant_ids.emplace(tenant, static_cast<uint32_t>(tenant_names.size() - 1)).first->second;
 }
 
-void EventRecorder::Impl::Buffer(uint32_t tenant, Timestamp ts, Contribution& c) {
-  Aggregation agg = c.meter->aggregation;
+void EventRecorder::Impl::Buffer(uint32_t tenant, Timestamp ts, const catalog::Meter* meter, int64_t micros,
+                                 std::string_view unique) {
+  Aggregation agg = meter->aggregation;
   Timestamp hour = HourOf(ts).start;
   if (agg == Aggregation::kUniqueCount) {
-    if (uniques.find(UniqueView{tenant, c.meter, hour, c.unique}) == uniques.end())
-      uniques.insert(UniqueKey{tenant, c.meter, hour, std::move(c.unique)});
+    buffer.AddUnique(tenant, meter, hour, unique);
     return;
   }
-  auto [it, fresh] = counters.try_emplace(CounterKey{tenant, c.meter, hour});
-  Accumulated& a = it->second;
+  bool fresh = false;
+  Accumulated& a = buffer.Counter(tenant, meter, hour, &fresh);
   if (agg == Aggregation::kMax) {
-    a.value = fresh ? c.micros : std::max(a.value, c.micros);
+    a.value = fresh ? micros : std::max(a.value, micros);
   } else if (agg == Aggregation::kLatest) {
     // The latest event time wins; ties keep the larger value, whatever the order.
-    if (fresh || ts > a.latest_ts || (ts == a.latest_ts && c.micros > a.value)) {
-      a.value = c.micros;
+    if (fresh || ts > a.latest_ts || (ts == a.latest_ts && micros > a.value)) {
+      a.value = micros;
       a.latest_ts = ts;
     }
   } else {
-    a.value += c.micros;
+    a.value += micros;
   }
   ++a.events;
 }
 
 // The buffered deltas in key order, so the writes walk the B-tree in order.
-std::vector<store::CounterDelta> EventRecorder::Impl::TakeCounters() {
+// Views into tenant_names, the catalog and the buffer, which outlive them.
+std::vector<store::CounterDelta> EventRecorder::Impl::CounterDeltas() const {
   std::vector<store::CounterDelta> out;
-  out.reserve(counters.size());
-  for (const auto& [k, a] : counters)
-    out.push_back({tenant_names[k.tenant], k.meter->key, k.hour, MergeFor(k.meter->aggregation), a.value, a.events,
-                   a.latest_ts});
-  counters.clear();
+  out.reserve(buffer.counters());
+  buffer.ForEachCounter([&](uint32_t tenant, const catalog::Meter* m, Timestamp hour, const Accumulated& a) {
+    out.push_back({tenant_names[tenant], m->key, hour, MergeFor(m->aggregation), a.value, a.events, a.latest_ts});
+  });
   std::sort(out.begin(), out.end(), [](const store::CounterDelta& x, const store::CounterDelta& y) {
     return std::tie(x.tenant, x.meter, x.hour) < std::tie(y.tenant, y.meter, y.hour);
   });
-  return out;  // views into tenant_names and the catalog, which outlive it
+  return out;
 }
 
-// Views into the buffer, which Flush empties once they are written.
-std::vector<store::UniqueValue> EventRecorder::Impl::UniqueViews() const {
+std::vector<store::UniqueValue> EventRecorder::Impl::UniqueValues() const {
   std::vector<store::UniqueValue> out;
-  out.reserve(uniques.size());
-  for (const UniqueKey& u : uniques) out.push_back({tenant_names[u.tenant], u.meter->key, u.hour, u.value});
+  out.reserve(buffer.uniques());
+  buffer.ForEachUnique([&](uint32_t tenant, const catalog::Meter* m, Timestamp hour, std::string_view value) {
+    out.push_back({tenant_names[tenant], m->key, hour, value});
+  });
   return out;
 }
 
@@ -165,21 +183,49 @@ Result<bool> EventRecorder::Record(const EventView& e) {
   METER_ASSIGN_OR_RETURN(bool inserted, impl_->events.Insert(row));
   if (!inserted || impl_->contributions.empty()) return inserted;
   uint32_t tenant = impl_->TenantId(e.tenant);
-  for (Contribution& c : impl_->contributions) impl_->Buffer(tenant, e.timestamp, c);
+  for (const Contribution& c : impl_->contributions) impl_->Buffer(tenant, e.timestamp, c.meter, c.micros, c.unique);
   return true;
 }
 
+Status EventRecorder::Stage(const EventView& e, uint64_t tag) {
+  METER_RETURN_IF_ERROR(Check(e));
+  impl_->stage.Add(e, tag, impl_->contributions);
+  return Status::OK();
+}
+
+size_t EventRecorder::staged() const { return impl_->stage.size(); }
+
+Status EventRecorder::WriteStaged(const StagedFn& done) {
+  const StagedEvents& stage = impl_->stage;
+  Timestamp now = Clock::Now();
+  for (const StagedEvents::Event* s : stage.ById()) {
+    EventView e = stage.View(*s);
+    store::EventRow row{e.id, e.tenant, e.metric, e.timestamp, e.quantity_micros, e.user, e.operation,
+                        e.status, e.latency_ms, e.cost, e.properties, now};
+    METER_ASSIGN_OR_RETURN(bool inserted, impl_->events.Insert(row));
+    if (inserted && s->end_contribution > s->first_contribution) {
+      uint32_t tenant = impl_->TenantId(e.tenant);
+      for (size_t i = s->first_contribution; i < s->end_contribution; ++i) {
+        const StagedEvents::Contribution* c = stage.contribution(i);
+        impl_->Buffer(tenant, e.timestamp, c->meter, c->micros, stage.View(c->unique));
+      }
+    }
+    METER_RETURN_IF_ERROR(done(s->tag, inserted, e));
+  }
+  impl_->stage.Clear();
+  return Status::OK();
+}
+
 Status EventRecorder::Flush() {
-  std::vector<store::CounterDelta> deltas = impl_->TakeCounters();
-  Status st = impl_->events.AddCounters(deltas);
-  if (st.ok()) st = impl_->events.AddUniques(impl_->UniqueViews());
-  impl_->uniques.clear();
+  Status st = impl_->events.AddCounters(impl_->CounterDeltas());
+  if (st.ok()) st = impl_->events.AddUniques(impl_->UniqueValues());
+  impl_->buffer.Clear();
   return st;
 }
 
 void EventRecorder::Discard() {
-  impl_->counters.clear();
-  impl_->uniques.clear();
+  impl_->stage.Clear();
+  impl_->buffer.Clear();
 }
 
 }  // namespace meter::ingest

@@ -3,6 +3,8 @@
 // events and the counters quota checks read can never drift apart.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "catalog/catalog.h"
@@ -37,11 +39,27 @@ class EventRecorder {
   Status Check(const UsageEvent& e) { return Check(EventView::Of(e)); }
   Status Check(const EventView& e);
 
+  // The bulk path (ingest): Stage() checks `e` like Record() and keeps a
+  // copy of it, with `tag`; WriteStaged() then inserts everything staged in
+  // id order, which walks the id index's pages in order instead of at
+  // random (about a third less work for large inputs). Staging writes
+  // nothing; DataError as Check().
+  Status Stage(const EventView& e, uint64_t tag);
+  size_t staged() const;
+
+  // Inserts the staged events in id order (equal ids in staging order, so
+  // the first staged wins), buffers the counter contributions of those
+  // inserted, and calls `done(tag, inserted, event)` for each. Empties the
+  // stage.
+  using StagedFn = std::function<Status(uint64_t tag, bool inserted, const EventView& e)>;
+  Status WriteStaged(const StagedFn& done);
+
   // Writes the buffered counter deltas (usage_counters, usage_uniques) and
   // empties the buffer.
   Status Flush();
 
-  // Drops the buffered deltas: for a transaction that is being rolled back.
+  // Drops the staged events and the buffered deltas: for a transaction that
+  // is being rolled back.
   void Discard();
 
  private:

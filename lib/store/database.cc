@@ -101,8 +101,16 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, const 
     return Status::IOError(fmt::format("database path '{}' is a directory", path));
   }
   if (!exists) METER_RETURN_IF_ERROR(CreateFileWithMode0600(path));
+  // No process-wide memory statistics: they take a global lock on every
+  // SQLite allocation (about 5% of ingest's instructions). Must precede the
+  // first connection; later calls are refused harmlessly.
+  static const bool no_memstatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  (void)no_memstatus;
   try {
     int flags = options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
+    // A Database is used by one thread at a time: SQLite need not lock the
+    // connection around every call (about 6% of ingest's instructions).
+    flags |= SQLITE_OPEN_NOMUTEX;
     auto impl = std::make_unique<Impl>(SQLite::Database(path, flags, options.busy_timeout_ms));
     impl->busy_timeout_ms = options.busy_timeout_ms;
     impl->path = path;

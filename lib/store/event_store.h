@@ -91,12 +91,14 @@ class EventStore {
   // spares the per-tenant ones when billing has not started).
   Result<bool> AnyIssuedInvoices();
 
-  // Bulk loading: with `durable` false, commits stop waiting for the disk
-  // (WAL with synchronous=NORMAL): the file stays consistent after any crash,
-  // but the last commits may be lost on power failure, so use it only for
-  // writes that are safe to repeat (ingest: events are deduplicated). True
-  // restores the default (synchronous=FULL). Call outside a transaction.
-  Status SetDurableCommits(bool durable);
+  // Bulk loading. On: commits stop waiting for the disk (synchronous=NORMAL
+  // in WAL mode) and the WAL is checkpointed into the database file only
+  // every ~256 MiB instead of every ~4 MiB. The file stays consistent after
+  // any crash, but the last commits may be lost on power failure, so use it
+  // only for writes that are safe to repeat (ingest: events are deduplicated).
+  // Off restores the defaults (synchronous=FULL, checkpoint every 1000
+  // pages). Call outside a transaction.
+  Status SetBulkLoad(bool on);
 
   // How many events are stored (for tests and summaries).
   Result<int64_t> CountEvents();

@@ -219,5 +219,36 @@ TEST_CASE("ingest.recorder_refusals_and_rollbacks") {
   CHECK(Value(db, "acme", "api_calls", Period{0, kMillisPerDay}) == "1");
 }
 
+TEST_CASE("ingest.recorder_staged_writes_in_id_order") {
+  TempDb t;
+  store::Database& db = *t.db;
+  EventRecorder rec(db, TestCatalog());
+  std::vector<std::string> written;
+  std::vector<std::pair<uint64_t, bool>> outcomes;
+  REQUIRE(db.Transaction([&]() -> Status {
+    UsageEvent c = Event("c", "acme", "api_calls", 0, 3000000);
+    UsageEvent a = Event("a", "acme", "api_calls", 0, 1000000);
+    UsageEvent a2 = Event("a", "acme", "api_calls", 0, 9000000);  // same id, staged later: a duplicate
+    UsageEvent bad = Event("x", "acme", "llm", 0);
+    bad.properties = R"({"tokens":"many"})";
+    CHECK(rec.Stage(EventView::Of(c), 1).ok());
+    CHECK(rec.Stage(EventView::Of(a), 2).ok());
+    CHECK(rec.Stage(EventView::Of(a2), 3).ok());
+    CHECK(rec.Stage(EventView::Of(bad), 4).IsDataError());  // refused, not staged
+    CHECK(rec.staged() == 3);
+    METER_RETURN_IF_ERROR(rec.WriteStaged([&](uint64_t tag, bool inserted, const EventView& e) {
+      written.emplace_back(e.id);
+      outcomes.emplace_back(tag, inserted);
+      return Status::OK();
+    }));
+    CHECK(rec.staged() == 0);
+    return rec.Flush();
+  }).ok());
+  CHECK(written == std::vector<std::string>{"a", "a", "c"});
+  CHECK(outcomes == std::vector<std::pair<uint64_t, bool>>{{2, true}, {3, false}, {1, true}});
+  CHECK(Value(db, "acme", "api_calls", Period{0, kMillisPerDay}) == "4");
+  CHECK(*store::EventStore(db).CountEvents() == 2);
+}
+
 }  // namespace
 }  // namespace meter::ingest
