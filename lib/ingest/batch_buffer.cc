@@ -62,29 +62,26 @@ void BatchBuffer::AddUnique(uint32_t tenant, const catalog::Meter* meter, Timest
   }
 }
 
-void BatchBuffer::GrowCounters() {
-  std::vector<CounterSlot> old(counters_.size() * 2);
-  old.swap(counters_);
-  size_t mask = counters_.size() - 1;
-  for (const CounterSlot& s : old) {
+namespace {
+
+// Doubles an open-addressing table and re-inserts its entries.
+template <typename Slot>
+void Grow(std::vector<Slot>* slots) {
+  std::vector<Slot> old(slots->size() * 2);
+  old.swap(*slots);
+  size_t mask = slots->size() - 1;
+  for (const Slot& s : old) {
     if (!s.meter) continue;
     size_t i = s.hash & mask;
-    while (counters_[i].meter) i = (i + 1) & mask;
-    counters_[i] = s;
+    while ((*slots)[i].meter) i = (i + 1) & mask;
+    (*slots)[i] = s;
   }
 }
 
-void BatchBuffer::GrowUniques() {
-  std::vector<UniqueSlot> old(uniques_.size() * 2);
-  old.swap(uniques_);
-  size_t mask = uniques_.size() - 1;
-  for (const UniqueSlot& s : old) {
-    if (!s.meter) continue;
-    size_t i = s.hash & mask;
-    while (uniques_[i].meter) i = (i + 1) & mask;
-    uniques_[i] = s;
-  }
-}
+}  // namespace
+
+void BatchBuffer::GrowCounters() { Grow(&counters_); }
+void BatchBuffer::GrowUniques() { Grow(&uniques_); }
 
 void BatchBuffer::Clear() {
   if (counter_count_) std::fill(counters_.begin(), counters_.end(), CounterSlot{});

@@ -3,9 +3,14 @@
 // Reads files (or stdin, "-") as a stream: lines are read in blocks with a
 // 1 MiB cap per record, parsed (native NDJSON, CSV, CloudEvents, Lago),
 // checked, and recorded through EventRecorder in batches, each batch one
-// transaction holding its events and counter deltas together. Memory does
-// not grow with the input; a crash leaves whole batches, and running the
-// same input again is safe because events are deduplicated by id.
+// transaction holding its events and counter deltas together. Within a
+// batch, events are written in chunks of 50,000 sorted by id (so the id
+// index is walked in order); events.seq therefore follows arrival order
+// between chunks, not inside one. Memory does not grow with the input; a
+// crash leaves whole batches, and running the same input again is safe
+// because events are deduplicated by id. While ingesting, commits do not
+// wait for the disk (see EventStore::SetBulkLoad): a power failure may lose
+// the last batches, never corrupt the file, and re-running restores them.
 //
 // Every record that fails a check is written, verbatim, to a rejects file
 // after a "# line N: reason" comment line; ingest skips lines starting with
@@ -31,7 +36,8 @@ struct IngestOptions {
   std::string rejects_path;
   // Any bad record means nothing at all is committed.
   bool strict = false;
-  // Records per transaction.
+  // Records per transaction: a concurrent writer waits at most about one
+  // batch's time for the lock.
   size_t batch_size = 250000;
 };
 

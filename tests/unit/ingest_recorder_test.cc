@@ -1,9 +1,8 @@
 // MeterEvaluator and EventRecorder: which meters an event feeds, with what
 // value, and the events and hourly counters written to a real database.
-#include <unistd.h>
-
-#include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -14,6 +13,7 @@
 #include "store/counter_store.h"
 #include "store/database.h"
 #include "store/event_store.h"
+#include "support/temp_db.h"
 
 namespace meter::ingest {
 namespace {
@@ -119,26 +119,7 @@ TEST_CASE("ingest.validator_tenant_metric_future") {
   CHECK(v.Check(Event("1", "acme", "api_calls", now + kMillisPerDay), now, "time").message().rfind("time '", 0) == 0);
 }
 
-// A fresh database file in a temporary directory.
-struct TempDb {
-  TempDb() {
-    dir = std::filesystem::temp_directory_path() / ("meter_ingest_test_" + std::to_string(::getpid()) + "_" +
-                                                    std::to_string(counter++));
-    std::filesystem::create_directories(dir);
-    store::OpenOptions o;
-    o.create = true;
-    auto opened = store::Database::Open((dir / "meter.db").string(), o);
-    REQUIRE(opened.ok());
-    db = std::move(*opened);
-  }
-  ~TempDb() {
-    db.reset();
-    std::filesystem::remove_all(dir);
-  }
-  static inline int counter = 0;
-  std::filesystem::path dir;
-  std::unique_ptr<store::Database> db;
-};
+using testing::TempDb;
 
 std::string Value(store::Database& db, const char* tenant, const char* meter, Period p) {
   auto v = store::CounterStore(db).MeterValue(tenant, *TestCatalog().FindMeter(meter), p);
