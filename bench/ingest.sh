@@ -21,7 +21,7 @@
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$SRC/build-bench}
-LOG="$BUILD_DIR.log"
+LOG="$BUILD_DIR/bench-ingest-build.log"
 mkdir -p "$BUILD_DIR"
 if ! { cmake -S "$SRC" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release &&
        cmake --build "$BUILD_DIR" -j2 --target meter bench_ingest_reference; } >"$LOG" 2>&1; then

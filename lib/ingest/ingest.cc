@@ -67,7 +67,6 @@ struct Input {
   enum class Kind { kUnknown, kJson, kCsv } kind = Kind::kUnknown;
   CsvRecordParser csv;
   Status csv_header_error;
-  uint64_t header_line = 0;
   ~Input() {
     if (fd > 0) ::close(fd);
   }
@@ -179,7 +178,6 @@ Result<bool> Pipeline::NextLine(LineReader::Line* line) {
     if (text.empty() || text[0] == '#') continue;
     DetectKind(text);
     if (input_->kind == Input::Kind::kCsv && !input_->csv.has_header() && input_->csv_header_error.ok()) {
-      input_->header_line = line->number;
       input_->csv_header_error =
           line->too_long ? Status::DataError("header is longer than 1 MiB") : input_->csv.SetHeader(text);
       if (!input_->csv_header_error.ok())
