@@ -49,7 +49,7 @@ Result<usage::BucketFlags> ParseBucketFlags(const LimitArgs& a) {
 Result<usage::BucketConfig> ConfigFor(store::Database& db, const LimitArgs& a, Timestamp now) {
   METER_ASSIGN_OR_RETURN(usage::BucketFlags flags, ParseBucketFlags(a));
   store::CatalogStore cs(db);
-  METER_ASSIGN_OR_RETURN(catalog::Catalog c, cs.Load(now));
+  METER_ASSIGN_OR_RETURN(catalog::Catalog c, cs.LoadForTenant(a.tenant, now));
   METER_ASSIGN_OR_RETURN(store::TenantRecord t, cs.GetTenant(a.tenant, now));
   return usage::ResolveBucketConfig(c.FindPlan(t.tenant.plan), flags, a.tenant);
 }

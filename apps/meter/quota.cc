@@ -52,7 +52,7 @@ int RunCheck(const Context& ctx, const QuotaArgs& a, bool reserve) {
   auto db = ctx.OpenDb();
   if (!db.ok()) return ctx.Fail(db.status());
   Timestamp now = Clock::Now();
-  auto c = store::CatalogStore(**db).Load(now);
+  auto c = store::CatalogStore(**db).LoadForTenant(a.tenant, now);
   if (!c.ok()) return ctx.Fail(c.status());
   auto d = reserve ? usage::ReserveQuota(**db, *c, a.tenant, a.metric, *amount, a.id, now)
                    : usage::CheckQuota(**db, *c, a.tenant, a.metric, *amount, now);
@@ -84,7 +84,8 @@ int RunStatus(const Context& ctx, const QuotaArgs& a) {
   auto db = ctx.OpenDb();
   if (!db.ok()) return ctx.Fail(db.status());
   Timestamp now = Clock::Now();
-  auto c = store::CatalogStore(**db).Load(now);
+  store::CatalogStore cs(**db);
+  auto c = a.tenant.empty() ? cs.Load(now) : cs.LoadForTenant(a.tenant, now);
   if (!c.ok()) return ctx.Fail(c.status());
   std::vector<usage::QuotaRow> rows;
   for (const auto& t : c->tenants) {
@@ -120,7 +121,7 @@ int RunEntitlement(const Context& ctx, const QuotaArgs& a) {
   if (!db.ok()) return ctx.Fail(db.status());
   Timestamp now = Clock::Now();
   store::CatalogStore cs(**db);
-  auto c = cs.Load(now);
+  auto c = cs.LoadForTenant(a.tenant, now);
   if (!c.ok()) return ctx.Fail(c.status());
   auto tenant = cs.GetTenant(a.tenant, now);
   if (!tenant.ok()) return ctx.Fail(tenant.status());

@@ -39,6 +39,7 @@ std::string OverridesJson(const catalog::Tenant& t) {
 }
 
 Result<catalog::TenantOverrides> ParseOverrides(const std::string& text) {
+  if (text.empty() || text == "{}") return catalog::TenantOverrides{};  // most tenants: skip the parser
   // Overrides are stored in catalog syntax; parse them through the catalog
   // parser so there is one reader for the format.
   json doc = {{"tenants", json::array({{{"id", "x"}, {"plan", "p"}, {"overrides", json::parse(text)}}})},
@@ -127,24 +128,39 @@ Result<ApplySummary> CatalogStore::Apply(const catalog::Catalog& c, Timestamp no
   return summary;
 }
 
-Result<catalog::Catalog> CatalogStore::Load(Timestamp now) {
+Result<catalog::Catalog> CatalogStore::LoadDocument() {
   return Guarded(db_, [&]() -> Result<catalog::Catalog> {
     SQLite::Statement q(Sql(db_), "SELECT document FROM catalog_versions ORDER BY id DESC LIMIT 1");
     if (!q.executeStep())
       return Status::NotFound("no catalog has been applied; run 'meter catalog apply FILE' first");
     auto c = catalog::ParseCatalog(q.getColumn(0).getString());
     if (!c.ok()) return Status::IOError("stored catalog is unreadable: " + c.status().message());
-    METER_ASSIGN_OR_RETURN(auto tenants, ListTenants(now));
-    for (auto& r : tenants) c->tenants.push_back(std::move(r.tenant));
     return c;
   });
 }
 
-Result<std::vector<TenantRecord>> CatalogStore::ListTenants(Timestamp now) {
+Result<catalog::Catalog> CatalogStore::Load(Timestamp now) {
+  METER_ASSIGN_OR_RETURN(catalog::Catalog c, LoadDocument());
+  METER_ASSIGN_OR_RETURN(auto tenants, ReadTenants(nullptr, now));
+  for (auto& r : tenants) c.tenants.push_back(std::move(r.tenant));
+  return c;
+}
+
+Result<catalog::Catalog> CatalogStore::LoadForTenant(const std::string& id, Timestamp now) {
+  METER_ASSIGN_OR_RETURN(catalog::Catalog c, LoadDocument());
+  METER_ASSIGN_OR_RETURN(TenantRecord r, GetTenant(id, now));
+  c.tenants.push_back(std::move(r.tenant));
+  return c;
+}
+
+Result<std::vector<TenantRecord>> CatalogStore::ListTenants(Timestamp now) { return ReadTenants(nullptr, now); }
+
+Result<std::vector<TenantRecord>> CatalogStore::ReadTenants(const std::string* only, Timestamp now) {
   return Guarded(db_, [&]() -> Result<std::vector<TenantRecord>> {
     std::vector<TenantRecord> out;
-    SQLite::Statement q(Sql(db_),
-        "SELECT id, name, email, timezone, status, overrides, created_at FROM tenants ORDER BY id");
+    SQLite::Statement q(Sql(db_), std::string("SELECT id, name, email, timezone, status, overrides, created_at "
+                                              "FROM tenants") + (only ? " WHERE id=?" : " ORDER BY id"));
+    if (only) q.bind(1, *only);
     while (q.executeStep()) {
       TenantRecord r;
       r.tenant.id = q.getColumn(0).getString();
@@ -156,9 +172,11 @@ Result<std::vector<TenantRecord>> CatalogStore::ListTenants(Timestamp now) {
       r.created_at = q.getColumn(6).getInt64();
       out.push_back(std::move(r));
     }
-    SQLite::Statement p(Sql(db_), "SELECT tenant_id, plan_key FROM tenant_plans WHERE effective_from <= ? "
-                                  "ORDER BY tenant_id, effective_from");
+    if (out.empty()) return out;
+    SQLite::Statement p(Sql(db_), std::string("SELECT tenant_id, plan_key FROM tenant_plans WHERE effective_from <= ?") +
+                                      (only ? " AND tenant_id=?" : "") + " ORDER BY tenant_id, effective_from");
     p.bind(1, static_cast<int64_t>(now));
+    if (only) p.bind(2, *only);
     std::map<std::string, std::string> plans;
     while (p.executeStep()) plans[p.getColumn(0).getString()] = p.getColumn(1).getString();
     for (auto& r : out) {
@@ -174,10 +192,9 @@ Result<std::vector<TenantRecord>> CatalogStore::ListTenants(Timestamp now) {
 }
 
 Result<TenantRecord> CatalogStore::GetTenant(const std::string& id, Timestamp now) {
-  METER_ASSIGN_OR_RETURN(auto all, ListTenants(now));
-  for (auto& r : all)
-    if (r.tenant.id == id) return std::move(r);
-  return Status::NotFound(fmt::format("unknown tenant '{}'", id));
+  METER_ASSIGN_OR_RETURN(auto found, ReadTenants(&id, now));
+  if (found.empty()) return Status::NotFound(fmt::format("unknown tenant '{}'", id));
+  return std::move(found.front());
 }
 
 Status CatalogStore::AddTenant(const catalog::Tenant& t, Timestamp now) {

@@ -59,6 +59,12 @@ class CatalogStore {
   // with the plan in force at `now`). NotFound when no catalog was applied.
   Result<catalog::Catalog> Load(Timestamp now);
 
+  // The same catalog with only tenant `id` in `tenants`: what a per-tenant
+  // command needs, at a cost that does not grow with the number of tenants.
+  // NotFound ("unknown tenant 'x'") when absent or when no catalog was applied.
+  Result<catalog::Catalog> LoadForTenant(const std::string& id, Timestamp now);
+
+  // Every tenant, ordered by id, each with the plan in force at `now`.
   Result<std::vector<TenantRecord>> ListTenants(Timestamp now);
   // NotFound ("unknown tenant 'x'") when absent.
   Result<TenantRecord> GetTenant(const std::string& id, Timestamp now);
@@ -73,6 +79,10 @@ class CatalogStore {
   Result<std::vector<PlanAssignment>> PlanHistory(const std::string& id);
 
  private:
+  // The catalog document in force, without tenants.
+  Result<catalog::Catalog> LoadDocument();
+  // Tenants with their plan at `now`: all of them, or only `*only` when given.
+  Result<std::vector<TenantRecord>> ReadTenants(const std::string* only, Timestamp now);
   Database& db_;
 };
 

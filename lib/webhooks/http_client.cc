@@ -1,6 +1,6 @@
 #include "webhooks/http_client.h"
 
-#include <curl/curl.h>
+#include "webhooks/curl_api.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,6 @@
 #include <chrono>
 #include <climits>
 #include <ctime>
-#include <mutex>
 
 namespace meter::webhooks {
 namespace {
@@ -19,14 +18,9 @@ using Clock = std::chrono::steady_clock;
 // The only schemes a transfer (or a redirect, were one followed) may use.
 constexpr char kAllowedProtocols[] = "http,https";
 
-// curl_global_init is not thread-safe and must run before any other curl
-// call, so every entry point funnels through this once.
-CURLcode GlobalInitOnce() {
-  static std::once_flag once;
-  static CURLcode result = CURLE_OK;
-  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  return result;
-}
+// The loaded libcurl. Only valid once LoadCurl() succeeded, which every
+// public entry point (Create, ValidateWebhookUrl) checks first.
+const CurlApi& Api() { return **LoadCurl(); }
 
 int64_t MillisSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
@@ -53,22 +47,22 @@ bool HasLineBreakOrNul(std::string_view s) {
 }
 
 struct UrlFree {
-  void operator()(CURLU* h) const { curl_url_cleanup(h); }
+  void operator()(CURLU* h) const { Api().url_cleanup(h); }
 };
 
 // Asks libcurl whether the URL has a host: its parser is the one that will
 // be used to connect, so agreeing with it avoids a second opinion.
 Status CheckHost(const std::string& url) {
-  std::unique_ptr<CURLU, UrlFree> handle(curl_url());
+  std::unique_ptr<CURLU, UrlFree> handle(Api().url());
   if (!handle) return Status::Internal("out of memory parsing a URL");
-  CURLUcode rc = curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0);
+  CURLUcode rc = Api().url_set(handle.get(), CURLUPART_URL, url.c_str(), 0);
   if (rc != CURLUE_OK) {
-    return Status::InvalidArgument(std::string("malformed webhook URL: ") + curl_url_strerror(rc));
+    return Status::InvalidArgument(std::string("malformed webhook URL: ") + Api().url_strerror(rc));
   }
   char* host = nullptr;
-  rc = curl_url_get(handle.get(), CURLUPART_HOST, &host, 0);
+  rc = Api().url_get(handle.get(), CURLUPART_HOST, &host, 0);
   bool has_host = rc == CURLUE_OK && host != nullptr && host[0] != '\0';
-  curl_free(host);
+  Api().free(host);
   if (!has_host) return Status::InvalidArgument("webhook URL has no host");
   return Status::OK();
 }
@@ -76,7 +70,7 @@ Status CheckHost(const std::string& url) {
 // A short, stable name for why no (complete) answer came, for attempt logs.
 std::string FailureKind(CURLcode code, CURL* easy) {
   long os_errno = 0;
-  curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+  Api().easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT: return "timeout";
     case CURLE_COULDNT_CONNECT:
@@ -87,7 +81,7 @@ std::string FailureKind(CURLcode code, CURL* easy) {
     case CURLE_SEND_ERROR:
       return os_errno == ECONNRESET ? "connection reset" : "network error";
     case CURLE_PARTIAL_FILE: return "response cut short";
-    default: return curl_easy_strerror(code);
+    default: return Api().easy_strerror(code);
   }
 }
 
@@ -110,8 +104,8 @@ struct HttpClient::Transfer {
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
   ~Transfer() {
-    curl_slist_free_all(headers);
-    if (easy != nullptr) curl_easy_cleanup(easy);
+    Api().slist_free_all(headers);
+    if (easy != nullptr) Api().easy_cleanup(easy);
   }
 
   Status Configure();
@@ -158,23 +152,23 @@ Status HttpClient::Transfer::BuildHeaderList() {
         HasLineBreakOrNul(value)) {
       return Status::InvalidArgument("invalid HTTP header name or value for '" + name + "'");
     }
-    headers = curl_slist_append(headers, (name + ": " + value).c_str());
+    headers = Api().slist_append(headers, (name + ": " + value).c_str());
     if (headers == nullptr) return Status::Internal("out of memory building HTTP headers");
   }
   // Without this libcurl may send "Expect: 100-continue" for larger bodies
   // and wait up to a second for a go-ahead many receivers never send.
-  headers = curl_slist_append(headers, "Expect:");
+  headers = Api().slist_append(headers, "Expect:");
   if (headers == nullptr) return Status::Internal("out of memory building HTTP headers");
   return Status::OK();
 }
 
 Status HttpClient::Transfer::Configure() {
   METER_RETURN_IF_ERROR(BuildHeaderList());
-  easy = curl_easy_init();
+  easy = Api().easy_init();
   if (easy == nullptr) return Status::Internal("curl_easy_init failed");
   CURLcode rc = CURLE_OK;
   auto set = [&](CURLoption option, auto value) {
-    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, option, value);
+    if (rc == CURLE_OK) rc = Api().easy_setopt(easy, option, value);
   };
   set(CURLOPT_URL, request.url.c_str());
   set(CURLOPT_POST, 1L);
@@ -194,7 +188,7 @@ Status HttpClient::Transfer::Configure() {
   set(CURLOPT_HEADERDATA, static_cast<void*>(this));
   set(CURLOPT_ERRORBUFFER, errbuf);
   if (rc != CURLE_OK) {
-    return Status::Internal(std::string("configuring HTTP request: ") + curl_easy_strerror(rc));
+    return Status::Internal(std::string("configuring HTTP request: ") + Api().easy_strerror(rc));
   }
   return Status::OK();
 }
@@ -203,7 +197,7 @@ HttpResponse HttpClient::Transfer::Finish(CURLcode result) {
   HttpResponse r;
   r.duration_ms = MillisSince(start);
   long code = 0;
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+  Api().easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
   r.status = static_cast<int>(code);
   r.body = std::move(body);
   r.body_truncated = truncated;
@@ -240,7 +234,7 @@ Status ValidateWebhookUrl(std::string_view url) {
   if (rest.empty() || rest[0] == '/' || rest[0] == '?' || rest[0] == '#') {
     return Status::InvalidArgument("webhook URL has no host");
   }
-  if (GlobalInitOnce() != CURLE_OK) return Status::Internal("libcurl initialisation failed");
+  METER_RETURN_IF_ERROR(LoadCurl().status());
   return CheckHost(std::string(url));
 }
 
@@ -254,15 +248,16 @@ std::optional<int64_t> ParseRetryAfter(std::string_view value, int64_t now_unix)
     return seconds;
   }
   // Every HTTP-date form starts with a day name; curl_getdate reads them all.
+  if (!LoadCurl().ok()) return std::nullopt;
   const std::string text(value);
-  const time_t when = curl_getdate(text.c_str(), nullptr);
+  const time_t when = Api().getdate(text.c_str(), nullptr);
   if (when == static_cast<time_t>(-1)) return std::nullopt;
   return std::max<int64_t>(0, static_cast<int64_t>(when) - now_unix);
 }
 
 Result<std::unique_ptr<HttpClient>> HttpClient::Create() {
-  if (GlobalInitOnce() != CURLE_OK) return Status::Internal("libcurl initialisation failed");
-  CURLM* multi = curl_multi_init();
+  METER_RETURN_IF_ERROR(LoadCurl().status());
+  CURLM* multi = Api().multi_init();
   if (multi == nullptr) return Status::Internal("curl_multi_init failed");
   return std::unique_ptr<HttpClient>(new HttpClient(multi));
 }
@@ -271,9 +266,9 @@ HttpClient::HttpClient(void* multi) : multi_(multi) {}
 
 HttpClient::~HttpClient() {
   auto* multi = static_cast<CURLM*>(multi_);
-  for (auto& [easy, transfer] : transfers_) curl_multi_remove_handle(multi, easy);
+  for (auto& [easy, transfer] : transfers_) Api().multi_remove_handle(multi, easy);
   transfers_.clear();  // easy handles go before the multi handle they belonged to
-  curl_multi_cleanup(multi);
+  Api().multi_cleanup(multi);
 }
 
 Status HttpClient::Add(uint64_t tag, HttpRequest request) {
@@ -284,7 +279,7 @@ Status HttpClient::Add(uint64_t tag, HttpRequest request) {
   transfer->request = std::move(request);
   METER_RETURN_IF_ERROR(transfer->Configure());
   transfer->start = Clock::now();
-  if (curl_multi_add_handle(static_cast<CURLM*>(multi_), transfer->easy) != CURLM_OK) {
+  if (Api().multi_add_handle(static_cast<CURLM*>(multi_), transfer->easy) != CURLM_OK) {
     return Status::Internal("curl_multi_add_handle failed");
   }
   void* key = transfer->easy;
@@ -295,12 +290,12 @@ Status HttpClient::Add(uint64_t tag, HttpRequest request) {
 void HttpClient::CollectFinished(std::vector<HttpCompletion>* out) {
   auto* multi = static_cast<CURLM*>(multi_);
   int queued = 0;
-  while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+  while (CURLMsg* msg = Api().multi_info_read(multi, &queued)) {
     if (msg->msg != CURLMSG_DONE) continue;
     // Copy out first: removing the handle invalidates `msg`.
     CURL* easy = msg->easy_handle;
     const CURLcode result = msg->data.result;
-    curl_multi_remove_handle(multi, easy);
+    Api().multi_remove_handle(multi, easy);
     auto it = transfers_.find(easy);
     if (it == transfers_.end()) continue;  // not ours; cannot happen
     std::unique_ptr<Transfer> transfer = std::move(it->second);
@@ -315,12 +310,12 @@ std::vector<HttpCompletion> HttpClient::Poll(int64_t max_wait_ms) {
   const Clock::time_point start = Clock::now();
   while (true) {
     int running = 0;
-    curl_multi_perform(multi, &running);
+    Api().multi_perform(multi, &running);
     CollectFinished(&done);
     if (!done.empty() || transfers_.empty()) return done;
     const int64_t left = max_wait_ms - MillisSince(start);
     if (left <= 0) return done;
-    curl_multi_poll(multi, nullptr, 0, static_cast<int>(std::min<int64_t>(left, INT_MAX)), nullptr);
+    Api().multi_poll(multi, nullptr, 0, static_cast<int>(std::min<int64_t>(left, INT_MAX)), nullptr);
   }
 }
 
