@@ -5,6 +5,11 @@
 #
 #   bench/aggregate.sh                 # 10 M events, build/meter
 #   N=1000000 BUILD=build-x bench/aggregate.sh
+#   bench/aggregate.sh [--data DIR] [--json FILE]
+#
+# --data DIR keeps the generated database there (DIR/events-N.db, shared with
+# bench/quota.sh --data) and reuses it; --json FILE also writes the figures as
+# one JSON document (bench/run reads it).
 #
 # The events (the sample catalog's metric mix, in time order, with the hourly
 # counters and distinct sets ingest would keep) are generated straight into
@@ -14,17 +19,30 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N=${N:-10000000}
 BUILD=${BUILD:-$ROOT/build}
 METER=${METER:-$BUILD/meter}
+DATA='' JSON_OUT=''
+while [ $# -gt 0 ]; do
+  case $1 in
+    --data) DATA=$2; shift 2 ;;
+    --json) JSON_OUT=$2; shift 2 ;;
+    *) echo "usage: bench/aggregate.sh [--data DIR] [--json FILE]" >&2; exit 2 ;;
+  esac
+done
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/meter-bench-aggregate.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-DB=$WORK/bench.db
+if [ -n "$DATA" ]; then mkdir -p "$DATA"; else DATA=$WORK; fi
+DB=$DATA/events-$N.db
 
 [ -x "$METER" ] || cmake --build "$BUILD" --target meter -j2
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 
-echo "generating $N events into $DB ..." >&2
-"$METER" --db "$DB" init --catalog "$ROOT/sample-data/catalog.json" --quiet
-sqlite3 "$DB" -cmd ".parameter set @n $N" < "$ROOT/bench/aggregate_events.sql" > /dev/null
+if [ ! -e "$DB.ok" ]; then  # else made complete by an earlier run
+  echo "generating $N events into $DB ..." >&2
+  rm -f "$DB" "$DB-wal" "$DB-shm"
+  "$METER" --db "$DB" init --catalog "$ROOT/sample-data/catalog.json" --quiet
+  sqlite3 "$DB" -cmd ".parameter set @n $N" < "$ROOT/bench/aggregate_events.sql" > /dev/null
+  touch "$DB.ok"
+fi
 sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE); SELECT COUNT(*) FROM events;" > /dev/null  # warm the page cache
 
 sql_time() {  # seconds sqlite3 takes to run the SQL on stdin
@@ -52,10 +70,11 @@ t0=$(now)
 "$METER" --db "$DB" --quiet aggregate  # nothing new: the incremental no-op
 noop_s=$(elapsed "$t0" "$(now)")
 
-python3 - "$N" "$noop_s" "${refs[*]}" "${meters[*]}" "${hourlies[*]}" <<'PY'
-import statistics, sys
+python3 - "$N" "$noop_s" "${refs[*]}" "${meters[*]}" "${hourlies[*]}" "$JSON_OUT" <<'PY'
+import json, statistics, sys
 n, noop = int(sys.argv[1]), float(sys.argv[2])
 refs, meters, hourly = ([float(x) for x in a.split()] for a in sys.argv[3:6])
+json_out = sys.argv[6]
 ref, meter, hour = statistics.median(refs), statistics.median(meters), statistics.median(hourly)
 runs = lambda v: ", ".join(f"{x:.2f}" for x in v)
 print(f"events                      {n:,}")
@@ -64,4 +83,9 @@ print(f"sqlite3 reference           {ref:.2f} s median ({runs(refs)})")
 print(f"ratio meter / reference     {meter / ref:.2f}   (target <= 1.5)")
 print(f"for scale: the reference's hourly GROUP BYs alone {hour:.2f} s ({runs(hourly)}): ratio {meter / hour:.2f}")
 print(f"second run, nothing new     {noop:.2f} s")
+if json_out:
+    with open(json_out, "w") as f:
+        json.dump({"events": n, "rounds": len(meters), "meter_seconds": meter, "reference_seconds": ref,
+                   "ratio": round(meter / ref, 3), "hourly_reference_seconds": hour, "noop_seconds": noop,
+                   "meter_runs": meters, "reference_runs": refs, "met": meter / ref <= 1.5}, f, indent=1)
 PY

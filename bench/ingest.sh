@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/ingest.sh: SPEC section 9's ingest figures in one command.
 #
-#   bench/ingest.sh [--events N] [--rounds R] [--memory] [--keep]
+#   bench/ingest.sh [--events N] [--rounds R] [--memory] [--memory-events S,L]
+#                   [--data DIR] [--json FILE] [--keep]
 #
 # Builds meter and the reference program (bench/ingest_reference.cc) in
 # Release mode, generates N events (default 1,000,000) with
@@ -15,7 +16,9 @@
 # per-round ratios; target >= 0.85; the CPU-time ratio too), the
 # re-ingest time against the first ingest (target <= 1.0) and peak RSS.
 # --memory also ingests ~256 MB and ~1 GB inputs and compares peak RSS
-# (target <= 1.2x). Exits 1 when a target is missed.
+# (target <= 1.2x; --memory-events picks other sizes). --data DIR keeps the
+# generated inputs there and reuses them; --json FILE also writes the figures
+# as one JSON document (bench/run reads it). Exits 1 when a target is missed.
 #
 # Environment: BUILD_DIR (default build-bench), WORK_DIR (default a temp dir).
 set -eu

@@ -77,19 +77,24 @@ def one_round(a, data, work):
             "again_accepted": json.loads(again.out)["accepted"], "added": count_events(db) - stored}
 
 
-def memory_check(a, work):
-    """Peak RSS of ingesting ~256 MB and ~1 GB inputs (about 205 bytes an event)."""
+def memory_check(a, work, data_dir):
+    """Peak RSS of ingesting the --memory-events inputs (by default ~256 MB and
+    ~1 GB: about 205 bytes an event); returns {"small"|"large": (MiB of input,
+    peak RSS MiB)}."""
     catalog = os.path.join(a.source, "sample-data", "catalog.json")
+    small, large = (int(x) for x in a.memory_events.split(","))
     peaks = {}
-    for label, events in (("256MB", 1_250_000), ("1GB", 5_000_000)):
-        data = os.path.join(work, f"events-{events}.ndjson")
+    for label, events in (("small", small), ("large", large)):
+        data = os.path.join(data_dir, f"events-{events}.ndjson")
         generate(a.source, events, data)
         db = os.path.join(work, f"memory-{label}.db")
         fresh_db(a.meter, catalog, db)
-        peaks[label] = run([a.meter, "--db", db, "--quiet", "ingest", data]).rss
-        print(f"  {label:>6} input ({os.path.getsize(data) / 2**20:,.0f} MiB): peak RSS {peaks[label]:.1f} MiB",
+        size = os.path.getsize(data) / 2**20
+        peaks[label] = (size, run([a.meter, "--db", db, "--quiet", "ingest", data]).rss)
+        fresh_db(a.meter, catalog, db)  # frees the disk space of the large database
+        print(f"  {label:>6} input ({size:,.0f} MiB, {events:,} events): peak RSS {peaks[label][1]:.1f} MiB",
               flush=True)
-    return peaks["1GB"] / peaks["256MB"]
+    return peaks
 
 
 def main():
@@ -100,11 +105,17 @@ def main():
     p.add_argument("--events", type=int, default=1_000_000)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--memory", action="store_true", help="also compare peak RSS on 256 MB and 1 GB inputs")
+    p.add_argument("--memory-events", default="1250000,5000000", metavar="SMALL,LARGE",
+                   help="event counts of the --memory inputs (default ~256 MB and ~1 GB)")
+    p.add_argument("--data", metavar="DIR", help="keep generated inputs in DIR and reuse them (default: work dir)")
+    p.add_argument("--json", metavar="FILE", help="also write the result as one JSON document to FILE")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     a = p.parse_args()
     work = os.environ.get("WORK_DIR") or tempfile.mkdtemp(prefix="meter-bench-ingest-")
     os.makedirs(work, exist_ok=True)
-    data = os.path.join(work, f"events-{a.events}.ndjson")
+    data_dir = a.data or work
+    os.makedirs(data_dir, exist_ok=True)
+    data = os.path.join(data_dir, f"events-{a.events}.ndjson")
     generate(a.source, a.events, data)
     print(f"input: {a.events:,} events, {os.path.getsize(data) / 2**20:,.0f} MiB; {a.rounds} rounds", flush=True)
 
@@ -142,16 +153,32 @@ def main():
               "meter_events_per_second": round(meter_eps), "ratio": round(ratio, 3),
               "cpu_ratio": round(cpu_ratio, 3), "reingest_seconds": round(again, 3),
               "reingest_ratio": round(reingest, 3), "rows_added_on_reingest": added,
-              "peak_rss_mib": round(rss_meter, 1), "reference_peak_rss_mib": round(rss_ref, 1)}
+              "peak_rss_mib": round(rss_meter, 1), "reference_peak_rss_mib": round(rss_ref, 1),
+              "rounds": a.rounds, "accepted_all": all(r["accepted"] == a.events for r in rounds),
+              "reingest_accepted_none": all(r["again_accepted"] == 0 for r in rounds),
+              "reference_seconds": round(med(r["ref"].wall for r in rounds), 3),
+              "meter_seconds": round(med(r["first"].wall for r in rounds), 3),
+              "input_mib": round(os.path.getsize(data) / 2**20, 1)}
     if a.memory:
         print("memory: peak RSS against input size")
-        mem = memory_check(a, work)
-        print(f"memory ratio 1 GB / 256 MB: {mem:.2f}  target <= 1.2  {'ok' if mem <= 1.2 else 'MISSED'}")
+        peaks = memory_check(a, work, data_dir)
+        mem = peaks["large"][1] / peaks["small"][1]
+        print(f"memory ratio {peaks['large'][0]:,.0f} MiB / {peaks['small'][0]:,.0f} MiB input: {mem:.2f}  "
+              f"target <= 1.2  {'ok' if mem <= 1.2 else 'MISSED'}")
         result["memory_ratio_1gb_256mb"] = round(mem, 3)
+        result["memory"] = {label: {"events": int(n), "input_mib": round(size, 1), "peak_rss_mib": round(rss, 1)}
+                            for (label, (size, rss)), n in zip(peaks.items(), a.memory_events.split(","))}
         ok = ok and mem <= 1.2
     print(json.dumps(result))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(result, f, indent=1)
     if not a.keep and not os.environ.get("WORK_DIR"):
         shutil.rmtree(work, ignore_errors=True)
+    elif a.data and not a.keep:  # the inputs are kept in --data; the databases can go
+        for name in os.listdir(work):
+            if ".db" in name:
+                os.remove(os.path.join(work, name))
     sys.exit(0 if ok else 1)
 
 
