@@ -1,4 +1,6 @@
 // init, catalog apply, catalog show.
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "catalog/catalog.h"
@@ -17,27 +19,33 @@ nlohmann::json SummaryJson(const store::ApplySummary& s) {
           {"webhooks_added", s.webhooks_added}};
 }
 
-// Loads `file` and applies it; prints what changed.
-int ApplyCatalogFile(const Context& ctx, store::Database& db, const std::string& file, nlohmann::json* out) {
-  auto c = catalog::LoadCatalogFile(file);
-  if (!c.ok()) return ctx.Fail(c.status());
+// Applies the loaded catalog `c`; prints what changed.
+int ApplyCatalog(const Context& ctx, store::Database& db, const catalog::Catalog& c, nlohmann::json* out) {
   store::CatalogStore cs(db);
-  auto s = cs.Apply(*c, Clock::Now(), [] { return webhooks::GenerateSecret(); });
+  auto s = cs.Apply(c, Clock::Now(), [] { return webhooks::GenerateSecret(); });
   if (!s.ok()) return ctx.Fail(s.status());
   *out = SummaryJson(*s);
   ctx.Info(fmt::format("catalog {}: {} meters, {} plans; tenants {} added, {} updated, {} plan changes; {} webhook endpoints added",
-                       s->catalog_changed ? "applied" : "unchanged", c->meters.size(), c->plans.size(),
+                       s->catalog_changed ? "applied" : "unchanged", c.meters.size(), c.plans.size(),
                        s->tenants_added, s->tenants_updated, s->plan_changes, s->webhooks_added));
   return kExitOk;
 }
 
 int RunInit(const Context& ctx, const std::string& catalog_file) {
+  // The catalog is read and validated before the database is created, so a
+  // missing or bad catalog file leaves no new database behind.
+  std::optional<catalog::Catalog> c;
+  if (!catalog_file.empty()) {
+    auto loaded = catalog::LoadCatalogFile(catalog_file);
+    if (!loaded.ok()) return ctx.Fail(loaded.status());
+    c = std::move(*loaded);
+  }
   auto db = ctx.OpenDb(/*create=*/true);
   if (!db.ok()) return ctx.Fail(db.status());
   nlohmann::json out = {{"db", ctx.DbPath()}, {"schema_version", (*db)->SchemaVersion()}};
-  if (!catalog_file.empty()) {
+  if (c) {
     nlohmann::json summary;
-    if (int rc = ApplyCatalogFile(ctx, **db, catalog_file, &summary); rc != kExitOk) return rc;
+    if (int rc = ApplyCatalog(ctx, **db, *c, &summary); rc != kExitOk) return rc;
     out["catalog"] = summary;
   }
   if (ctx.json()) PrintJson(out);
@@ -46,10 +54,12 @@ int RunInit(const Context& ctx, const std::string& catalog_file) {
 }
 
 int RunApply(const Context& ctx, const std::string& file) {
+  auto c = catalog::LoadCatalogFile(file);  // before the database may be created
+  if (!c.ok()) return ctx.Fail(c.status());
   auto db = ctx.OpenDb(/*create=*/true);
   if (!db.ok()) return ctx.Fail(db.status());
   nlohmann::json summary;
-  if (int rc = ApplyCatalogFile(ctx, **db, file, &summary); rc != kExitOk) return rc;
+  if (int rc = ApplyCatalog(ctx, **db, *c, &summary); rc != kExitOk) return rc;
   if (ctx.json()) PrintJson(summary);
   return kExitOk;
 }
