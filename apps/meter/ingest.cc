@@ -81,6 +81,14 @@ int Outcome(const Context& ctx, const ingest::IngestSummary& s) {
       s.totals.rejected, where)));
 }
 
+// An ingest stopped by `st` (I/O, a locked database) fails with one line:
+// `st`, saying first how many events earlier batches committed, if any.
+Status StoppedStatus(const Status& st, const ingest::IngestSummary& s) {
+  if (s.totals.accepted == 0) return st;
+  return st.WithContext(fmt::format("ingest stopped after committing {} new event(s) (re-running the same input is safe)",
+                                    Thousands(int64_t(s.totals.accepted))));
+}
+
 int RunIngest(const Context& ctx, IngestArgs a) {
   auto format = ingest::ParseFormat(a.format);
   if (!format.ok()) return ctx.Fail(format.status());
@@ -99,8 +107,8 @@ int RunIngest(const Context& ctx, IngestArgs a) {
   Status st = ingest::Ingest(**db, *catalog, a.files, options, [&](uint64_t done) { progress.Update(done); },
                              &summary);
   progress.Finish();
+  if (!st.ok()) return ctx.Fail(StoppedStatus(st, summary));
   PrintSummary(ctx, summary);
-  if (!st.ok()) return ctx.Fail(st);
   return Outcome(ctx, summary);
 }
 
