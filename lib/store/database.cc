@@ -15,6 +15,22 @@
 
 namespace meter::store {
 
+namespace {
+
+bool IsWriteFailure(int extended_code) {
+  switch (extended_code) {
+    case SQLITE_IOERR_WRITE:
+    case SQLITE_IOERR_FSYNC:
+    case SQLITE_IOERR_TRUNCATE:
+    case SQLITE_IOERR_SHMSIZE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 Status FromSqliteError(const SQLite::Exception& e, const std::string& path) {
   int code = e.getErrorCode() & 0xff;
   switch (code) {
@@ -36,6 +52,14 @@ Status FromSqliteError(const SQLite::Exception& e, const std::string& path) {
     case SQLITE_CANTOPEN:
       return Status::IOError(fmt::format("cannot open database '{}': {}", path, e.what()));
     case SQLITE_IOERR:
+      // A failed write is nearly always a full disk or a file-size limit
+      // (EFBIG); say so, since SQLite's own text is only "disk I/O error".
+      if (IsWriteFailure(e.getExtendedErrorCode()))
+        return Status::IOError(fmt::format(
+            "cannot write database '{}' (is the disk full or the file over a size limit?): {}; free space "
+            "and re-run (the failed transaction was not committed)",
+            path, e.what()));
+      [[fallthrough]];
     case SQLITE_PERM:
       return Status::IOError(fmt::format("I/O error on database '{}': {}", path, e.what()));
     default:
