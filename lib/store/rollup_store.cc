@@ -43,9 +43,16 @@ namespace {
 
 // ---- SQL for one meter's view of an event (the rules of ingest::MeterEvaluator) ----
 
+// A SQL string literal holding `s` (catalog text: event names, where values).
+// SQLite stops reading a statement at a NUL byte, so each NUL is joined on
+// as char(0) rather than written inside the literal.
 std::string Quote(std::string_view s) {
   std::string out = "'";
   for (char c : s) {
+    if (c == '\0') {
+      out += "' || char(0) || '";
+      continue;
+    }
     if (c == '\'') out += '\'';
     out += c;
   }
