@@ -141,6 +141,17 @@ ID_COMMANDS = {
     "webhooks deliveries --endpoint": ["webhooks", "deliveries", "--endpoint={id}"],
     "webhooks retry": ["webhooks", "retry", "{id}"],
     "webhooks resend --event": ["webhooks", "resend", "--event={id}"],
+    # other values: amounts, costs, times, event types, URLs
+    "quota check --amount": ["quota", "check", "--tenant", "acme", "--metric", "api_calls", "--amount={id}"],
+    "limit take --cost": ["limit", "take", "--tenant", "acme", "--cost={id}"],
+    "limit take --per": ["limit", "take", "--tenant", "acme", "--capacity", "5", "--refill", "1", "--per={id}"],
+    "aggregate --from": ["aggregate", "--from={id}"],
+    "report analytics --from": ["report", "analytics", "--from={id}"],
+    "tenants set-plan --effective": ["tenants", "set-plan", "acme", "pro", "--effective={id}"],
+    "invoice mark-paid --paid-at": ["invoice", "mark-paid", "INV-2026-000001", "--paid-at={id}"],
+    "webhooks resend --since": ["webhooks", "resend", "--since={id}"],
+    "webhooks add --url": ["webhooks", "add", "--url={id}"],
+    "--now": ["--now={id}", "quota", "status"],
 }
 
 
@@ -164,6 +175,26 @@ def test_hostile_ids_behave_as_unknown_ids(db, name):
         assert fk.table_counts(db) == after_plain, f"{label} changed the database"
     assert fk.tables(db) == sorted(before), "a table disappeared"
     assert fk.integrity(db) == "ok"
+
+
+def test_hostile_tenant_ids_in_a_catalog_file(db, tmp_path):
+    """catalog apply takes ids from a file: refused as a whole with one clear
+    line (database unchanged), or stored as literals."""
+    for value in HOSTILE:
+        before = fk.table_counts(db)
+        catalog = fk.sample_catalog()
+        catalog["tenants"].append({"id": value, "name": value, "plan": "pro"})
+        path = tmp_path / "hostile-catalog.json"
+        path.write_text(json.dumps(catalog))
+        r = run(db, "catalog", "apply", path)
+        if r.returncode != 0:
+            assert r.returncode in (2, 65), r
+            one_line(r)
+            assert fk.table_counts(db) == before, value[:60]
+            continue
+        listed = [t["id"] for t in json.loads(run(db, "tenants", "list", json_out=True).stdout)["tenants"]]
+        assert listed.count(value) == 1, value[:60]
+        assert fk.tables(db) == sorted(before)
 
 
 def test_like_wildcards_match_nothing_but_themselves(db):
@@ -403,3 +434,34 @@ def secret_session(s, tmp, rec):
         s.error("webhooks", "add", "--url", "gopher://127.0.0.1:9/x", "--secret", secret)
         s.error("webhooks", "add", "--url", "http://127.0.0.1:9/x", "--secret", secret, "--tenant", "nosuch")
     return [SECRET_CATALOG, SECRET_ADDED, SECRET_ROTATED, generated]
+
+
+# ---- SQL text is never built from values ----
+
+LIB = SAMPLE_DIR.parent / "lib"
+SQL_WORDS = ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM", "CREATE TABLE")
+
+
+def test_sql_lives_only_in_lib_store():
+    for path in sorted(LIB.rglob("*.cc")) + sorted((SAMPLE_DIR.parent / "apps").rglob("*.cc")):
+        if path.parent.name == "store":
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("//")[0]
+            assert not any(f'"{w}' in code for w in SQL_WORDS), f"SQL outside lib/store: {path}:{n}: {line.strip()}"
+
+
+def test_store_builds_no_sql_literal_from_values():
+    """Values reach SQL as bound parameters. The one exception is roll-up SQL
+    from catalog text, which goes through rollup_store.cc's Quote(); a quote
+    character glued to a variable anywhere else is a hand-made literal."""
+    import re
+    sql_word = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|VALUES|SET|AND|OR|IN|LIKE|GLOB)\b")
+    glued = re.compile(r"""'"\s*\+\s*[A-Za-z_]|[A-Za-z_)]\s*\+\s*"'|'\{\}'""")
+    found = []
+    for path in sorted((LIB / "store").glob("*.cc")):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("//")[0]
+            if glued.search(code) and sql_word.search(code):
+                found.append(f"{path.name}:{n}: {line.strip()}")
+    assert not found, "SQL text built from values:\n" + "\n".join(found)
