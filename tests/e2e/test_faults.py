@@ -182,6 +182,20 @@ def test_read_only_database_file(work, name):
     unchanged(db, before)
 
 
+@pytest.mark.parametrize("args", [["quota", "status"], ["quota", "check", "--tenant", "acme", "--metric", "api_calls"],
+                                  ["report", "usage", "--period", "2026-02"], ["tenants", "list"],
+                                  ["catalog", "show"], ["webhooks", "deliveries"]])
+def test_read_only_database_still_answers_reads(work, args):
+    db = os.path.join(work, "m.db")
+    give_to_nobody(work, db, *[os.path.join(work, f) for f in os.listdir(work)])
+    os.chmod(db, 0o400)
+    p = run(db, "--json", *args, preexec=as_nobody)
+    assert p.returncode == 0, p
+    assert json.loads(p.stdout)
+    os.chmod(db, 0o600)
+    unchanged(db, BASE_COUNTS)
+
+
 @pytest.mark.parametrize("name", COMMANDS)
 def test_database_in_read_only_directory_has_no_room_for_its_wal(work, name):
     db = os.path.join(work, "m.db")
