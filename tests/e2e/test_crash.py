@@ -132,6 +132,9 @@ def rounds(world, name, base, command, compare, now=NOW, code=0, rerun=None, aro
             where = f"seed {SEED}, {name} round {i}: killed after {delay:.3f}s of {seconds:.3f}s"
             assert fk.integrity(db) == "ok", where
             compare(ref, db, where, ctx)
+        for suffix in ("", "-wal", "-shm"):  # a passing round's copy is not needed again
+            if os.path.exists(f"{db}{suffix}"):
+                os.remove(f"{db}{suffix}")
     print(f"{name}: {sum(landed)} of {ROUNDS} kills landed mid-run (uninterrupted run {seconds:.2f}s)",
           file=sys.stderr)
 

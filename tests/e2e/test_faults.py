@@ -371,3 +371,20 @@ def test_missing_database_is_66_and_not_created(work, name):
     assert p.returncode == 66, p
     one_clear_line(p, db, "does not exist", " init")
     assert not os.path.exists(db)
+
+
+@pytest.mark.parametrize("where", ["missing-directory", "read-only-directory", "a-directory"])
+def test_database_that_cannot_be_created(work, where):
+    if where == "missing-directory":
+        db, preexec = os.path.join(work, "no", "such", "m.db"), None
+    elif where == "a-directory":
+        db, preexec = work, None
+    else:
+        ro = os.path.join(work, "ro")
+        os.mkdir(ro, 0o555)
+        give_to_nobody(work, ro)
+        db, preexec = os.path.join(ro, "m.db"), as_nobody
+    p = run(db, "init", "--catalog", SAMPLE_DIR / "catalog.json", preexec=preexec)
+    assert p.returncode == 74, p
+    one_clear_line(p, db)
+    assert where == "a-directory" or not os.path.exists(db)
