@@ -8,6 +8,7 @@ packages=(
   libsimdjson-dev libcurl4-openssl-dev libssl-dev
   python3 python3-pytest
   chromium
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: clang 14 and its libFuzzer/sanitizer runtimes
 )
 missing=()
 for p in "${packages[@]}"; do
