@@ -61,7 +61,7 @@ hourly_sql() {  # the reference's hourly GROUP BYs alone, for scale
 ROUNDS=${ROUNDS:-2}
 refs=() meters=() hourlies=()
 for round in $(seq "$ROUNDS"); do
-  echo "round $round: sqlite3 reference, meter aggregate, sqlite3 hourly only ..." >&2
+  echo "round $round: sqlite3 reference, meter aggregate$([ "${HOURLY:-1}" = 0 ] || echo ', sqlite3 hourly only') ..." >&2
   refs+=("$(sql_time < "$ROOT/bench/aggregate_reference.sql")")
   sqlite3 "$DB" "DELETE FROM usage_rollups; DELETE FROM usage_rollup_uniques; DELETE FROM usage_rollup_state;"
   t0=$(now)
