@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -239,9 +241,9 @@ int RunDashboard(const Context& ctx, const ReportArgs& a) {
   auto data = Snapshot(db, [&] { return report::CollectDashboard(db, c, Clock::Now(), a.period, billed_fn); });
   if (!data.ok()) return ctx.Fail(data.status());
   std::ofstream f(a.out, std::ios::binary | std::ios::trunc);
-  f << report::RenderDashboardHtml(*data);
-  f.close();
-  if (!f) return ctx.Fail(Status::IOError(fmt::format("cannot write '{}'", a.out)));
+  if (f) f << report::RenderDashboardHtml(*data);
+  if (f) f.close();
+  if (!f) return ctx.Fail(Status::IOError(fmt::format("cannot write '{}': {}", a.out, std::strerror(errno))));
   if (ctx.json()) PrintJson({{"out", a.out}, {"month", data->month}});
   else ctx.Info(fmt::format("dashboard for {} written to {}", data->month, a.out));
   return kExitOk;
