@@ -388,3 +388,16 @@ def test_database_that_cannot_be_created(work, where):
     assert p.returncode == 74, p
     one_clear_line(p, db)
     assert where == "a-directory" or not os.path.exists(db)
+
+
+@pytest.mark.parametrize("args", [["invoice", "show", "inv_acme_2026-02", "--format", "html", "--out", "{out}"],
+                                  ["report", "dashboard", "--period", "2026-02", "--out", "{out}"]])
+@pytest.mark.parametrize("where", ["missing-directory", "a-directory"])
+def test_unwritable_output_file(work, args, where):
+    db = os.path.join(work, "m.db")
+    run(db, "invoice", "generate", "--period", "2026-02", "--tenant", "acme", code=0)
+    out = os.path.join(work, "no", "such", "out.html") if where == "missing-directory" else work
+    p = run(db, *[a.replace("{out}", out) for a in args])
+    assert p.returncode == 74, p
+    line = one_clear_line(p, out)
+    assert line.rstrip().endswith(("No such file or directory", "Is a directory")), line
