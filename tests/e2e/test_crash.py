@@ -2,9 +2,10 @@
 moment, run it again to completion, and compare the database with an
 uninterrupted run of the same command on a copy of the same starting state.
 
-Commands: `meter ingest`, `meter aggregate`, `meter invoice generate
---finalize` and `meter webhooks replay` (against tests/support/receiver.py on
-127.0.0.1). The data is big enough (METER_CRASH_EVENTS events over
+Commands: `meter ingest` (into a fresh database, and of late usage after
+February was invoiced: billed once on March's invoices), `meter aggregate`,
+`meter invoice generate --finalize` and `meter webhooks replay` (against
+tests/support/receiver.py on 127.0.0.1). The data is big enough (METER_CRASH_EVENTS events over
 METER_CRASH_TENANTS tenants) that each command runs for a while, and the kill
 lands at a random time within the uninterrupted run's duration.
 
@@ -112,7 +113,10 @@ def world(tmp_path_factory):
     run(ingested, "ingest", events, "--batch-size", BATCH, "--rejects", d / "rejects", check_code=65)
     fk.copy_db(ingested, invoiced)
     run(invoiced, "invoice", "generate", "--period", PERIOD, "--finalize", check_code=0)
-    return {"dir": d, "port": port, "events": events, "fresh": fresh, "ingested": ingested, "invoiced": invoiced}
+    late = d / "late.ndjson"  # more February usage, after February was invoiced
+    fk.write_events(late, tenant_ids, max(EVENTS // 3, 1000), seed=SEED % 1000 + 1000)
+    return {"dir": d, "port": port, "events": events, "fresh": fresh, "ingested": ingested, "invoiced": invoiced,
+            "late": late}
 
 
 def rounds(world, name, base, command, compare, now=NOW, code=0, rerun=None, around=None):
@@ -177,6 +181,26 @@ def test_killed_ingest_reruns_to_the_uninterrupted_result(world):
     rounds(world, "ingest", world["fresh"],
            ["ingest", world["events"], "--batch-size", BATCH, "--rejects", world["dir"] / "ingest.rejects"],
            compare_ingest, code=65)
+
+
+def compare_late_ingest(ref, db, where, _):
+    """Late usage: counted once, and billed once on March's invoices as
+    adjustment lines, whatever the kill interrupted."""
+    same_tables(ref, db, ["events", "usage_counters", "usage_uniques"], where)
+    for path in (ref, db):
+        if not fk.table_counts(path)["invoices"] > TENANTS:  # the reference is invoiced once
+            run(path, "invoice", "generate", "--period", "2026-03", now="2026-04-02T00:00:00Z", check_code=0)
+    same_tables(ref, db, ["invoices"], where)
+    listed = json.loads(run(db, "--json", "invoice", "list", "--period", "2026-03",
+                            now="2026-04-02T00:00:00Z", check_code=0).stdout)["invoices"]
+    adjustments = [line for inv in listed for line in inv["lines"] if line.get("kind") == "adjustment"]
+    assert adjustments, f"{where}: no late-usage adjustment line on March's invoices"
+
+
+def test_killed_ingest_of_late_usage_bills_it_once(world):
+    rounds(world, "late", world["invoiced"],
+           ["ingest", world["late"], "--batch-size", "1000", "--rejects", world["dir"] / "late.rejects"],
+           compare_late_ingest)
 
 
 # ---- aggregate ----
