@@ -303,24 +303,31 @@ def test_database_locked_past_the_busy_timeout(work, name):
 
 # ---- rejects path that cannot be written ----
 
-@pytest.mark.parametrize("where", ["missing-directory", "read-only-directory", "a-directory"])
+def unwritable(work, where, name):
+    """A path `name` where nothing can be written: in a missing directory, in
+    a read-only one (with the preexec that makes permissions apply), or an
+    existing directory. Returns (path, preexec)."""
+    if where == "missing-directory":
+        return os.path.join(work, "no", "such", "dir", name), None
+    if where == "a-directory":
+        return work, None
+    ro = os.path.join(work, "ro")
+    os.mkdir(ro, 0o555)
+    give_to_nobody(work, ro, *[os.path.join(work, f) for f in os.listdir(work)])
+    return os.path.join(ro, name), as_nobody
+
+
+WHERE = ["missing-directory", "read-only-directory", "a-directory"]
+
+
+@pytest.mark.parametrize("where", WHERE)
 def test_unwritable_rejects_path(work, where):
     db = os.path.join(work, "m.db")
-    before = BASE_COUNTS
-    preexec = None
-    if where == "missing-directory":
-        rejects = os.path.join(work, "no", "such", "dir", "bad.rejects")
-    elif where == "a-directory":
-        rejects = work
-    else:
-        ro = os.path.join(work, "ro")
-        os.mkdir(ro, 0o555)
-        give_to_nobody(work, ro, *[os.path.join(work, f) for f in os.listdir(work)])
-        rejects, preexec = os.path.join(ro, "bad.rejects"), as_nobody
+    rejects, preexec = unwritable(work, where, "bad.rejects")
     p = run(db, "ingest", os.path.join(work, "with-bad.ndjson"), "--rejects", rejects, preexec=preexec)
     assert p.returncode == 74, p
     one_clear_line(p, rejects)
-    unchanged(db, before)
+    unchanged(db, BASE_COUNTS)
 
 
 # ---- missing inputs ----
@@ -373,17 +380,9 @@ def test_missing_database_is_66_and_not_created(work, name):
     assert not os.path.exists(db)
 
 
-@pytest.mark.parametrize("where", ["missing-directory", "read-only-directory", "a-directory"])
+@pytest.mark.parametrize("where", WHERE)
 def test_database_that_cannot_be_created(work, where):
-    if where == "missing-directory":
-        db, preexec = os.path.join(work, "no", "such", "m.db"), None
-    elif where == "a-directory":
-        db, preexec = work, None
-    else:
-        ro = os.path.join(work, "ro")
-        os.mkdir(ro, 0o555)
-        give_to_nobody(work, ro)
-        db, preexec = os.path.join(ro, "m.db"), as_nobody
+    db, preexec = unwritable(work, where, "m2.db")
     p = run(db, "init", "--catalog", SAMPLE_DIR / "catalog.json", preexec=preexec)
     assert p.returncode == 74, p
     one_clear_line(p, db)
@@ -392,12 +391,12 @@ def test_database_that_cannot_be_created(work, where):
 
 @pytest.mark.parametrize("args", [["invoice", "show", "inv_acme_2026-02", "--format", "html", "--out", "{out}"],
                                   ["report", "dashboard", "--period", "2026-02", "--out", "{out}"]])
-@pytest.mark.parametrize("where", ["missing-directory", "a-directory"])
+@pytest.mark.parametrize("where", WHERE)
 def test_unwritable_output_file(work, args, where):
     db = os.path.join(work, "m.db")
     run(db, "invoice", "generate", "--period", "2026-02", "--tenant", "acme", code=0)
-    out = os.path.join(work, "no", "such", "out.html") if where == "missing-directory" else work
-    p = run(db, *[a.replace("{out}", out) for a in args])
+    out, preexec = unwritable(work, where, "out.html")
+    p = run(db, *[a.replace("{out}", out) for a in args], preexec=preexec)
     assert p.returncode == 74, p
     line = one_clear_line(p, out)
-    assert line.rstrip().endswith(("No such file or directory", "Is a directory")), line
+    assert line.rstrip().endswith(("No such file or directory", "Is a directory", "Permission denied")), line
