@@ -337,6 +337,22 @@ def test_database_locked_past_the_busy_timeout(work, name):
     unchanged(db, before)
 
 
+def test_reads_go_on_while_another_process_holds_the_write_lock(work):
+    """WAL: a writer's lock does not stop readers."""
+    db = os.path.join(work, "m.db")
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("DELETE FROM rate_buckets")
+    try:
+        for args in (["quota", "status"], ["quota", "check", "--tenant", "acme", "--metric", "api_calls"],
+                     ["report", "usage", "--period", "2026-02"]):
+            p = run(db, "--json", *args, extra_env={"METER_BUSY_TIMEOUT_MS": "150"})
+            assert p.returncode == 0, p
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
 # ---- rejects path that cannot be written ----
 
 def unwritable(work, where, name):
