@@ -1,6 +1,7 @@
 #include "ingest/csv_record.h"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 namespace meter::ingest {
 namespace {
@@ -81,6 +82,8 @@ Status SplitCsvLine(std::string_view line, std::vector<std::string_view>* cells,
 }
 
 Status CsvRecordParser::SetHeader(std::string_view line) {
+  // Column names become property keys: stored JSON must be valid UTF-8.
+  if (!simdjson::validate_utf8(line.data(), line.size())) return Status::DataError("not valid UTF-8");
   std::vector<std::string_view> names;
   std::string scratch;
   METER_RETURN_IF_ERROR(SplitCsvLine(line, &names, &scratch));
@@ -98,6 +101,9 @@ Status CsvRecordParser::SetHeader(std::string_view line) {
 }
 
 Status CsvRecordParser::Parse(std::string_view line, RawRecord* out) {
+  // Cells are stored and later printed as JSON strings, which must be UTF-8
+  // (JSON records get the same check from simdjson).
+  if (!simdjson::validate_utf8(line.data(), line.size())) return Status::DataError("record is not valid UTF-8");
   METER_RETURN_IF_ERROR(SplitCsvLine(line, &cells_, &scratch_));
   if (cells_.size() != columns_.size())
     return Status::DataError(fmt::format("CSV row has {} field{}, the header has {}", cells_.size(),

@@ -26,14 +26,15 @@ Status SplitCsvLine(std::string_view line, std::vector<std::string_view>* cells,
 
 class CsvRecordParser {
  public:
-  // Reads the header row; DataError when it cannot be split.
+  // Reads the header row; DataError when it cannot be split or is not
+  // valid UTF-8.
   Status SetHeader(std::string_view line);
   bool has_header() const { return !columns_.empty(); }
   const std::string& header() const { return header_; }
 
-  // Parses one data row. DataError for bad quoting or a cell count that
-  // differs from the header's. `out` holds views into `line` and this parser
-  // until the next call.
+  // Parses one data row. DataError for bad quoting, text that is not valid
+  // UTF-8, or a cell count that differs from the header's. `out` holds
+  // views into `line` and this parser until the next call.
   Status Parse(std::string_view line, RawRecord* out);
 
  private:
