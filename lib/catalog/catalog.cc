@@ -463,11 +463,13 @@ Result<Catalog> ParseCatalog(std::string_view text) {
     try {
       json discard = json::parse(text.begin(), text.end(), nullptr, true, true);
       (void)discard;
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
       return Status::DataError(fmt::format("catalog is not valid JSON: {}", e.what()));
     }
     return Status::DataError("catalog is not valid JSON");
   }
+  // Prices written as long JSON numbers would otherwise be rounded silently.
+  if (Status exact = CheckJsonNumbersExact(text); !exact.ok()) return Status::DataError(exact.message());
   Reader root(doc, "");
   if (!doc.is_object()) return Status::DataError("catalog: expected a JSON object at the top level");
   Catalog c;

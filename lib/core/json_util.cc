@@ -1,6 +1,7 @@
 #include "core/json_util.h"
 
 #include <cmath>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -24,13 +25,17 @@ Result<Decimal> ParseDecimalNumberText(std::string_view text) {
   // Move the decimal point by rewriting the digits, so no rounding happens.
   std::string sign, digits;
   int point = -1;
-  for (char c : mantissa) {
-    if (c == '-' || c == '+') { if (!digits.empty() || !sign.empty()) return bad(); if (c == '-') sign = "-"; }
+  for (size_t i = 0; i < mantissa.size(); ++i) {
+    const char c = mantissa[i];
+    if (c == '-' || c == '+') { if (i != 0) return bad(); if (c == '-') sign = "-"; }  // one leading sign
     else if (c == '.') { if (point >= 0) return bad(); point = static_cast<int>(digits.size()); }
     else if (c >= '0' && c <= '9') digits += c;
     else return bad();
   }
   if (digits.empty()) return bad();
+  // Digits on both sides of a '.', as Decimal::Parse and JSON want: ".5e1"
+  // and "5.e0" are refused like ".5" and "5.".
+  if (point == 0 || point == static_cast<int>(digits.size())) return bad();
   if (point < 0) point = static_cast<int>(digits.size());
   point += exp;
   if (point <= 0) digits = std::string(-point + 1, '0') + digits, point = 1;
@@ -67,6 +72,82 @@ Result<Decimal> DecimalFromJson(const nlohmann::json& v) {
   }
   if (v.is_string()) return Decimal::Parse(v.get<std::string>());
   return Status::InvalidArgument(fmt::format("expected a number or decimal string, got {}", v.type_name()));
+}
+
+namespace {
+
+// SAX handler that keeps the path of the current value ("plans[1].base_price")
+// and checks every float literal against the double the DOM would hold.
+class ExactNumbers : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  Status status;
+
+  bool null() override { return Next(); }
+  bool boolean(bool) override { return Next(); }
+  bool number_integer(number_integer_t) override { return Next(); }
+  bool number_unsigned(number_unsigned_t) override { return Next(); }
+  bool number_float(number_float_t value, const string_t& literal) override {
+    // Exact when the double reads back as the literal's value (or when
+    // DecimalFromJson refuses it anyway).
+    auto read = DecimalFromJson(nlohmann::json(value));
+    auto written = ParseDecimalNumberText(literal);
+    if (read.ok() && (!written.ok() || *written != *read)) {
+      status = Status::InvalidArgument(fmt::format(
+          "{}: number {} has more digits than a JSON number carries exactly; write it as a string (\"{}\")",
+          Path(), literal, literal));
+      return false;
+    }
+    return Next();
+  }
+  bool string(string_t&) override { return Next(); }
+  bool binary(binary_t&) override { return Next(); }
+  bool start_object(std::size_t) override { return Push(false); }
+  bool key(string_t& k) override {
+    frames_.back().key = k;
+    return true;
+  }
+  bool end_object() override { return Pop(); }
+  bool start_array(std::size_t) override { return Push(true); }
+  bool end_array() override { return Pop(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  struct Frame {
+    bool array;
+    size_t index;
+    std::string key;
+  };
+  std::vector<Frame> frames_;
+
+  bool Next() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+    return true;
+  }
+  bool Push(bool array) {
+    frames_.push_back({array, 0, ""});
+    return true;
+  }
+  bool Pop() {
+    frames_.pop_back();
+    return Next();
+  }
+  std::string Path() const {
+    std::string path;
+    for (const Frame& f : frames_) {
+      if (f.array) path += fmt::format("[{}]", f.index);
+      else path += path.empty() ? f.key : "." + f.key;
+    }
+    return path.empty() ? "number" : path;
+  }
+};
+
+}  // namespace
+
+Status CheckJsonNumbersExact(std::string_view json_text) {
+  ExactNumbers handler;
+  nlohmann::json::sax_parse(json_text, &handler, nlohmann::json::input_format_t::json, /*strict=*/true,
+                            /*ignore_comments=*/true);
+  return handler.status;
 }
 
 nlohmann::json DecimalToJson(const Decimal& d) {

@@ -18,13 +18,23 @@
 
 namespace meter {
 
-// Parses number text that may use exponent notation ("1.5e3", "1e-05").
+// Parses number text that may use exponent notation ("1.5e3", "1e-05"); the
+// part before the exponent follows Decimal::Parse's grammar.
 Result<Decimal> ParseDecimalNumberText(std::string_view text);
 
 // A Decimal from a JSON number or a JSON string holding a decimal; refuses
-// other types, non-finite numbers and floats with more than 15 significant
-// digits (which a double cannot carry exactly; write those as strings).
+// other types, non-finite numbers and floats whose shortest text has more
+// than 15 significant digits. It sees the double, not the literal: a longer
+// literal ("0.999999999999999999") arrives already rounded (1), which only
+// CheckJsonNumbersExact on the document's text can catch.
 Result<Decimal> DecimalFromJson(const nlohmann::json& value);
+
+// Refuses (InvalidArgument "<path>: number ... has more digits than a JSON
+// number carries exactly; write it as a string") a JSON document (comments
+// allowed) holding a number literal that DecimalFromJson would read as a
+// different value because the double it becomes rounds it. Other problems,
+// malformed JSON included, are left to the caller's parser.
+Status CheckJsonNumbersExact(std::string_view json_text);
 
 // The JSON form of a decimal: an integer number when it is integral and fits
 // in int64, otherwise its canonical string.
