@@ -245,6 +245,9 @@ std::string FormatMonth(Timestamp start, std::string_view tz) {
   return FormatRfc3339(local).substr(0, 7);
 }
 
+// The longest duration: 12 digits of milliseconds, which ParseDuration reads.
+constexpr int64_t kMaxDurationMillis = 999'999'999'999;
+
 Result<int64_t> ParseDuration(std::string_view text) {
   size_t i = 0;
   while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
@@ -261,6 +264,10 @@ Result<int64_t> ParseDuration(std::string_view text) {
   else if (unit == "d" || unit == "day") mult = kMillisPerDay;
   if (mult == 0 || n <= 0)
     return Status::InvalidArgument(fmt::format("duration '{}' is not like 1s, 1m, 1h, 1d", text));
+  // Checked before multiplying (no overflow), and kept to what reads back
+  // when written in milliseconds, as the stored catalog writes it.
+  if (n > kMaxDurationMillis / mult)
+    return Status::InvalidArgument(fmt::format("duration '{}' is too long (at most 31 years)", text));
   return n * mult;
 }
 

@@ -68,7 +68,9 @@ std::string FormatMonth(Timestamp start, std::string_view tz = "");
 // Checks that `tz` names a zone we can resolve.
 Status ValidateTimeZone(std::string_view tz);
 
-// Parses a duration such as "1m", "30s", "1h", "1d", "500ms" into milliseconds.
+// Parses a duration such as "1m", "30s", "1h", "1d", "500ms" into milliseconds;
+// InvalidArgument for other spellings, zero, and more than 999,999,999,999 ms
+// (about 31.7 years, the most "<n>ms" can say, so written-back values parse).
 Result<int64_t> ParseDuration(std::string_view text);
 
 // The process clock. Every command reads time through Clock::Now(), so
