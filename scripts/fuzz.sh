@@ -109,12 +109,14 @@ for t in "${targets[@]}"; do
   case "$t" in fuzz_event_csv) dict=event_csv ;; fuzz_event_*) dict=event_json ;; *) dict=${t#fuzz_} ;; esac
   dict="$repo/tests/fuzz/dict/$dict.dict"
   [ -f "$dict" ] && extra+=(-dict="$dict")
+  started=$(date +%s%N)
   set +e
   nice -n 10 "$build_dir/tests/fuzz/$t" "$scratch" "$repo/tests/fuzz/corpus/$t" \
     -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" "${extra[@]}" >"$log" 2>&1
   rc=$?
   set -e
+  ran=$(elapsed "$started")
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
   crashes=$(find "$artifacts" -type f -newer "$marker" | wc -l)
@@ -125,7 +127,7 @@ for t in "${targets[@]}"; do
     [ "$crashes" -gt 0 ] || crashes=1
     failed=1
   fi
-  printf '%-24s %8s %12s %10s %8s %8s  %s\n' "$t" "$seconds" "${execs:-?}" "${rate:-?}" "$corpus" "$crashes" "$result"
+  printf '%-24s %8s %12s %10s %8s %8s  %s\n' "$t" "$ran" "${execs:-?}" "${rate:-?}" "$corpus" "$crashes" "$result"
   if [ "$rc" -ne 0 ]; then
     grep -E '^(==[0-9]+==ERROR|SUMMARY|fuzz invariant failed|.*runtime error)' "$log" | head -n 5 >&2 || true
     find "$artifacts" -type f -newer "$marker" | head -n 3 | sed 's/^/  input: /' >&2
