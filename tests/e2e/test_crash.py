@@ -1,6 +1,7 @@
 """Crash tests (issue 8 item 3): `kill -9` a writing command at a random
 moment, run it again to completion, and compare the database with an
 uninterrupted run of the same command on a copy of the same starting state.
+Odd rounds also kill the first re-run (a crash while recovering).
 
 Commands: `meter ingest` (into a fresh database, and of late usage after
 February was invoiced: billed once on March's invoices), `meter aggregate`,
@@ -135,8 +136,11 @@ def rounds(world, name, base, command, compare, now=NOW, code=0, rerun=None, aro
         with around(str(i)) if around else contextlib.nullcontext() as ctx:
             delay, killed = kill_at_random(db, command, seconds, rng, now=now)
             landed.append(killed)
-            run(db, *(rerun or command), now=now, check_code=code)
             where = f"seed {SEED}, {name} round {i}: killed after {delay:.3f}s of {seconds:.3f}s"
+            if i % 2:  # odd rounds kill the recovering run too
+                again, _ = kill_at_random(db, rerun or command, seconds, rng, now=now)
+                where += f", its re-run killed after {again:.3f}s"
+            run(db, *(rerun or command), now=now, check_code=code)
             assert fk.integrity(db) == "ok", where
             compare(ref, db, where, ctx)
         for suffix in ("", "-wal", "-shm"):  # a passing round's copy is not needed again
