@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
     --seconds=*) seconds=${1#--seconds=}; shift ;;
     --smoke) smoke=1; shift ;;
     --build-only) build_only=1; shift ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
