@@ -15,6 +15,7 @@
 """
 import json
 import os
+import re
 import stat
 import subprocess
 import time
@@ -455,7 +456,6 @@ def test_store_builds_no_sql_literal_from_values():
     """Values reach SQL as bound parameters. The one exception is roll-up SQL
     from catalog text, which goes through rollup_store.cc's Quote(); a quote
     character glued to a variable anywhere else is a hand-made literal."""
-    import re
     sql_word = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|VALUES|SET|AND|OR|IN|LIKE|GLOB)\b")
     glued = re.compile(r"""'"\s*\+\s*[A-Za-z_]|[A-Za-z_)]\s*\+\s*"'|'\{\}'""")
     found = []
