@@ -176,12 +176,13 @@ int RunRotate(const Context& ctx, const WebhookArgs& a) {
   }
   const Timestamp until = Clock::Now() + webhooks::kSecretRotationOverlapMs;
   if (Status st = WebhookStore(**db).RotateSecret(a.id, secret, until); !st.ok()) return ctx.Fail(st);
+  // SPEC section 8: secrets are printed only by `add` and `list --show-secrets`.
   if (ctx.json()) {
-    PrintJson({{"id", a.id}, {"secret", secret}, {"previous_secret_until", FormatRfc3339(until)}});
+    PrintJson({{"id", a.id}, {"rotated", true}, {"previous_secret_until", FormatRfc3339(until)}});
     return kExitOk;
   }
-  fmt::print("endpoint {} now signs with: {}\n", a.id, secret);
-  ctx.Info(fmt::format("the previous secret keeps signing too until {}", FormatRfc3339(until)));
+  fmt::print("endpoint {} signs with a new secret ('meter webhooks list --show-secrets' shows it); "
+             "the previous one keeps signing too until {}\n", a.id, FormatRfc3339(until));
   return kExitOk;
 }
 
