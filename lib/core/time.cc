@@ -1,7 +1,9 @@
 #include "core/time.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <mutex>
 
@@ -174,14 +176,25 @@ bool ParseFixedOffset(std::string_view tz, int64_t* offset_ms) {
 
 std::mutex tz_mutex;
 
+// True when `tz` names a compiled zone file under /usr/share/zoneinfo ("TZif"
+// magic): not a directory ("."), not a path out of it, and nothing glibc would
+// read as a path of its own (a leading '/' or ':') once it is put in $TZ.
+bool IsZoneName(std::string_view tz) {
+  if (tz.empty() || tz.front() == '/' || tz.front() == ':' || tz.find("..") != std::string_view::npos) return false;
+  std::string path = "/usr/share/zoneinfo/" + std::string(tz);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  char magic[4] = {};
+  bool is_zone = std::fread(magic, 1, sizeof magic, f) == sizeof magic && std::memcmp(magic, "TZif", 4) == 0;
+  std::fclose(f);
+  return is_zone;
+}
+
 Result<int64_t> ZoneOffsetAt(Timestamp t, std::string_view tz) {
   if (IsUtc(tz)) return int64_t{0};
   int64_t fixed;
   if (ParseFixedOffset(tz, &fixed)) return fixed;
-  std::string path = "/usr/share/zoneinfo/" + std::string(tz);
-  std::FILE* f = tz.find("..") == std::string_view::npos ? std::fopen(path.c_str(), "rb") : nullptr;
-  if (!f) return Status::InvalidArgument(fmt::format("unknown time zone '{}'", tz));
-  std::fclose(f);
+  if (!IsZoneName(tz)) return Status::InvalidArgument(fmt::format("unknown time zone '{}'", tz));
   // localtime_r reads $TZ; the process is switched to the zone only for the
   // duration of this call, under a lock.
   std::lock_guard<std::mutex> lock(tz_mutex);

@@ -99,3 +99,15 @@ TEST_CASE("time.clock_starts_at_now_and_advances") {
   CHECK(a >= start);
   CHECK(a < start + 1000);
 }
+
+TEST_CASE("time.zone_names_are_compiled_zone_files") {
+  Timestamp t = *ParseRfc3339("2026-02-10T12:00:00Z");
+  CHECK(MonthOf(t, "America/New_York").ok());
+  // A directory, a path out of the zoneinfo tree, and names glibc would read
+  // as a file path of their own are not time zones.
+  for (const char* bad : {".", "Europe", "../../etc/passwd", "/etc/localtime", ":Europe/Berlin", "Nowhere/City"}) {
+    auto m = MonthOf(t, bad);
+    CHECK_MESSAGE(!m.ok(), bad);
+    if (!m.ok()) CHECK(m.status().message().find("unknown time zone") != std::string::npos);
+  }
+}
