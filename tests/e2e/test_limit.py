@@ -10,7 +10,9 @@ import pytest
 from conftest import METER_BIN
 
 NOW = "2026-02-04T12:00:00Z"
-LATER = "2026-02-04T12:00:30Z"
+# 30.1 s after NOW: half the bucket plus a margin for each process's own start-up
+# time between NOW and reading its clock (milliseconds under sanitizers).
+LATER = "2026-02-04T12:00:30.100Z"
 
 CATALOG = {
     "meters": [{"key": "api_calls"}],
@@ -58,7 +60,7 @@ def test_capacity_100_passes_100_and_denies_the_101st(m):
     assert other.code == 0 and other.json["remaining"] == 99
     keyed = take(m, "acme", "--key", "uploads")
     assert keyed.code == 0 and keyed.json["remaining"] == 99
-    # 30 s later half the bucket is back
+    # 30 s later half the bucket is back (LATER adds a 0.1 s margin)
     r = take(m, "acme", "--cost", 50, now=LATER)
     assert r.code == 0 and r.json["remaining"] == 0
     assert take(m, "acme", now=LATER).code == 1
