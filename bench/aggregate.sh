@@ -33,20 +33,13 @@ done
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/meter-bench-aggregate.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 if [ -n "$DATA" ]; then mkdir -p "$DATA"; else DATA=$WORK; fi
-DB=$DATA/events-$N.db
 
 [ -x "$METER" ] || cmake --build "$BUILD" --target meter -j2
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 
-if [ ! -e "$DB.ok" ]; then  # else made complete by an earlier run
-  echo "generating $N events into $DB ..." >&2
-  rm -f "$DB" "$DB-wal" "$DB-shm"
-  "$METER" --db "$DB" init --catalog "$ROOT/sample-data/catalog.json" --quiet
-  sqlite3 "$DB" -cmd ".parameter set @n $N" < "$ROOT/bench/aggregate_events.sql" > /dev/null
-  touch "$DB.ok"
-fi
-sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE); SELECT COUNT(*) FROM events;" > /dev/null  # warm the page cache
+DB=$("$ROOT/bench/events_db.sh" "$METER" "$DATA" "$N")
+sqlite3 "$DB" "SELECT COUNT(*) FROM events;" > /dev/null  # warm the page cache
 
 sql_time() {  # seconds sqlite3 takes to run the SQL on stdin
   local t0; t0=$(now)

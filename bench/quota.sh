@@ -36,16 +36,7 @@ trap 'rm -rf "$WORK"' EXIT
 if [ -n "$DATA" ]; then mkdir -p "$DATA"; else DATA=$WORK; fi
 
 [ -x "$METER" ] || cmake --build "$BUILD" --target meter -j2
-for n in "$SMALL" "$LARGE"; do
-  db=$DATA/events-$n.db
-  [ -e "$db.ok" ] && continue  # made complete by an earlier run
-  echo "generating $n events ..." >&2
-  rm -f "$db" "$db-wal" "$db-shm"
-  "$METER" --db "$db" init --catalog "$ROOT/sample-data/catalog.json" --quiet
-  sqlite3 "$db" -cmd ".parameter set @n $n" < "$ROOT/bench/aggregate_events.sql" > /dev/null
-  sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE);" > /dev/null
-  touch "$db.ok"
-done
+for n in "$SMALL" "$LARGE"; do "$ROOT/bench/events_db.sh" "$METER" "$DATA" "$n" > /dev/null; done
 
 python3 - "$METER" "$DATA" "$SMALL" "$LARGE" "$RUNS" "$JSON_OUT" <<'PY'
 import json, statistics, subprocess, sys, time
