@@ -131,9 +131,9 @@ struct Month {
   std::string tag;
 };
 
-meter::ingest::UsageEvent Event(std::mt19937_64& rng, const std::string& tenant, const Month& m, int64_t seq) {
+meter::Event ApiEvent(std::mt19937_64& rng, const std::string& tenant, const Month& m, int64_t seq) {
   static const char* kOps[] = {"email_analysis", "video_understanding", "audio_transcription", "text_to_speech"};
-  meter::ingest::UsageEvent e;
+  meter::Event e;
   e.id = fmt::format("{}-{}-{}", tenant, m.tag, seq);
   e.tenant = tenant;
   e.timestamp = m.start + static_cast<int64_t>(rng() % (m.days * meter::kMillisPerDay));
@@ -153,8 +153,8 @@ meter::ingest::UsageEvent Event(std::mt19937_64& rng, const std::string& tenant,
   return e;
 }
 
-meter::ingest::UsageEvent Storage(std::mt19937_64& rng, const std::string& tenant, const Month& m, int day) {
-  meter::ingest::UsageEvent e;
+meter::Event Storage(std::mt19937_64& rng, const std::string& tenant, const Month& m, int day) {
+  meter::Event e;
   e.id = fmt::format("{}-{}-storage-{}", tenant, m.tag, day);
   e.tenant = tenant;
   e.metric = "storage_gb";
@@ -181,10 +181,10 @@ int64_t RecordUsage(const Args& a, const std::string& db_path, const Month& m, b
     for (size_t k = 0; k < c->tenants.size(); ++k) {
       const auto& t = c->tenants[k];
       int events = static_cast<int>(a.events_per_tenant / 2 + rng() % a.events_per_tenant);
-      for (int i = 0; i < events; ++i, ++n) METER_RETURN_IF_ERROR(rec.Record(Event(rng, t.id, m, i)).status());
+      for (int i = 0; i < events; ++i, ++n) METER_RETURN_IF_ERROR(rec.Record(ApiEvent(rng, t.id, m, i)).status());
       for (int d = 0; d < m.days; ++d, ++n) METER_RETURN_IF_ERROR(rec.Record(Storage(rng, t.id, m, d)).status());
       for (int i = 0; late && k % 100 == 3 && i < 5; ++i, ++n)
-        METER_RETURN_IF_ERROR(rec.Record(Event(rng, t.id, *late, 1000000 + i)).status());
+        METER_RETURN_IF_ERROR(rec.Record(ApiEvent(rng, t.id, *late, 1000000 + i)).status());
       if (plan_changes && k % 50 == 11)
         METER_RETURN_IF_ERROR(cs.SetPlan(t.id, c->plans[(c->PlanIndex(t.plan) + 1) % c->plans.size()].key, mid, mid));
     }

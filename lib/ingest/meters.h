@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "core/event.h"
 #include "core/status.h"
-#include "ingest/event.h"
 
 namespace meter::ingest {
 
@@ -46,7 +46,7 @@ class MeterEvaluator {
   // but unusable ("properties.tokens 'abc' is not a number (read by meter
   // 'llm_tokens')"), or when properties is not valid JSON.
   Status Evaluate(const EventView& e, std::vector<Contribution>* out);
-  Status Evaluate(const UsageEvent& e, std::vector<Contribution>* out) { return Evaluate(EventView::Of(e), out); }
+  Status Evaluate(const Event& e, std::vector<Contribution>* out) { return Evaluate(ViewOf(e), out); }
 
  private:
   struct Impl;

@@ -290,13 +290,11 @@ Status ToEventView(const RawRecord& r, EventView* out, EventScratch* scratch) {
   return Properties(r.properties, n.properties, &out->properties);
 }
 
-Status ToUsageEvent(const RawRecord& r, UsageEvent* out) {
+Status ToEvent(const RawRecord& r, Event* out) {
   EventView v;
   EventScratch scratch;
   METER_RETURN_IF_ERROR(ToEventView(r, &v, &scratch));
-  *out = UsageEvent{std::string(v.id), std::string(v.tenant), std::string(v.metric), v.timestamp,
-                    v.quantity_micros, std::string(v.user), std::string(v.operation), std::string(v.status),
-                    v.latency_ms, std::string(v.cost), std::string(v.properties)};
+  *out = OwnedCopy(v);
   return Status::OK();
 }
 

@@ -1,8 +1,8 @@
 // RawRecord: one input record's fields as they arrived, whatever the format,
-// before they are checked and converted into a UsageEvent.
+// before they are checked and converted into an Event.
 //
 // The parsers (json_record.h, csv_record.h) fill a RawRecord with views into
-// their own buffers; ToUsageEvent() checks each field and converts it, with
+// their own buffers; ToEvent() checks each field and converts it, with
 // one message per problem naming the field as the input spells it
 // ("quantity must be non-negative", "data.quantity 'lots' is not a number").
 #pragma once
@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "core/event.h"
 #include "core/status.h"
 #include "core/time.h"
-#include "ingest/event.h"
 
 namespace meter::ingest {
 
@@ -79,8 +79,8 @@ struct EventScratch {
 // clock checks are the Validator's (validator.h).
 Status ToEventView(const RawRecord& r, EventView* out, EventScratch* scratch);
 
-// The same into a UsageEvent that owns its strings.
-Status ToUsageEvent(const RawRecord& r, UsageEvent* out);
+// The same into an Event that owns its strings.
+Status ToEvent(const RawRecord& r, Event* out);
 
 // Parses number text (a JSON number token or a decimal string such as
 // "12.5", "1e3") into millionths of a unit. Refuses, naming `field`:

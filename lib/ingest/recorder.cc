@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <unordered_map>
 
 #include "ingest/batch_buffer.h"
@@ -40,19 +41,20 @@ class StagedEvents {
     int64_t micros;
     Text unique;
   };
-  struct Event {
-    uint64_t tag;
-    Text id, tenant, metric, user, operation, status, cost, properties;
-    Timestamp timestamp;
-    int64_t quantity_micros;
-    std::optional<int64_t> latency_ms;
-    size_t first_contribution, end_contribution;
+  struct Event : BasicEvent<Text> {
+    uint64_t tag = 0;
+    size_t first_contribution = 0, end_contribution = 0;
   };
 
   void Add(const EventView& e, uint64_t tag, const std::vector<ingest::Contribution>& contributions) {
-    Event s{tag, Keep(e.id), Keep(e.tenant), Keep(e.metric), Keep(e.user), Keep(e.operation), Keep(e.status),
-            Keep(e.cost), Keep(e.properties), e.timestamp, e.quantity_micros, e.latency_ms,
-            contributions_.size(), contributions_.size() + contributions.size()};
+    Event s;
+    ForEachEventField(s, e, [this](EventColumn, auto& to, const auto& from) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(to)>, Text>) to = Keep(from);
+      else to = from;
+    });
+    s.tag = tag;
+    s.first_contribution = contributions_.size();
+    s.end_contribution = contributions_.size() + contributions.size();
     for (const ingest::Contribution& c : contributions) contributions_.push_back({c.meter, c.micros, Keep(c.unique)});
     events_.push_back(s);
   }
@@ -60,8 +62,12 @@ class StagedEvents {
   std::string_view View(Text t) const { return std::string_view(arena_.data() + t.offset, t.length); }
 
   EventView View(const Event& s) const {
-    return {View(s.id), View(s.tenant), View(s.metric), s.timestamp, s.quantity_micros, View(s.user),
-            View(s.operation), View(s.status), s.latency_ms, View(s.cost), View(s.properties)};
+    EventView v;
+    ForEachEventField(v, s, [this](EventColumn, auto& to, const auto& from) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(from)>, Text>) to = View(from);
+      else to = from;
+    });
+    return v;
   }
 
   // Staged events ordered by id; equal ids keep their staging order. Sorts
@@ -220,9 +226,7 @@ Status EventRecorder::Check(const EventView& e) {
 
 Result<bool> EventRecorder::Record(const EventView& e) {
   METER_RETURN_IF_ERROR(Check(e));
-  store::EventRow row{e.id, e.tenant, e.metric, e.timestamp, e.quantity_micros, e.user, e.operation,
-                      e.status, e.latency_ms, e.cost, e.properties, Clock::Now()};
-  METER_ASSIGN_OR_RETURN(bool inserted, impl_->events.Insert(row));
+  METER_ASSIGN_OR_RETURN(bool inserted, impl_->events.Insert(e, Clock::Now()));
   if (!inserted || impl_->contributions.empty()) return inserted;
   uint32_t tenant = impl_->TenantId(e.tenant);
   for (const Contribution& c : impl_->contributions) impl_->Buffer(tenant, e.timestamp, c.meter, c.micros, c.unique);
@@ -250,9 +254,7 @@ Status EventRecorder::WriteStaged(const StagedFn& done) {
     if (k + 8 < order.size()) __builtin_prefetch(order[k + 8]);
     if (k + 4 < order.size()) stage.Prefetch(*order[k + 4]);
     EventView e = stage.View(*order[k]);
-    store::EventRow row{e.id, e.tenant, e.metric, e.timestamp, e.quantity_micros, e.user, e.operation,
-                        e.status, e.latency_ms, e.cost, e.properties, now};
-    METER_ASSIGN_OR_RETURN(bool fresh, impl_->events.Insert(row));
+    METER_ASSIGN_OR_RETURN(bool fresh, impl_->events.Insert(e, now));
     inserted[stage.IndexOf(order[k])] = fresh;
   }
   for (size_t i = 0; i < stage.size(); ++i) {

@@ -8,8 +8,8 @@
 #include <memory>
 
 #include "catalog/catalog.h"
+#include "core/event.h"
 #include "core/status.h"
-#include "ingest/event.h"
 #include "store/database.h"
 
 namespace meter::ingest {
@@ -32,11 +32,11 @@ class EventRecorder {
   // negative quantity or an unusable meter value field (Check). The caller
   // checks tenant, metric and timestamp (validator.h). Busy / IOError when
   // the database fails.
-  Result<bool> Record(const UsageEvent& e) { return Record(EventView::Of(e)); }
+  Result<bool> Record(const Event& e) { return Record(ViewOf(e)); }
   Result<bool> Record(const EventView& e);
 
   // The DataError Record would refuse `e` with, without writing anything.
-  Status Check(const UsageEvent& e) { return Check(EventView::Of(e)); }
+  Status Check(const Event& e) { return Check(ViewOf(e)); }
   Status Check(const EventView& e);
 
   // The bulk path (ingest): Stage() checks `e` like Record() and keeps a

@@ -6,9 +6,9 @@
 #include <unordered_set>
 
 #include "catalog/catalog.h"
+#include "core/event.h"
 #include "core/status.h"
 #include "core/time.h"
-#include "ingest/event.h"
 
 namespace meter::ingest {
 
@@ -25,8 +25,8 @@ class Validator {
   // 'api_call'", or a timestamp more than kMaxFutureMillis after `now`
   // (`time_field` names the field in the message).
   Status Check(const EventView& e, Timestamp now, std::string_view time_field = "timestamp") const;
-  Status Check(const UsageEvent& e, Timestamp now, std::string_view time_field = "timestamp") const {
-    return Check(EventView::Of(e), now, time_field);
+  Status Check(const Event& e, Timestamp now, std::string_view time_field = "timestamp") const {
+    return Check(ViewOf(e), now, time_field);
   }
 
  private:

@@ -16,13 +16,13 @@ struct Acc {
   Decimal cost;
 };
 
-const std::string& NameOf(const ingest::UsageEvent& e, AnalyticsBy by) {
+const std::string& NameOf(const Event& e, AnalyticsBy by) {
   static const std::string kNone = "(none)";
   const std::string& key = by == AnalyticsBy::kOperation ? e.operation : e.user;
   return key.empty() ? kNone : key;
 }
 
-Status AddEvent(const ingest::UsageEvent& e, Acc* a) {
+Status AddEvent(const Event& e, Acc* a) {
   ++a->total;
   if (e.status == "failed" || e.status == "error") ++a->failed;
   else ++a->succeeded;
@@ -77,7 +77,7 @@ Result<std::vector<AnalyticsRow>> BuildAnalyticsReport(store::Database& db, cons
   std::map<Timestamp, Acc> hours;
   std::map<std::string, Acc> names;
   store::EventQuery eq{q.tenant, q.period, {}, true};
-  METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(eq, [&](const ingest::UsageEvent& e) {
+  METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(eq, [&](const Event& e) {
     if (q.by == AnalyticsBy::kHour) return AddEvent(e, &hours[HourOf(e.timestamp).start]);
     return AddEvent(e, &names[NameOf(e, q.by)]);
   }));

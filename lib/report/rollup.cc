@@ -13,7 +13,7 @@ RawRollup::RawRollup(const catalog::Catalog& catalog)
 
 RawRollup::~RawRollup() = default;
 
-void RawRollup::Add(const ingest::UsageEvent& e, const std::string& group) {
+void RawRollup::Add(const Event& e, const std::string& group) {
   if (!evaluator_->Evaluate(e, &scratch_).ok()) {
     ++skipped_;
     return;

@@ -15,8 +15,8 @@
 
 #include "catalog/catalog.h"
 #include "core/decimal.h"
+#include "core/event.h"
 #include "core/status.h"
-#include "ingest/event.h"
 #include "ingest/meters.h"
 
 namespace meter::report {
@@ -32,7 +32,7 @@ class RawRollup {
   // Adds what `e` contributes to each meter it feeds, under `group`. An event
   // a meter cannot read (a value field that is not a number) adds nothing
   // and is counted in skipped().
-  void Add(const ingest::UsageEvent& e, const std::string& group);
+  void Add(const Event& e, const std::string& group);
 
   // The value of each (group, meter key) that saw at least one contribution,
   // aggregated as the meter says: sum / count add up, max keeps the largest,

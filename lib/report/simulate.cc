@@ -41,7 +41,7 @@ Status Remeasure(store::Database& db, const catalog::Catalog& candidate, const s
     if (metrics.empty()) continue;
     RawRollup rollup(candidate);
     store::EventQuery q{in.tenant.id, seg.period, metrics, false};
-    METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(q, [&](const ingest::UsageEvent& e) {
+    METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(q, [&](const Event& e) {
       rollup.Add(e, "");
       return Status::OK();
     }));

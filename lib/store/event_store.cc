@@ -2,14 +2,22 @@
 
 #include <sqlite3.h>
 
+#include "store/event_columns.h"
 #include "store/sqlite_internal.h"
 
 namespace meter::store {
 namespace {
 
-constexpr const char* kInsertEvent =
-    "INSERT OR IGNORE INTO events(id, tenant_id, metric, ts, quantity, user_id, operation, status, "
-    "latency_ms, cost, properties, ingested_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)";
+// The event's columns (event_columns.h), then ingested_at.
+const std::string& InsertEventSql() {
+  static const std::string sql = [] {
+    std::string columns = EventColumnList(), values;
+    for (char c : columns + ", ingested_at")
+      if (c == ',') values += "?,";
+    return "INSERT INTO events(" + columns + ", ingested_at) VALUES(" + values + "?) ON CONFLICT (id) DO NOTHING";
+  }();
+  return sql;
+}
 
 constexpr const char* kAddCounter =
     "INSERT INTO usage_counters(tenant_id, meter, hour, value, events, latest_ts) VALUES(?,?,?,?,?,NULL) "
@@ -33,12 +41,20 @@ constexpr const char* kLatestCounter =
     "events = events + excluded.events";
 
 constexpr const char* kAddUnique =
-    "INSERT OR IGNORE INTO usage_uniques(tenant_id, meter, hour, value) VALUES(?,?,?,?)";
+    "INSERT INTO usage_uniques(tenant_id, meter, hour, value) VALUES(?,?,?,?) "
+    "ON CONFLICT (tenant_id, meter, hour, value) DO NOTHING";
 
 // Text bound without a copy: the caller keeps it alive until the step.
 void BindText(sqlite3_stmt* s, int i, std::string_view v, bool null_if_empty) {
   if (v.empty() && null_if_empty) sqlite3_bind_null(s, i);
   else sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+
+void Bind(sqlite3_stmt* s, int i, EventColumn c, std::string_view v) { BindText(s, i, v, !c.required); }
+void Bind(sqlite3_stmt* s, int i, EventColumn, int64_t v) { sqlite3_bind_int64(s, i, v); }
+void Bind(sqlite3_stmt* s, int i, EventColumn, std::optional<int64_t> v) {
+  if (v) sqlite3_bind_int64(s, i, *v);
+  else sqlite3_bind_null(s, i);
 }
 
 }  // namespace
@@ -54,7 +70,8 @@ struct EventStore::Impl {
       if (s) sqlite3_finalize(s);
   }
   sqlite3_stmt* Get(Which w) {
-    static const char* const kSql[kCount] = {kInsertEvent, kAddCounter, kMaxCounter, kLatestCounter, kAddUnique};
+    static const char* const kSql[kCount] = {InsertEventSql().c_str(), kAddCounter, kMaxCounter, kLatestCounter,
+                                             kAddUnique};
     if (!statements[w]) {
       int rc = sqlite3_prepare_v3(handle, kSql[w], -1, SQLITE_PREPARE_PERSISTENT, &statements[w], nullptr);
       if (rc != SQLITE_OK) throw SQLite::Exception(handle, rc);
@@ -75,22 +92,12 @@ EventStore::EventStore(Database& db) : db_(db), impl_(std::make_unique<Impl>()) 
 
 EventStore::~EventStore() = default;
 
-Result<bool> EventStore::Insert(const EventRow& e) {
+Result<bool> EventStore::Insert(const EventView& e, Timestamp ingested_at) {
   return Guarded(db_, [&]() -> Result<bool> {
     sqlite3_stmt* s = impl_->Get(Impl::kInsert);
-    BindText(s, 1, e.id, false);
-    BindText(s, 2, e.tenant, false);
-    BindText(s, 3, e.metric, false);
-    sqlite3_bind_int64(s, 4, e.ts);
-    sqlite3_bind_int64(s, 5, e.quantity_micros);
-    BindText(s, 6, e.user, true);
-    BindText(s, 7, e.operation, true);
-    BindText(s, 8, e.status, true);
-    if (e.latency_ms) sqlite3_bind_int64(s, 9, *e.latency_ms);
-    else sqlite3_bind_null(s, 9);
-    BindText(s, 10, e.cost, true);
-    BindText(s, 11, e.properties, true);
-    sqlite3_bind_int64(s, 12, e.ingested_at);
+    int i = 1;
+    ForEachEventField(e, e, [&](EventColumn c, const auto& field, const auto&) { Bind(s, i++, c, field); });
+    sqlite3_bind_int64(s, i, ingested_at);
     impl_->Step(s);
     return sqlite3_changes(impl_->handle) > 0;
   });

@@ -13,28 +13,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/event.h"
 #include "core/status.h"
 #include "core/time.h"
 #include "store/database.h"
 
 namespace meter::store {
-
-// One event row. The views must stay valid for the duration of the call;
-// empty views are stored as NULL for the optional fields.
-struct EventRow {
-  std::string_view id;
-  std::string_view tenant;
-  std::string_view metric;
-  Timestamp ts = 0;
-  int64_t quantity_micros = 0;
-  std::string_view user;
-  std::string_view operation;
-  std::string_view status;
-  std::optional<int64_t> latency_ms;
-  std::string_view cost;        // canonical decimal text
-  std::string_view properties;  // JSON object text
-  Timestamp ingested_at = 0;
-};
 
 // How a counter delta merges into the stored hourly row.
 enum class CounterMerge {
@@ -71,10 +55,11 @@ class EventStore {
   EventStore(const EventStore&) = delete;
   EventStore& operator=(const EventStore&) = delete;
 
-  // Inserts `e` unless an event with the same id is already stored: returns
-  // true when inserted, false for a duplicate (nothing written). Call inside
+  // Inserts `e`, recorded at `ingested_at`, unless an event with the same id
+  // is already stored: returns true when inserted, false for a duplicate
+  // (nothing written). Absent optional fields are stored as NULL. Call inside
   // db.Transaction(). SQLite failures become Busy/IOError statuses.
-  Result<bool> Insert(const EventRow& e);
+  Result<bool> Insert(const EventView& e, Timestamp ingested_at);
 
   // Merges the deltas into usage_counters (rows created as needed), in the
   // order given: sorted by (tenant, meter, hour) they touch neighbouring pages.

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "store/event_columns.h"
 #include "store/sqlite_internal.h"
 
 namespace meter::store {
@@ -9,8 +10,7 @@ namespace {
 
 std::string EventSql(const EventQuery& q) {
   std::string sql =
-      "SELECT id, tenant_id, metric, ts, quantity, user_id, operation, status, latency_ms, cost, properties"
-      " FROM events WHERE ts>=? AND ts<?";
+      "SELECT " + EventColumnList() + " FROM events WHERE ts>=? AND ts<?";
   if (!q.tenant.empty()) sql += " AND tenant_id=?";
   if (q.operations_only)
     sql += " AND operation IS NOT NULL AND operation<>'' AND (status IS NULL OR status<>'started')"
@@ -23,28 +23,10 @@ std::string EventSql(const EventQuery& q) {
   return sql;
 }
 
-std::string TextOrEmpty(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
-
-ingest::UsageEvent ReadEvent(SQLite::Statement& s) {
-  ingest::UsageEvent e;
-  e.id = s.getColumn(0).getString();
-  e.tenant = s.getColumn(1).getString();
-  e.metric = s.getColumn(2).getString();
-  e.timestamp = s.getColumn(3).getInt64();
-  e.quantity_micros = s.getColumn(4).getInt64();
-  e.user = TextOrEmpty(s.getColumn(5));
-  e.operation = TextOrEmpty(s.getColumn(6));
-  e.status = TextOrEmpty(s.getColumn(7));
-  if (!s.getColumn(8).isNull()) e.latency_ms = s.getColumn(8).getInt64();
-  e.cost = TextOrEmpty(s.getColumn(9));
-  e.properties = TextOrEmpty(s.getColumn(10));
-  return e;
-}
-
 }  // namespace
 
 Status ReportStore::ForEachEvent(const EventQuery& q,
-                                 const std::function<Status(const ingest::UsageEvent&)>& fn) {
+                                 const std::function<Status(const Event&)>& fn) {
   return Guarded(db_, [&]() -> Status {
     SQLite::Statement s(Sql(db_), EventSql(q));
     int n = 1;
@@ -52,7 +34,11 @@ Status ReportStore::ForEachEvent(const EventQuery& q,
     s.bind(n++, static_cast<int64_t>(q.period.end));
     if (!q.tenant.empty()) s.bind(n++, q.tenant);
     for (const auto& m : q.metrics) s.bind(n++, m);
-    while (s.executeStep()) METER_RETURN_IF_ERROR(fn(ReadEvent(s)));
+    Event e;
+    while (s.executeStep()) {
+      ReadEventColumns(s, 0, &e);
+      METER_RETURN_IF_ERROR(fn(e));
+    }
     return Status::OK();
   });
 }

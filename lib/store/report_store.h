@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "core/event.h"
 #include "core/status.h"
 #include "core/time.h"
-#include "ingest/event.h"
 #include "store/database.h"
 
 namespace meter::store {
@@ -36,7 +36,7 @@ class ReportStore {
   // with the event as ingest recorded it (quantity in millionths, optional
   // fields empty when absent). Stops at and returns the first non-OK status
   // `fn` returns; SQLite failures become Busy/IOError statuses.
-  Status ForEachEvent(const EventQuery& q, const std::function<Status(const ingest::UsageEvent&)>& fn);
+  Status ForEachEvent(const EventQuery& q, const std::function<Status(const Event&)>& fn);
 
  private:
   Database& db_;

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "ingest/event.h"
+#include "core/event.h"
 #include "ingest/recorder.h"
 #include "store/usage_store.h"
 #include "usage/units.h"
@@ -72,14 +72,14 @@ void SetProperty(json* props, std::string_view path, json value) {
 
 bool IsTextField(std::string_view f) { return f == "user" || f == "operation" || f == "status"; }
 
-std::string* TextField(ingest::UsageEvent* e, std::string_view f) {
+std::string* TextField(Event* e, std::string_view f) {
   if (f == "user") return &e->user;
   if (f == "operation") return &e->operation;
   return &e->status;
 }
 
 // Gives `e` the fields the meter's `where` conditions ask for.
-Status ApplyWhere(const catalog::Meter& m, const std::string& tenant, ingest::UsageEvent* e, json* props) {
+Status ApplyWhere(const catalog::Meter& m, const std::string& tenant, Event* e, json* props) {
   auto impossible = [&](const catalog::WhereClause& w) {
     return Status::InvalidArgument(fmt::format(
         "meter '{}' selects events by {} = '{}', which a reservation cannot record", m.key, w.field, w.equals));
@@ -103,7 +103,7 @@ Status ApplyWhere(const catalog::Meter& m, const std::string& tenant, ingest::Us
 }
 
 // Gives a sum meter's event its value.
-Status ApplySumValue(const catalog::Meter& m, const Decimal& amount, ingest::UsageEvent* e, json* props) {
+Status ApplySumValue(const catalog::Meter& m, const Decimal& amount, Event* e, json* props) {
   if (m.value == "quantity") {
     METER_ASSIGN_OR_RETURN(e->quantity_micros, ToMicros(amount, "--amount"));
   } else if (m.value == "latency_ms" && amount.IsInteger()) {
@@ -119,7 +119,7 @@ Status ApplySumValue(const catalog::Meter& m, const Decimal& amount, ingest::Usa
   return Status::OK();
 }
 
-Result<std::vector<ingest::UsageEvent>> ReservationEvents(const catalog::Catalog& c, const QuotaDecision& d,
+Result<std::vector<Event>> ReservationEvents(const catalog::Catalog& c, const QuotaDecision& d,
                                                           Timestamp now) {
   const catalog::Meter* m = c.FindMeter(d.meter);
   if (!m) return Status::NotFound(fmt::format("unknown meter '{}'", d.meter));
@@ -127,7 +127,7 @@ Result<std::vector<ingest::UsageEvent>> ReservationEvents(const catalog::Catalog
     return Status::InvalidArgument(fmt::format(
         "meter '{}' aggregates by {}: a reservation cannot add to it (use 'quota check')", m->key,
         catalog::AggregationName(m->aggregation)));
-  ingest::UsageEvent e;
+  Event e;
   e.id = d.reservation_id;
   e.tenant = d.tenant;
   e.metric = m->event;
@@ -145,7 +145,7 @@ Result<std::vector<ingest::UsageEvent>> ReservationEvents(const catalog::Catalog
     copies = *d.requested.ToInt64();
   }
   if (!props.empty()) e.properties = props.dump();
-  std::vector<ingest::UsageEvent> events;
+  std::vector<Event> events;
   for (int64_t i = 0; i < copies; ++i) {
     events.push_back(e);
     if (i > 0) events.back().id = fmt::format("{}#{}", e.id, i + 1);

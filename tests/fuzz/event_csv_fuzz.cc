@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ingest::CsvRecordParser csv;
   if (!csv.SetHeader(lines[0].text).ok()) return 0;  // every row is rejected with the header's error
   ingest::RawRecord raw;
-  ingest::EventView event;
+  EventView event;
   ingest::EventScratch scratch;
   std::vector<std::string_view> cells;
   std::string cell_scratch;

@@ -24,7 +24,7 @@ struct Parsers {
   ingest::JsonRecordParser json;
   ingest::JsonRecordParser json_again;  // the second parse, other padding
   ingest::RawRecord raw;
-  ingest::EventView event;
+  EventView event;
   ingest::EventScratch scratch;
 };
 

@@ -15,9 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/decimal.h"
+#include "core/event.h"
 #include "core/json_util.h"
 #include "core/time.h"
-#include "ingest/event.h"
 #include "ingest/json_record.h"
 #include "ingest/line_reader.h"
 #include "ingest/record.h"
@@ -158,7 +158,7 @@ inline bool CheckNumbers(std::string_view json, std::string* out) {
 }
 
 // A one-line description of a parse outcome, for comparing two parses.
-inline std::string Describe(const Status& st, const ingest::EventView& e) {
+inline std::string Describe(const Status& st, const EventView& e) {
   if (!st.ok()) return "error: " + st.message();
   std::string out;
   for (std::string_view f : {e.id, e.tenant, e.metric, e.user, e.operation, e.status, e.cost, e.properties}) {
@@ -175,7 +175,7 @@ inline std::string Describe(const Status& st, const ingest::EventView& e) {
 // required fields present, text fields valid UTF-8 (they are printed in JSON
 // later), the quantity exactly the decimal the record spelled, the cost
 // canonical and non-negative, properties one valid JSON object.
-inline void CheckEvent(const ingest::RawRecord& raw, const ingest::EventView& e) {
+inline void CheckEvent(const ingest::RawRecord& raw, const EventView& e) {
   const std::string d = Describe(Status::OK(), e);
   METER_FUZZ_CHECK(!e.id.empty() && !e.tenant.empty() && !e.metric.empty(), d);
   for (std::string_view f : {e.id, e.tenant, e.metric, e.user, e.operation, e.status, e.properties})

@@ -8,8 +8,8 @@
 #include <doctest/doctest.h>
 
 #include "catalog/catalog.h"
+#include "core/event.h"
 #include "core/time.h"
-#include "ingest/event.h"
 #include "ingest/recorder.h"
 #include "store/catalog_store.h"
 #include "store/database.h"
@@ -28,9 +28,9 @@ inline catalog::Catalog ApplyCatalog(store::Database& db, const char* json, Time
 }
 
 // An event of `units` whole units of `metric` for `tenant` at `ts` (RFC 3339).
-inline ingest::UsageEvent UsageAt(const std::string& id, const std::string& tenant, const std::string& metric,
+inline Event UsageAt(const std::string& id, const std::string& tenant, const std::string& metric,
                                   const char* ts, int64_t units = 1) {
-  ingest::UsageEvent e;
+  Event e;
   e.id = id;
   e.tenant = tenant;
   e.metric = metric;
@@ -40,7 +40,7 @@ inline ingest::UsageEvent UsageAt(const std::string& id, const std::string& tena
 }
 
 // Records `e` in its own transaction, as ingest would.
-inline void Record(store::Database& db, const catalog::Catalog& c, const ingest::UsageEvent& e) {
+inline void Record(store::Database& db, const catalog::Catalog& c, const Event& e) {
   REQUIRE(db.Transaction([&]() -> Status {
     ingest::EventRecorder recorder(db, c);
     METER_RETURN_IF_ERROR(recorder.Record(e).status());

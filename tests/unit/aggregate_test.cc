@@ -35,7 +35,7 @@ struct Fixture {
   Fixture() : c(testing::ApplyCatalog(db, kCatalog)) {}
   void Use(const char* metric, const char* ts, int64_t units, const char* user = "", const char* status = "",
            const char* props = "", const char* tenant = "acme") {
-    ingest::UsageEvent e = testing::UsageAt("e" + std::to_string(++n), tenant, metric, ts, units);
+    Event e = testing::UsageAt("e" + std::to_string(++n), tenant, metric, ts, units);
     e.user = user;
     e.status = status;
     e.properties = props;

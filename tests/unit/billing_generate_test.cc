@@ -37,7 +37,7 @@ struct Fixture {
   void Record(const char* id, const char* ts, int64_t units) {
     REQUIRE(db.Transaction([&]() -> Status {
       ingest::EventRecorder rec(db, c);
-      ingest::UsageEvent e;
+      Event e;
       e.id = id;
       e.tenant = "acme";
       e.metric = "api_calls";

@@ -17,7 +17,7 @@ namespace {
 struct Parsed {
   std::string error;
   RawRecord raw;
-  UsageEvent event;
+  Event event;
 };
 
 Parsed ParseJson(const std::string& line, Format format = Format::kAuto) {
@@ -28,7 +28,7 @@ Parsed ParseJson(const std::string& line, Format format = Format::kAuto) {
   Parsed p;
   std::string_view text(buf.data(), line.size());
   Status st = parser.Parse(text, format, &p.raw);
-  if (st.ok()) st = ToUsageEvent(p.raw, &p.event);
+  if (st.ok()) st = ToEvent(p.raw, &p.event);
   if (!st.ok()) p.error = st.message();
   return p;
 }
@@ -325,9 +325,9 @@ TEST_CASE("ingest.csv_columns_and_properties") {
   CsvRecordParser csv;
   REQUIRE(csv.SetHeader("id,tenant,metric,quantity,timestamp,user,latency_ms,cost,tokens,region,properties.tier").ok());
   RawRecord raw;
-  UsageEvent e;
+  Event e;
   REQUIRE(csv.Parse("e1,acme,llm,2.5,2026-02-01T00:00:00Z,u1,120,0.01,150,eu-west,007", &raw).ok());
-  REQUIRE(ToUsageEvent(raw, &e).ok());
+  REQUIRE(ToEvent(raw, &e).ok());
   CHECK(e.id == "e1");
   CHECK(e.tenant == "acme");
   CHECK(e.quantity_micros == 2500000);
@@ -337,7 +337,7 @@ TEST_CASE("ingest.csv_columns_and_properties") {
   CHECK(e.properties == R"({"tokens":150,"region":"eu-west","tier":"007"})");
 
   REQUIRE(csv.Parse(",acme,llm,,1769904000,,,,,,", &raw).ok());
-  REQUIRE(ToUsageEvent(raw, &e).ok());
+  REQUIRE(ToEvent(raw, &e).ok());
   CHECK(e.id.rfind("sha256:", 0) == 0);  // empty cells are absent
   CHECK(e.quantity_micros == 1000000);
   CHECK(e.properties == "");
@@ -346,12 +346,12 @@ TEST_CASE("ingest.csv_columns_and_properties") {
   CHECK(csv.Parse(R"(e1,acme,"llm,2.5,2026,u1,120,0.01,150,eu,x)", &raw).message() ==
         "bad CSV quoting: unterminated quoted field");
   REQUIRE(csv.Parse(",,llm,,1769904000,,,,,,", &raw).ok());
-  CHECK(ToUsageEvent(raw, &e).message() == "missing required field 'tenant'");
+  CHECK(ToEvent(raw, &e).message() == "missing required field 'tenant'");
 
   CsvRecordParser with_object;
   REQUIRE(with_object.SetHeader("tenant,metric,timestamp,properties,region").ok());
   REQUIRE(with_object.Parse(R"(acme,llm,1,"{""tokens"":5,""region"":""x""}",eu)", &raw).ok());
-  REQUIRE(ToUsageEvent(raw, &e).ok());
+  REQUIRE(ToEvent(raw, &e).ok());
   CHECK(e.properties == R"({"region":"eu","tokens":5})");
   CHECK(with_object.Parse(R"(acme,llm,1,"{""tokens"":}",eu)", &raw).message().rfind("properties: malformed JSON", 0) == 0);
 }

@@ -44,9 +44,9 @@ const catalog::Catalog& TestCatalog() {
   return c;
 }
 
-UsageEvent Event(const std::string& id, const std::string& tenant, const std::string& metric, Timestamp ts,
+Event MakeEvent(const std::string& id, const std::string& tenant, const std::string& metric, Timestamp ts,
                  int64_t micros = 1000000) {
-  UsageEvent e;
+  Event e;
   e.id = id;
   e.tenant = tenant;
   e.metric = metric;
@@ -55,7 +55,7 @@ UsageEvent Event(const std::string& id, const std::string& tenant, const std::st
   return e;
 }
 
-std::string Contributions(const UsageEvent& e) {
+std::string Contributions(const Event& e) {
   static MeterEvaluator eval(TestCatalog());
   std::vector<Contribution> out;
   Status st = eval.Evaluate(e, &out);
@@ -67,7 +67,7 @@ std::string Contributions(const UsageEvent& e) {
 }
 
 TEST_CASE("ingest.meters_contributions") {
-  UsageEvent api = Event("1", "acme", "api_calls", 0, 2500000);
+  Event api = MakeEvent("1", "acme", "api_calls", 0, 2500000);
   api.user = "u1";
   CHECK(Contributions(api) == "api_calls=2500000 users=u1 ");
   api.latency_ms = 500;
@@ -75,12 +75,12 @@ TEST_CASE("ingest.meters_contributions") {
   api.user = "";  // no value: no contribution to the unique_count meter
   CHECK(Contributions(api) == "api_calls=2500000 slow=1000000 ");
 
-  UsageEvent ai = Event("2", "acme", "ai", 0, 3000000);
+  Event ai = MakeEvent("2", "acme", "ai", 0, 3000000);
   CHECK(Contributions(ai) == "requests=1000000 ");  // count ignores the quantity
   ai.operation = "email";
   CHECK(Contributions(ai) == "requests=1000000 emails=1000000 ");
 
-  UsageEvent llm = Event("3", "acme", "llm", 0);
+  Event llm = MakeEvent("3", "acme", "llm", 0);
   CHECK(Contributions(llm) == "");  // no properties: no value for any llm meter
   llm.properties = R"({"tokens":150,"model":"gpt-4","usage":{"total":"7.5"}})";
   CHECK(Contributions(llm) == "gpt4_tokens=150000000 tokens=150000000 deep=7500000 ");
@@ -89,11 +89,11 @@ TEST_CASE("ingest.meters_contributions") {
   llm.properties = R"({"tokens":null})";
   CHECK(Contributions(llm) == "");
 
-  CHECK(Contributions(Event("4", "acme", "unknown", 0)) == "");
+  CHECK(Contributions(MakeEvent("4", "acme", "unknown", 0)) == "");
 }
 
 TEST_CASE("ingest.meters_refuse_unusable_values") {
-  UsageEvent llm = Event("3", "acme", "llm", 0);
+  Event llm = MakeEvent("3", "acme", "llm", 0);
   llm.properties = R"({"tokens":"abc"})";
   CHECK(Contributions(llm) == "error: properties.tokens 'abc' is not a number (read by meter 'tokens')");
   llm.properties = R"({"tokens":-4})";
@@ -110,13 +110,13 @@ TEST_CASE("ingest.meters_refuse_unusable_values") {
 TEST_CASE("ingest.validator_tenant_metric_future") {
   Validator v(TestCatalog());
   Timestamp now = 1770000000000;
-  CHECK(v.Check(Event("1", "acme", "api_calls", now), now).ok());
-  CHECK(v.Check(Event("1", "acme", "ai", now + 5 * kMillisPerMinute), now).ok());
-  CHECK(v.Check(Event("1", "acme2", "api_calls", now), now).message() == "unknown tenant 'acme2'");
-  CHECK(v.Check(Event("1", "acme", "api_call", now), now).message() == "unknown metric 'api_call'");
-  CHECK(v.Check(Event("1", "acme", "api_calls", now + 5 * kMillisPerMinute + 1), now).message() ==
+  CHECK(v.Check(MakeEvent("1", "acme", "api_calls", now), now).ok());
+  CHECK(v.Check(MakeEvent("1", "acme", "ai", now + 5 * kMillisPerMinute), now).ok());
+  CHECK(v.Check(MakeEvent("1", "acme2", "api_calls", now), now).message() == "unknown tenant 'acme2'");
+  CHECK(v.Check(MakeEvent("1", "acme", "api_call", now), now).message() == "unknown metric 'api_call'");
+  CHECK(v.Check(MakeEvent("1", "acme", "api_calls", now + 5 * kMillisPerMinute + 1), now).message() ==
         "timestamp '2026-02-02T02:45:00.001Z' is more than 5 minutes in the future");
-  CHECK(v.Check(Event("1", "acme", "api_calls", now + kMillisPerDay), now, "time").message().rfind("time '", 0) == 0);
+  CHECK(v.Check(MakeEvent("1", "acme", "api_calls", now + kMillisPerDay), now, "time").message().rfind("time '", 0) == 0);
 }
 
 using testing::TempDb;
@@ -133,30 +133,30 @@ TEST_CASE("ingest.recorder_dedupes_and_counts") {
   const Timestamp h = 1769904000000;  // 2026-02-01T00:00:00Z
   EventRecorder rec(db, TestCatalog());
   REQUIRE(db.Transaction([&]() -> Status {
-    UsageEvent a = Event("a", "acme", "api_calls", h + 10, 2000000);
+    Event a = MakeEvent("a", "acme", "api_calls", h + 10, 2000000);
     a.user = "u1";
     CHECK(*rec.Record(a) == true);
     CHECK(*rec.Record(a) == false);  // same id: a duplicate, counted once
-    UsageEvent b = Event("b", "acme", "api_calls", h + kMillisPerHour + 5, 500000);
+    Event b = MakeEvent("b", "acme", "api_calls", h + kMillisPerHour + 5, 500000);
     b.user = "u1";
     CHECK(*rec.Record(b) == true);
-    UsageEvent c = Event("c", "acme", "api_calls", h + 20, 1000000);
+    Event c = MakeEvent("c", "acme", "api_calls", h + 20, 1000000);
     c.user = "u2";
     CHECK(*rec.Record(c) == true);
-    CHECK(*rec.Record(Event("s1", "acme", "storage", h + 1, 5000000)) == true);
-    CHECK(*rec.Record(Event("s2", "acme", "storage", h + 2, 7250000)) == true);
-    CHECK(*rec.Record(Event("s3", "acme", "storage", h + kMillisPerHour, 3000000)) == true);
-    CHECK(*rec.Record(Event("n1", "acme", "seats", h + 500, 4000000)) == true);
-    CHECK(*rec.Record(Event("n2", "acme", "seats", h + 100, 9000000)) == true);  // older: not latest
-    CHECK(*rec.Record(Event("q1", "beta", "ai", h)) == true);
+    CHECK(*rec.Record(MakeEvent("s1", "acme", "storage", h + 1, 5000000)) == true);
+    CHECK(*rec.Record(MakeEvent("s2", "acme", "storage", h + 2, 7250000)) == true);
+    CHECK(*rec.Record(MakeEvent("s3", "acme", "storage", h + kMillisPerHour, 3000000)) == true);
+    CHECK(*rec.Record(MakeEvent("n1", "acme", "seats", h + 500, 4000000)) == true);
+    CHECK(*rec.Record(MakeEvent("n2", "acme", "seats", h + 100, 9000000)) == true);  // older: not latest
+    CHECK(*rec.Record(MakeEvent("q1", "beta", "ai", h)) == true);
     return rec.Flush();
   }).ok());
   // A second transaction merges into the same hourly rows.
   REQUIRE(db.Transaction([&]() -> Status {
-    CHECK(*rec.Record(Event("a", "acme", "api_calls", h + 10, 2000000)) == false);
-    CHECK(*rec.Record(Event("d", "acme", "api_calls", h + 30, 250000)) == true);
-    CHECK(*rec.Record(Event("s4", "acme", "storage", h + 3, 6000000)) == true);  // below the max
-    CHECK(*rec.Record(Event("n3", "acme", "seats", h + 2 * kMillisPerHour, 2000000)) == true);
+    CHECK(*rec.Record(MakeEvent("a", "acme", "api_calls", h + 10, 2000000)) == false);
+    CHECK(*rec.Record(MakeEvent("d", "acme", "api_calls", h + 30, 250000)) == true);
+    CHECK(*rec.Record(MakeEvent("s4", "acme", "storage", h + 3, 6000000)) == true);  // below the max
+    CHECK(*rec.Record(MakeEvent("n3", "acme", "seats", h + 2 * kMillisPerHour, 2000000)) == true);
     return rec.Flush();
   }).ok());
   Period day{h, h + kMillisPerDay};
@@ -177,14 +177,14 @@ TEST_CASE("ingest.recorder_refusals_and_rollbacks") {
   store::Database& db = *t.db;
   EventRecorder rec(db, TestCatalog());
   Status st = db.Transaction([&]() -> Status {
-    UsageEvent bad = Event("x", "acme", "llm", 0);
+    Event bad = MakeEvent("x", "acme", "llm", 0);
     bad.properties = R"({"tokens":"many"})";
     auto r = rec.Record(bad);
     CHECK(r.status().IsDataError());
     CHECK(rec.Check(bad).IsDataError());
-    UsageEvent negative = Event("y", "acme", "api_calls", 0, -1);
+    Event negative = MakeEvent("y", "acme", "api_calls", 0, -1);
     CHECK(rec.Record(negative).status().message() == "quantity must be non-negative");
-    CHECK(*rec.Record(Event("z", "acme", "api_calls", 0)) == true);
+    CHECK(*rec.Record(MakeEvent("z", "acme", "api_calls", 0)) == true);
     rec.Discard();
     return Status::DataError("roll back");
   });
@@ -194,7 +194,7 @@ TEST_CASE("ingest.recorder_refusals_and_rollbacks") {
   CHECK(Value(db, "acme", "api_calls", Period{0, kMillisPerDay}) == "0");
   // The id rolled back is free again.
   REQUIRE(db.Transaction([&]() -> Status {
-    CHECK(*rec.Record(Event("z", "acme", "api_calls", 0)) == true);
+    CHECK(*rec.Record(MakeEvent("z", "acme", "api_calls", 0)) == true);
     return rec.Flush();
   }).ok());
   CHECK(Value(db, "acme", "api_calls", Period{0, kMillisPerDay}) == "1");
@@ -207,15 +207,15 @@ TEST_CASE("ingest.recorder_staged_writes_in_id_order") {
   std::vector<std::string> written;
   std::vector<std::pair<uint64_t, bool>> outcomes;
   REQUIRE(db.Transaction([&]() -> Status {
-    UsageEvent c = Event("c", "acme", "api_calls", 0, 3000000);
-    UsageEvent a = Event("a", "acme", "api_calls", 0, 1000000);
-    UsageEvent a2 = Event("a", "acme", "api_calls", 0, 9000000);  // same id, staged later: a duplicate
-    UsageEvent bad = Event("x", "acme", "llm", 0);
+    Event c = MakeEvent("c", "acme", "api_calls", 0, 3000000);
+    Event a = MakeEvent("a", "acme", "api_calls", 0, 1000000);
+    Event a2 = MakeEvent("a", "acme", "api_calls", 0, 9000000);  // same id, staged later: a duplicate
+    Event bad = MakeEvent("x", "acme", "llm", 0);
     bad.properties = R"({"tokens":"many"})";
-    CHECK(rec.Stage(EventView::Of(c), 1).ok());
-    CHECK(rec.Stage(EventView::Of(a), 2).ok());
-    CHECK(rec.Stage(EventView::Of(a2), 3).ok());
-    CHECK(rec.Stage(EventView::Of(bad), 4).IsDataError());  // refused, not staged
+    CHECK(rec.Stage(ViewOf(c), 1).ok());
+    CHECK(rec.Stage(ViewOf(a), 2).ok());
+    CHECK(rec.Stage(ViewOf(a2), 3).ok());
+    CHECK(rec.Stage(ViewOf(bad), 4).IsDataError());  // refused, not staged
     CHECK(rec.staged() == 3);
     METER_RETURN_IF_ERROR(rec.WriteStaged([&](uint64_t tag, bool inserted, const EventView& e) {
       written.emplace_back(e.id);

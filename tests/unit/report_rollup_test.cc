@@ -24,9 +24,9 @@ catalog::Catalog RollupCatalog() {
   return *c;
 }
 
-ingest::UsageEvent E(const char* metric, int64_t micros, const char* ts, const char* user = "",
+Event E(const char* metric, int64_t micros, const char* ts, const char* user = "",
                      const char* op = "", const char* props = "") {
-  ingest::UsageEvent e;
+  Event e;
   e.id = std::string(metric) + ts + user;
   e.tenant = "t";
   e.metric = metric;
