@@ -96,9 +96,11 @@ class Pipeline {
   void DetectKind(std::string_view text);
   Status RunBatch(bool* done);
   Status Process(const LineReader::Line& line);
-  Status Check(std::string_view text);
+  Status ProcessBatch(const LineReader::Line& line);
+  Status Accept();
+  Status Outcome(const Status& st, const LineReader::Line& line, size_t event, std::string_view record);
   Status WriteStaged();
-  Status Reject(const LineReader::Line& line, const std::string& reason);
+  Status Reject(const LineReader::Line& line, size_t event, std::string_view record, const std::string& reason);
   Result<bool> IsLate(const EventView& e);
   void Commit();
   void ReportProgress();
@@ -201,15 +203,9 @@ Result<bool> Pipeline::IsLate(const EventView& e) {
   return false;
 }
 
-// Parses, checks and records one record. A DataError means the record is
+// Checks and records one parsed record. A DataError means the record is
 // rejected; any other error stops the run.
-Status Pipeline::Check(std::string_view text) {
-  if (input_->kind == Input::Kind::kCsv) {
-    METER_RETURN_IF_ERROR(input_->csv_header_error);
-    METER_RETURN_IF_ERROR(input_->csv.Parse(text, &raw_));
-  } else {
-    METER_RETURN_IF_ERROR(json_.Parse(text, options_.format, &raw_));
-  }
+Status Pipeline::Accept() {
   METER_RETURN_IF_ERROR(ToEventView(raw_, &event_, &scratch_));
   METER_RETURN_IF_ERROR(validator_.Check(event_, now_, raw_.names->timestamp));
   if (strict_failed_) return recorder_.Check(event_);  // nothing will be committed
@@ -231,28 +227,60 @@ Status Pipeline::WriteStaged() {
   });
 }
 
+// One line: one record, or for a Lago batch envelope each of its events.
 Status Pipeline::Process(const LineReader::Line& line) {
+  if (line.too_long) {
+    ++pending_[input_->index].read;
+    return Reject(line, 0, line.text, fmt::format("record is longer than 1 MiB ({} bytes)", kMaxRecordBytes));
+  }
+  std::string_view text = Trim(line.text);
+  Status st;
+  if (input_->kind == Input::Kind::kCsv) {
+    st = input_->csv_header_error;
+    if (st.ok()) st = input_->csv.Parse(text, &raw_);
+  } else {
+    st = json_.Parse(text, options_.format, &raw_);
+    if (st.ok() && json_.is_batch()) return ProcessBatch(line);
+  }
   ++pending_[input_->index].read;
-  if (line.too_long) return Reject(line, fmt::format("record is longer than 1 MiB ({} bytes)", kMaxRecordBytes));
-  Status st = Check(Trim(line.text));
+  if (st.ok()) st = Accept();
+  return Outcome(st, line, 0, line.text);
+}
+
+// The events of a Lago batch, each a record of its own ("line N event K").
+Status Pipeline::ProcessBatch(const LineReader::Line& line) {
+  const std::vector<std::string_view>& events = json_.batch_events();
+  for (size_t k = 0; k < events.size(); ++k) {
+    ++pending_[input_->index].read;
+    Status st = json_.ParseBatchEvent(events[k], &raw_);
+    if (st.ok()) st = Accept();
+    METER_RETURN_IF_ERROR(Outcome(st, line, k + 1, events[k]));
+  }
+  return Status::OK();
+}
+
+// What follows one record's check: a reject, the next chunk, or nothing.
+Status Pipeline::Outcome(const Status& st, const LineReader::Line& line, size_t event, std::string_view record) {
   if (!st.ok() && !st.IsDataError()) return st;
-  if (!st.ok()) return Reject(line, st.message());
+  if (!st.ok()) return Reject(line, event, record, st.message());
   if (recorder_.staged() >= kStageChunk) return WriteStaged();
   return Status::OK();
 }
 
-Status Pipeline::Reject(const LineReader::Line& line, const std::string& reason) {
+// `event` is the record's place in a Lago batch (1-based), 0 for a whole line.
+Status Pipeline::Reject(const LineReader::Line& line, size_t event, std::string_view record,
+                        const std::string& reason) {
   ++pending_[input_->index].rejected;
   if (options_.strict && !strict_failed_) {
     strict_failed_ = true;
     recorder_.Discard();  // nothing will be committed
   }
   std::string display = DisplayName(input_->path);
-  if (summary_->samples.size() < kMaxSamples)
-    summary_->samples.push_back(fmt::format("{} line {}: {}", display, line.number, reason));
+  std::string where = event ? fmt::format("line {} event {}", line.number, event) : fmt::format("line {}", line.number);
+  if (summary_->samples.size() < kMaxSamples) summary_->samples.push_back(fmt::format("{} {}: {}", display, where, reason));
   std::string path = options_.rejects_path.empty() ? DefaultRejectsPath(input_->path) : options_.rejects_path;
   std::string_view header = input_->kind == Input::Kind::kCsv ? std::string_view(input_->csv.header()) : "";
-  METER_RETURN_IF_ERROR(rejects_.Write(path, display, header, line.number, reason, line.text));
+  METER_RETURN_IF_ERROR(rejects_.Write(path, display, header, where, reason, record));
   if (line.too_long)
     METER_RETURN_IF_ERROR(input_->reader->ReadRest([&](std::string_view more) { return rejects_.Append(more); }));
   METER_RETURN_IF_ERROR(rejects_.EndRecord());

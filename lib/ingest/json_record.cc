@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "core/base64.h"
+
 namespace meter::ingest {
 namespace {
 
@@ -239,9 +241,17 @@ namespace {
 // The top-level keys any of the three formats uses.
 enum Slot : int {
   kId, kTenant, kMetric, kQuantity, kTimestamp, kUser, kOperation, kStatus, kLatency, kCost,
-  kProperties, kSpecversion, kSource, kType, kSubject, kTime, kData, kTransactionId,
-  kExternalCustomerId, kExternalSubscriptionId, kCode, kSlotCount, kNoSlot = kSlotCount
+  kProperties, kSpecversion, kSource, kType, kSubject, kTime, kData, kDataBase64, kDataContentType,
+  kDataSchema, kTransactionId, kExternalCustomerId, kExternalSubscriptionId, kCode, kEvent, kEvents,
+  kSlotCount, kNoSlot = kSlotCount
 };
+
+// Each slot's key, in Slot order.
+constexpr const char* kSlotKeys[kSlotCount] = {
+    "id", "tenant", "metric", "quantity", "timestamp", "user", "operation", "status", "latency_ms", "cost",
+    "properties", "specversion", "source", "type", "subject", "time", "data", "data_base64", "datacontenttype",
+    "dataschema", "transaction_id", "external_customer_id", "external_subscription_id", "code", "event",
+    "events"};
 
 // Called for every key of every record: compare by length first.
 Slot SlotFor(std::string_view k) {
@@ -250,19 +260,54 @@ Slot SlotFor(std::string_view k) {
     case 4:
       return k == "user" ? kUser : k == "cost" ? kCost : k == "type" ? kType : k == "time" ? kTime
            : k == "data" ? kData : k == "code" ? kCode : kNoSlot;
+    case 5: return k == "event" ? kEvent : kNoSlot;
     case 6:
       return k == "tenant" ? kTenant : k == "metric" ? kMetric : k == "status" ? kStatus
-           : k == "source" ? kSource : kNoSlot;
+           : k == "source" ? kSource : k == "events" ? kEvents : kNoSlot;
     case 7: return k == "subject" ? kSubject : kNoSlot;
     case 8: return k == "quantity" ? kQuantity : kNoSlot;
     case 9: return k == "timestamp" ? kTimestamp : k == "operation" ? kOperation : kNoSlot;
-    case 10: return k == "latency_ms" ? kLatency : k == "properties" ? kProperties : kNoSlot;
-    case 11: return k == "specversion" ? kSpecversion : kNoSlot;
+    case 10:
+      return k == "latency_ms" ? kLatency : k == "properties" ? kProperties : k == "dataschema" ? kDataSchema
+           : kNoSlot;
+    case 11: return k == "specversion" ? kSpecversion : k == "data_base64" ? kDataBase64 : kNoSlot;
     case 14: return k == "transaction_id" ? kTransactionId : kNoSlot;
+    case 15: return k == "datacontenttype" ? kDataContentType : kNoSlot;
     case 20: return k == "external_customer_id" ? kExternalCustomerId : kNoSlot;
     case 24: return k == "external_subscription_id" ? kExternalSubscriptionId : kNoSlot;
     default: return kNoSlot;
   }
+}
+
+// The CloudEvents 1.0 context attributes and data: every other top-level
+// member of a CloudEvent is an extension attribute.
+bool IsCloudEventsAttribute(Slot s) {
+  switch (s) {
+    case kSpecversion: case kId: case kSource: case kType: case kSubject: case kTime: case kData:
+    case kDataBase64: case kDataContentType: case kDataSchema:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// True for a media type whose content is JSON: application/json, text/json
+// and any "+json" suffix, parameters (";charset=utf-8") allowed.
+bool IsJsonMediaType(std::string_view type) {
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  std::string lower;
+  for (char c : type) lower += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return lower == "application/json" || lower == "text/json" ||
+         (lower.size() > 5 && lower.ends_with("+json") && lower.find('/') != std::string::npos);
+}
+
+// Appends `v` as JSON: strings quoted and escaped, numbers, booleans, objects
+// and arrays as their text.
+void AppendJsonValue(const RawValue& v, std::string* out) {
+  if (v.kind == ValueKind::kString) AppendJsonString(v.text, out);
+  else out->append(v.text);
 }
 
 const FieldNames kLagoSubscriptionNames = {
@@ -287,17 +332,27 @@ struct JsonRecordParser::Impl {
   od::parser parser;
   JsonObjectReader nested;
   std::vector<JsonEntry> entries;
-  std::string properties;  // CloudEvents: data minus the fields mapped to native ones
+  std::string properties;  // CloudEvents: data minus the fields mapped to native ones, plus extensions
+  std::string decoded;     // CloudEvents: data_base64 decoded
   RawValue slots[kSlotCount];
+  // Members no format names (CloudEvents extension attributes).
+  std::vector<std::pair<std::string_view, RawValue>> others;
+  std::vector<std::string_view> batch;  // Lago {"events":[...]}: the events' texts
+  bool is_batch = false;                // the last Parse read such a batch
 
   Status ReadTopLevel(std::string_view text);
+  Status ReadBatch(const RawValue& events);
+  Status Map(std::string_view text, Format format, bool envelopes, RawRecord* r);
   Status MapNative(RawRecord* r);
   Status MapCloudEvent(RawRecord* r);
+  Status ReadCloudEventData();
+  Status AddExtension(std::string_view key, const RawValue& v);
   Status MapLago(RawRecord* r);
 };
 
 Status JsonRecordParser::Impl::ReadTopLevel(std::string_view text) {
   for (RawValue& s : slots) s = RawValue{};
+  others.clear();
   auto fail = [&](error_code e) {
     // simdjson reports text after the object as an unclosed object.
     if (e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT && TextAfterClose(text))
@@ -317,8 +372,13 @@ Status JsonRecordParser::Impl::ReadTopLevel(std::string_view text) {
     std::string_view key;
     if ((e = field.unescaped_key().get(key))) return fail(e);
     Slot slot = SlotFor(key);
-    if (slot == kNoSlot) continue;  // fields no format defines are ignored
     od::value v;
+    if (slot == kNoSlot) {
+      // Kept for CloudEvents (extension attributes); other formats ignore them.
+      others.emplace_back(key, RawValue{});
+      if ((e = field.value().get(v)) || (e = Capture(v, &others.back().second, nullptr))) return fail(e);
+      continue;
+    }
     if ((e = field.value().get(v)) || (e = Capture(v, &slots[slot], nullptr))) return fail(e);
   }
   if (!AtEnd(doc)) return Status::DataError("malformed JSON: unexpected text after the object");
@@ -360,10 +420,7 @@ Status JsonRecordParser::Impl::MapCloudEvent(RawRecord* r) {
   r->tenant = slots[kSubject];
   r->metric = slots[kType];
   r->timestamp = slots[kTime];
-  const RawValue& data = slots[kData];
-  if (!data.present()) return Status::OK();
-  if (data.kind != ValueKind::kObject) return Status::DataError("data must be a JSON object");
-  METER_RETURN_IF_ERROR(nested.Read(data.text, "data", &entries));
+  METER_RETURN_IF_ERROR(ReadCloudEventData());
   properties.clear();
   for (const JsonEntry& en : entries) {
     if (RawValue* native = PromotedField(en.key, r)) {
@@ -375,6 +432,11 @@ Status JsonRecordParser::Impl::MapCloudEvent(RawRecord* r) {
     properties.push_back(':');
     properties.append(en.raw);
   }
+  // Extension attributes: every member that is not a CloudEvents attribute.
+  for (int s = 0; s < kSlotCount; ++s)
+    if (!IsCloudEventsAttribute(static_cast<Slot>(s)))
+      METER_RETURN_IF_ERROR(AddExtension(kSlotKeys[s], slots[s]));
+  for (const auto& [key, value] : others) METER_RETURN_IF_ERROR(AddExtension(key, value));
   if (!properties.empty()) {
     properties.push_back('}');
     r->properties = {ValueKind::kObject, properties};
@@ -382,9 +444,57 @@ Status JsonRecordParser::Impl::MapCloudEvent(RawRecord* r) {
   return Status::OK();
 }
 
+// The entries of the event's data: `data` (a JSON object), or `data_base64`
+// holding a JSON object (when datacontenttype, if given, is a JSON type).
+Status JsonRecordParser::Impl::ReadCloudEventData() {
+  entries.clear();
+  const RawValue& data = slots[kData];
+  const RawValue& base64 = slots[kDataBase64];
+  if (data.present() && base64.present())
+    return Status::DataError("data and data_base64 are both present (a CloudEvent has one or the other)");
+  if (data.present()) {
+    if (data.kind != ValueKind::kObject) return Status::DataError("data must be a JSON object");
+    return nested.Read(data.text, "data", &entries);
+  }
+  if (!base64.present()) return Status::OK();
+  if (base64.kind != ValueKind::kString) return Status::DataError("data_base64 must be a base64 string");
+  const RawValue& type = slots[kDataContentType];
+  if (type.present() && (type.kind != ValueKind::kString || !IsJsonMediaType(type.text)))
+    return Status::DataError(fmt::format(
+        "data_base64 holds '{}' content (datacontenttype); meter reads only JSON data", Excerpt(type.text)));
+  auto bytes = Base64Decode(base64.text);
+  if (!bytes.ok())
+    return Status::DataError(fmt::format("data_base64 is not valid base64 ({})", bytes.status().message()));
+  decoded = std::move(bytes).value();
+  size_t first = decoded.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || decoded[first] != '{')
+    return Status::DataError("data_base64 must hold a JSON object");
+  return nested.Read(decoded, "data_base64", &entries);
+}
+
+// Adds an extension attribute to the properties, unless absent, null or
+// already given by data (data wins). Extension values are scalars.
+Status JsonRecordParser::Impl::AddExtension(std::string_view key, const RawValue& v) {
+  if (!v.present()) return Status::OK();
+  if (v.kind == ValueKind::kObject || v.kind == ValueKind::kArray)
+    return Status::DataError(fmt::format(
+        "extension attribute '{}' must be a string, number or boolean (CloudEvents 1.0)", Excerpt(key)));
+  for (const JsonEntry& en : entries)
+    if (en.key == key) return Status::OK();
+  properties.push_back(properties.empty() ? '{' : ',');
+  AppendJsonString(key, &properties);
+  properties.push_back(':');
+  AppendJsonValue(v, &properties);
+  return Status::OK();
+}
+
 Status JsonRecordParser::Impl::MapLago(RawRecord* r) {
   r->format = Format::kLago;
-  bool by_customer = slots[kExternalCustomerId].present() || !slots[kExternalSubscriptionId].present();
+  // external_customer_id names the tenant; without one (absent, null or
+  // ""), external_subscription_id does, and only it is named in messages.
+  const RawValue& customer = slots[kExternalCustomerId];
+  bool by_customer = !slots[kExternalSubscriptionId].present() ||
+                     (customer.present() && !(customer.kind == ValueKind::kString && customer.text.empty()));
   r->names = by_customer ? &kLagoNames : &kLagoSubscriptionNames;
   r->id = slots[kTransactionId];
   r->tenant = by_customer ? slots[kExternalCustomerId] : slots[kExternalSubscriptionId];
@@ -400,15 +510,52 @@ Status JsonRecordParser::Impl::MapLago(RawRecord* r) {
   return Status::OK();
 }
 
-JsonRecordParser::JsonRecordParser() : impl_(std::make_unique<Impl>()) {}
-JsonRecordParser::~JsonRecordParser() = default;
+// Lago's envelopes: {"event": {...}} (one event) and {"events": [...]}
+// (a batch), objects holding nothing any format reads beside them.
+bool IsLagoEnvelope(const RawValue* s) {
+  if (s[kEvent].kind == ValueKind::kAbsent && s[kEvents].kind == ValueKind::kAbsent) return false;
+  for (Slot k : {kId, kTenant, kMetric, kTimestamp, kSpecversion, kTransactionId, kCode, kExternalCustomerId,
+                 kExternalSubscriptionId})
+    if (s[k].kind != ValueKind::kAbsent) return false;
+  return true;
+}
 
-Status JsonRecordParser::Parse(std::string_view text, Format format, RawRecord* out) {
-  METER_RETURN_IF_ERROR(impl_->ReadTopLevel(text));
-  *out = RawRecord{};
-  out->content = text;
-  const RawValue* s = impl_->slots;
+// The texts of the array's elements, each a view into the array's text.
+Status JsonRecordParser::Impl::ReadBatch(const RawValue& events) {
+  batch.clear();
+  if (events.kind != ValueKind::kArray) return Status::DataError("events must be a JSON array");
+  od::document doc;
+  od::array array;
+  // The array's text lies inside the record, so the record's padding follows it.
+  error_code e = parser.iterate(events.text.data(), events.text.size(), events.text.size() + kJsonPadding).get(doc);
+  if (!e) e = doc.get_array().get(array);
+  if (e) return Malformed(e, "events");
+  for (auto item : array) {
+    od::value element;
+    RawValue value;
+    std::string_view raw;
+    if ((e = item.get(element)) || (e = Capture(element, &value, &raw))) return Malformed(e, "events");
+    batch.push_back(raw);
+  }
+  return Status::OK();
+}
+
+Status JsonRecordParser::Impl::Map(std::string_view text, Format format, bool envelopes, RawRecord* r) {
+  METER_RETURN_IF_ERROR(ReadTopLevel(text));
+  if (envelopes && (format == Format::kAuto || format == Format::kLago) && IsLagoEnvelope(slots)) {
+    if (slots[kEvents].kind != ValueKind::kAbsent) {
+      is_batch = true;
+      RawValue events = slots[kEvents];
+      return ReadBatch(events);
+    }
+    RawValue event = slots[kEvent];
+    if (event.kind != ValueKind::kObject) return Status::DataError("event must be a JSON object");
+    return Map(event.text, Format::kLago, false, r);
+  }
+  *r = RawRecord{};
+  r->content = text;
   if (format == Format::kAuto) {
+    const RawValue* s = slots;
     if (s[kSpecversion].kind != ValueKind::kAbsent) format = Format::kCloudEvents;
     else if (s[kTransactionId].kind != ValueKind::kAbsent || s[kCode].kind != ValueKind::kAbsent ||
              s[kExternalCustomerId].kind != ValueKind::kAbsent ||
@@ -417,10 +564,29 @@ Status JsonRecordParser::Parse(std::string_view text, Format format, RawRecord* 
     else format = Format::kNdjson;
   }
   switch (format) {
-    case Format::kCloudEvents: return impl_->MapCloudEvent(out);
-    case Format::kLago: return impl_->MapLago(out);
-    default: return impl_->MapNative(out);
+    case Format::kCloudEvents: return MapCloudEvent(r);
+    case Format::kLago: return MapLago(r);
+    default: return MapNative(r);
   }
+}
+
+JsonRecordParser::JsonRecordParser() : impl_(std::make_unique<Impl>()) {}
+JsonRecordParser::~JsonRecordParser() = default;
+
+Status JsonRecordParser::Parse(std::string_view text, Format format, RawRecord* out) {
+  impl_->batch.clear();
+  impl_->is_batch = false;
+  Status st = impl_->Map(text, format, true, out);
+  if (st.ok() && impl_->is_batch) *out = RawRecord{};
+  return st;
+}
+
+bool JsonRecordParser::is_batch() const { return impl_->is_batch; }
+
+const std::vector<std::string_view>& JsonRecordParser::batch_events() const { return impl_->batch; }
+
+Status JsonRecordParser::ParseBatchEvent(std::string_view text, RawRecord* out) {
+  return impl_->Map(text, Format::kLago, false, out);
 }
 
 }  // namespace meter::ingest

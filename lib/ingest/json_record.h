@@ -26,12 +26,26 @@ class JsonRecordParser {
   // Parses one record. `text` (trimmed, non-empty) must be followed by
   // kJsonPadding readable bytes. `format` kAuto picks per record: an object
   // with "specversion" is a CloudEvent; one with "transaction_id", "code" or
-  // "external_customer_id"/"external_subscription_id" is a Lago event; any
-  // other is native. kNdjson, kCloudEvents and kLago force a mapping.
+  // "external_customer_id"/"external_subscription_id" is a Lago event; Lago's
+  // envelopes {"event": {...}} and {"events": [...]} hold Lago events; any
+  // other is native. kNdjson, kCloudEvents and kLago force a mapping (Lago's
+  // envelopes are read under kAuto and kLago).
   // Refuses with DataError: malformed JSON, a value that is not an object,
-  // data/properties that are not objects, an unsupported specversion.
-  // `out` holds views into this parser until the next call.
+  // data/properties that are not objects, data_base64 that does not hold a
+  // JSON object, an unsupported specversion.
+  // `out` holds views into `text` and this parser until the next call.
   Status Parse(std::string_view text, Format format, RawRecord* out);
+
+  // True when the text last given to Parse() (which returned OK) was a Lago
+  // batch {"events": [...]}: `out` is then empty and batch_events() lists
+  // the texts of its events (views into that text), each a record of its
+  // own to read with ParseBatchEvent().
+  bool is_batch() const;
+  const std::vector<std::string_view>& batch_events() const;
+
+  // Parses one event of a batch as a Lago event (Parse's refusals).
+  // batch_events() stays valid.
+  Status ParseBatchEvent(std::string_view text, RawRecord* out);
 
  private:
   struct Impl;

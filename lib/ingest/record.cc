@@ -1,5 +1,7 @@
 #include "ingest/record.h"
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "core/decimal.h"
@@ -184,20 +186,37 @@ Status EventId(const RawRecord& r, std::string_view* out, std::string* scratch) 
   return Status::OK();
 }
 
-bool AllDigits(std::string_view s) {
-  if (s.empty() || s.size() > 18) return false;
-  for (char c : s)
-    if (c < '0' || c > '9') return false;
-  return true;
+// Unix time as a number: whole seconds or milliseconds (FromUnixNumber tells
+// them apart by size), or, when `fraction_allowed` (Lago), seconds with a
+// fraction ("1651240791.123"), read to the millisecond (further digits are
+// dropped).
+std::optional<Timestamp> UnixTime(std::string_view s, bool fraction_allowed) {
+  size_t dot = s.find('.');
+  std::string_view whole = s.substr(0, dot);
+  if (whole.empty() || whole.size() > 18) return std::nullopt;
+  int64_t n = 0;
+  for (char c : whole) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  Timestamp t = FromUnixNumber(n);
+  if (dot == std::string_view::npos) return t;
+  if (!fraction_allowed) return std::nullopt;
+  std::string_view fraction = s.substr(dot + 1);
+  if (fraction.empty()) return std::nullopt;
+  int64_t millis = 0;
+  for (size_t i = 0; i < fraction.size(); ++i) {
+    char c = fraction[i];
+    if (c < '0' || c > '9') return std::nullopt;
+    if (i < 3) millis += (c - '0') * (i == 0 ? 100 : i == 1 ? 10 : 1);
+  }
+  // Only seconds carry milliseconds in their fraction.
+  return t != n || n == 0 ? t + millis : t;
 }
 
-Result<Timestamp> EventTime(const RawValue& v, const char* field) {
+Result<Timestamp> EventTime(const RawValue& v, const char* field, bool fraction_allowed) {
   if (v.kind == ValueKind::kString || v.kind == ValueKind::kNumber) {
-    if (AllDigits(v.text)) {
-      int64_t n = 0;
-      for (char c : v.text) n = n * 10 + (c - '0');
-      return FromUnixNumber(n);
-    }
+    if (auto t = UnixTime(v.text, fraction_allowed)) return *t;
     if (v.kind == ValueKind::kString) {
       auto t = ParseRfc3339(v.text);
       if (t.ok()) return *t;
@@ -280,7 +299,7 @@ Status ToEventView(const RawRecord& r, EventView* out, EventScratch* scratch) {
   METER_RETURN_IF_ERROR(RequiredString(r.metric, n.metric, &out->metric));
   if (!r.timestamp.present()) return Missing(n.timestamp);
   METER_RETURN_IF_ERROR(EventId(r, &out->id, &scratch->id));
-  METER_ASSIGN_OR_RETURN(out->timestamp, EventTime(r.timestamp, n.timestamp));
+  METER_ASSIGN_OR_RETURN(out->timestamp, EventTime(r.timestamp, n.timestamp, r.format == Format::kLago));
   METER_RETURN_IF_ERROR(Quantity(r.quantity, n.quantity, &out->quantity_micros));
   METER_RETURN_IF_ERROR(OptionalText(r.user, n.user, &out->user));
   METER_RETURN_IF_ERROR(OptionalText(r.operation, n.operation, &out->operation));

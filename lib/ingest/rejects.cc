@@ -28,7 +28,7 @@ Status RejectsWriter::Check(const File& file, bool ok) {
 }
 
 Status RejectsWriter::Write(const std::string& path, const std::string& input, std::string_view csv_header,
-                            uint64_t line, std::string_view reason, std::string_view record) {
+                            std::string_view where, std::string_view reason, std::string_view record) {
   File* file = nullptr;
   for (File& f : files_)
     if (f.path == path) file = &f;
@@ -46,7 +46,7 @@ Status RejectsWriter::Write(const std::string& path, const std::string& input, s
                "(lines starting with # are skipped)\n", input);
     if (!csv_header.empty()) fmt::print(file->f, "{}\n", csv_header);
   }
-  fmt::print(file->f, "# line {}: {}\n", line, reason);
+  fmt::print(file->f, "# {}: {}\n", where, reason);
   return Append(record);
 }
 

@@ -2,8 +2,9 @@
 //
 // A rejects file starts, for each input with rejects, with a comment naming
 // the input (and, for CSV, the input's header row), then holds each rejected
-// record as a "# line N: reason" comment line followed by the record exactly
-// as it was read. Lines starting with '#' are skipped by ingest, so the file
+// record as a "# line N: reason" comment line ("# line N event K: reason"
+// for the K-th event of a Lago batch) followed by the record exactly as it
+// was read. Lines starting with '#' are skipped by ingest, so the file
 // can be fixed and ingested again as it is. Files are created on the first
 // reject only.
 #pragma once
@@ -25,12 +26,13 @@ class RejectsWriter {
   RejectsWriter& operator=(const RejectsWriter&) = delete;
 
   // Writes the comment line and the start of `record` to `path` (truncated
-  // when first opened in this run). `input` names the source in the file's
-  // heading; `csv_header` is repeated under it for CSV inputs. Finish the
+  // when first opened in this run). `where` names the record ("line 17",
+  // "line 17 event 2"); `input` names the source in the file's heading;
+  // `csv_header` is repeated under it for CSV inputs. Finish the
   // record with EndRecord() (after Append() for over-long records). IOError
   // when the file cannot be opened or written.
-  Status Write(const std::string& path, const std::string& input, std::string_view csv_header, uint64_t line,
-               std::string_view reason, std::string_view record);
+  Status Write(const std::string& path, const std::string& input, std::string_view csv_header,
+               std::string_view where, std::string_view reason, std::string_view record);
   // Appends more of the record last started.
   Status Append(std::string_view more);
   Status EndRecord();

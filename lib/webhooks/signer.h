@@ -10,21 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base64.h"
 #include "core/status.h"
 
 namespace meter::webhooks {
 
 // Prefix of every generated secret; the rest is base64 of the key bytes.
 inline constexpr std::string_view kSecretPrefix = "whsec_";
-
-// Encodes `bytes` as standard base64 (RFC 4648 alphabet "+/", "=" padded, no
-// line breaks). Never fails.
-std::string Base64Encode(std::string_view bytes);
-
-// Decodes standard base64, with or without "=" padding. Refuses (InvalidArgument)
-// whitespace, the URL-safe alphabet, misplaced "=" and impossible lengths
-// rather than skipping them, so a mistyped secret is reported, not guessed at.
-Result<std::string> Base64Decode(std::string_view text);
 
 // Returns "whsec_" + base64 of 32 bytes from the OS random source (getrandom).
 // Fails with IOError only if the kernel cannot supply randomness.

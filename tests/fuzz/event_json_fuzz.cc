@@ -1,6 +1,8 @@
-// libFuzzer target: JSON usage records (native NDJSON, CloudEvents 1.0,
-// Lago-style) through JsonRecordParser::Parse and ToEventView, as `meter
-// ingest` reads them. Built once per format (METER_FUZZ_FORMAT): a forced
+// libFuzzer target: JSON usage records (native NDJSON, CloudEvents 1.0 with
+// data or data_base64 and extension attributes, Lago-style events and Lago's
+// {"event":...} / {"events":[...]} envelopes) through JsonRecordParser::Parse
+// (ParseBatchEvent for a batch's events) and ToEventView, as `meter ingest`
+// reads them. Built once per format (METER_FUZZ_FORMAT): a forced
 // --format, or kAuto, which reads the input as `--format auto` reads a file
 // (its first record line picks JSON or CSV, then each JSON record is
 // detected on its own).
@@ -28,13 +30,26 @@ struct Parsers {
   ingest::EventScratch scratch;
 };
 
+// One record, or each event of a Lago batch {"events":[...]}.
 std::string ParseOne(ingest::JsonRecordParser& parser, std::string_view text, Format format, Parsers& p,
                      bool check) {
+  auto finish = [&](Status st) {
+    if (st.ok()) st = ToEventView(p.raw, &p.event, &p.scratch);
+    if (st.ok() && check) CheckEvent(p.raw, p.event);
+    if (!st.ok()) METER_FUZZ_CHECK(st.IsDataError(), st.message());
+    return Describe(st, p.event);
+  };
   Status st = parser.Parse(text, format, &p.raw);
-  if (st.ok()) st = ToEventView(p.raw, &p.event, &p.scratch);
-  if (st.ok() && check) CheckEvent(p.raw, p.event);
-  if (!st.ok()) METER_FUZZ_CHECK(st.IsDataError(), st.message());
-  return Describe(st, p.event);
+  if (!st.ok() || !parser.is_batch()) return finish(st);
+  METER_FUZZ_CHECK(format == Format::kAuto || format == Format::kLago, "a batch under another format");
+  std::string all = "batch";
+  for (std::string_view event : std::vector<std::string_view>(parser.batch_events())) {
+    // Each event is a view into the record, followed by the record's padding.
+    METER_FUZZ_CHECK(event.data() >= text.data() && event.data() + event.size() <= text.data() + text.size(),
+                     "a batch event outside its record");
+    all += "|" + finish(parser.ParseBatchEvent(event, &p.raw));
+  }
+  return all;
 }
 
 void JsonRecord(const RecordLine& line, Format format, Parsers& p) {

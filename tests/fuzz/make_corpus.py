@@ -75,6 +75,13 @@ CLOUD_EDGES = [
     '{"specversion":"1.0","id":"ce-4","source":7,"type":"api_calls","subject":"acme","time":"2026-02-04T14:32:15Z","data":"x"}',
     '{"specversion":"1.0","id":"ce-5","source":"s","type":"api_calls","subject":"acme","time":"2026-02-04T14:32:15Z",'
     '"data":{"quantity":"2.5","latency_ms":10,"status":"failed","operation":"op","nested":{"k":[1,"v"]}}}',
+    # data_base64 ({"quantity":3}), with and without a JSON datacontenttype; extension attributes
+    '{"specversion":"1.0","id":"ce-6","source":"s","type":"api_calls","subject":"acme","time":"2026-02-04T14:32:15Z",'
+    '"data_base64":"eyJxdWFudGl0eSI6M30=","region":"eu","priority":2,"sampled":true,"traceparent":null}',
+    '{"specversion":"1.0","id":"ce-7","source":"s","type":"api_calls","subject":"acme","time":"2026-02-04T14:32:15Z",'
+    '"datacontenttype":"application/cloudevents+json; charset=utf-8","data_base64":"eyJxdWFudGl0eSI6M30="}',
+    '{"specversion":"1.0","id":"ce-8","source":"s","type":"api_calls","subject":"acme","time":"2026-02-04T14:32:15Z",'
+    '"datacontenttype":"text/plain","data_base64":"aGVsbG8=","dataschema":"https://x/y"}',
 ]
 
 LAGO_EDGES = [
@@ -84,6 +91,10 @@ LAGO_EDGES = [
     '{"transaction_id":"txn_3","external_customer_id":"acme","code":"api_calls","timestamp":1770215535.5}',
     '{"transaction_id":"txn_4","external_customer_id":"acme","code":"api_calls","timestamp":1770215535,"properties":[]}',
     '{"code":"api_calls","external_customer_id":"acme","timestamp":"2026-02-04T14:32:15Z","properties":{"quantity":"1e2","cost":"0.1"}}',
+    # Lago's envelopes and fractional timestamps
+    '{"event":{"transaction_id":"txn_5","external_subscription_id":"acme","code":"api_calls","timestamp":"1770215535.123"}}',
+    '{"events":[{"transaction_id":"txn_6","external_customer_id":"acme","code":"api_calls","timestamp":1770215535.25,'
+    '"properties":{"quantity":2}},{"transaction_id":"txn_7"},7,{"events":[]}]}',
 ]
 
 CSV_FILES = [

@@ -255,6 +255,129 @@ TEST_CASE("ingest.lago_events_map_to_native_fields") {
                 R"("properties":{"quantity":"many"}})") == "properties.quantity 'many' is not a number");
 }
 
+TEST_CASE("ingest.cloudevents_data_base64_is_read_like_data") {
+  // {"quantity":3,"user":"u1","tokens":7}
+  const std::string head = R"({"specversion":"1.0","id":"1","source":"s","type":"m","subject":"t","time":1,)";
+  for (const char* type : {"", R"("datacontenttype":"application/json",)", R"("datacontenttype":"text/json",)",
+                           R"("datacontenttype":"application/vnd.x+json; charset=utf-8",)",
+                           R"("datacontenttype":"Application/JSON",)"}) {
+    CAPTURE(type);
+    Parsed p = ParseJson(head + type + R"("data_base64":"eyJxdWFudGl0eSI6MywidXNlciI6InUxIiwidG9rZW5zIjo3fQ=="})");
+    REQUIRE(p.error == "");
+    CHECK(p.event.quantity_micros == 3000000);
+    CHECK(p.event.user == "u1");
+    CHECK(p.event.properties == R"({"tokens":7})");
+  }
+  CHECK(ErrorOf(head + R"("datacontenttype":"text/plain","data_base64":"aGVsbG8="})") ==
+        "data_base64 holds 'text/plain' content (datacontenttype); meter reads only JSON data");
+  CHECK(ErrorOf(head + R"("datacontenttype":7,"data_base64":"aGVsbG8="})") ==
+        "data_base64 holds '7' content (datacontenttype); meter reads only JSON data");
+  CHECK(ErrorOf(head + R"("data_base64":"aGVsbG8"})") == "data_base64 must hold a JSON object");
+  CHECK(ErrorOf(head + R"("data_base64":"WzFd"})") == "data_base64 must hold a JSON object");
+  CHECK(ErrorOf(head + R"("data_base64":""})") == "data_base64 must hold a JSON object");
+  CHECK(ErrorOf(head + R"("data_base64":"a b"})") ==
+        "data_base64 is not valid base64 (invalid base64: unexpected character)");
+  CHECK(ErrorOf(head + R"("data_base64":{}})") == "data_base64 must be a base64 string");
+  CHECK(ErrorOf(head + R"("data_base64":"eyJxdWFudGl0eSI6"})").rfind("data_base64: malformed JSON: ", 0) == 0);
+  CHECK(ErrorOf(head + R"("data":{},"data_base64":"e30="})") ==
+        "data and data_base64 are both present (a CloudEvent has one or the other)");
+  // null is absent: the event has no data at all.
+  Parsed none = ParseJson(head + R"("data_base64":null})");
+  REQUIRE(none.error == "");
+  CHECK(none.event.properties == "");
+}
+
+TEST_CASE("ingest.cloudevents_extension_attributes_become_properties") {
+  Parsed p = ParseJson(
+      R"({"specversion":"1.0","id":"1","source":"s","type":"m","subject":"t","time":1,"region":"eu",)"
+      R"("traceparent":"00-ab-cd-01","priority":2,"sampled":false,"skipped":null,"dataschema":"https://x/s",)"
+      R"("datacontenttype":"application/json","tenant":"not-the-subject","data":{"quantity":2,"region":"us"}})");
+  REQUIRE(p.error == "");
+  CHECK(p.event.tenant == "t");  // extensions never map to native fields
+  CHECK(p.event.quantity_micros == 2000000);
+  // data's fields first; an extension named like one of them yields to it.
+  CHECK(p.event.properties == R"({"region":"us","tenant":"not-the-subject","traceparent":"00-ab-cd-01",)"
+                              R"("priority":2,"sampled":false})");
+  Parsed only = ParseJson(R"({"specversion":"1.0","id":"1","source":"s","type":"m","subject":"t","time":1,"x":"a\"b"})");
+  REQUIRE(only.error == "");
+  CHECK(only.event.properties == R"({"x":"a\"b"})");
+  CHECK(ErrorOf(R"({"specversion":"1.0","id":"1","source":"s","type":"m","subject":"t","time":1,"x":[1]})") ==
+        "extension attribute 'x' must be a string, number or boolean (CloudEvents 1.0)");
+  // Native and Lago records still ignore fields they do not define.
+  CHECK(ParseJson(R"({"tenant":"t","metric":"m","timestamp":1,"region":"eu"})").event.properties == "");
+}
+
+TEST_CASE("ingest.lago_envelopes") {
+  static JsonRecordParser parser;
+  auto parse = [](const std::string& line, Format format, RawRecord* raw) {
+    static std::string buf;
+    buf = line;
+    buf.append(kJsonPadding, '\0');
+    return parser.Parse(std::string_view(buf.data(), line.size()), format, raw);
+  };
+  RawRecord raw;
+  Event e;
+  for (Format f : {Format::kAuto, Format::kLago}) {
+    REQUIRE(parse(R"({"event":{"transaction_id":"a","external_subscription_id":"t","code":"m","timestamp":1}})", f,
+                  &raw).ok());
+    CHECK(!parser.is_batch());
+    REQUIRE(ToEvent(raw, &e).ok());
+    CHECK(e.id == "a");
+    CHECK(e.tenant == "t");
+    CHECK(raw.format == Format::kLago);
+
+    REQUIRE(parse(R"({"events":[{"transaction_id":"b","external_customer_id":"t","code":"m","timestamp":2},)"
+                  R"( 7 ,{"transaction_id":"c"}]})", f, &raw).ok());
+    REQUIRE(parser.is_batch());
+    std::vector<std::string_view> events = parser.batch_events();
+    REQUIRE(events.size() == 3);
+    CHECK(events[1] == "7");
+    REQUIRE(parser.ParseBatchEvent(events[0], &raw).ok());
+    REQUIRE(ToEvent(raw, &e).ok());
+    CHECK(e.id == "b");
+    CHECK(parser.ParseBatchEvent(events[1], &raw).message() == "record is not a JSON object (found a number)");
+    REQUIRE(parser.ParseBatchEvent(events[2], &raw).ok());
+    CHECK(ToEvent(raw, &e).message() == "missing required field 'external_customer_id'");
+    CHECK(parser.batch_events().size() == 3);  // parsing the events keeps the batch
+
+    CHECK(parse(R"({"events":[]})", f, &raw).ok());
+    CHECK(parser.is_batch());
+    CHECK(parser.batch_events().empty());
+    CHECK(parse(R"({"events":{"a":1}})", f, &raw).message() == "events must be a JSON array");
+    CHECK(parse(R"({"event":[1]})", f, &raw).message() == "event must be a JSON object");
+    // An envelope inside an envelope is a Lago event with no fields of its own.
+    REQUIRE(parse(R"({"event":{"event":{"transaction_id":"x"}}})", f, &raw).ok());
+    CHECK(ToEvent(raw, &e).message() == "missing required field 'external_customer_id'");
+  }
+  // A native record that happens to hold an "event" field stays native.
+  REQUIRE(parse(R"({"id":"n","tenant":"t","metric":"m","timestamp":1,"event":{"a":1}})", Format::kAuto, &raw).ok());
+  CHECK(!parser.is_batch());
+  CHECK(raw.format == Format::kNdjson);
+  // Forced native or CloudEvents formats do not read Lago envelopes.
+  REQUIRE(parse(R"({"events":[]})", Format::kNdjson, &raw).ok());
+  CHECK(!parser.is_batch());
+  CHECK(ToEvent(raw, &e).message() == "missing required field 'tenant'");
+}
+
+TEST_CASE("ingest.lago_timestamps_may_carry_fractions_of_a_second") {
+  auto ts = [](const std::string& t) {
+    Parsed p = ParseJson(R"({"transaction_id":"x","external_customer_id":"t","code":"m","timestamp":)" + t + "}");
+    return p.error.empty() ? std::to_string(p.event.timestamp) : p.error;
+  };
+  CHECK(ts("1651240791") == "1651240791000");
+  CHECK(ts("1651240791.5") == "1651240791500");
+  CHECK(ts("\"1651240791.123\"") == "1651240791123");
+  CHECK(ts("\"1651240791.1239\"") == "1651240791123");
+  CHECK(ts("1651240791.000001") == "1651240791000");
+  CHECK(ts("1651240791123") == "1651240791123");       // milliseconds
+  CHECK(ts("1651240791123.9") == "1651240791123");     // no sub-millisecond part
+  CHECK(ts("\"1651240791.\"") == "timestamp '1651240791.' is not a valid time");
+  CHECK(ts("1.6e9") == "timestamp '1.6e9' is not a valid time");
+  CHECK(ts("\".5\"") == "timestamp '.5' is not a valid time");
+  // Other formats keep to whole seconds or milliseconds.
+  CHECK(ErrorOf(R"({"tenant":"t","metric":"m","timestamp":1.5})") == "timestamp '1.5' is not a valid time");
+}
+
 TEST_CASE("ingest.auto_detection_per_record") {
   CHECK(ParseJson(R"({"specversion":"1.0","id":"1","source":"s","type":"m","subject":"t","time":1})").raw.format ==
         Format::kCloudEvents);
