@@ -23,7 +23,7 @@ Status CollectUsage(store::Database& db, const catalog::Catalog& c, const Period
   for (const auto& m : c.meters) {
     METER_ASSIGN_OR_RETURN(auto users, counters.MeterValues(m, month));
     bool additive = m.aggregation == catalog::Aggregation::kSum || m.aggregation == catalog::Aggregation::kCount;
-    MeterSeries s{m.key, m.unit, additive, std::vector<Decimal>(days.size())};
+    MeterSeries s{m.key, m.unit, additive, std::vector<Decimal>(days.size()), m.name};
     bool any = false;
     for (const auto& [tenant, total] : users) {
       if (total.IsZero()) continue;
@@ -79,9 +79,12 @@ Status CollectQuotas(store::Database& db, const catalog::Catalog& c, Timestamp n
   for (const auto& t : c.tenants) {
     if (!c.FindPlan(t.plan)) continue;
     METER_ASSIGN_OR_RETURN(auto rows, usage::QuotaStatusFor(db, c, t.id, now));
-    for (const auto& r : rows)
+    for (const auto& r : rows) {
+      const catalog::Meter* m = c.FindMeter(r.meter);
       d->quotas.push_back({t.id, r.meter, std::string(catalog::LimitPeriodName(r.limit.period)), r.used, r.limit.limit,
-                           std::string(catalog::EnforcementName(r.limit.enforcement))});
+                           std::string(catalog::EnforcementName(r.limit.enforcement)), m ? m->name : "",
+                           m ? m->unit : ""});
+    }
   }
   return Status::OK();
 }

@@ -25,6 +25,7 @@ struct MeterSeries {
   std::string unit;
   bool additive = true;  // sum / count: the days add up to the month
   std::vector<Decimal> values;  // one per DashboardData::days entry
+  std::string name;  // what people read (the catalog's name; "" = the key)
 };
 
 // A tenant and what it is billed for the month.
@@ -50,6 +51,8 @@ struct QuotaLine {
   Decimal used;
   std::optional<Decimal> limit;  // nullopt = unlimited
   std::string enforcement;       // "hard" or "soft"
+  std::string name;              // the meter's name ("" = the key)
+  std::string unit;              // the meter's unit, "" when it has none
 };
 
 // Every figure the page shows, collected at one instant.
@@ -78,7 +81,17 @@ using BilledFn = std::function<Result<Decimal>(const catalog::Tenant&, const std
 Result<DashboardData> CollectDashboard(store::Database& db, const catalog::Catalog& catalog, Timestamp now,
                                        const std::string& month, const BilledFn& billed);
 
-// The page. Everything shown comes from `d`; text is HTML-escaped.
+// The page. Everything shown comes from `d`; text is HTML-escaped. The
+// invoice chart shows the months from the first to the last that has
+// invoices (saying so when that is one month).
 std::string RenderDashboardHtml(const DashboardData& d);
+
+// The values of a chart's value axis: 0 and equal steps of 1, 2, 2.5 or 5
+// times a power of ten, four or five of them, the last at or above `peak`
+// ({0, 1} when `peak` is not above 0).
+std::vector<double> AxisTicks(double peak);
+
+// A tick's label: "0", "250", "2.5k", "1.25M", "0.025".
+std::string AxisLabel(double value);
 
 }  // namespace meter::report

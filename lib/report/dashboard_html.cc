@@ -3,6 +3,7 @@
 // anything. Chart geometry uses double (pixels); figures shown as text come
 // from the exact decimals.
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include <fmt/format.h>
@@ -49,6 +50,7 @@ figcaption{font-size:13px;margin-bottom:2px}
 figcaption small{color:#52606d}
 svg{display:block;width:100%;height:auto}
 svg text{font:11px system-ui,Arial,sans-serif;fill:#52606d}
+svg text.tick,svg text.unit{font-size:10px;fill:#7b8794}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e4e7eb;font-size:13px;white-space:nowrap}
 th{color:#52606d;font-weight:600}
@@ -78,22 +80,41 @@ std::string Kpis(const DashboardData& d) {
          card(std::to_string(over), "limits exceeded now") + "</section>\n";
 }
 
-// One meter's daily bars with a baseline, the peak as a grid line, and day
-// labels every seventh day.
+// A horizontal grid line and its label for each tick of a vertical value
+// axis running from `bottom` (0) up `height` pixels; the unit above the axis.
+std::string VerticalAxis(const std::vector<double>& ticks, double left, double right, double bottom, double height,
+                         std::string_view unit) {
+  std::string out;
+  for (double t : ticks) {
+    double y = bottom - t / ticks.back() * height;
+    out += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"{}\"{}/>", left, y, right, y,
+                       t == 0 ? "#cbd2d9" : "#e4e7eb", t == 0 ? "" : " stroke-dasharray=\"3 3\"");
+    out += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", left - 4, y + 3.5,
+                       AxisLabel(t));
+  }
+  if (!unit.empty())
+    out += fmt::format("<text class=\"unit\" x=\"2\" y=\"9\">{}</text>", Esc(unit));
+  return out;
+}
+
+std::string MeterName(const std::string& key, const std::string& name) { return name.empty() ? key : name; }
+
+// One meter's daily bars on a value axis with round ticks and the unit, and
+// day labels every seventh day.
 std::string MeterChart(const MeterSeries& s, const std::vector<Timestamp>& days) {
-  const double w = 320, h = 120, left = 8, top = 10, bottom = 18, chart_h = h - top - bottom;
+  const double w = 320, h = 132, left = 40, right = 8, top = 16, bottom = 18, chart_h = h - top - bottom;
   Decimal peak, total;
   for (const auto& v : s.values) {
     peak = std::max(peak, v);
     total = total + v;
   }
-  double max = peak.IsZero() ? 1 : Px(peak);
-  double slot = (w - left * 2) / std::max<size_t>(1, s.values.size());
-  std::string svg = fmt::format(
-      "<svg class=\"chart usage\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"daily {}\">"
-      "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#cbd2d9\"/>"
-      "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#e4e7eb\" stroke-dasharray=\"3 3\"/>",
-      w, h, Esc(s.meter), left, top + chart_h, w - left, top + chart_h, left, top, w - left, top);
+  std::vector<double> ticks = AxisTicks(Px(peak));
+  double max = ticks.back();
+  double slot = (w - left - right) / std::max<size_t>(1, s.values.size());
+  std::string name = MeterName(s.meter, s.name);
+  std::string svg = fmt::format("<svg class=\"chart usage\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"daily {}\">", w,
+                                h, Esc(name));
+  svg += VerticalAxis(ticks, left, w - right, top + chart_h, chart_h, s.unit);
   for (size_t i = 0; i < s.values.size(); ++i) {
     double bh = Px(s.values[i]) / max * chart_h;
     svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#3e7cb1\"><title>{}: {}</title></rect>",
@@ -106,7 +127,7 @@ std::string MeterChart(const MeterSeries& s, const std::vector<Timestamp>& days)
   std::string unit = s.unit.empty() ? "" : " " + Esc(s.unit);
   std::string month = s.additive ? fmt::format(" &middot; month {}{}", Esc(Num(total)), unit) : "";
   return fmt::format("<figure><figcaption><b>{}</b> <small>peak day {}{}{}</small></figcaption>{}</figure>",
-                     Esc(s.meter), Esc(Num(peak)), unit, month, svg);
+                     Esc(name), Esc(Num(peak)), unit, month, svg);
 }
 
 std::string UsageSection(const DashboardData& d) {
@@ -117,15 +138,27 @@ std::string UsageSection(const DashboardData& d) {
   return out + "</div></section>\n";
 }
 
+// Horizontal bars on a money axis (round ticks, the currency) below them.
 std::string TopTenantsSection(const DashboardData& d) {
   std::string out = "<section class=\"card\"><h2>Top tenants by amount billed this month</h2>";
   if (d.top_tenants.empty()) return out + "<p class=\"empty\">Nothing billed this month.</p></section>\n";
-  const double w = 560, row = 26, label_w = 170, value_w = 110;
-  double h = row * d.top_tenants.size() + 4, max = std::max(0.01, Px(d.top_tenants.front().amount));
+  const double w = 560, row = 26, label_w = 170, value_w = 110, axis_h = 22, bar_w = w - label_w - value_w;
+  double bars_h = row * d.top_tenants.size() + 4, h = bars_h + axis_h;
+  std::vector<double> ticks = AxisTicks(Px(d.top_tenants.front().amount));
+  double max = ticks.back();
   out += fmt::format("<svg class=\"chart tenants\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"top tenants\">", w, h);
+  for (double t : ticks) {
+    double x = label_w + t / max * bar_w;
+    out += fmt::format("<line x1=\"{0:.1f}\" y1=\"0\" x2=\"{0:.1f}\" y2=\"{1}\" stroke=\"{2}\"{3}/>", x, bars_h,
+                       t == 0 ? "#cbd2d9" : "#e4e7eb", t == 0 ? "" : " stroke-dasharray=\"3 3\"");
+    out += fmt::format("<text class=\"tick\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", x, bars_h + 14,
+                       AxisLabel(t));
+  }
+  out += fmt::format("<text class=\"unit\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", label_w - 8, bars_h + 14,
+                     Esc(d.currency));
   for (size_t i = 0; i < d.top_tenants.size(); ++i) {
     const auto& t = d.top_tenants[i];
-    double y = i * row + 2, bw = Px(t.amount) / max * (w - label_w - value_w);
+    double y = i * row + 2, bw = Px(t.amount) / max * bar_w;
     out += fmt::format("<text x=\"0\" y=\"{:.1f}\">{}</text>", y + 16, Esc((t.name.empty() ? t.tenant : t.name).substr(0, 28)));
     out += fmt::format("<rect x=\"{}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" rx=\"3\" fill=\"#2f9e72\"><title>{} ({}, plan {})</title></rect>",
                        label_w, y + 3, std::max(1.0, bw), row - 8, Esc(t.tenant), Esc(Money(t.amount, d.currency)), Esc(t.plan));
@@ -134,40 +167,60 @@ std::string TopTenantsSection(const DashboardData& d) {
   return out + "</svg></section>\n";
 }
 
-// Stacked bars per month: paid, open, overdue, draft.
+// The months from the first to the last that has invoices.
+std::vector<const MonthInvoices*> MonthsWithInvoices(const std::vector<MonthInvoices>& all) {
+  size_t first = all.size(), last = 0;
+  for (size_t i = 0; i < all.size(); ++i)
+    if (all[i].count > 0) {
+      first = std::min(first, i);
+      last = i;
+    }
+  std::vector<const MonthInvoices*> out;
+  for (size_t i = first; i < all.size() && i <= last; ++i) out.push_back(&all[i]);
+  return out;
+}
+
+// Stacked bars per month (paid, open, overdue, draft) on a money axis.
 std::string InvoicesSection(const DashboardData& d) {
   struct Part { const char* name; const char* color; Decimal MonthInvoices::*field; };
   const Part parts[] = {{"paid", "#2f9e72", &MonthInvoices::paid}, {"open", "#3e7cb1", &MonthInvoices::open},
                         {"overdue", "#d64545", &MonthInvoices::overdue}, {"draft", "#9aa5b1", &MonthInvoices::draft}};
-  const double w = 560, h = 200, top = 20, bottom = 22, chart_h = h - top - bottom;
-  double max = 0.01;
-  for (const auto& m : d.invoices) max = std::max(max, Px(m.paid + m.open + m.overdue + m.draft));
-  double slot = w / std::max<size_t>(1, d.invoices.size());
-  std::string out = "<section class=\"card\"><h2>Invoice totals per month</h2><div class=\"legend\">";
+  std::string out = "<section class=\"card\"><h2>Invoice totals per month</h2>";
+  std::vector<const MonthInvoices*> months = MonthsWithInvoices(d.invoices);
+  if (months.empty()) return out + "<p class=\"empty\">No invoices yet.</p></section>\n";
+  const double w = 560, h = 200, left = 56, top = 20, bottom = 22, chart_h = h - top - bottom;
+  Decimal peak;
+  for (const MonthInvoices* m : months) peak = std::max(peak, m->paid + m->open + m->overdue + m->draft);
+  std::vector<double> ticks = AxisTicks(Px(peak));
+  double max = ticks.back();
+  double slot = std::min((w - left) / months.size(), 110.0);
+  out += "<div class=\"legend\">";
   for (const auto& p : parts) out += fmt::format("<span><i style=\"background:{}\"></i>{}</span>", p.color, p.name);
-  out += fmt::format("</div><svg class=\"chart invoices\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"invoice totals\">"
-                     "<line x1=\"0\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#cbd2d9\"/>", w, h, top + chart_h, w, top + chart_h);
-  for (size_t i = 0; i < d.invoices.size(); ++i) {
-    const auto& m = d.invoices[i];
-    double y = top + chart_h;
+  if (months.size() == 1)
+    out += fmt::format("<span class=\"empty\">one month of invoices so far ({})</span>", Esc(months.front()->month));
+  out += fmt::format("</div><svg class=\"chart invoices\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"invoice totals\">", w, h);
+  out += VerticalAxis(ticks, left, w, top + chart_h, chart_h, d.currency);
+  for (size_t i = 0; i < months.size(); ++i) {
+    const MonthInvoices& m = *months[i];
+    double x = left + i * slot, y = top + chart_h;
     for (const auto& p : parts) {
       double bh = Px(m.*p.field) / max * chart_h;
       if (bh <= 0) continue;
       y -= bh;
       out += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"><title>{} {}: {}</title></rect>",
-                         i * slot + slot * 0.2, y, slot * 0.6, bh, p.color, m.month, p.name, Esc(Money(m.*p.field, d.currency)));
+                         x + slot * 0.2, y, slot * 0.6, bh, p.color, m.month, p.name, Esc(Money(m.*p.field, d.currency)));
     }
     Decimal sum = m.paid + m.open + m.overdue + m.draft;
-    out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", i * slot + slot / 2, h - 6, m.month);
+    out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", x + slot / 2, h - 6, m.month);
     if (!sum.IsZero())
-      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>", i * slot + slot / 2,
+      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>", x + slot / 2,
                          std::max(12.0, y - 4), Esc(Num(sum, 0)));
   }
   return out + "</svg></section>\n";
 }
 
 std::string QuotaBar(const QuotaLine& q) {
-  if (!q.limit) return "<span class=\"empty\">unlimited</span>";
+  if (!q.limit) return "";
   double limit = Px(*q.limit), used = Px(q.used);
   double frac = limit <= 0 ? (used > 0 ? 1.2 : 0) : used / limit;
   const char* color = frac > 1 ? "#d64545" : frac >= 0.8 ? "#e0a100" : "#2f9e72";
@@ -175,6 +228,11 @@ std::string QuotaBar(const QuotaLine& q) {
                      "<rect width=\"200\" height=\"12\" rx=\"3\" fill=\"#e4e7eb\"/>"
                      "<rect width=\"{:.1f}\" height=\"12\" rx=\"3\" fill=\"{}\"/></svg>",
                      frac * 100, std::min(1.0, frac) * 200, color);
+}
+
+// "1,234.5 GB": a quantity with its unit.
+std::string Quantity(const Decimal& d, const std::string& unit) {
+  return unit.empty() ? Esc(Num(d)) : Esc(Num(d)) + " " + Esc(unit);
 }
 
 std::string QuotaSection(const DashboardData& d) {
@@ -189,14 +247,41 @@ std::string QuotaSection(const DashboardData& d) {
   for (const QuotaLine* q : lines) {
     double f = frac(q);
     std::string pct = f < 0 ? "-" : fmt::format("{:.0f}%", f * 100);
+    // An unlimited limit enforces nothing: it reads "unlimited", never "hard".
+    std::string enforcement = q->limit ? Esc(q->enforcement) : "unlimited";
     out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n{}\">{}</td><td>{}</td><td>{}</td></tr>",
-                       Esc(q->tenant), Esc(q->meter), q->period, Esc(Num(q->used)), q->limit ? Esc(Num(*q->limit)) : "unlimited",
-                       f > 1 ? " over" : "", pct, QuotaBar(*q), Esc(q->enforcement));
+                       Esc(q->tenant), Esc(MeterName(q->meter, q->name)), q->period, Quantity(q->used, q->unit),
+                       q->limit ? Quantity(*q->limit, q->unit) : "unlimited", f > 1 ? " over" : "", pct, QuotaBar(*q),
+                       enforcement);
   }
   return out + "</tbody></table></section>\n";
 }
 
 }  // namespace
+
+std::vector<double> AxisTicks(double peak) {
+  if (!(peak > 0)) return {0, 1};
+  double raw = peak / 4, magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  double norm = raw / magnitude;
+  double step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 2.5 ? 2.5 : norm <= 5 ? 5 : 10) * magnitude;
+  int n = static_cast<int>(std::ceil(peak / step - 1e-9));
+  std::vector<double> ticks;
+  for (int i = 0; i <= std::max(1, n); ++i) ticks.push_back(i * step);
+  return ticks;
+}
+
+std::string AxisLabel(double value) {
+  const char* suffix = "";
+  double v = value;
+  if (std::fabs(v) >= 1e9) v /= 1e9, suffix = "B";
+  else if (std::fabs(v) >= 1e6) v /= 1e6, suffix = "M";
+  else if (std::fabs(v) >= 1e3) v /= 1e3, suffix = "k";
+  std::string text = fmt::format("{:.6f}", v);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  if (text == "-0") text = "0";
+  return text + suffix;
+}
 
 std::string RenderDashboardHtml(const DashboardData& d) {
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

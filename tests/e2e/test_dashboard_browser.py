@@ -10,6 +10,7 @@ The same screenshot by hand:
       --window-size=1366,900 file://$PWD/dash.html
 """
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -63,6 +64,32 @@ def test_rendered_dom_has_the_charts_and_no_console_messages(page, tmp_path):
     assert dom.count("<rect") > 50
     assert "Quota status now" in dom
     assert console_lines(r.stderr) == []
+
+
+def test_rendered_charts_read_at_a_glance(page, tmp_path):
+    """Issue 17: every bar chart has a value axis (round ticks, the unit or the
+    currency), the invoice chart shows only the months with invoices and says
+    when that is one, and an unlimited limit reads "unlimited", never "hard"."""
+    r = chromium(tmp_path, page.as_uri(), "--dump-dom")
+    assert r.returncode == 0, r.stderr[-2000:]
+    dom = r.stdout
+    charts = re.findall(r'<svg class="chart (?:usage|tenants|invoices)".*?</svg>', dom, re.S)
+    assert len(charts) == 8
+    for svg in charts:
+        ticks = re.findall(r'<text class="tick"[^>]*>([^<]+)</text>', svg)
+        assert ticks[0] == "0" and len(ticks) >= 3, ticks
+    units = {re.search(r'aria-label="([^"]+)"', svg).group(1): re.findall(r'<text class="unit"[^>]*>([^<]+)<', svg)
+             for svg in charts}
+    assert units["daily api_calls"] == ["calls"] and units["daily storage_gb"] == ["GB"]
+    assert units["daily ai_requests"] == []   # a meter without a unit: ticks only
+    assert units["top tenants"] == ["USD"] and units["invoice totals"] == ["USD"]
+    invoices = next(c for c in charts if 'class="chart invoices"' in c)
+    assert re.findall(r">(\d{4}-\d\d)</text>", invoices) == ["2026-01"]
+    assert "one month of invoices so far (2026-01)" in dom
+    quota = dom[dom.index("Quota status now"):]
+    for row in re.findall(r"<tr>.*?</tr>", quota, re.S):
+        if "unlimited" in row:
+            assert ">hard<" not in row and ">soft<" not in row, row
 
 
 def test_screenshot_at_laptop_size(page, tmp_path):

@@ -29,10 +29,12 @@ def test_self_contained_with_charts(m):
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
     assert "<script" not in html and "<link" not in html and "<img" not in html
     assert not re.search(r"(src|href)=|url\(|https?://", html)
-    # Six meters were used in February: one chart each, then tenants and invoices.
+    # Six meters were used in February: one chart each, then tenants. No
+    # invoice exists yet, so the invoice section says so instead of drawing an
+    # empty axis.
     assert html.count('<svg class="chart usage"') == 6
     assert html.count('<svg class="chart tenants"') == 1
-    assert html.count('<svg class="chart invoices"') == 1
+    assert html.count('<svg class="chart invoices"') == 0 and "No invoices yet." in html
     assert "Month 2026-02" in html and "generated 2026-02-20T12:00:00Z" in html
 
 
@@ -52,6 +54,27 @@ def test_invoice_totals_and_quota_status(m):
     # Every limit of every tenant's plan; acme's tokens are unlimited on pro.
     assert quota.count("<tr><td>") == 6
     assert "unlimited" in quota
+    # The unlimited limit enforces nothing: its row never says "hard".
+    for row in quota.split("<tr>"):
+        if "unlimited" in row:
+            assert "hard" not in row and "soft" not in row, row
+    # One month has invoices: the chart shows it alone and says so.
+    assert "one month of invoices so far (2026-01)" in html
+    chart = html[html.index('<svg class="chart invoices"'):]
+    chart = chart[:chart.index("</svg>")]
+    assert ">2026-01<" in chart and ">2025-12<" not in chart and ">2026-02<" not in chart
+    assert ">USD</text>" in chart   # the value axis is in money
+
+
+def test_charts_have_value_axes_with_units(m):
+    html = dashboard(m)
+    charts = re.findall(r'<svg class="chart usage".*?</svg>', html)
+    assert len(charts) == 6
+    for svg in charts:
+        ticks = re.findall(r'<text class="tick"[^>]*>([^<]+)</text>', svg)
+        assert ticks[0] == "0" and 3 <= len(ticks) <= 6, ticks
+    calls = next(c for c in charts if 'aria-label="daily api_calls"' in c)
+    assert '<text class="unit"' in calls and ">calls</text>" in calls
 
 
 def test_other_month_and_bad_out(m):
