@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "command_tree.h"
 #include "context.h"
 #include "core/time.h"
 
@@ -75,9 +76,10 @@ std::string_view CommandWord(int argc, char** argv) {
 }
 
 // Registers the group that defines `word`, or every group when none does (no
-// command, `meter --help`, a misspelt command). Building CLI11's tree for every
-// command costs about a millisecond, a third of a whole `meter quota check`,
-// so a command line that names its command builds only that command's group.
+// command, `meter --help`, a misspelt command: the "did you mean" then knows
+// every word). Building CLI11's tree for every command costs about a
+// millisecond, a third of a whole `meter quota check`, so a command line that
+// names its command builds only that group.
 void RegisterCommands(CLI::App& app, meter::cli::Context& ctx, std::string_view word) {
   for (const CommandGroup& g : kGroups) {
     for (std::string_view w : g.words) {
@@ -109,12 +111,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "meter: {} (see 'meter --help')\n", e.what());
-    return meter::kExitUsage;
+    return ReportUsageError(app, e);
   }
   if (meter::Status st = SetUpClock(ctx.options); !st.ok()) return ctx.Fail(st);
   if (!ctx.action) {
-    fmt::print(stderr, "meter: missing subcommand (see 'meter --help')\n");
+    fmt::print(stderr, "meter: missing command (see 'meter --help')\n");
     return meter::kExitUsage;
   }
   try {
