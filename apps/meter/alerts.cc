@@ -14,13 +14,16 @@ struct AlertArgs {
   std::string tenant, format = "text";
 };
 
-void PrintAlerts(const std::vector<store::AlertRecord>& alerts, const std::string& format) {
-  Table t({"id", "tenant", "meter", "threshold", "used", "limit", "period start", "period end", "created"},
-          {true, false, false, true, true, true, false, false, false});
-  for (const auto& a : alerts)
-    t.Add({std::to_string(a.id), a.tenant, a.meter, std::to_string(a.threshold) + "%",
-           Thousands(usage::FromMicros(a.used_micros)), Thousands(usage::FromMicros(a.limit_micros)),
+void PrintAlerts(const catalog::Catalog& c, const std::vector<store::AlertRecord>& alerts, const std::string& format) {
+  bool csv = format == "csv";
+  Table t({"id", "tenant", "meter", "threshold", "used", "limit", "unit", "period start", "period end", "created"},
+          {true, false, false, true, true, true, false, false, false, false});
+  for (const auto& a : alerts) {
+    MeterLabel label = LabelOf(c, a.meter);
+    t.Add({std::to_string(a.id), a.tenant, csv ? a.meter : label.name, std::to_string(a.threshold) + "%",
+           Thousands(usage::FromMicros(a.used_micros)), Thousands(usage::FromMicros(a.limit_micros)), label.unit,
            FormatRfc3339(a.period_start), FormatRfc3339(a.period_end), FormatRfc3339(a.created_at)});
+  }
   PrintTable(t, format);
 }
 
@@ -39,7 +42,7 @@ int RunScan(const Context& ctx, const AlertArgs& a) {
   auto created = usage::ScanAlerts(**db, *c, now);
   if (!created.ok()) return ctx.Fail(created.status());
   if (ctx.json()) PrintJson({{"created", AlertsJson(*created)}});
-  else if (!created->empty()) PrintAlerts(*created, a.format);
+  else if (!created->empty()) PrintAlerts(*c, *created, a.format);
   ctx.Info(fmt::format("{} new alert{} recorded and queued as usage.threshold_reached", created->size(),
                        created->size() == 1 ? "" : "s"));
   return kExitOk;
@@ -53,8 +56,13 @@ int RunList(const Context& ctx, const AlertArgs& a) {
   }
   auto alerts = usage::ListAlerts(**db, a.tenant);
   if (!alerts.ok()) return ctx.Fail(alerts.status());
-  if (ctx.json()) PrintJson({{"alerts", AlertsJson(*alerts)}});
-  else PrintAlerts(*alerts, a.format);
+  if (ctx.json()) {
+    PrintJson({{"alerts", AlertsJson(*alerts)}});
+    return kExitOk;
+  }
+  auto c = store::CatalogStore(**db).Load(Clock::Now());
+  if (!c.ok()) return ctx.Fail(c.status());
+  PrintAlerts(*c, *alerts, a.format);
   return kExitOk;
 }
 

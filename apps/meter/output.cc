@@ -103,6 +103,15 @@ std::string Colored(const Context& ctx, std::string_view color, const std::strin
   return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
 }
 
+MeterLabel LabelOf(const catalog::Catalog& c, std::string_view key) {
+  if (const catalog::Meter* m = c.FindMeter(key)) return {m->name.empty() ? m->key : m->name, m->unit};
+  return {std::string(key), ""};
+}
+
+std::string WithUnit(const std::string& quantity, const std::string& unit) {
+  return unit.empty() ? quantity : quantity + " " + unit;
+}
+
 namespace {
 int64_t SteadyMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/catalog.h"
 #include "context.h"
 #include "core/decimal.h"
 
@@ -43,6 +44,18 @@ std::string Percent(const Decimal& used, const Decimal& limit);
 
 // Wraps `text` in an ANSI colour when ctx.color() (green, yellow, red, bold).
 std::string Colored(const Context& ctx, std::string_view color, const std::string& text);
+
+// What a person reads for the meter `key`: the catalog's name and unit (the
+// key itself and no unit when the catalog has no such meter). JSON and CSV
+// keep the key.
+struct MeterLabel {
+  std::string name;
+  std::string unit;
+};
+MeterLabel LabelOf(const catalog::Catalog& c, std::string_view key);
+
+// "1,500 tokens", or "1,500" for a meter without a unit.
+std::string WithUnit(const std::string& quantity, const std::string& unit);
 
 // A progress line on stderr, shown only when stderr is a TTY and not --quiet.
 class Progress {

@@ -104,13 +104,17 @@ int RunStatus(const Context& ctx, const QuotaArgs& a) {
     PrintJson({{"rows", out}});
     return kExitOk;
   }
-  Table t({"tenant", "meter", "used", "limit", "%", "", "period", "enforcement", "resets at"},
-          {false, false, true, true, true, false, false, false, false});
+  bool csv = a.format == "csv";
+  Table t({"tenant", "meter", "used", "limit", "unit", "%", "", "period", "enforcement", "resets at"},
+          {false, false, true, true, false, true, false, false, false, false});
   for (const auto& r : rows) {
     const auto& l = r.limit;
-    t.Add({r.tenant, r.meter, Thousands(r.used), l.limit ? Thousands(*l.limit) : "unlimited",
-           r.percent ? r.percent->ToString() + "%" : "-", l.limit ? UsageBar(r.used, *l.limit, 10) : "",
-           PeriodWord(l), std::string(catalog::EnforcementName(l.enforcement)), FormatRfc3339(r.period.end)});
+    MeterLabel label = LabelOf(*c, r.meter);
+    // An unlimited limit enforces nothing: "-" in the enforcement column.
+    std::string enforcement = l.limit ? std::string(catalog::EnforcementName(l.enforcement)) : "-";
+    t.Add({r.tenant, csv ? r.meter : label.name, Thousands(r.used), l.limit ? Thousands(*l.limit) : "unlimited",
+           label.unit, r.percent ? r.percent->ToString() + "%" : "-", l.limit ? UsageBar(r.used, *l.limit, 10) : "",
+           PeriodWord(l), enforcement, FormatRfc3339(r.period.end)});
   }
   PrintTable(t, a.format);
   return kExitOk;

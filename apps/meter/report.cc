@@ -100,8 +100,9 @@ int RunUsage(const Context& ctx, const ReportArgs& a) {
                           : Table({"tenant", "meter", "quantity", "unit"}, {false, false, true, false});
   for (const auto& r : *rows) {
     std::string q = csv ? r.quantity.ToString() : Thousands(r.quantity);
-    if (bucket_column) t.Add({r.tenant, r.meter, r.bucket, q, r.unit});
-    else t.Add({r.tenant, r.meter, q, r.unit});
+    std::string meter = csv ? r.meter : LabelOf(l.catalog, r.meter).name;  // CSV keeps the key
+    if (bucket_column) t.Add({r.tenant, meter, r.bucket, q, r.unit});
+    else t.Add({r.tenant, meter, q, r.unit});
   }
   PrintTable(t, a.format);
   if (rows->empty()) ctx.Info("no usage in the period");
@@ -182,11 +183,16 @@ json TrendsJson(const std::vector<report::TrendRow>& rows, const std::string& cu
   return {{"rows", out}};
 }
 
-// "api_calls 1,200 · storage_gb 12.5": the meters used in the month.
-std::string UsedMeters(const report::TrendRow& r, bool csv) {
+// "API calls 1,200 calls, Storage 12.5 GB": the meters used in the month
+// (CSV: "api_calls 1200; storage_gb 12.5", by key).
+std::string UsedMeters(const catalog::Catalog& c, const report::TrendRow& r, bool csv) {
   std::string out;
-  for (const auto& [meter, v] : r.quantity_by_meter)
-    if (!v.IsZero()) out += (out.empty() ? "" : csv ? "; " : ", ") + meter + " " + (csv ? v.ToString() : Thousands(v));
+  for (const auto& [meter, v] : r.quantity_by_meter) {
+    if (v.IsZero()) continue;
+    MeterLabel label = LabelOf(c, meter);
+    out += (out.empty() ? "" : csv ? "; " : ", ") +
+           (csv ? meter + " " + v.ToString() : label.name + " " + WithUnit(Thousands(v), label.unit));
+  }
   return out.empty() ? "-" : out;
 }
 
@@ -219,7 +225,7 @@ int RunTrends(const Context& ctx, const ReportArgs& a) {
   for (const auto& r : *rows) {
     std::string change = Amount(r.change, cur);
     if (!csv && !r.change.IsNegative() && !r.change.IsZero()) change = "+" + change;
-    std::vector<std::string> row = {r.tenant, r.month, Amount(r.billed, cur), change, UsedMeters(r, csv)};
+    std::vector<std::string> row = {r.tenant, r.month, Amount(r.billed, cur), change, UsedMeters(l.catalog, r, csv)};
     if (chart) row.push_back(Colored(ctx, "green", Bar(r.billed, max[r.tenant])));
     t.Add(row);
   }
@@ -276,14 +282,16 @@ int RunForecast(const Context& ctx, const ReportArgs& a) {
   }
   bool csv = a.format == "csv";
   auto q = [&](const Decimal& d) { return csv ? d.ToString() : Thousands(*d.Round(2)); };
-  Table t({"tenant", "meter", "used", "per day", "days", "left", "projected", "limit", "crosses at", "projected cost"},
-          {false, false, true, true, true, true, true, true, false, true});
+  Table t({"tenant", "meter", "used", "per day", "days", "left", "projected", "limit", "unit", "crosses at",
+           "projected cost"},
+          {false, false, true, true, true, true, true, true, false, false, true});
   for (const auto& r : f->rows) {
+    MeterLabel label = LabelOf(l.catalog, r.meter);
     std::string limit = r.limit ? q(*r.limit) + (csv ? "" : "/" + r.limit_period) : (csv ? "" : "-");
     std::string cross = r.projected_cross_at ? FormatRfc3339(*r.projected_cross_at) : (csv ? "" : "-");
     if (r.projected_cross_at && !csv) cross = Colored(ctx, "red", cross);
-    t.Add({r.tenant, r.meter, q(r.used), q(r.daily_average), q(r.days_elapsed), q(r.days_left), q(r.projected), limit,
-           cross, Amount(r.projected_cost, cur)});
+    t.Add({r.tenant, csv ? r.meter : label.name, q(r.used), q(r.daily_average), q(r.days_elapsed), q(r.days_left),
+           q(r.projected), limit, label.unit, cross, Amount(r.projected_cost, cur)});
   }
   if (!csv)
     ctx.Info(fmt::format("as of {}: linear projection, used / days elapsed x days in the period (the tenant's month)",

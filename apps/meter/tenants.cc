@@ -89,7 +89,7 @@ nlohmann::json ViewJson(const store::TenantRecord& r, const TenantView& v) {
   return j;
 }
 
-void PrintView(const Context& ctx, const store::TenantRecord& r, const TenantView& v) {
+void PrintView(const Context& ctx, const catalog::Catalog& c, const store::TenantRecord& r, const TenantView& v) {
   fmt::print("{} ({})  {}\n", Colored(ctx, "bold", r.tenant.name), r.tenant.id, r.status);
   fmt::print("plan      {}\nemail     {}\ntimezone  {}\n", r.tenant.plan, r.tenant.email.empty() ? "-" : r.tenant.email,
              r.tenant.timezone.empty() ? "UTC" : r.tenant.timezone);
@@ -99,12 +99,13 @@ void PrintView(const Context& ctx, const store::TenantRecord& r, const TenantVie
   fmt::print("\nlimits (current period)\n");
   if (v.limits.empty()) fmt::print("  none\n");
   for (const auto& q : v.limits) {
-    std::string limit = q.limit.limit ? Thousands(*q.limit.limit) : "unlimited";
+    MeterLabel label = LabelOf(c, q.meter);
+    std::string limit = q.limit.limit ? WithUnit(Thousands(*q.limit.limit), label.unit) : "unlimited";
     std::string bar = q.limit.limit ? UsageBar(q.used, *q.limit.limit) : "";
     std::string pct = q.limit.limit ? Percent(q.used, *q.limit.limit) : "-";
     std::string color = !q.percent ? "green" : *q.percent >= Decimal::FromInt(100) ? "red" : *q.percent >= Decimal::FromInt(80) ? "yellow" : "green";
-    fmt::print("  {:<22} {:>14} / {:<12} {:>5} {} per {}\n", q.meter, Thousands(q.used), limit, pct, Colored(ctx, color, bar),
-               catalog::LimitPeriodName(q.limit.period));
+    fmt::print("  {:<22} {:>14} / {:<18} {:>5} {} per {}\n", label.name, Thousands(q.used), limit, pct,
+               Colored(ctx, color, bar), catalog::LimitPeriodName(q.limit.period));
   }
   if (v.current)
     fmt::print("\ncost of {} so far: {} {} before tax ({} with tax)\n", v.current->period.month, v.current->subtotal.ToString(2),
@@ -116,8 +117,8 @@ void PrintView(const Context& ctx, const store::TenantRecord& r, const TenantVie
   fmt::print("\nrecent alerts\n");
   if (v.alerts.empty()) fmt::print("  none\n");
   for (const auto& a : v.alerts)
-    fmt::print("  {}  {} reached {}% of its limit (period from {})\n", FormatRfc3339(a.created_at), a.meter,
-               a.threshold, FormatRfc3339(a.period_start));
+    fmt::print("  {}  {} reached {}% of its limit (period from {})\n", FormatRfc3339(a.created_at),
+               LabelOf(c, a.meter).name, a.threshold, FormatRfc3339(a.period_start));
 }
 
 int RunShow(const Context& ctx, const std::string& id) {
@@ -131,7 +132,7 @@ int RunShow(const Context& ctx, const std::string& id) {
   TenantView v;
   if (Status st = GatherView(**db, *c, id, &v); !st.ok()) return ctx.Fail(st);
   if (ctx.json()) PrintJson(ViewJson(*r, v));
-  else PrintView(ctx, *r, v);
+  else PrintView(ctx, *c, *r, v);
   return kExitOk;
 }
 
