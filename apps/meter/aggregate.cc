@@ -79,7 +79,10 @@ int RunVerify(const Context& ctx, store::Database& db, const catalog::Catalog& c
 int RunRollUp(const Context& ctx, store::Database& db, const catalog::Catalog& c, const ParsedArgs& p) {
   auto started = std::chrono::steady_clock::now();
   usage::AggregateOptions options{p.periods, p.window};
+  TerminalProgress progress(ctx);
+  options.progress = &progress;
   auto s = usage::RunAggregate(db, c, options, Clock::Now());
+  progress.End();
   if (!s.ok()) return ctx.Fail(s.status());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (ctx.json())

@@ -102,11 +102,12 @@ int RunIngest(const Context& ctx, IngestArgs a) {
   bool reads_stdin = std::find(a.files.begin(), a.files.end(), "-") != a.files.end();
   if (reads_stdin && ::isatty(STDIN_FILENO)) ctx.Info("reading usage records from stdin (end with Ctrl-D)");
 
-  Progress progress(ctx, "ingest", ingest::InputBytes(a.files));
+  TerminalProgress progress(ctx);
+  progress.Begin("ingest", ingest::InputBytes(a.files), "bytes");
   ingest::IngestSummary summary;
   Status st = ingest::Ingest(**db, *catalog, a.files, options, [&](uint64_t done) { progress.Update(done); },
                              &summary);
-  progress.Finish();
+  progress.End();
   if (!st.ok()) return ctx.Fail(StoppedStatus(st, summary));
   PrintSummary(ctx, summary);
   return Outcome(ctx, summary);

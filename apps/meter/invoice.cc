@@ -56,8 +56,10 @@ int RunGenerate(const Context& ctx, const InvoiceArgs& a) {
   Timestamp now = Clock::Now();
   auto c = store::CatalogStore(**db).Load(now);
   if (!c.ok()) return ctx.Fail(c.status());
-  billing::GenerateOptions o{a.month, a.tenant, a.dry_run, a.finalize, now};
+  TerminalProgress progress(ctx);
+  billing::GenerateOptions o{a.month, a.tenant, a.dry_run, a.finalize, now, &progress};
   auto r = billing::GenerateInvoices(**db, *c, o);
+  progress.End();
   if (!r.ok()) return ctx.Fail(r.status());
   if (ctx.json()) PrintJson(InvoicesJson(r->invoices));
   else PrintInvoiceTable(r->invoices, "text");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -113,40 +114,97 @@ std::string WithUnit(const std::string& quantity, const std::string& unit) {
 }
 
 namespace {
+
 int64_t SteadyMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+
+constexpr int64_t kFirstDrawMs = 100;  // short phases draw nothing
+constexpr int64_t kRedrawMs = 100;
+constexpr int kBarCells = 20;
+
+// The divisor and suffix that print `bytes` in B, KB, MB, GB or TB.
+std::pair<double, const char*> ByteScale(double bytes) {
+  const char* suffix[] = {"B", "KB", "MB", "GB", "TB"};
+  double div = 1;
+  int i = 0;
+  while (bytes / div >= 1000 && i < 4) div *= 1000, ++i;
+  return {div, suffix[i]};
+}
+
+// "12.3 MB" for bytes, "1,234 events" for anything else.
+std::string Amount(double v, std::string_view unit) {
+  if (unit != "bytes") return fmt::format("{} {}", Thousands(static_cast<int64_t>(std::llround(v))), unit);
+  auto [div, suffix] = ByteScale(v);
+  return fmt::format("{:.1f} {}", v / div, suffix);
+}
+
+// "1.9/4.6 MB", "1,234/2,740 tenants".
+std::string Count(uint64_t done, uint64_t total, std::string_view unit) {
+  if (unit != "bytes")
+    return fmt::format("{}/{} {}", Thousands(static_cast<int64_t>(done)), Thousands(static_cast<int64_t>(total)), unit);
+  auto [div, suffix] = ByteScale(static_cast<double>(total));
+  return fmt::format("{:.1f}/{:.1f} {}", static_cast<double>(done) / div, static_cast<double>(total) / div, suffix);
+}
+
+// "0:07", "1:02:03".
+std::string Duration(double seconds) {
+  auto s = static_cast<int64_t>(std::llround(std::max(0.0, seconds)));
+  if (s >= 3600) return fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+  return fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
 }  // namespace
 
-Progress::Progress(const Context& ctx, std::string label, uint64_t total)
-    : enabled_(ctx.stderr_is_tty() && !ctx.quiet()), label_(std::move(label)), total_(total) {}
+TerminalProgress::TerminalProgress(const Context& ctx) : enabled_(ctx.stderr_is_tty() && !ctx.quiet()) {}
 
-Progress::~Progress() { Finish(); }
+TerminalProgress::~TerminalProgress() { End(); }
 
-void Progress::Update(uint64_t done) {
+void TerminalProgress::Begin(std::string_view label, uint64_t total, std::string_view unit) {
+  End();
+  label_ = label;
+  unit_ = unit;
+  total_ = total;
+  done_ = 0;
+  started_ms_ = SteadyMillis();
+}
+
+void TerminalProgress::Update(uint64_t done) {
   if (!enabled_) return;
+  done_ = std::max(done_, total_ ? std::min(done, total_) : done);
   int64_t now = SteadyMillis();
-  if (drawn_ && now - last_draw_ms_ < 100) return;
-  last_draw_ms_ = now;
+  if (now - started_ms_ < kFirstDrawMs || (drawn_ && now - last_draw_ms_ < kRedrawMs)) return;
+  Draw(now);
+}
+
+// "ingest [########------------]  41%  1.9/4.6 MB  9.6 MB/s  ETA 0:01"
+void TerminalProgress::Draw(int64_t now_ms) {
+  last_draw_ms_ = now_ms;
   drawn_ = true;
+  double seconds = static_cast<double>(now_ms - started_ms_) / 1000.0;
+  double rate = seconds > 0 ? static_cast<double>(done_) / seconds : 0;
+  std::string line;
   if (total_ > 0) {
-    int pct = static_cast<int>(std::min<uint64_t>(100, done * 100 / total_));
-    int cells = pct * 30 / 100;
-    fmt::print(stderr, "\r{} [{}{}] {:3}%", label_, std::string(cells, '#'), std::string(30 - cells, '-'), pct);
+    int pct = static_cast<int>(done_ * 100 / total_);
+    int cells = static_cast<int>(done_ * kBarCells / total_);
+    std::string eta = rate > 0 ? Duration(static_cast<double>(total_ - done_) / rate) : "-:--";
+    line = fmt::format("{} [{}{}] {:3}%  {}  {}/s  ETA {}", label_, std::string(cells, '#'),
+                       std::string(kBarCells - cells, '-'), pct, Count(done_, total_, unit_), Amount(rate, unit_), eta);
   } else {
-    fmt::print(stderr, "\r{} {}", label_, done);
+    line = fmt::format("{}  {}  {}/s  {}", label_, Amount(static_cast<double>(done_), unit_), Amount(rate, unit_),
+                       Duration(seconds));
   }
+  fmt::print(stderr, "\r{}\x1b[K", line);
   std::fflush(stderr);
 }
 
-void Progress::Finish() {
+void TerminalProgress::End() {
   if (enabled_ && drawn_) {
     fmt::print(stderr, "\r\x1b[K");
     std::fflush(stderr);
   }
   drawn_ = false;
-  enabled_ = false;
 }
 
 }  // namespace meter::cli

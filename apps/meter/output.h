@@ -12,6 +12,7 @@
 #include "catalog/catalog.h"
 #include "context.h"
 #include "core/decimal.h"
+#include "core/progress.h"
 
 namespace meter::cli {
 
@@ -57,20 +58,25 @@ MeterLabel LabelOf(const catalog::Catalog& c, std::string_view key);
 // "1,500 tokens", or "1,500" for a meter without a unit.
 std::string WithUnit(const std::string& quantity, const std::string& unit);
 
-// A progress line on stderr, shown only when stderr is a TTY and not --quiet.
-class Progress {
+// The progress bar of long jobs: a line on stderr redrawn in place with the
+// share done, the count, the rate and the time left, shown only when stderr is
+// a TTY and not --quiet (cron and pipes get nothing but the summary line).
+// Nothing is drawn in a phase's first 100 ms, so short runs never flicker.
+class TerminalProgress final : public ProgressSink {
  public:
-  Progress(const Context& ctx, std::string label, uint64_t total);
-  ~Progress();
-  // Redraws at most ten times a second.
-  void Update(uint64_t done);
-  void Finish();
+  explicit TerminalProgress(const Context& ctx);
+  ~TerminalProgress() override;
+  void Begin(std::string_view label, uint64_t total, std::string_view unit) override;
+  void Update(uint64_t done) override;
+  void End() override;
 
  private:
+  void Draw(int64_t now_ms);
+
   bool enabled_;
-  std::string label_;
-  uint64_t total_;
-  int64_t last_draw_ms_ = 0;
+  std::string label_, unit_;
+  uint64_t total_ = 0, done_ = 0;
+  int64_t started_ms_ = 0, last_draw_ms_ = 0;
   bool drawn_ = false;
 };
 

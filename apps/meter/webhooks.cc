@@ -270,10 +270,19 @@ int RunReplay(const Context& ctx, const ReplayArgs& r) {
   auto db = ctx.OpenDb();
   if (!db.ok()) return ctx.Fail(db.status());
   if (r.dry_run) return RunDryRun(ctx, **db, *options);
-  Progress progress(ctx, "delivering", 0);
-  options->on_progress = [&progress](const webhooks::ReplaySummary& s) { progress.Update(s.attempts); };
+  // The bar counts deliveries that reached an end (delivered or failed) out
+  // of those pending when the run started.
+  TerminalProgress progress(ctx);
+  int64_t pending = 0;
+  if (auto counts = store::WebhookStore(**db).CountDeliveriesByEndpoint(); counts.ok())
+    for (const auto& [endpoint, c] : *counts) pending += c.pending;
+  progress.Begin(options->drain ? "webhooks replay --drain" : "webhooks replay", static_cast<uint64_t>(pending),
+                 "deliveries");
+  options->on_progress = [&progress](const webhooks::ReplaySummary& s) {
+    progress.Update(static_cast<uint64_t>(s.delivered + s.failed));
+  };
   auto s = webhooks::Replay(**db, *options);
-  progress.Finish();
+  progress.End();
   if (!s.ok()) return ctx.Fail(s.status());
   if (ctx.json()) PrintJson(SummaryJson(*s));
   ctx.Info(fmt::format("webhooks replay: {} deliveries attempted ({} attempts): {} delivered, {} retrying, {} failed; "

@@ -234,12 +234,17 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
     Timestamp before = utc.period.start + 14 * kMillisPerHour;
     if (o.tenant.empty()) { METER_ASSIGN_OR_RETURN(late, store::InvoiceStore(db).WithLateEvents(before)); }
     const std::set<std::string> none;
-    for (const catalog::Tenant* t : tenants) {
+    ProgressSink& progress = o.progress ? *o.progress : NoProgress();
+    progress.Begin("invoices " + o.month, tenants.size(), "tenants");
+    for (size_t i = 0; i < tenants.size(); ++i) {
+      const catalog::Tenant* t = tenants[i];
       const std::set<std::string>* candidates = nullptr;
       if (o.tenant.empty()) candidates = late.count(t->id) ? &late[t->id] : &none;
       Status st = GenerateForTenant(db, catalog, *t, existing[t->id], candidates, suspended.count(t->id) > 0, o, res);
       if (!st.ok()) return st;
+      progress.Update(i + 1);
     }
+    progress.End();
     return Status::OK();
   };
   Status st = o.dry_run ? db.Read(body) : db.Transaction(body);

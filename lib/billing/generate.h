@@ -33,6 +33,7 @@
 
 #include "billing/invoice.h"
 #include "catalog/catalog.h"
+#include "core/progress.h"
 #include "core/status.h"
 #include "core/time.h"
 #include "store/database.h"
@@ -74,6 +75,8 @@ struct GenerateOptions {
   bool dry_run = false; // compute and report, write nothing
   bool finalize = false;
   Timestamp now = 0;
+  // Told the tenants to invoice and, after each, how many are done.
+  ProgressSink* progress = nullptr;
 };
 
 struct GenerateResult {

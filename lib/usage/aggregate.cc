@@ -236,6 +236,20 @@ Status CoverAllMonths(RollupStore& rs, const catalog::Catalog& c, int64_t upto) 
   return rs.SetMonthSpans(months.Spans());
 }
 
+// About how many events a roll-up will read: those after the lowest
+// watermark of the targets (sequence numbers, so gaps make it an upper bound).
+Result<int64_t> EventsToRollUp(store::Database& db, const std::vector<Target>& targets) {
+  RollupStore rs(db);
+  METER_ASSIGN_OR_RETURN(auto marks, rs.Watermarks());
+  METER_ASSIGN_OR_RETURN(int64_t last, rs.LastEventSeq());
+  int64_t lowest = last;
+  for (const Target& t : targets) {
+    const RollupWatermark* w = FindWatermark(marks, t.period, t.meter->key);
+    lowest = std::min(lowest, w ? w->last_seq : 0);
+  }
+  return last - lowest;
+}
+
 int64_t MaxWatermark(const std::vector<RollupWatermark>& marks) {
   int64_t max = 0;
   for (const auto& w : marks) max = std::max(max, w.last_seq);
@@ -299,10 +313,15 @@ Result<AggregateSummary> RunAggregate(store::Database& db, const catalog::Catalo
   }));
   std::vector<Target> targets = TargetsOf(c, summary.periods);
   int64_t chunk = std::max<int64_t>(1, options.chunk_events);
+  ProgressSink& progress = options.progress ? *options.progress : NoProgress();
+  METER_ASSIGN_OR_RETURN(int64_t to_read, EventsToRollUp(db, targets));
+  progress.Begin("aggregate", static_cast<uint64_t>(to_read), "events");
   for (;;) {
     METER_ASSIGN_OR_RETURN(bool more, RollUpChunk(db, c, targets, chunk, now, &summary));
     if (!more) break;
+    progress.Update(static_cast<uint64_t>(summary.events_processed));
   }
+  progress.End();
   if (options.rebuild.from || options.rebuild.to)
     METER_RETURN_IF_ERROR(RebuildWindow(db, c, targets, options.rebuild, &summary));
   return summary;

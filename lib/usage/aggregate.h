@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "core/progress.h"
 #include "core/status.h"
 #include "core/time.h"
 #include "store/database.h"
@@ -36,6 +37,8 @@ struct AggregateOptions {
   store::BucketWindow rebuild;
   // Events read per transaction, so other writers are not locked out long.
   int64_t chunk_events = 2000000;
+  // Told the events to roll up and, after each chunk, how many were read.
+  ProgressSink* progress = nullptr;
 };
 
 struct AggregateSummary {
