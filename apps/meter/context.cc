@@ -21,6 +21,12 @@ Result<std::unique_ptr<store::Database>> Context::OpenDb(bool create) const {
   return store::Database::Open(DbPath(), o);
 }
 
+Result<std::unique_ptr<store::Database>> Context::OpenDbReadOnly() const {
+  store::OpenOptions o;
+  o.read_only = true;
+  return store::Database::Open(DbPath(), o);
+}
+
 int Context::Fail(const Status& s) const {
   fmt::print(stderr, "meter: {}\n", s.message());
   return ExitCodeFor(s);

@@ -34,6 +34,8 @@ class Context {
   // Opens the database. `create`: a missing file is created (init, catalog
   // apply); otherwise it is refused with exit 66 naming `meter init`.
   Result<std::unique_ptr<store::Database>> OpenDb(bool create = false) const;
+  // Opens the database without write access (no migration, nothing created).
+  Result<std::unique_ptr<store::Database>> OpenDbReadOnly() const;
   std::string DbPath() const;
 
   // Prints "meter: <message>" on stderr and returns the exit code for `s`.
@@ -50,6 +52,16 @@ class Context {
   bool stdout_is_tty() const;
   bool stderr_is_tty() const;
 };
+
+// Type names that tell --help and `meter completion` what a flag's or
+// argument's value is, so the shell offers the ids in the database:
+// `cmd->add_option("id", a.id, "Tenant id")->type_name(kTenantValue)`.
+// Options named --tenant, --plan, --metric, --meter and --invoice need no
+// type name; other text values complete file names.
+inline constexpr const char* kTenantValue = "TENANT";
+inline constexpr const char* kPlanValue = "PLAN";
+inline constexpr const char* kMeterValue = "METER";
+inline constexpr const char* kInvoiceValue = "INVOICE";
 
 // Registers `name` as a subcommand whose callback sets ctx.action to `run`.
 // Each command group (one file in apps/meter/) builds on this.
@@ -68,5 +80,6 @@ void RegisterAlertCommands(CLI::App& app, Context& ctx);
 void RegisterInvoiceCommands(CLI::App& app, Context& ctx);
 void RegisterWebhookCommands(CLI::App& app, Context& ctx);
 void RegisterReportCommands(CLI::App& app, Context& ctx);
+void RegisterCompletionCommands(CLI::App& app, Context& ctx);
 
 }  // namespace meter::cli

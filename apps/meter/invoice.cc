@@ -178,25 +178,25 @@ void RegisterInvoiceCommands(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"draft", "open", "paid", "overdue", "void"}));
   list->add_option("--format", a.format, "text or csv")->check(CLI::IsMember({"text", "csv"}));
   auto* show = AddCommand(*inv, ctx, "show", "Show one invoice", [&ctx] { return RunShow(ctx, a); });
-  show->add_option("id", a.id, "Invoice number or draft id")->required();
+  show->add_option("id", a.id, "Invoice number or draft id")->required()->type_name(kInvoiceValue);
   show->add_option("--format", a.format, "text, json, csv, md or html")
       ->check(CLI::IsMember({"text", "json", "csv", "md", "html"}));
   show->add_option("--out", a.out, "Write to this file instead of stdout");
   show->add_flag("--explain", a.explain, "How each quantity and amount was computed");
   auto* fin = AddCommand(*inv, ctx, "finalize", "Number and open a draft", [&ctx] { return RunFinalize(ctx, a); });
-  fin->add_option("id", a.id, "Draft id")->required();
+  fin->add_option("id", a.id, "Draft id")->required()->type_name(kInvoiceValue);
   auto* paid = AddCommand(*inv, ctx, "mark-paid", "Record payment of an open or overdue invoice",
                           [&ctx] { return RunMarkPaid(ctx, a); });
-  paid->add_option("id", a.id, "Invoice number or id")->required();
+  paid->add_option("id", a.id, "Invoice number or id")->required()->type_name(kInvoiceValue);
   paid->add_option("--paid-at", a.paid_at, "When it was paid (default now)");
   auto* vd = AddCommand(*inv, ctx, "void", "Cancel an open or overdue invoice", [&ctx] { return RunVoid(ctx, a); });
-  vd->add_option("id", a.id, "Invoice number or id")->required();
+  vd->add_option("id", a.id, "Invoice number or id")->required()->type_name(kInvoiceValue);
   vd->add_option("--reason", a.reason, "Why it is cancelled")->required();
   AddCommand(*inv, ctx, "sweep-overdue", "Mark open invoices past their due date overdue",
              [&ctx] { return RunSweep(ctx); });
   auto* del = AddCommand(*inv, ctx, "delete", "Delete a draft (generate recreates it)",
                          [&ctx] { return RunDelete(ctx, a); });
-  del->add_option("id", a.id, "Draft id")->required();
+  del->add_option("id", a.id, "Draft id")->required()->type_name(kInvoiceValue);
 }
 
 }  // namespace meter::cli

@@ -41,10 +41,13 @@ meter::Status SetUpClock(const meter::cli::GlobalOptions& o) {
 
 using RegisterFn = void (*)(CLI::App&, meter::cli::Context&);
 
-// Every command group with the top-level words it defines.
+// Every command group with the top-level words it defines. A group that reads
+// the whole command table when it runs (completion) says kWholeTable.
+enum Needs { kOwnGroup, kWholeTable };
 struct CommandGroup {
   std::initializer_list<std::string_view> words;
   RegisterFn add;
+  Needs needs = kOwnGroup;
 };
 
 const CommandGroup kGroups[] = {
@@ -59,6 +62,7 @@ const CommandGroup kGroups[] = {
     {{"invoice"}, meter::cli::RegisterInvoiceCommands},
     {{"webhooks"}, meter::cli::RegisterWebhookCommands},
     {{"report", "forecast", "recommend", "simulate"}, meter::cli::RegisterReportCommands},
+    {{"completion", "__complete"}, meter::cli::RegisterCompletionCommands, kWholeTable},
 };
 
 // The command word of the command line: its first argument that is neither
@@ -77,13 +81,13 @@ std::string_view CommandWord(int argc, char** argv) {
 
 // Registers the group that defines `word`, or every group when none does (no
 // command, `meter --help`, a misspelt command: the "did you mean" then knows
-// every word). Building CLI11's tree for every command costs about a
-// millisecond, a third of a whole `meter quota check`, so a command line that
-// names its command builds only that group.
+// every word) or when that group reads the whole table. Building CLI11's tree
+// for every command costs about a millisecond, a third of a whole `meter quota
+// check`, so a command line that names its command builds only that group.
 void RegisterCommands(CLI::App& app, meter::cli::Context& ctx, std::string_view word) {
   for (const CommandGroup& g : kGroups) {
     for (std::string_view w : g.words) {
-      if (w == word) return g.add(app, ctx);
+      if (w == word && g.needs == kOwnGroup) return g.add(app, ctx);
     }
   }
   for (const CommandGroup& g : kGroups) g.add(app, ctx);

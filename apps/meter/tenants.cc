@@ -185,21 +185,21 @@ void RegisterTenantCommands(CLI::App& app, Context& ctx) {
   auto* list = AddCommand(*t, ctx, "list", "List tenants", [&ctx] { return RunList(ctx, format); });
   list->add_option("--format", format, "text or csv")->check(CLI::IsMember({"text", "csv"}));
   auto* show = AddCommand(*t, ctx, "show", "One-screen view of a tenant", [&ctx] { return RunShow(ctx, a.id); });
-  show->add_option("id", a.id, "Tenant id")->required();
+  show->add_option("id", a.id, "Tenant id")->required()->type_name(kTenantValue);
   auto* add = AddCommand(*t, ctx, "add", "Add a tenant", [&ctx] { return RunAdd(ctx, a); });
-  add->add_option("id", a.id, "Tenant id")->required();
+  add->add_option("id", a.id, "Tenant id")->required()->type_name("ID");
   add->add_option("--plan", a.plan, "Plan key")->required();
   add->add_option("--name", a.name, "Display name");
   add->add_option("--email", a.email, "Billing email");
   add->add_option("--timezone", a.timezone, "IANA time zone or +HH:MM for monthly periods");
   auto* sp = AddCommand(*t, ctx, "set-plan", "Move a tenant to another plan", [&ctx] { return RunSetPlan(ctx, a); });
-  sp->add_option("id", a.id, "Tenant id")->required();
-  sp->add_option("plan", a.plan, "Plan key")->required();
+  sp->add_option("id", a.id, "Tenant id")->required()->type_name(kTenantValue);
+  sp->add_option("plan", a.plan, "Plan key")->required()->type_name(kPlanValue);
   sp->add_option("--effective", a.effective, "When the change takes effect (date or RFC 3339; default now)");
   auto* su = AddCommand(*t, ctx, "suspend", "Suspend a tenant", [&ctx] { return RunSetStatus(ctx, a.id, "suspended"); });
-  su->add_option("id", a.id, "Tenant id")->required();
+  su->add_option("id", a.id, "Tenant id")->required()->type_name(kTenantValue);
   auto* re = AddCommand(*t, ctx, "resume", "Resume a suspended tenant", [&ctx] { return RunSetStatus(ctx, a.id, "active"); });
-  re->add_option("id", a.id, "Tenant id")->required();
+  re->add_option("id", a.id, "Tenant id")->required()->type_name(kTenantValue);
 }
 
 }  // namespace meter::cli

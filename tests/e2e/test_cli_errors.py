@@ -87,8 +87,9 @@ def test_top_level_list_is_every_command_of_help(meter):
     group builds only that group's part of the table."""
     top = listed(meter)
     for word in ("init", "catalog", "tenants", "ingest", "aggregate", "quota", "entitlement", "limit", "alerts",
-                 "invoice", "webhooks", "report", "forecast", "recommend", "simulate"):
+                 "invoice", "webhooks", "report", "forecast", "recommend", "simulate", "completion"):
         assert word in top
+    assert "__complete" not in top  # the completion scripts' helper is hidden
     r = meter("quotaa")
     assert r.err.rstrip().endswith(f"(commands: {', '.join(top)})")
 
