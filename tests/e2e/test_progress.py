@@ -7,11 +7,13 @@ import errno
 import os
 import pty
 import re
+import select
 import subprocess
+import sys
 
 import pytest
 
-from conftest import METER_BIN
+from conftest import METER_BIN, SUPPORT_DIR
 
 TENANTS = 2000
 EVENTS = 200000
@@ -106,3 +108,26 @@ def test_quiet_terminal_gets_nothing(loaded, events):
     for args in (["ingest", events], ["aggregate"], ["invoice", "generate", "--period", "2026-02"]):
         code, err = run(loaded, "--quiet", *args, tty=True)
         assert code == 0 and err == b"", (args, err[:2000])
+
+
+def test_webhooks_replay_drain_draws_a_bar_on_a_terminal(loaded, events):
+    """invoice generate queues one invoice.created per tenant; replay --drain
+    delivers them to a loopback receiver, counting deliveries out of those
+    pending at the start."""
+    receiver = subprocess.Popen([sys.executable, str(SUPPORT_DIR / "receiver.py"), "--max-seconds", "300"],
+                                stdout=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([receiver.stdout], [], [], 30)
+        assert ready, "receiver did not start"
+        port = int(receiver.stdout.readline().split()[1])
+        url = f"http://127.0.0.1:{port}/hook"
+        assert loaded("webhooks", "add", "--url", url, "--events", "invoice.*").code == 0
+        assert loaded("invoice", "generate", "--period", "2026-02", now="2026-03-02T00:00:00Z").code == 0
+        code, err = run(loaded, "webhooks", "replay", "--drain", "--max-wait", "120", tty=True)
+        assert code == 0, err[-2000:]
+        assert {m.group("label") for m in BAR.finditer(err)} == {b"webhooks replay --drain"}, err[:2000]
+        assert b"/2,000 deliveries" in err
+        assert err.rstrip(b"\r\n").split(b"\r")[-1].startswith(b"\x1b[Kwebhooks replay: 2000 deliveries attempted")
+    finally:
+        receiver.terminate()
+        receiver.wait(timeout=30)
