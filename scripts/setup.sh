@@ -7,6 +7,7 @@ packages=(
   libcli11-dev libsqlitecpp-dev libsqlite3-dev sqlite3 libfmt-dev nlohmann-json3-dev doctest-dev
   libsimdjson-dev libcurl4-openssl-dev libssl-dev
   python3 python3-pytest
+  postgresql libpq-dev libpq5 python3-psycopg2  # the PostgreSQL backend and its tests (SPEC section 12)
   chromium
   clang libclang-rt-14-dev  # scripts/fuzz.sh: clang 14 and its libFuzzer/sanitizer runtimes
 )

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "store/sqlite_internal.h"
+#include "store/statement.h"
 #include "store/webhook_store.h"
 
 namespace meter::store {
@@ -56,9 +56,9 @@ Result<catalog::TenantOverrides> ParseOverrides(const std::string& text) {
 Status StoreDocument(Database& db, const catalog::Catalog& c, Timestamp now, ApplySummary* s) {
   std::string doc = CatalogDocument(c);
   std::string digest = Digest(doc);
-  SQLite::Statement last(Sql(db), "SELECT digest FROM catalog_versions ORDER BY id DESC LIMIT 1");
+  Statement last(db, "SELECT digest FROM catalog_versions ORDER BY id DESC LIMIT 1");
   if (last.executeStep() && last.getColumn(0).getString() == digest) return Status::OK();
-  SQLite::Statement ins(Sql(db), "INSERT INTO catalog_versions(applied_at, digest, document) VALUES(?,?,?)");
+  Statement ins(db, "INSERT INTO catalog_versions(applied_at, digest, document) VALUES(?,?,?)");
   ins.bind(1, static_cast<int64_t>(now));
   ins.bind(2, digest);
   ins.bind(3, doc);
@@ -68,16 +68,16 @@ Status StoreDocument(Database& db, const catalog::Catalog& c, Timestamp now, App
 }
 
 Status UpsertTenant(Database& db, const catalog::Tenant& t, Timestamp now, ApplySummary* s) {
-  SQLite::Statement cur(Sql(db), "SELECT name, email, timezone, overrides FROM tenants WHERE id=?");
+  Statement cur(db, "SELECT name, email, timezone, overrides FROM tenants WHERE id=?");
   cur.bind(1, t.id);
   std::string overrides = OverridesJson(t);
   if (!cur.executeStep()) {
-    SQLite::Statement ins(Sql(db),
+    Statement ins(db,
         "INSERT INTO tenants(id, name, email, timezone, overrides, created_at) VALUES(?,?,?,?,?,?)");
     ins.bind(1, t.id); ins.bind(2, t.name); ins.bind(3, t.email); ins.bind(4, t.timezone);
     ins.bind(5, overrides); ins.bind(6, static_cast<int64_t>(now));
     ins.exec();
-    SQLite::Statement plan(Sql(db),
+    Statement plan(db,
         "INSERT INTO tenant_plans(tenant_id, plan_key, effective_from, recorded_at) VALUES(?,?,?,?)");
     plan.bind(1, t.id); plan.bind(2, t.plan); plan.bind(3, static_cast<int64_t>(kBeginningOfTime));
     plan.bind(4, static_cast<int64_t>(now));
@@ -87,7 +87,7 @@ Status UpsertTenant(Database& db, const catalog::Tenant& t, Timestamp now, Apply
   }
   if (cur.getColumn(0).getString() != t.name || cur.getColumn(1).getString() != t.email ||
       cur.getColumn(2).getString() != t.timezone || cur.getColumn(3).getString() != overrides) {
-    SQLite::Statement up(Sql(db), "UPDATE tenants SET name=?, email=?, timezone=?, overrides=? WHERE id=?");
+    Statement up(db, "UPDATE tenants SET name=?, email=?, timezone=?, overrides=? WHERE id=?");
     up.bind(1, t.name); up.bind(2, t.email); up.bind(3, t.timezone); up.bind(4, overrides); up.bind(5, t.id);
     up.exec();
     ++s->tenants_updated;
@@ -130,7 +130,7 @@ Result<ApplySummary> CatalogStore::Apply(const catalog::Catalog& c, Timestamp no
 
 Result<catalog::Catalog> CatalogStore::LoadDocument() {
   return Guarded(db_, [&]() -> Result<catalog::Catalog> {
-    SQLite::Statement q(Sql(db_), "SELECT document FROM catalog_versions ORDER BY id DESC LIMIT 1");
+    Statement q(db_, "SELECT document FROM catalog_versions ORDER BY id DESC LIMIT 1");
     if (!q.executeStep())
       return Status::NotFound("no catalog has been applied; run 'meter catalog apply FILE' first");
     auto c = catalog::ParseCatalog(q.getColumn(0).getString());
@@ -158,7 +158,7 @@ Result<std::vector<TenantRecord>> CatalogStore::ListTenants(Timestamp now) { ret
 Result<std::vector<TenantRecord>> CatalogStore::ReadTenants(const std::string* only, Timestamp now) {
   return Guarded(db_, [&]() -> Result<std::vector<TenantRecord>> {
     std::vector<TenantRecord> out;
-    SQLite::Statement q(Sql(db_), std::string("SELECT id, name, email, timezone, status, overrides, created_at "
+    Statement q(db_, std::string("SELECT id, name, email, timezone, status, overrides, created_at "
                                               "FROM tenants") + (only ? " WHERE id=?" : " ORDER BY id"));
     if (only) q.bind(1, *only);
     while (q.executeStep()) {
@@ -173,7 +173,7 @@ Result<std::vector<TenantRecord>> CatalogStore::ReadTenants(const std::string* o
       out.push_back(std::move(r));
     }
     if (out.empty()) return out;
-    SQLite::Statement p(Sql(db_), std::string("SELECT tenant_id, plan_key FROM tenant_plans WHERE effective_from <= ?") +
+    Statement p(db_, std::string("SELECT tenant_id, plan_key FROM tenant_plans WHERE effective_from <= ?") +
                                       (only ? " AND tenant_id=?" : "") + " ORDER BY tenant_id, effective_from");
     p.bind(1, static_cast<int64_t>(now));
     if (only) p.bind(2, *only);
@@ -199,7 +199,7 @@ Result<TenantRecord> CatalogStore::GetTenant(const std::string& id, Timestamp no
 
 Status CatalogStore::AddTenant(const catalog::Tenant& t, Timestamp now) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement q(Sql(db_), "SELECT 1 FROM tenants WHERE id=?");
+    Statement q(db_, "SELECT 1 FROM tenants WHERE id=?");
     q.bind(1, t.id);
     if (q.executeStep()) return Status::Denied(fmt::format("tenant '{}' already exists", t.id));
     ApplySummary ignored;
@@ -209,11 +209,13 @@ Status CatalogStore::AddTenant(const catalog::Tenant& t, Timestamp now) {
 
 Status CatalogStore::SetPlan(const std::string& id, const std::string& plan, Timestamp effective, Timestamp now) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement q(Sql(db_), "SELECT 1 FROM tenants WHERE id=?");
+    Statement q(db_, "SELECT 1 FROM tenants WHERE id=?");
     q.bind(1, id);
     if (!q.executeStep()) return Status::NotFound(fmt::format("unknown tenant '{}'", id));
-    SQLite::Statement ins(Sql(db_),
-        "INSERT OR REPLACE INTO tenant_plans(tenant_id, plan_key, effective_from, recorded_at) VALUES(?,?,?,?)");
+    Statement ins(db_,
+        "INSERT INTO tenant_plans(tenant_id, plan_key, effective_from, recorded_at) VALUES(?,?,?,?) "
+        "ON CONFLICT(tenant_id, effective_from) DO UPDATE SET plan_key=excluded.plan_key, "
+        "recorded_at=excluded.recorded_at");
     ins.bind(1, id); ins.bind(2, plan); ins.bind(3, static_cast<int64_t>(effective));
     ins.bind(4, static_cast<int64_t>(now));
     ins.exec();
@@ -223,7 +225,7 @@ Status CatalogStore::SetPlan(const std::string& id, const std::string& plan, Tim
 
 Status CatalogStore::SetStatus(const std::string& id, const std::string& status) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement up(Sql(db_), "UPDATE tenants SET status=? WHERE id=?");
+    Statement up(db_, "UPDATE tenants SET status=? WHERE id=?");
     up.bind(1, status); up.bind(2, id);
     if (up.exec() == 0) return Status::NotFound(fmt::format("unknown tenant '{}'", id));
     return Status::OK();
@@ -233,7 +235,7 @@ Status CatalogStore::SetStatus(const std::string& id, const std::string& status)
 Result<std::vector<PlanAssignment>> CatalogStore::PlanHistory(const std::string& id) {
   return Guarded(db_, [&]() -> Result<std::vector<PlanAssignment>> {
     std::vector<PlanAssignment> out;
-    SQLite::Statement q(Sql(db_), "SELECT plan_key, effective_from, recorded_at FROM tenant_plans "
+    Statement q(db_, "SELECT plan_key, effective_from, recorded_at FROM tenant_plans "
                                   "WHERE tenant_id=? ORDER BY effective_from");
     q.bind(1, id);
     while (q.executeStep())

@@ -1,7 +1,6 @@
 #include "store/database.h"
 
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,68 +9,56 @@
 
 #include <fmt/format.h>
 
+#include "store/pg_driver.h"
+#include "store/pg_url.h"
 #include "store/schema.h"
 #include "store/sqlite_internal.h"
 
 namespace meter::store {
 
-namespace {
+Database::Impl::~Impl() {
+  // Statements go before the connection they were prepared on.
+  statements.clear();
+}
 
-bool IsWriteFailure(int extended_code) {
-  switch (extended_code) {
-    case SQLITE_IOERR_WRITE:
-    case SQLITE_IOERR_FSYNC:
-    case SQLITE_IOERR_TRUNCATE:
-    case SQLITE_IOERR_SHMSIZE:
-      return true;
-    default:
-      return false;
+Status StatusFromCurrentException(Database& db) {
+  try {
+    throw;
+  } catch (const DbError& e) {
+    return e.status();
+  } catch (const SQLite::Exception& e) {
+    return FromSqliteError(e, db.path());
+  } catch (const std::bad_alloc&) {
+    return Status::IOError("out of memory");
+  } catch (const std::exception& e) {
+    return Status::Internal(e.what());
   }
 }
 
-}  // namespace
-
-Status FromSqliteError(const SQLite::Exception& e, const std::string& path) {
-  int code = e.getErrorCode() & 0xff;
-  switch (code) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return Status::Busy(fmt::format(
-          "database '{}' is locked by another process past the busy timeout; try again later "
-          "(or raise METER_BUSY_TIMEOUT_MS)",
-          path));
-    case SQLITE_READONLY:
-      return Status::IOError(fmt::format(
-          "database '{}' is read-only; check the file's and its directory's permissions", path));
-    case SQLITE_FULL:
-      return Status::IOError(fmt::format("disk full while writing '{}'; free space and re-run (nothing was committed)", path));
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return Status::IOError(fmt::format(
-          "database '{}' is corrupt or not a meter database; restore it from a backup", path));
-    case SQLITE_CANTOPEN:
-      return Status::IOError(fmt::format("cannot open database '{}': {}", path, e.what()));
-    case SQLITE_IOERR:
-      // A failed write is nearly always a full disk or a file-size limit
-      // (EFBIG); say so, since SQLite's own text is only "disk I/O error".
-      if (IsWriteFailure(e.getExtendedErrorCode()))
-        return Status::IOError(fmt::format(
-            "cannot write database '{}' (is the disk full or the file over a size limit?): {}; free space "
-            "and re-run (the failed transaction was not committed)",
-            path, e.what()));
-      [[fallthrough]];
-    case SQLITE_PERM:
-      return Status::IOError(fmt::format("I/O error on database '{}': {}", path, e.what()));
-    default:
-      return Status::Internal(fmt::format("database '{}': {}", path, e.what()));
-  }
-}
-
-SQLite::Statement& Prepared(Database& db, const std::string& sql) {
+Statement& Cached(Database& db, std::string_view sql) {
   auto& cache = db.impl().statements;
   auto it = cache.find(sql);
   if (it == cache.end()) {
-    it = cache.emplace(sql, std::make_unique<SQLite::Statement>(Sql(db), sql)).first;
+    it = cache.emplace(std::string(sql), std::make_unique<Statement>(db, sql)).first;
+  } else {
+    it->second->reset();
+    it->second->clearBindings();
+  }
+  return *it->second;
+}
+
+SQLite::Database& Sql(Database& db) {
+  auto* c = dynamic_cast<SqliteConnection*>(db.impl().conn.get());
+  if (!c) throw DbError(Status::Internal("this operation is not available on this database backend yet"));
+  return c->db();
+}
+
+SQLite::Statement& Prepared(Database& db, const std::string& sql) {
+  SQLite::Database& handle = Sql(db);
+  auto& cache = static_cast<SqliteConnection&>(*db.impl().conn).legacy_statements;
+  auto it = cache.find(sql);
+  if (it == cache.end()) {
+    it = cache.emplace(sql, std::make_unique<SQLite::Statement>(handle, sql)).first;
   } else {
     it->second->reset();
     it->second->clearBindings();
@@ -90,31 +77,7 @@ Status CreateFileWithMode0600(const std::string& path) {
   return Status::OK();
 }
 
-Status Configure(Database::Impl& impl, bool read_only) {
-  impl.db.setBusyTimeout(impl.busy_timeout_ms);
-  // Reading the schema surfaces "file is not a database" here, not later.
-  impl.db.exec("SELECT count(*) FROM sqlite_master");
-  if (!read_only) {
-    impl.db.exec("PRAGMA journal_mode=WAL");
-    // FULL: a committed invoice or event survives power loss, not only a crash.
-    impl.db.exec("PRAGMA synchronous=FULL");
-  }
-  impl.db.exec("PRAGMA foreign_keys=OFF");
-  impl.db.exec("PRAGMA temp_store=MEMORY");
-  impl.db.exec("PRAGMA cache_size=-65536");
-  return Status::OK();
-}
-
-}  // namespace
-
-Database::Database(std::string path, std::unique_ptr<Impl> impl)
-    : path_(std::move(path)), impl_(std::move(impl)) {}
-
-Database::~Database() {
-  if (impl_) impl_->statements.clear();
-}
-
-Result<std::unique_ptr<Database>> Database::Open(const std::string& path, const OpenOptions& options) {
+Status CheckSqliteFile(const std::string& path, const OpenOptions& options) {
   struct stat st;
   bool exists = ::stat(path.c_str(), &st) == 0;
   if (!exists && !options.create) {
@@ -125,78 +88,86 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, const 
     return Status::IOError(fmt::format("database path '{}' is a directory", path));
   }
   if (!exists) METER_RETURN_IF_ERROR(CreateFileWithMode0600(path));
-  // No process-wide memory statistics: they take a global lock on every
-  // SQLite allocation (about 5% of ingest's instructions). Must precede the
-  // first connection; later calls are refused harmlessly.
-  static const bool no_memstatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
-  (void)no_memstatus;
+  return Status::OK();
+}
+
+}  // namespace
+
+Database::Database(std::string path, std::unique_ptr<Impl> impl)
+    : path_(std::move(path)), impl_(std::move(impl)) {}
+
+Database::~Database() = default;
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path, const OpenOptions& options) {
+  bool postgres = IsPostgresUrl(path);
+  if (!postgres) METER_RETURN_IF_ERROR(CheckSqliteFile(path, options));
+  std::string name = postgres ? MaskedUrl(path) : path;
   try {
-    int flags = options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
-    // A Database is used by one thread at a time: SQLite need not lock the
-    // connection around every call (about 6% of ingest's instructions).
-    flags |= SQLITE_OPEN_NOMUTEX;
-    auto impl = std::make_unique<Impl>(SQLite::Database(path, flags, options.busy_timeout_ms));
+    auto impl = std::make_unique<Impl>();
     impl->busy_timeout_ms = options.busy_timeout_ms;
-    impl->path = path;
-    METER_RETURN_IF_ERROR(Configure(*impl, options.read_only));
-    std::unique_ptr<Database> db(new Database(path, std::move(impl)));
+    if (postgres) impl->conn = std::make_unique<PgConnection>(path, options);
+    else impl->conn = std::make_unique<SqliteConnection>(path, options);
+    std::unique_ptr<Database> db(new Database(name, std::move(impl)));
+    // A server database without meter's tables is what a missing file is.
+    if (postgres && !options.create && db->SchemaVersion() == 0) {
+      return Status::NoInput(fmt::format(
+          "database '{}' holds no meter schema; create it with 'meter --db URL init --catalog FILE'", name));
+    }
     METER_RETURN_IF_ERROR(Migrate(*db, options.read_only));
     return db;
+  } catch (const DbError& e) {
+    return e.status();
   } catch (const SQLite::Exception& e) {
     return FromSqliteError(e, path);
   }
 }
 
+namespace {
+
+// Runs `body` between `begin` and COMMIT, rolling back when it fails or throws.
+Status RunInTransaction(Database::Impl& impl, const std::function<void()>& begin, bool commit_on_error,
+                        const std::function<Status()>& body) {
+  begin();
+  impl.transaction_depth = 1;
+  Status st;
+  try {
+    st = body();
+  } catch (...) {
+    impl.transaction_depth = 0;
+    impl.conn->Rollback();
+    throw;
+  }
+  impl.transaction_depth = 0;
+  if (!st.ok() && !commit_on_error) {
+    impl.conn->Rollback();
+    return st;
+  }
+  try {
+    impl.conn->Commit();
+  } catch (...) {
+    impl.conn->Rollback();
+    throw;
+  }
+  return st;
+}
+
+}  // namespace
+
 Status Database::Transaction(const std::function<Status()>& body) {
   if (impl_->transaction_depth > 0) return body();
   return Guarded(*this, [&]() -> Status {
-    impl_->db.exec("BEGIN IMMEDIATE");
-    impl_->transaction_depth = 1;
-    Status st;
-    try {
-      st = body();
-    } catch (...) {
-      impl_->transaction_depth = 0;
-      try { impl_->db.exec("ROLLBACK"); } catch (...) {}
-      throw;
-    }
-    impl_->transaction_depth = 0;
-    if (!st.ok()) {
-      try { impl_->db.exec("ROLLBACK"); } catch (...) {}
-      return st;
-    }
-    try {
-      impl_->db.exec("COMMIT");
-    } catch (...) {
-      try { impl_->db.exec("ROLLBACK"); } catch (...) {}
-      throw;
-    }
-    return Status::OK();
+    return RunInTransaction(*impl_, [&] { impl_->conn->BeginWrite(); }, false, body);
   });
 }
 
 Status Database::Read(const std::function<Status()>& body) {
   if (impl_->transaction_depth > 0) return body();
   return Guarded(*this, [&]() -> Status {
-    impl_->db.exec("BEGIN");
-    impl_->transaction_depth = 1;
-    Status st;
-    try {
-      st = body();
-    } catch (...) {
-      impl_->transaction_depth = 0;
-      try { impl_->db.exec("ROLLBACK"); } catch (...) {}
-      throw;
-    }
-    impl_->transaction_depth = 0;
-    impl_->db.exec("COMMIT");
-    return st;
+    return RunInTransaction(*impl_, [&] { impl_->conn->BeginRead(); }, true, body);
   });
 }
 
-int Database::SchemaVersion() const {
-  return impl_->db.execAndGet("PRAGMA user_version").getInt();
-}
+int Database::SchemaVersion() const { return impl_->conn->UserVersion(); }
 
 int Database::LatestSchemaVersion() { return store::LatestSchemaVersion(); }
 

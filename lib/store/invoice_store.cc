@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "store/sqlite_internal.h"
+#include "store/statement.h"
 
 namespace meter::store {
 namespace {
@@ -15,12 +15,12 @@ constexpr const char* kColumns =
 // Statuses of finalized invoices that bill their period.
 constexpr const char* kBilling = "('open','paid','overdue')";
 
-std::optional<Timestamp> OptionalInt(const SQLite::Column& c) {
+std::optional<Timestamp> OptionalInt(const Column& c) {
   if (c.isNull()) return std::nullopt;
   return c.getInt64();
 }
 
-InvoiceRecord ReadRecord(SQLite::Statement& q) {
+InvoiceRecord ReadRecord(Statement& q) {
   InvoiceRecord r;
   r.id = q.getColumn(0).getString();
   r.number = q.getColumn(1).isNull() ? "" : q.getColumn(1).getString();
@@ -45,18 +45,18 @@ InvoiceRecord ReadRecord(SQLite::Statement& q) {
   return r;
 }
 
-std::vector<InvoiceRecord> ReadAll(SQLite::Statement& q) {
+std::vector<InvoiceRecord> ReadAll(Statement& q) {
   std::vector<InvoiceRecord> out;
   while (q.executeStep()) out.push_back(ReadRecord(q));
   return out;
 }
 
-void BindOptional(SQLite::Statement& q, int i, const std::optional<Timestamp>& t) {
+void BindOptional(Statement& q, int i, const std::optional<Timestamp>& t) {
   if (t) q.bind(i, static_cast<int64_t>(*t)); else q.bind(i);
 }
 
 // Binds every column but id and created_at, in kColumns order from index 1.
-void BindMutable(SQLite::Statement& q, const InvoiceRecord& r) {
+void BindMutable(Statement& q, const InvoiceRecord& r) {
   if (r.number.empty()) q.bind(1); else q.bind(1, r.number);
   q.bind(2, r.tenant);
   q.bind(3, r.month);
@@ -82,7 +82,7 @@ void BindMutable(SQLite::Statement& q, const InvoiceRecord& r) {
 
 Result<InvoiceRecord> InvoiceStore::Find(const std::string& id_or_number) {
   return Guarded(db_, [&]() -> Result<InvoiceRecord> {
-    SQLite::Statement q(Sql(db_), fmt::format("SELECT {} FROM invoices WHERE number=?1 OR id=?1 "
+    Statement q(db_, fmt::format("SELECT {} FROM invoices WHERE number=?1 OR id=?1 "
                                               "ORDER BY number IS NULL LIMIT 1", kColumns));
     q.bind(1, id_or_number);
     if (!q.executeStep()) return Status::NotFound(fmt::format("no invoice with number or id '{}'", id_or_number));
@@ -92,7 +92,7 @@ Result<InvoiceRecord> InvoiceStore::Find(const std::string& id_or_number) {
 
 Result<std::vector<InvoiceRecord>> InvoiceStore::ForMonth(const std::string& month, const std::string& tenant) {
   return Guarded(db_, [&]() -> Result<std::vector<InvoiceRecord>> {
-    SQLite::Statement q(Sql(db_), fmt::format("SELECT {} FROM invoices WHERE month=?1 AND (?2='' OR tenant_id=?2) "
+    Statement q(db_, fmt::format("SELECT {} FROM invoices WHERE month=?1 AND (?2='' OR tenant_id=?2) "
                                               "ORDER BY tenant_id, created_at, id", kColumns));
     q.bind(1, month);
     q.bind(2, tenant);
@@ -102,7 +102,7 @@ Result<std::vector<InvoiceRecord>> InvoiceStore::ForMonth(const std::string& mon
 
 Result<std::vector<InvoiceRecord>> InvoiceStore::List(const InvoiceFilter& f) {
   return Guarded(db_, [&]() -> Result<std::vector<InvoiceRecord>> {
-    SQLite::Statement q(Sql(db_), fmt::format(
+    Statement q(db_, fmt::format(
         "SELECT {} FROM invoices WHERE (?1='' OR tenant_id=?1) AND (?2='' OR month=?2) AND (?3='' OR status=?3) "
         "ORDER BY month, tenant_id, created_at, id", kColumns));
     q.bind(1, f.tenant);
@@ -114,7 +114,7 @@ Result<std::vector<InvoiceRecord>> InvoiceStore::List(const InvoiceFilter& f) {
 
 Result<std::vector<InvoiceRecord>> InvoiceStore::Finalized(const std::string& tenant) {
   return Guarded(db_, [&]() -> Result<std::vector<InvoiceRecord>> {
-    SQLite::Statement& q = Prepared(db_, fmt::format(
+    Statement& q = Cached(db_, fmt::format(
         "SELECT {} FROM invoices WHERE tenant_id=? AND status IN {} ORDER BY period_start, finalized_at",
         kColumns, kBilling));
     q.bind(1, tenant);
@@ -124,7 +124,7 @@ Result<std::vector<InvoiceRecord>> InvoiceStore::Finalized(const std::string& te
 
 Result<std::vector<InvoiceRecord>> InvoiceStore::OpenDueBefore(Timestamp due_before) {
   return Guarded(db_, [&]() -> Result<std::vector<InvoiceRecord>> {
-    SQLite::Statement q(Sql(db_), fmt::format("SELECT {} FROM invoices WHERE status='open' AND due_date<? "
+    Statement q(db_, fmt::format("SELECT {} FROM invoices WHERE status='open' AND due_date<? "
                                               "ORDER BY due_date, number", kColumns));
     q.bind(1, static_cast<int64_t>(due_before));
     return ReadAll(q);
@@ -133,7 +133,7 @@ Result<std::vector<InvoiceRecord>> InvoiceStore::OpenDueBefore(Timestamp due_bef
 
 Status InvoiceStore::Insert(const InvoiceRecord& r) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "INSERT INTO invoices(number, tenant_id, month, period_start, period_end, status, currency, subtotal, "
         "tax, total, issue_date, due_date, document, updated_at, finalized_at, paid_at, voided_at, "
         "void_reason, events_seq, id, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -147,7 +147,7 @@ Status InvoiceStore::Insert(const InvoiceRecord& r) {
 
 Status InvoiceStore::Update(const InvoiceRecord& r) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "UPDATE invoices SET number=?, tenant_id=?, month=?, period_start=?, period_end=?, status=?, currency=?, "
         "subtotal=?, tax=?, total=?, issue_date=?, due_date=?, document=?, updated_at=?, finalized_at=?, "
         "paid_at=?, voided_at=?, void_reason=?, events_seq=? WHERE id=?");
@@ -160,7 +160,7 @@ Status InvoiceStore::Update(const InvoiceRecord& r) {
 
 Status InvoiceStore::Delete(const std::string& id) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement q(Sql(db_), "DELETE FROM invoices WHERE id=?");
+    Statement q(db_, "DELETE FROM invoices WHERE id=?");
     q.bind(1, id);
     if (q.exec() == 0) return Status::NotFound(fmt::format("no invoice with id '{}'", id));
     return Status::OK();
@@ -170,9 +170,9 @@ Status InvoiceStore::Delete(const std::string& id) {
 Result<int64_t> InvoiceStore::TakeNumber(const std::string& prefix, int year) {
   int64_t n = 0;
   Status st = db_.Transaction([&]() -> Status {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "INSERT INTO invoice_numbers(prefix, year, last) VALUES(?, ?, 1) "
-        "ON CONFLICT(prefix, year) DO UPDATE SET last = last + 1 RETURNING last");
+        "ON CONFLICT(prefix, year) DO UPDATE SET last = invoice_numbers.last + 1 RETURNING last");
     q.bind(1, prefix);
     q.bind(2, year);
     if (!q.executeStep()) return Status::Internal("invoice number sequence returned nothing");
@@ -187,7 +187,7 @@ Result<int64_t> InvoiceStore::TakeNumber(const std::string& prefix, int year) {
 Result<std::set<std::string>> InvoiceStore::SuspendedTenants() {
   return Guarded(db_, [&]() -> Result<std::set<std::string>> {
     std::set<std::string> out;
-    SQLite::Statement q(Sql(db_), "SELECT id FROM tenants WHERE status='suspended'");
+    Statement q(db_, "SELECT id FROM tenants WHERE status='suspended'");
     while (q.executeStep()) out.insert(q.getColumn(0).getString());
     return out;
   });
@@ -195,7 +195,7 @@ Result<std::set<std::string>> InvoiceStore::SuspendedTenants() {
 
 Result<int64_t> InvoiceStore::MaxEventSeq() {
   return Guarded(db_, [&]() -> Result<int64_t> {
-    SQLite::Statement& q = Prepared(db_, "SELECT COALESCE(MAX(seq), 0) FROM events");
+    Statement& q = Cached(db_, "SELECT COALESCE(MAX(seq), 0) FROM events");
     q.executeStep();
     int64_t seq = q.getColumn(0).getInt64();
     q.reset();
@@ -206,7 +206,7 @@ Result<int64_t> InvoiceStore::MaxEventSeq() {
 Result<std::map<std::string, std::set<std::string>>> InvoiceStore::WithLateEvents(Timestamp before) {
   return Guarded(db_, [&]() -> Result<std::map<std::string, std::set<std::string>>> {
     std::map<std::string, std::set<std::string>> out;
-    SQLite::Statement min(Sql(db_), fmt::format(
+    Statement min(db_, fmt::format(
         "SELECT MIN(events_seq) FROM invoices WHERE status IN {} AND period_end <= ?", kBilling));
     min.bind(1, static_cast<int64_t>(before));
     if (!min.executeStep() || min.getColumn(0).isNull()) return out;
@@ -215,7 +215,7 @@ Result<std::map<std::string, std::set<std::string>>> InvoiceStore::WithLateEvent
     // Events are scanned once, in seq (rowid) order from the oldest
     // finalization on; each joins its tenant's invoice through the
     // (tenant_id, period_start) index.
-    SQLite::Statement q(Sql(db_), fmt::format(
+    Statement q(db_, fmt::format(
         "SELECT DISTINCT i.tenant_id, i.id FROM events e JOIN invoices i ON i.tenant_id = e.tenant_id "
         "AND i.period_start <= e.ts AND e.ts < i.period_end "
         "WHERE e.seq > ?1 AND e.ts < ?2 AND i.status IN {} AND i.period_end <= ?2 AND e.seq > i.events_seq",

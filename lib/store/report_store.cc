@@ -3,7 +3,7 @@
 #include <string>
 
 #include "store/event_columns.h"
-#include "store/sqlite_internal.h"
+#include "store/statement.h"
 
 namespace meter::store {
 namespace {
@@ -28,7 +28,7 @@ std::string EventSql(const EventQuery& q) {
 Status ReportStore::ForEachEvent(const EventQuery& q,
                                  const std::function<Status(const Event&)>& fn) {
   return Guarded(db_, [&]() -> Status {
-    SQLite::Statement s(Sql(db_), EventSql(q));
+    Statement s(db_, EventSql(q));
     int n = 1;
     s.bind(n++, static_cast<int64_t>(q.period.start));
     s.bind(n++, static_cast<int64_t>(q.period.end));

@@ -4,7 +4,8 @@
 
 #include <vector>
 
-#include "store/sqlite_internal.h"
+#include "store/dialect.h"
+#include "store/statement.h"
 
 namespace meter::store {
 namespace {
@@ -247,6 +248,16 @@ const std::vector<std::vector<const char*>>& Migrations() {
   return kMigrations;
 }
 
+// Runs one migration statement in the dialect of `db` (see dialect.h for
+// statements meant for one backend only).
+Status RunMigrationStatement(Database& db, std::string_view sql) {
+  bool postgres = Dialect(db) == Backend::kPostgres;
+  if (sql.starts_with(kSqliteOnly) && postgres) return Status::OK();
+  if (sql.starts_with(kPostgresOnly) && !postgres) return Status::OK();
+  Exec(db, sql);  // the PostgreSQL driver rewrites DDL (dialect.h)
+  return Status::OK();
+}
+
 }  // namespace
 
 int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
@@ -270,8 +281,8 @@ Status Migrate(Database& db, bool read_only) {
     METER_RETURN_IF_ERROR(db.Transaction([&]() -> Status {
       // Another process may have migrated while we waited for the lock.
       if (db.SchemaVersion() > v) return Status::OK();
-      for (const char* sql : migrations[v]) Sql(db).exec(sql);
-      Sql(db).exec(fmt::format("PRAGMA user_version={}", v + 1));
+      for (const char* sql : migrations[v]) METER_RETURN_IF_ERROR(RunMigrationStatement(db, sql));
+      db.impl().conn->SetUserVersion(v + 1);
       return Status::OK();
     }));
   }

@@ -1,4 +1,6 @@
-// The versioned schema of meter's SQLite file and its forward migrations.
+// The versioned schema of meter's database (SQLite file or PostgreSQL schema)
+// and its forward migrations. Migrations are written in SQLite's DDL; the
+// PostgreSQL driver rewrites types (store/dialect.h).
 #pragma once
 
 #include "core/status.h"
@@ -9,7 +11,8 @@ namespace meter::store {
 // The newest schema version this build writes.
 int LatestSchemaVersion();
 
-// Brings the file's schema (PRAGMA user_version) up to LatestSchemaVersion(),
+// Brings the schema version (SQLite: PRAGMA user_version; PostgreSQL: the
+// meter_schema table) up to LatestSchemaVersion(),
 // each step in its own transaction, so a crash mid-migration leaves the file
 // at the previous version. Refuses files newer than this build. A read-only
 // open refuses a file that would need migrating.

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/ids.h"
-#include "store/sqlite_internal.h"
+#include "store/statement.h"
 
 namespace meter::store {
 
@@ -32,7 +32,7 @@ constexpr int64_t kDueAtOnce = 0;
 constexpr const char* kTestMessageType = "webhook.test";
 
 // Reads the kEndpointColumns starting at column `first`.
-WebhookEndpointRecord ReadEndpoint(SQLite::Statement& q, int first = 0) {
+WebhookEndpointRecord ReadEndpoint(Statement& q, int first = 0) {
   auto col = [&](int i) { return q.getColumn(first + i); };
   WebhookEndpointRecord e;
   e.id = col(0).getInt64();
@@ -61,9 +61,9 @@ bool EndpointWants(const WebhookEndpointRecord& e, const std::string& type, cons
   return e.enabled && (!e.tenant || *e.tenant == tenant) && EventFilterMatches(e.events, type);
 }
 
-// Fails with NotFound unless the last statement changed a row.
-Status ExpectChanged(Database& db, int64_t id) {
-  if (Sql(db).getChanges() == 0) return Status::NotFound(fmt::format("no webhook endpoint with id {}", id));
+// Fails with NotFound unless the statement changed a row.
+Status ExpectChanged(int changes, int64_t id) {
+  if (changes == 0) return Status::NotFound(fmt::format("no webhook endpoint with id {}", id));
   return Status::OK();
 }
 
@@ -72,13 +72,13 @@ Status ExpectChanged(Database& db, int64_t id) {
 Result<bool> WebhookStore::UpsertFromCatalog(const catalog::WebhookEndpoint& w, Timestamp now,
                                              const std::function<Result<std::string>()>& new_secret) {
   return Guarded(db_, [&]() -> Result<bool> {
-    SQLite::Statement q(Sql(db_), "SELECT id, secret FROM webhook_endpoints WHERE url=? AND tenant_id IS ? ORDER BY id LIMIT 1");
+    Statement q(db_, "SELECT id, secret FROM webhook_endpoints WHERE url=? AND tenant_id IS NOT DISTINCT FROM ? ORDER BY id LIMIT 1");
     q.bind(1, w.url);
     if (w.tenant) q.bind(2, *w.tenant); else q.bind(2);
     std::string events = json(w.events).dump();
     if (q.executeStep()) {
       int64_t id = q.getColumn(0).getInt64();
-      SQLite::Statement up(Sql(db_), "UPDATE webhook_endpoints SET events=?, secret=? WHERE id=?");
+      Statement up(db_, "UPDATE webhook_endpoints SET events=?, secret=? WHERE id=?");
       up.bind(1, events);
       up.bind(2, w.secret ? *w.secret : q.getColumn(1).getString());
       up.bind(3, id);
@@ -99,7 +99,7 @@ Result<bool> WebhookStore::UpsertFromCatalog(const catalog::WebhookEndpoint& w, 
 Result<std::vector<WebhookEndpointRecord>> WebhookStore::ListEndpoints() {
   return Guarded(db_, [&]() -> Result<std::vector<WebhookEndpointRecord>> {
     std::vector<WebhookEndpointRecord> out;
-    SQLite::Statement q(Sql(db_), fmt::format("SELECT {} FROM webhook_endpoints ORDER BY id", kEndpointColumns));
+    Statement q(db_, fmt::format("SELECT {} FROM webhook_endpoints ORDER BY id", kEndpointColumns));
     while (q.executeStep()) out.push_back(ReadEndpoint(q));
     return out;
   });
@@ -107,7 +107,7 @@ Result<std::vector<WebhookEndpointRecord>> WebhookStore::ListEndpoints() {
 
 Result<WebhookEndpointRecord> WebhookStore::GetEndpoint(int64_t id) {
   return Guarded(db_, [&]() -> Result<WebhookEndpointRecord> {
-    SQLite::Statement q(Sql(db_), fmt::format("SELECT {} FROM webhook_endpoints WHERE id=?", kEndpointColumns));
+    Statement q(db_, fmt::format("SELECT {} FROM webhook_endpoints WHERE id=?", kEndpointColumns));
     q.bind(1, id);
     if (!q.executeStep()) return Status::NotFound(fmt::format("no webhook endpoint with id {}", id));
     return ReadEndpoint(q);
@@ -119,15 +119,15 @@ Result<int64_t> WebhookStore::AddEndpoint(const std::string& url, const std::opt
                                           Timestamp now) {
   Result<int64_t> id = Status::Internal("endpoint not inserted");
   Status st = db_.Transaction([&]() -> Status {
-    SQLite::Statement ins(Sql(db_),
-        "INSERT INTO webhook_endpoints(url, tenant_id, events, secret, created_at) VALUES(?,?,?,?,?)");
+    Statement ins(db_,
+        "INSERT INTO webhook_endpoints(url, tenant_id, events, secret, created_at) VALUES(?,?,?,?,?) RETURNING id");
     ins.bind(1, url);
     if (tenant) ins.bind(2, *tenant); else ins.bind(2);
     ins.bind(3, json(events).dump());
     ins.bind(4, secret);
     ins.bind(5, static_cast<int64_t>(now));
-    ins.exec();
-    id = Sql(db_).getLastInsertRowid();
+    if (!ins.executeStep()) return Status::Internal("INSERT ... RETURNING gave no row");
+    id = ins.getColumn(0).getInt64();
     return Status::OK();
   });
   if (!st.ok()) return st;
@@ -136,48 +136,45 @@ Result<int64_t> WebhookStore::AddEndpoint(const std::string& url, const std::opt
 
 Status WebhookStore::RemoveEndpoint(int64_t id) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement a(Sql(db_),
+    Statement a(db_,
         "DELETE FROM webhook_attempts WHERE delivery_id IN "
         "(SELECT id FROM webhook_deliveries WHERE endpoint_id=?)");
     a.bind(1, id);
     a.exec();
-    SQLite::Statement d(Sql(db_), "DELETE FROM webhook_deliveries WHERE endpoint_id=?");
+    Statement d(db_, "DELETE FROM webhook_deliveries WHERE endpoint_id=?");
     d.bind(1, id);
     d.exec();
-    SQLite::Statement e(Sql(db_), "DELETE FROM webhook_endpoints WHERE id=?");
+    Statement e(db_, "DELETE FROM webhook_endpoints WHERE id=?");
     e.bind(1, id);
-    e.exec();
-    return ExpectChanged(db_, id);
+    return ExpectChanged(e.exec(), id);
   });
 }
 
 Status WebhookStore::SetEndpointEnabled(int64_t id, bool enabled, const std::string& reason) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement q(Sql(db_), "UPDATE webhook_endpoints SET enabled=?, disabled_reason=? WHERE id=?");
+    Statement q(db_, "UPDATE webhook_endpoints SET enabled=?, disabled_reason=? WHERE id=?");
     q.bind(1, enabled ? 1 : 0);
     if (enabled) q.bind(2); else q.bind(2, reason);
     q.bind(3, id);
-    q.exec();
-    return ExpectChanged(db_, id);
+    return ExpectChanged(q.exec(), id);
   });
 }
 
 Status WebhookStore::RotateSecret(int64_t id, const std::string& new_secret, Timestamp previous_until) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement q(Sql(db_),
+    Statement q(db_,
         "UPDATE webhook_endpoints SET previous_secret=secret, previous_secret_until=?, secret=? WHERE id=?");
     q.bind(1, static_cast<int64_t>(previous_until));
     q.bind(2, new_secret);
     q.bind(3, id);
-    q.exec();
-    return ExpectChanged(db_, id);
+    return ExpectChanged(q.exec(), id);
   });
 }
 
 Result<std::map<int64_t, EndpointDeliveryCounts>> WebhookStore::CountDeliveriesByEndpoint() {
   return Guarded(db_, [&]() -> Result<std::map<int64_t, EndpointDeliveryCounts>> {
     std::map<int64_t, EndpointDeliveryCounts> out;
-    SQLite::Statement q(Sql(db_),
+    Statement q(db_,
         "SELECT endpoint_id, status, COUNT(*) FROM webhook_deliveries GROUP BY endpoint_id, status");
     while (q.executeStep()) {
       auto& c = out[q.getColumn(0).getInt64()];
@@ -195,7 +192,7 @@ Result<std::map<int64_t, EndpointDeliveryCounts>> WebhookStore::CountDeliveriesB
 
 Status WebhookStore::InsertMessage(const std::string& id, const std::string& type, const std::string& tenant,
                                    const json& data, Timestamp now) {
-  SQLite::Statement msg(Sql(db_),
+  Statement msg(db_,
       "INSERT INTO webhook_messages(id, type, tenant_id, created_at, data) VALUES(?,?,?,?,?)");
   msg.bind(1, id);
   msg.bind(2, type);
@@ -207,7 +204,7 @@ Status WebhookStore::InsertMessage(const std::string& id, const std::string& typ
 }
 
 Status WebhookStore::InsertDelivery(const std::string& message_id, int64_t endpoint_id, Timestamp now) {
-  SQLite::Statement& d = Prepared(db_,
+  Statement& d = Cached(db_,
       "INSERT INTO webhook_deliveries(message_id, endpoint_id, next_attempt_at, created_at, updated_at) "
       "VALUES(?,?,?,?,?)");
   d.bind(1, message_id);
@@ -250,7 +247,7 @@ Result<std::string> WebhookStore::EnqueueForEndpoint(int64_t endpoint_id, const 
 // ---- claiming and recording (replay) ----
 
 Result<std::vector<int64_t>> WebhookStore::DueIds(Timestamp due_before, Timestamp now, int max) {
-  SQLite::Statement& q = Prepared(db_,
+  Statement& q = Cached(db_,
       "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id=d.endpoint_id "
       "WHERE d.status='pending' AND d.next_attempt_at<=?1 AND (d.lease_until IS NULL OR d.lease_until<?2) "
       "AND e.enabled=1 ORDER BY d.next_attempt_at, d.id LIMIT ?3");
@@ -264,7 +261,7 @@ Result<std::vector<int64_t>> WebhookStore::DueIds(Timestamp due_before, Timestam
 
 Result<std::vector<DueDelivery>> WebhookStore::LoadDue(const std::vector<int64_t>& ids) {
   std::vector<DueDelivery> out;
-  SQLite::Statement& q = Prepared(db_, fmt::format(
+  Statement& q = Cached(db_, fmt::format(
       "SELECT d.id, d.attempts, d.retry_base, m.id, m.type, m.tenant_id, m.created_at, m.data, {} "
       "FROM webhook_deliveries d JOIN webhook_messages m ON m.id=d.message_id "
       "JOIN webhook_endpoints e ON e.id=d.endpoint_id WHERE d.id=?", kEndpointColumnsE));
@@ -293,7 +290,7 @@ Result<std::vector<DueDelivery>> WebhookStore::ClaimDue(const std::string& owner
   std::vector<DueDelivery> claimed;
   Status st = db_.Transaction([&]() -> Status {
     METER_ASSIGN_OR_RETURN(std::vector<int64_t> ids, DueIds(due_before, now, max));
-    SQLite::Statement& up = Prepared(db_,
+    Statement& up = Cached(db_,
         "UPDATE webhook_deliveries SET lease_owner=?, lease_until=? WHERE id=?");
     for (int64_t id : ids) {
       up.reset();
@@ -321,7 +318,7 @@ Result<std::vector<DueDelivery>> WebhookStore::PeekDue(Timestamp now, int max) {
 }
 
 Status WebhookStore::RecordOne(const std::string& owner, const AttemptOutcome& o, Timestamp now) {
-  SQLite::Statement& att = Prepared(db_,
+  Statement& att = Cached(db_,
       "INSERT INTO webhook_attempts(delivery_id, attempt, started_at, duration_ms, status_code, error) "
       "SELECT ?1, (SELECT COALESCE(MAX(attempt),0)+1 FROM webhook_attempts WHERE delivery_id=?1), ?2, ?3, ?4, ?5 "
       "WHERE EXISTS(SELECT 1 FROM webhook_deliveries WHERE id=?1)");  // not for one removed meanwhile
@@ -331,7 +328,7 @@ Status WebhookStore::RecordOne(const std::string& owner, const AttemptOutcome& o
   if (o.status_code > 0) att.bind(4, o.status_code); else att.bind(4);
   if (o.error.empty()) att.bind(5); else att.bind(5, o.error);
   att.exec();
-  SQLite::Statement& up = Prepared(db_,
+  Statement& up = Cached(db_,
       "UPDATE webhook_deliveries SET attempts=attempts+1, status=?1, next_attempt_at=?2, last_status=?3, "
       "last_error=?4, delivered_at=?5, updated_at=?6, lease_owner=NULL, lease_until=NULL "
       "WHERE id=?7 AND lease_owner=?8");
@@ -345,7 +342,7 @@ Status WebhookStore::RecordOne(const std::string& owner, const AttemptOutcome& o
   up.bind(8, owner);
   up.exec();
   if (o.disable_endpoint_reason) {
-    SQLite::Statement& dis = Prepared(db_,
+    Statement& dis = Cached(db_,
         "UPDATE webhook_endpoints SET enabled=0, disabled_reason=? WHERE id=? AND enabled=1");
     dis.bind(1, *o.disable_endpoint_reason);
     dis.bind(2, o.endpoint_id);
@@ -365,8 +362,9 @@ Status WebhookStore::RecordOutcomes(const std::string& owner, const std::vector<
 
 Result<std::optional<Timestamp>> WebhookStore::NextClaimableAt() {
   return Guarded(db_, [&]() -> Result<std::optional<Timestamp>> {
-    SQLite::Statement& q = Prepared(db_,
-        "SELECT MIN(MAX(d.next_attempt_at, COALESCE(d.lease_until + 1, 0))) FROM webhook_deliveries d "
+    Statement& q = Cached(db_,
+        "SELECT MIN(CASE WHEN d.next_attempt_at > COALESCE(d.lease_until + 1, 0) THEN d.next_attempt_at "
+        "ELSE COALESCE(d.lease_until + 1, 0) END) FROM webhook_deliveries d "
         "JOIN webhook_endpoints e ON e.id=d.endpoint_id WHERE d.status='pending' AND e.enabled=1");
     std::optional<Timestamp> at;
     if (q.executeStep() && !q.getColumn(0).isNull()) at = q.getColumn(0).getInt64();
@@ -379,7 +377,7 @@ Result<std::optional<Timestamp>> WebhookStore::NextClaimableAt() {
 
 namespace {
 
-DeliveryRecord ReadDelivery(SQLite::Statement& q) {
+DeliveryRecord ReadDelivery(Statement& q) {
   DeliveryRecord d;
   d.id = q.getColumn(0).getInt64();
   d.message_id = q.getColumn(1).getString();
@@ -398,7 +396,7 @@ DeliveryRecord ReadDelivery(SQLite::Statement& q) {
   return d;
 }
 
-AttemptRecord ReadAttempt(SQLite::Statement& q) {
+AttemptRecord ReadAttempt(Statement& q) {
   AttemptRecord a;
   a.attempt = q.getColumn(0).getInt();
   a.started_at = q.getColumn(1).getInt64();
@@ -413,7 +411,7 @@ AttemptRecord ReadAttempt(SQLite::Statement& q) {
 Result<std::vector<DeliveryRecord>> WebhookStore::ListDeliveries(const DeliveryFilter& filter) {
   std::vector<DeliveryRecord> out;
   Status st = db_.Read([&]() -> Status {
-    SQLite::Statement q(Sql(db_),
+    Statement q(db_,
         "SELECT d.id, d.message_id, m.type, m.tenant_id, d.endpoint_id, COALESCE(e.url, ''), d.status, "
         "d.attempts, CASE WHEN d.next_attempt_at=0 THEN COALESCE(d.updated_at, d.created_at) ELSE d.next_attempt_at END, "
         "d.delivered_at, d.lease_until, d.last_status, d.last_error, d.created_at "
@@ -423,7 +421,7 @@ Result<std::vector<DeliveryRecord>> WebhookStore::ListDeliveries(const DeliveryF
     if (filter.status) q.bind(1, *filter.status); else q.bind(1);
     if (filter.endpoint_id) q.bind(2, *filter.endpoint_id); else q.bind(2);
     while (q.executeStep()) out.push_back(ReadDelivery(q));
-    SQLite::Statement a(Sql(db_),
+    Statement a(db_,
         "SELECT attempt, started_at, duration_ms, status_code, error FROM webhook_attempts "
         "WHERE delivery_id=? ORDER BY attempt");
     for (auto& d : out) {
@@ -439,14 +437,14 @@ Result<std::vector<DeliveryRecord>> WebhookStore::ListDeliveries(const DeliveryF
 
 Status WebhookStore::RetryDelivery(int64_t id, Timestamp now) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement q(Sql(db_), "SELECT status FROM webhook_deliveries WHERE id=?");
+    Statement q(db_, "SELECT status FROM webhook_deliveries WHERE id=?");
     q.bind(1, id);
     if (!q.executeStep()) return Status::NotFound(fmt::format("no webhook delivery with id {}", id));
     if (q.getColumn(0).getString() == "delivered") {
       return Status::Denied(fmt::format(
           "delivery {} was delivered already; use 'meter webhooks resend --event ID' to send its message again", id));
     }
-    SQLite::Statement up(Sql(db_),
+    Statement up(db_,
         "UPDATE webhook_deliveries SET status='pending', retry_base=attempts, next_attempt_at=?, updated_at=? "
         "WHERE id=?");
     up.bind(1, kDueAtOnce);
@@ -460,7 +458,7 @@ Status WebhookStore::RetryDelivery(int64_t id, Timestamp now) {
 Result<int64_t> WebhookStore::RetryFailed(std::optional<int64_t> endpoint_id, Timestamp now) {
   int64_t n = 0;
   Status st = db_.Transaction([&]() -> Status {
-    SQLite::Statement up(Sql(db_),
+    Statement up(db_,
         "UPDATE webhook_deliveries SET status='pending', retry_base=attempts, next_attempt_at=?3, updated_at=?1 "
         "WHERE status='failed' AND (?2 IS NULL OR endpoint_id=?2)");
     up.bind(1, static_cast<int64_t>(now));
@@ -475,13 +473,13 @@ Result<int64_t> WebhookStore::RetryFailed(std::optional<int64_t> endpoint_id, Ti
 
 Result<int64_t> WebhookStore::ResendMessage(const std::string& message_id, std::optional<int64_t> endpoint_id,
                                             Timestamp now) {
-  SQLite::Statement m(Sql(db_), "SELECT type, tenant_id FROM webhook_messages WHERE id=?");
+  Statement m(db_, "SELECT type, tenant_id FROM webhook_messages WHERE id=?");
   m.bind(1, message_id);
   if (!m.executeStep()) return Status::NotFound(fmt::format("no webhook message with id '{}'", message_id));
   const std::string type = m.getColumn(0).getString();
   const std::string tenant = m.getColumn(1).isNull() ? "" : m.getColumn(1).getString();
-  SQLite::Statement& seen = Prepared(db_,
-      "SELECT COUNT(*), COALESCE(SUM(status='pending'),0) FROM webhook_deliveries WHERE message_id=? AND endpoint_id=?");
+  Statement& seen = Cached(db_,
+      "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status='pending' THEN 1 ELSE 0 END),0) FROM webhook_deliveries WHERE message_id=? AND endpoint_id=?");
   METER_ASSIGN_OR_RETURN(auto endpoints, ListEndpoints());
   int64_t queued = 0;
   for (const auto& e : endpoints) {
@@ -506,7 +504,7 @@ Result<int64_t> WebhookStore::Resend(const ResendFilter& filter, Timestamp now) 
     std::vector<std::string> ids;
     if (filter.message_id) ids.push_back(*filter.message_id);
     if (filter.since) {
-      SQLite::Statement q(Sql(db_), "SELECT id FROM webhook_messages WHERE created_at>=? ORDER BY created_at, id");
+      Statement q(db_, "SELECT id FROM webhook_messages WHERE created_at>=? ORDER BY created_at, id");
       q.bind(1, static_cast<int64_t>(*filter.since));
       while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
     }

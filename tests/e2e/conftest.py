@@ -1,5 +1,7 @@
 """Shared fixtures for the end-to-end tests: the real `meter` binary run on a
-temporary database. Tests get a `meter` fixture:
+temporary database. Tests get a `meter` fixture, which runs each test once per
+backend: a SQLite file, and a fresh schema on a throwaway PostgreSQL server
+(`?schema=`), one server for the whole run:
 
     def test_x(meter):
         meter.init(CATALOG)                      # dict or path
@@ -7,11 +9,22 @@ temporary database. Tests get a `meter` fixture:
         assert r.code == 0 and r.json["allowed"]
 
 `meter(...)` never raises on a non-zero exit; check `r.code`, `r.out`, `r.err`.
+`meter.sql(query, params)` reads the database directly on either backend
+(write `?` placeholders). A test that is about the SQLite file itself (its
+mode, bytes, locks) takes `@pytest.mark.sqlite_only("why")`.
+
+Backends: $METER_TEST_BACKENDS (default "sqlite" while the PostgreSQL backend is being finished). The server is the
+one $METER_TEST_PG_URL names, else the one ctest's fixture started
+($METER_TEST_PG_DIR/url), else one this session starts with
+scripts/pg_test_server.sh and stops at the end.
 """
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -41,13 +54,45 @@ class Run:
         return f"Run(code={self.code}, out={self.out[:2000]!r}, err={self.err[:2000]!r})"
 
 
+BACKENDS = [b for b in os.environ.get("METER_TEST_BACKENDS", "sqlite").split(",") if b]
+
+
+def pg_schema_url(server_url, schema):
+    return f"{server_url}{'&' if '?' in server_url else '?'}schema={schema}"
+
+
 class Meter:
     """Runs the real binary against one temporary database."""
 
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, backend="sqlite", pg_url=None):
         self.dir = tmp_path
-        self.db = str(tmp_path / "meter.db")
+        self.backend = backend
+        if backend == "postgresql":
+            self.schema = "e2e_" + uuid.uuid4().hex[:16]
+            self.pg_url = pg_url
+            self.db = pg_schema_url(pg_url, self.schema)
+        else:
+            self.db = str(tmp_path / "meter.db")
         self.now = None  # default --now for every call, e.g. "2026-02-28T12:00:00Z"
+
+    @property
+    def is_pg(self):
+        return self.backend == "postgresql"
+
+    def sql(self, query, params=()):
+        """Runs one statement directly on the test's database (SQLite's `?`
+        placeholders on both backends) and returns its rows as tuples."""
+        if self.is_pg:
+            import psycopg2
+            conn = psycopg2.connect(self.pg_url, options=f"-csearch_path={self.schema}")
+            try:
+                with conn, conn.cursor() as cur:
+                    cur.execute(query.replace("%", "%%").replace("?", "%s"), params)
+                    return cur.fetchall() if cur.description else []
+            finally:
+                conn.close()
+        with sqlite3.connect(self.db) as db:
+            return db.execute(query, params).fetchall()
 
     def env(self, extra=None):
         env = dict(os.environ)
@@ -103,8 +148,52 @@ class Meter:
         return self("ingest", path, *extra)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): the test is about the SQLite file itself")
+
+
+class PgServer:
+    """The throwaway PostgreSQL server of this test run."""
+
+    def __init__(self):
+        self.url = os.environ.get("METER_TEST_PG_URL") or None
+        self.dir = None
+        pg_dir = os.environ.get("METER_TEST_PG_DIR")
+        if not self.url and pg_dir and os.path.exists(os.path.join(pg_dir, "url")):
+            self.url = Path(pg_dir, "url").read_text().strip()
+        if not self.url:
+            self.dir = tempfile.mkdtemp(prefix="meter-pg-")
+            proc = subprocess.run([str(SOURCE_DIR / "scripts" / "pg_test_server.sh"), "start", self.dir],
+                                  capture_output=True, text=True, timeout=300)
+            if proc.returncode != 0:
+                raise RuntimeError("cannot start a PostgreSQL test server: " + proc.stderr)
+            self.url = proc.stdout.strip()
+
+    def stop(self):
+        if self.dir:
+            subprocess.run([str(SOURCE_DIR / "scripts" / "pg_test_server.sh"), "stop", self.dir],
+                           capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    server = PgServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    marker = request.node.get_closest_marker("sqlite_only")
+    if request.param == "postgresql" and marker:
+        pytest.skip("SQLite-file-specific: " + (marker.args[0] if marker.args else ""))
+    return request.param
+
+
 @pytest.fixture
-def meter(tmp_path):
+def meter(tmp_path, backend, request):
+    if backend == "postgresql":
+        return Meter(tmp_path, backend, request.getfixturevalue("pg_server").url)
     return Meter(tmp_path)
 
 

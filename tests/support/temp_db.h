@@ -1,9 +1,12 @@
-// A fresh meter database in its own temporary directory, removed afterwards:
-// for unit tests of code that reads and writes the store.
+// A fresh meter database, removed afterwards: for unit tests of code that
+// reads and writes the store. SQLite (a file in its own temporary directory)
+// unless METER_TEST_BACKEND=postgresql, or asked for by name; PostgreSQL
+// databases are fresh schemas on the server METER_TEST_PG_URL names.
 #pragma once
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -15,15 +18,33 @@
 namespace meter::testing {
 
 struct TempDb {
-  TempDb() {
+  enum class Backend { kSqlite, kPostgres };
+
+  static bool PostgresAvailable() {
+    const char* url = std::getenv("METER_TEST_PG_URL");
+    return url && *url;
+  }
+  static Backend DefaultBackend() {
+    const char* b = std::getenv("METER_TEST_BACKEND");
+    return b && std::string(b) == "postgresql" ? Backend::kPostgres : Backend::kSqlite;
+  }
+
+  TempDb() : TempDb(DefaultBackend()) {}
+  explicit TempDb(Backend backend) {
     static int counter = 0;
-    dir = std::filesystem::temp_directory_path() /
-          ("meter_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    std::string unique = std::to_string(::getpid()) + "_" + std::to_string(counter++);
+    dir = std::filesystem::temp_directory_path() / ("meter_test_" + unique);
     std::filesystem::create_directories(dir);
+    std::string where = (dir / "meter.db").string();
+    if (backend == Backend::kPostgres) {
+      REQUIRE_MESSAGE(PostgresAvailable(), "METER_TEST_PG_URL is not set");
+      std::string url = std::getenv("METER_TEST_PG_URL");
+      where = url + (url.find('?') == std::string::npos ? "?" : "&") + "schema=unit_" + unique;
+    }
     store::OpenOptions o;
     o.create = true;
-    auto opened = store::Database::Open((dir / "meter.db").string(), o);
-    REQUIRE(opened.ok());
+    auto opened = store::Database::Open(where, o);
+    REQUIRE_MESSAGE(opened.ok(), opened.status().message());
     db = std::move(*opened);
   }
   ~TempDb() {
