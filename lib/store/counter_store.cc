@@ -1,6 +1,6 @@
 #include "store/counter_store.h"
 
-#include "store/sqlite_internal.h"
+#include "store/statement.h"
 
 namespace meter::store {
 namespace {
@@ -20,8 +20,13 @@ std::string CounterSql(Aggregation a, bool per_tenant) {
     case Aggregation::kMax:
       return "SELECT " + cols + "MAX(value) FROM usage_counters WHERE " + where + group;
     case Aggregation::kLatest:
-      // SQLite takes the bare column from the row holding MAX(latest_ts).
-      return "SELECT " + cols + "value, MAX(latest_ts) FROM usage_counters WHERE " + where + group;
+      // The value of the row with the latest event time (ties: the larger
+      // value, as the counters merge them), per tenant when grouped.
+      if (!per_tenant)
+        return "SELECT value FROM usage_counters WHERE " + where + " ORDER BY latest_ts DESC, value DESC LIMIT 1";
+      return "SELECT tenant_id, value FROM (SELECT tenant_id, value, ROW_NUMBER() OVER (PARTITION BY tenant_id "
+             "ORDER BY latest_ts DESC, value DESC) AS rn FROM usage_counters WHERE " + where + ") AS latest "
+             "WHERE rn = 1";
     case Aggregation::kUniqueCount:
       return "SELECT " + cols + "COUNT(DISTINCT value) * 1000000 FROM usage_uniques WHERE " + where + group;
   }
@@ -32,7 +37,7 @@ std::string CounterSql(Aggregation a, bool per_tenant) {
 
 Result<Decimal> CounterStore::MeterValue(const std::string& tenant, const catalog::Meter& meter, const Period& p) {
   return Guarded(db_, [&]() -> Result<Decimal> {
-    SQLite::Statement& q = Prepared(db_, CounterSql(meter.aggregation, false));
+    Statement& q = Cached(db_, CounterSql(meter.aggregation, false));
     q.bind(1, tenant);
     q.bind(2, meter.key);
     q.bind(3, static_cast<int64_t>(p.start));
@@ -45,7 +50,7 @@ Result<Decimal> CounterStore::MeterValue(const std::string& tenant, const catalo
 Result<std::map<std::string, Decimal>> CounterStore::MeterValues(const catalog::Meter& meter, const Period& p) {
   return Guarded(db_, [&]() -> Result<std::map<std::string, Decimal>> {
     std::map<std::string, Decimal> out;
-    SQLite::Statement& q = Prepared(db_, CounterSql(meter.aggregation, true));
+    Statement& q = Cached(db_, CounterSql(meter.aggregation, true));
     q.bind(1, meter.key);
     q.bind(2, static_cast<int64_t>(p.start));
     q.bind(3, static_cast<int64_t>(p.end));

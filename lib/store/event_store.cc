@@ -21,13 +21,13 @@ const std::string& InsertEventSql() {
 
 constexpr const char* kAddCounter =
     "INSERT INTO usage_counters(tenant_id, meter, hour, value, events, latest_ts) VALUES(?,?,?,?,?,NULL) "
-    "ON CONFLICT(tenant_id, meter, hour) DO UPDATE SET value = value + excluded.value, "
-    "events = events + excluded.events";
+    "ON CONFLICT(tenant_id, meter, hour) DO UPDATE SET value = usage_counters.value + excluded.value, "
+    "events = usage_counters.events + excluded.events";
 
 constexpr const char* kMaxCounter =
     "INSERT INTO usage_counters(tenant_id, meter, hour, value, events, latest_ts) VALUES(?,?,?,?,?,NULL) "
-    "ON CONFLICT(tenant_id, meter, hour) DO UPDATE SET value = MAX(value, excluded.value), "
-    "events = events + excluded.events";
+    "ON CONFLICT(tenant_id, meter, hour) DO UPDATE SET value = CASE WHEN excluded.value > usage_counters.value "
+    "THEN excluded.value ELSE usage_counters.value END, events = usage_counters.events + excluded.events";
 
 // Every SET expression reads the row as it was before the update, so the
 // value and its time are compared against the same old pair. Ties on the
@@ -35,10 +35,12 @@ constexpr const char* kMaxCounter =
 constexpr const char* kLatestCounter =
     "INSERT INTO usage_counters(tenant_id, meter, hour, value, events, latest_ts) VALUES(?,?,?,?,?,?) "
     "ON CONFLICT(tenant_id, meter, hour) DO UPDATE SET "
-    "value = CASE WHEN latest_ts IS NULL OR excluded.latest_ts > latest_ts OR "
-    "(excluded.latest_ts = latest_ts AND excluded.value > value) THEN excluded.value ELSE value END, "
-    "latest_ts = MAX(COALESCE(latest_ts, excluded.latest_ts), excluded.latest_ts), "
-    "events = events + excluded.events";
+    "value = CASE WHEN usage_counters.latest_ts IS NULL OR excluded.latest_ts > usage_counters.latest_ts OR "
+    "(excluded.latest_ts = usage_counters.latest_ts AND excluded.value > usage_counters.value) "
+    "THEN excluded.value ELSE usage_counters.value END, "
+    "latest_ts = CASE WHEN usage_counters.latest_ts IS NULL OR excluded.latest_ts > usage_counters.latest_ts "
+    "THEN excluded.latest_ts ELSE usage_counters.latest_ts END, "
+    "events = usage_counters.events + excluded.events";
 
 constexpr const char* kAddUnique =
     "INSERT INTO usage_uniques(tenant_id, meter, hour, value) VALUES(?,?,?,?) "
@@ -57,12 +59,27 @@ void Bind(sqlite3_stmt* s, int i, EventColumn, std::optional<int64_t> v) {
   else sqlite3_bind_null(s, i);
 }
 
+// The same bindings through the backend-neutral Statement (PostgreSQL).
+void Bind(Statement& s, int i, EventColumn c, std::string_view v) {
+  if (v.empty() && !c.required) s.bind(i);
+  else s.bindNoCopy(i, v);
+}
+void Bind(Statement& s, int i, EventColumn, int64_t v) { s.bind(i, v); }
+void Bind(Statement& s, int i, EventColumn, std::optional<int64_t> v) { s.bind(i, v); }
+
 }  // namespace
 
-// Ingest's hot path: raw statements prepared once (SQLITE_PREPARE_PERSISTENT)
-// and bound without copies.
+// Ingest's hot path: on SQLite, raw statements prepared once
+// (SQLITE_PREPARE_PERSISTENT) and bound without copies; on PostgreSQL the same
+// SQL through cached Statements.
 struct EventStore::Impl {
   enum Which { kInsert, kAdd, kMax, kLatest, kUnique, kCount };
+  static const char* Sql(Which w) {
+    static const char* const kSql[kCount] = {InsertEventSql().c_str(), kAddCounter, kMaxCounter, kLatestCounter,
+                                             kAddUnique};
+    return kSql[w];
+  }
+  bool postgres = false;
   sqlite3* handle = nullptr;
   sqlite3_stmt* statements[kCount] = {};
   ~Impl() {
@@ -70,10 +87,8 @@ struct EventStore::Impl {
       if (s) sqlite3_finalize(s);
   }
   sqlite3_stmt* Get(Which w) {
-    static const char* const kSql[kCount] = {InsertEventSql().c_str(), kAddCounter, kMaxCounter, kLatestCounter,
-                                             kAddUnique};
     if (!statements[w]) {
-      int rc = sqlite3_prepare_v3(handle, kSql[w], -1, SQLITE_PREPARE_PERSISTENT, &statements[w], nullptr);
+      int rc = sqlite3_prepare_v3(handle, Sql(w), -1, SQLITE_PREPARE_PERSISTENT, &statements[w], nullptr);
       if (rc != SQLITE_OK) throw SQLite::Exception(handle, rc);
     }
     return statements[w];
@@ -87,13 +102,21 @@ struct EventStore::Impl {
 };
 
 EventStore::EventStore(Database& db) : db_(db), impl_(std::make_unique<Impl>()) {
-  impl_->handle = Sql(db).getHandle();
+  impl_->postgres = Dialect(db) == Backend::kPostgres;
+  if (!impl_->postgres) impl_->handle = store::Sql(db).getHandle();
 }
 
 EventStore::~EventStore() = default;
 
 Result<bool> EventStore::Insert(const EventView& e, Timestamp ingested_at) {
   return Guarded(db_, [&]() -> Result<bool> {
+    if (impl_->postgres) {
+      Statement& s = Cached(db_, Impl::Sql(Impl::kInsert));
+      int i = 1;
+      ForEachEventField(e, e, [&](EventColumn c, const auto& field, const auto&) { Bind(s, i++, c, field); });
+      s.bind(i, ingested_at);
+      return s.exec() > 0;
+    }
     sqlite3_stmt* s = impl_->Get(Impl::kInsert);
     int i = 1;
     ForEachEventField(e, e, [&](EventColumn c, const auto& field, const auto&) { Bind(s, i++, c, field); });
@@ -105,6 +128,21 @@ Result<bool> EventStore::Insert(const EventView& e, Timestamp ingested_at) {
 
 Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
   return Guarded(db_, [&]() -> Status {
+    if (impl_->postgres) {
+      for (const CounterDelta& d : deltas) {
+        Statement& s = Cached(db_, Impl::Sql(d.merge == CounterMerge::kAdd   ? Impl::kAdd
+                                             : d.merge == CounterMerge::kMax ? Impl::kMax
+                                                                             : Impl::kLatest));
+        s.bindNoCopy(1, d.tenant);
+        s.bindNoCopy(2, d.meter);
+        s.bind(3, d.hour);
+        s.bind(4, d.value);
+        s.bind(5, d.events);
+        if (d.merge == CounterMerge::kLatest) s.bind(6, d.latest_ts);
+        s.exec();
+      }
+      return Status::OK();
+    }
     for (const CounterDelta& d : deltas) {
       sqlite3_stmt* s = impl_->Get(d.merge == CounterMerge::kAdd   ? Impl::kAdd
                                    : d.merge == CounterMerge::kMax ? Impl::kMax
@@ -123,6 +161,17 @@ Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
 
 Status EventStore::AddUniques(const std::vector<UniqueValue>& values) {
   return Guarded(db_, [&]() -> Status {
+    if (impl_->postgres) {
+      for (const UniqueValue& u : values) {
+        Statement& s = Cached(db_, Impl::Sql(Impl::kUnique));
+        s.bindNoCopy(1, u.tenant);
+        s.bindNoCopy(2, u.meter);
+        s.bind(3, u.hour);
+        s.bindNoCopy(4, u.value);
+        s.exec();
+      }
+      return Status::OK();
+    }
     sqlite3_stmt* s = impl_->Get(Impl::kUnique);
     for (const UniqueValue& u : values) {
       BindText(s, 1, u.tenant, false);
@@ -137,7 +186,7 @@ Status EventStore::AddUniques(const std::vector<UniqueValue>& values) {
 
 Result<std::vector<Period>> EventStore::IssuedInvoicePeriods(std::string_view tenant) {
   return Guarded(db_, [&]() -> Result<std::vector<Period>> {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "SELECT period_start, period_end FROM invoices "
         "WHERE tenant_id = ? AND status IN ('open', 'paid', 'overdue')");
     q.bind(1, std::string(tenant));
@@ -149,7 +198,7 @@ Result<std::vector<Period>> EventStore::IssuedInvoicePeriods(std::string_view te
 
 Result<bool> EventStore::AnyIssuedInvoices() {
   return Guarded(db_, [&]() -> Result<bool> {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "SELECT EXISTS(SELECT 1 FROM invoices WHERE status IN ('open', 'paid', 'overdue'))");
     q.executeStep();
     return q.getColumn(0).getInt() != 0;
@@ -158,17 +207,23 @@ Result<bool> EventStore::AnyIssuedInvoices() {
 
 Status EventStore::SetBulkLoad(bool on) {
   return Guarded(db_, [&]() -> Status {
+    if (impl_->postgres) {
+      // The server's own checkpoints are its business; commits need not
+      // wait for the WAL flush (events are deduplicated: safe to repeat).
+      Exec(db_, on ? "SET synchronous_commit TO off" : "RESET synchronous_commit");
+      return Status::OK();
+    }
     // Each batch rewrites most pages of the id index; checkpointing after
     // every batch would copy them into the database file every time.
-    Sql(db_).exec(on ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
-    Sql(db_).exec(on ? "PRAGMA wal_autocheckpoint=65536" : "PRAGMA wal_autocheckpoint=1000");
+    Exec(db_, on ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+    Exec(db_, on ? "PRAGMA wal_autocheckpoint=65536" : "PRAGMA wal_autocheckpoint=1000");
     return Status::OK();
   });
 }
 
 Result<int64_t> EventStore::CountEvents() {
   return Guarded(db_, [&]() -> Result<int64_t> {
-    SQLite::Statement& q = Prepared(db_, "SELECT COUNT(*) FROM events");
+    Statement& q = Cached(db_, "SELECT COUNT(*) FROM events");
     q.executeStep();
     return q.getColumn(0).getInt64();
   });

@@ -1,6 +1,6 @@
 #include "store/usage_store.h"
 
-#include "store/sqlite_internal.h"
+#include "store/statement.h"
 
 namespace meter::store {
 
@@ -8,7 +8,7 @@ namespace meter::store {
 
 Result<std::optional<ReservationRecord>> ReservationStore::Find(const std::string& id) {
   return Guarded(db_, [&]() -> Result<std::optional<ReservationRecord>> {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "SELECT tenant_id, meter, amount, allowed, decision, created_at FROM quota_reservations WHERE id=?");
     q.bind(1, id);
     if (!q.executeStep()) return std::optional<ReservationRecord>();
@@ -20,7 +20,7 @@ Result<std::optional<ReservationRecord>> ReservationStore::Find(const std::strin
 
 Status ReservationStore::Insert(const ReservationRecord& r) {
   return Guarded(db_, [&]() -> Status {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "INSERT INTO quota_reservations(id, tenant_id, meter, amount, allowed, decision, created_at) "
         "VALUES(?,?,?,?,?,?,?)");
     q.bind(1, r.id);
@@ -39,9 +39,10 @@ Status ReservationStore::Insert(const ReservationRecord& r) {
 
 Result<std::optional<int64_t>> AlertStore::InsertIfNew(const AlertRecord& a) {
   return Guarded(db_, [&]() -> Result<std::optional<int64_t>> {
-    SQLite::Statement& q = Prepared(db_,
-        "INSERT OR IGNORE INTO usage_alerts(tenant_id, meter, threshold, period_start, period_end, used, "
-        "limit_value, message_id, created_at) VALUES(?,?,?,?,?,?,?,?,?)");
+    Statement& q = Cached(db_,
+        "INSERT INTO usage_alerts(tenant_id, meter, threshold, period_start, period_end, used, "
+        "limit_value, message_id, created_at) VALUES(?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT(tenant_id, meter, threshold, period_start) DO NOTHING RETURNING id");
     q.bind(1, a.tenant);
     q.bind(2, a.meter);
     q.bind(3, a.threshold);
@@ -51,14 +52,16 @@ Result<std::optional<int64_t>> AlertStore::InsertIfNew(const AlertRecord& a) {
     q.bind(7, a.limit_micros);
     q.bind(8, a.message_id);
     q.bind(9, static_cast<int64_t>(a.created_at));
-    if (q.exec() == 0) return std::optional<int64_t>();
-    return std::optional<int64_t>(Sql(db_).getLastInsertRowid());
+    if (!q.executeStep()) return std::optional<int64_t>();
+    std::optional<int64_t> id = q.getColumn(0).getInt64();
+    q.exec();  // to the end: the statement is cached
+    return id;
   });
 }
 
 Status AlertStore::SetMessage(int64_t id, const std::string& message_id) {
   return Guarded(db_, [&]() -> Status {
-    SQLite::Statement& q = Prepared(db_, "UPDATE usage_alerts SET message_id=? WHERE id=?");
+    Statement& q = Cached(db_, "UPDATE usage_alerts SET message_id=? WHERE id=?");
     q.bind(1, message_id);
     q.bind(2, id);
     q.exec();
@@ -68,9 +71,8 @@ Status AlertStore::SetMessage(int64_t id, const std::string& message_id) {
 
 Result<std::vector<AlertRecord>> AlertStore::List(const std::string& tenant) {
   return Guarded(db_, [&]() -> Result<std::vector<AlertRecord>> {
-    SQLite::Statement q(Sql(db_),
-        "SELECT id, tenant_id, meter, threshold, period_start, period_end, used, limit_value, "
-        "IFNULL(message_id, ''), created_at FROM usage_alerts WHERE (?1 = '' OR tenant_id = ?1) "
+    Statement q(db_, "SELECT id, tenant_id, meter, threshold, period_start, period_end, used, limit_value, "
+        "COALESCE(message_id, ''), created_at FROM usage_alerts WHERE (?1 = '' OR tenant_id = ?1) "
         "ORDER BY created_at DESC, id DESC");
     q.bind(1, tenant);
     std::vector<AlertRecord> out;
@@ -99,7 +101,7 @@ namespace {
 constexpr const char* kBucketColumns =
     "tenant_id, key, tokens, remainder, updated_us, capacity, refill, per_us";
 
-RateBucketRecord ReadBucket(SQLite::Statement& q) {
+RateBucketRecord ReadBucket(Statement& q) {
   return {q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(),
           q.getColumn(3).getInt64(),  q.getColumn(4).getInt64(),  q.getColumn(5).getInt64(),
           q.getColumn(6).getInt64(),  q.getColumn(7).getInt64()};
@@ -109,8 +111,8 @@ RateBucketRecord ReadBucket(SQLite::Statement& q) {
 
 Result<std::optional<RateBucketRecord>> RateBucketStore::Get(const std::string& tenant, const std::string& key) {
   return Guarded(db_, [&]() -> Result<std::optional<RateBucketRecord>> {
-    SQLite::Statement& q =
-        Prepared(db_, std::string("SELECT ") + kBucketColumns + " FROM rate_buckets WHERE tenant_id=? AND key=?");
+    Statement& q =
+        Cached(db_, std::string("SELECT ") + kBucketColumns + " FROM rate_buckets WHERE tenant_id=? AND key=?");
     q.bind(1, tenant);
     q.bind(2, key);
     if (!q.executeStep()) return std::optional<RateBucketRecord>();
@@ -120,8 +122,11 @@ Result<std::optional<RateBucketRecord>> RateBucketStore::Get(const std::string& 
 
 Status RateBucketStore::Put(const RateBucketRecord& b) {
   return Guarded(db_, [&]() -> Status {
-    SQLite::Statement& q = Prepared(db_, std::string("INSERT OR REPLACE INTO rate_buckets(") + kBucketColumns +
-                                             ") VALUES(?,?,?,?,?,?,?,?)");
+    Statement& q = Cached(db_, std::string("INSERT INTO rate_buckets(") + kBucketColumns +
+                                             ") VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(tenant_id, key) DO UPDATE SET "
+                                             "tokens=excluded.tokens, remainder=excluded.remainder, "
+                                             "updated_us=excluded.updated_us, capacity=excluded.capacity, "
+                                             "refill=excluded.refill, per_us=excluded.per_us");
     q.bind(1, b.tenant);
     q.bind(2, b.key);
     q.bind(3, b.tokens_micros);
@@ -137,7 +142,7 @@ Status RateBucketStore::Put(const RateBucketRecord& b) {
 
 Result<std::vector<RateBucketRecord>> RateBucketStore::List(const std::string& tenant) {
   return Guarded(db_, [&]() -> Result<std::vector<RateBucketRecord>> {
-    SQLite::Statement q(Sql(db_), std::string("SELECT ") + kBucketColumns +
+    Statement q(db_, std::string("SELECT ") + kBucketColumns +
                                       " FROM rate_buckets WHERE (?1 = '' OR tenant_id = ?1) ORDER BY tenant_id, key");
     q.bind(1, tenant);
     std::vector<RateBucketRecord> out;
@@ -148,7 +153,7 @@ Result<std::vector<RateBucketRecord>> RateBucketStore::List(const std::string& t
 
 Result<int64_t> RateBucketStore::Delete(const std::string& tenant, const std::string& key) {
   return Guarded(db_, [&]() -> Result<int64_t> {
-    SQLite::Statement q(Sql(db_), "DELETE FROM rate_buckets WHERE tenant_id=?1 AND (?2 = '' OR key = ?2)");
+    Statement q(db_, "DELETE FROM rate_buckets WHERE tenant_id=?1 AND (?2 = '' OR key = ?2)");
     q.bind(1, tenant);
     q.bind(2, key);
     return static_cast<int64_t>(q.exec());
