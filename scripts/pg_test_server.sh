@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for tests and benchmarks, from Debian's
-# `postgresql` package: a cluster in a temporary directory, run as an
+# `postgresql` package: a cluster in a temporary directory under /tmp (so the
+# server's user can reach it wherever the checkout is), run as an
 # unprivileged user (postgres when started by root), listening on 127.0.0.1
-# only, on a free port.
+# only, on a free port. DIR keeps its URL and where the cluster is.
 #
 #   scripts/pg_test_server.sh start DIR   # prints the URL; DIR/url holds it too
 #   scripts/pg_test_server.sh stop DIR    # stops the server and removes DIR
@@ -29,12 +30,10 @@ as_owner() {
 case "$cmd" in
 start)
   mkdir -p "$dir"
-  dir=$(cd "$dir" && pwd)
-  if [ "$(id -u)" -eq 0 ]; then
-    chown postgres: "$dir"
-    # The server's user must be able to reach the directory.
-    chmod 0755 "$dir"
-  fi
+  cluster=$(mktemp -d /tmp/meter-pg-XXXXXX)
+  echo "$cluster" >"$dir/cluster"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres: "$cluster"; fi
+  dir_keep=$dir; dir=$cluster
   as_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust --no-locale -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   cat >"$dir/data/pg_hba.conf" <<HBA
@@ -49,11 +48,15 @@ HBA
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   as_owner "$bindir/psql" -q -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
     -c "CREATE ROLE meter LOGIN CREATEROLE CREATEDB" -c "CREATE DATABASE meter OWNER meter" >/dev/null
-  echo "postgresql://meter@127.0.0.1:$port/meter" | tee "$dir/url"
+  echo "postgresql://meter@127.0.0.1:$port/meter" | tee "$dir_keep/url"
   ;;
 stop)
-  if [ -d "$dir/data" ]; then
-    as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  if [ -f "$dir/cluster" ]; then
+    cluster=$(cat "$dir/cluster")
+    if [ -d "$cluster/data" ]; then
+      as_owner "$bindir/pg_ctl" -D "$cluster/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    case "$cluster" in /tmp/meter-pg-*) rm -rf "$cluster" ;; esac
   fi
   rm -rf "$dir"
   ;;

@@ -42,14 +42,14 @@ int RunInit(const Context& ctx, const std::string& catalog_file) {
   }
   auto db = ctx.OpenDb(/*create=*/true);
   if (!db.ok()) return ctx.Fail(db.status());
-  nlohmann::json out = {{"db", ctx.DbPath()}, {"schema_version", (*db)->SchemaVersion()}};
+  nlohmann::json out = {{"db", (*db)->path()}, {"schema_version", (*db)->SchemaVersion()}};
   if (c) {
     nlohmann::json summary;
     if (int rc = ApplyCatalog(ctx, **db, *c, &summary); rc != kExitOk) return rc;
     out["catalog"] = summary;
   }
   if (ctx.json()) PrintJson(out);
-  else ctx.Info(fmt::format("database {} ready (schema version {})", ctx.DbPath(), (*db)->SchemaVersion()));
+  else ctx.Info(fmt::format("database {} ready (schema version {})", (*db)->path(), (*db)->SchemaVersion()));
   return kExitOk;
 }
 

@@ -19,7 +19,7 @@ constexpr const char* kVersion = "0.1.0";
 
 void AddGlobalOptions(CLI::App& app, meter::cli::Context& ctx) {
   auto& o = ctx.options;
-  app.add_option("--db", o.db, "SQLite database file (else $METER_DB, else ./meter.db)");
+  app.add_option("--db", o.db, "SQLite database file or postgresql:// URL (else $METER_DB, else ./meter.db)");
   app.add_flag("--json", o.json, "Print one JSON document (NDJSON for streams) on stdout");
   app.add_flag("-q,--quiet", o.quiet, "No progress bars or summaries on stderr");
   app.add_flag("--no-color", o.no_color, "No ANSI colours (NO_COLOR is honoured too)");

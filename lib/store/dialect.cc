@@ -73,11 +73,13 @@ std::vector<std::string> Tokens(std::string_view code) {
 
 bool IsWord(const std::string& t) { return !t.empty() && IsWordChar(t[0]); }
 
-// The index of the next word token after `i`, or tokens.size().
+// The index of the next word token after `i` when only white space lies
+// between them ("INTEGER PRIMARY", not "INTEGER,\n PRIMARY"), else t.size().
 size_t NextWord(const std::vector<std::string>& t, size_t i) {
-  for (size_t j = i + 1; j < t.size(); ++j)
-    if (IsWord(t[j])) return j;
-  return t.size();
+  if (i + 2 >= t.size() || !IsWord(t[i + 2])) return t.size();
+  for (char c : t[i + 1])
+    if (!std::isspace(static_cast<unsigned char>(c))) return t.size();
+  return i + 2;
 }
 
 std::string TranslateDdlCode(std::string_view code) {
