@@ -10,6 +10,7 @@
 #include "store/webhook_store.h"
 #include "webhooks/endpoints.h"
 #include "webhooks/http_client.h"
+#include "webhooks/queue.h"
 #include "webhooks/replay.h"
 #include "webhooks/signer.h"
 
@@ -192,18 +193,9 @@ int RunSendTest(const Context& ctx, const WebhookArgs& a) {
   WebhookStore ws(**db);
   auto endpoint = ws.GetEndpoint(a.endpoint);
   if (!endpoint.ok()) return ctx.Fail(endpoint.status());
-  if (a.count < 1) return ctx.Fail(Status::InvalidArgument("--count must be at least 1"));
-  std::vector<std::string> ids;
-  Status st = (*db)->Transaction([&]() -> Status {
-    for (int64_t n = 1; n <= a.count; ++n) {
-      json data = {{"endpoint_id", a.endpoint}, {"text", "This is a test message from meter."}, {"sequence", n}};
-      METER_ASSIGN_OR_RETURN(std::string id, ws.EnqueueForEndpoint(a.endpoint, "webhook.test",
-                                                                   endpoint->tenant.value_or(""), data, Clock::Now()));
-      ids.push_back(std::move(id));
-    }
-    return Status::OK();
-  });
-  if (!st.ok()) return ctx.Fail(st);
+  auto queued = webhooks::QueueTestMessages(**db, a.endpoint, a.count, Clock::Now());
+  if (!queued.ok()) return ctx.Fail(queued.status());
+  const std::vector<std::string>& ids = *queued;
   if (!endpoint->enabled) ctx.Warn(fmt::format("endpoint {} is disabled; its deliveries wait until it is enabled", a.endpoint));
   if (ctx.json()) {
     PrintJson({{"endpoint", a.endpoint}, {"messages", ids}});
@@ -376,7 +368,7 @@ int RunRetry(const Context& ctx, const WebhookArgs& a) {
 
 int RunResend(const Context& ctx, const WebhookArgs& a) {
   if (a.event.empty() == a.since.empty()) return ctx.Fail(Status::InvalidArgument("give --event ID or --since T (not both)"));
-  store::ResendFilter filter;
+  webhooks::ResendFilter filter;
   if (!a.event.empty()) filter.message_id = a.event;
   if (!a.since.empty()) {
     auto t = ParseTimeArg(a.since);
@@ -386,7 +378,7 @@ int RunResend(const Context& ctx, const WebhookArgs& a) {
   if (a.endpoint > 0) filter.endpoint_id = a.endpoint;
   auto db = ctx.OpenDb();
   if (!db.ok()) return ctx.Fail(db.status());
-  auto n = WebhookStore(**db).Resend(filter, Clock::Now());
+  auto n = webhooks::Resend(**db, filter, Clock::Now());
   if (!n.ok()) return ctx.Fail(n.status());
   if (ctx.json()) PrintJson({{"queued", *n}});
   ctx.Info(fmt::format("{} deliveries queued", *n));

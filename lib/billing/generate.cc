@@ -9,7 +9,7 @@
 #include "billing/lifecycle.h"
 #include "store/catalog_store.h"
 #include "store/counter_store.h"
-#include "store/webhook_store.h"
+#include "webhooks/queue.h"
 
 namespace meter::billing {
 namespace {
@@ -102,7 +102,7 @@ Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, 
   store::InvoiceRecord rec = InvoiceToRecord(inv, doc, created_at, o.now);
   if (!ex.draft) {
     if (!o.finalize) METER_RETURN_IF_ERROR(invoices.Insert(rec));
-    METER_RETURN_IF_ERROR(store::WebhookStore(db).Enqueue("invoice.created", inv.tenant, doc, o.now).status());
+    METER_RETURN_IF_ERROR(webhooks::Enqueue(db, "invoice.created", inv.tenant, doc, o.now).status());
     ++res.created;
   } else if (rec.document != ex.draft->document) {
     if (!o.finalize) METER_RETURN_IF_ERROR(invoices.Update(rec));

@@ -5,7 +5,7 @@
 #include "billing/generate.h"
 #include "core/money.h"
 #include "store/catalog_store.h"
-#include "store/webhook_store.h"
+#include "webhooks/queue.h"
 
 namespace meter::billing {
 namespace {
@@ -27,7 +27,7 @@ Status SaveTransition(store::Database& db, const Invoice& inv, const store::Invo
   store::InvoiceRecord rec = InvoiceToRecord(inv, doc, old.created_at, now);
   rec.events_seq = old.events_seq;
   METER_RETURN_IF_ERROR(store::InvoiceStore(db).Update(rec));
-  return store::WebhookStore(db).Enqueue(type, inv.tenant, doc, now).status();
+  return webhooks::Enqueue(db, type, inv.tenant, doc, now).status();
 }
 
 // Runs `step` on the invoice `id` inside one transaction and returns the
@@ -112,7 +112,7 @@ Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoi
   store::InvoiceRecord rec = InvoiceToRecord(inv, doc, created_at, now);
   METER_ASSIGN_OR_RETURN(rec.events_seq, invoices.MaxEventSeq());
   METER_RETURN_IF_ERROR(stored ? invoices.Update(rec) : invoices.Insert(rec));
-  return store::WebhookStore(db).Enqueue("invoice.finalized", inv.tenant, doc, now).status();
+  return webhooks::Enqueue(db, "invoice.finalized", inv.tenant, doc, now).status();
 }
 
 Result<Invoice> FinalizeInvoice(store::Database& db, const std::string& id, Timestamp now) {

@@ -2,23 +2,11 @@
 
 #include <fmt/format.h>
 
-#include "core/ids.h"
 #include "store/statement.h"
 
 namespace meter::store {
 
 using nlohmann::json;
-
-bool EventFilterMatches(const std::vector<std::string>& filters, const std::string& type) {
-  if (filters.empty()) return true;
-  for (const auto& f : filters) {
-    if (f == "*" || f == type) return true;
-    if (f.size() >= 2 && f.compare(f.size() - 2, 2, ".*") == 0 &&
-        type.compare(0, f.size() - 1, f, 0, f.size() - 1) == 0)
-      return true;
-  }
-  return false;
-}
 
 namespace {
 
@@ -27,9 +15,6 @@ namespace {
 // --now, so "due at the time it was queued" could lie a few milliseconds in
 // the future of the run that follows it; 0 never does.
 constexpr int64_t kDueAtOnce = 0;
-
-// The message type `webhooks send-test` queues; resent only where it went.
-constexpr const char* kTestMessageType = "webhook.test";
 
 // Reads the kEndpointColumns starting at column `first`.
 WebhookEndpointRecord ReadEndpoint(Statement& q, int first = 0) {
@@ -56,10 +41,6 @@ constexpr const char* kEndpointColumns =
 constexpr const char* kEndpointColumnsE =
     "e.id, e.url, e.tenant_id, e.events, e.secret, e.previous_secret, e.previous_secret_until, "
     "e.enabled, e.disabled_reason, e.created_at";
-
-bool EndpointWants(const WebhookEndpointRecord& e, const std::string& type, const std::string& tenant) {
-  return e.enabled && (!e.tenant || *e.tenant == tenant) && EventFilterMatches(e.events, type);
-}
 
 // Fails with NotFound unless the statement changed a row.
 Status ExpectChanged(int changes, int64_t id) {
@@ -192,6 +173,7 @@ Result<std::map<int64_t, EndpointDeliveryCounts>> WebhookStore::CountDeliveriesB
 
 Status WebhookStore::InsertMessage(const std::string& id, const std::string& type, const std::string& tenant,
                                    const json& data, Timestamp now) {
+  return Guarded(db_, [&]() -> Status {
   Statement msg(db_,
       "INSERT INTO webhook_messages(id, type, tenant_id, created_at, data) VALUES(?,?,?,?,?)");
   msg.bind(1, id);
@@ -201,9 +183,11 @@ Status WebhookStore::InsertMessage(const std::string& id, const std::string& typ
   msg.bind(5, data.dump());
   msg.exec();
   return Status::OK();
+  });
 }
 
 Status WebhookStore::InsertDelivery(const std::string& message_id, int64_t endpoint_id, Timestamp now) {
+  return Guarded(db_, [&]() -> Status {
   Statement& d = Cached(db_,
       "INSERT INTO webhook_deliveries(message_id, endpoint_id, next_attempt_at, created_at, updated_at) "
       "VALUES(?,?,?,?,?)");
@@ -214,34 +198,40 @@ Status WebhookStore::InsertDelivery(const std::string& message_id, int64_t endpo
   d.bind(5, static_cast<int64_t>(now));
   d.exec();
   return Status::OK();
+  });
 }
 
-Result<std::string> WebhookStore::Enqueue(const std::string& type, const std::string& tenant,
-                                          const json& data, Timestamp now) {
-  std::string id = RandomId("msg_");
-  Status st = db_.Transaction([&]() -> Status {
-    METER_RETURN_IF_ERROR(InsertMessage(id, type, tenant, data, now));
-    METER_ASSIGN_OR_RETURN(auto endpoints, ListEndpoints());
-    for (const auto& e : endpoints) {
-      if (EndpointWants(e, type, tenant)) METER_RETURN_IF_ERROR(InsertDelivery(id, e.id, now));
-    }
-    return Status::OK();
+Result<MessageRecord> WebhookStore::GetMessage(const std::string& id) {
+  return Guarded(db_, [&]() -> Result<MessageRecord> {
+    Statement& m = Cached(db_, "SELECT type, tenant_id FROM webhook_messages WHERE id=?");
+    m.bind(1, id);
+    if (!m.executeStep()) return Status::NotFound(fmt::format("no webhook message with id '{}'", id));
+    return MessageRecord{id, m.getColumn(0).getString(), m.getColumn(1).isNull() ? "" : m.getColumn(1).getString()};
   });
-  if (!st.ok()) return st;
-  return id;
 }
 
-Result<std::string> WebhookStore::EnqueueForEndpoint(int64_t endpoint_id, const std::string& type,
-                                                     const std::string& tenant, const json& data,
-                                                     Timestamp now) {
-  std::string id = RandomId("msg_");
-  Status st = db_.Transaction([&]() -> Status {
-    METER_RETURN_IF_ERROR(GetEndpoint(endpoint_id).status());
-    METER_RETURN_IF_ERROR(InsertMessage(id, type, tenant, data, now));
-    return InsertDelivery(id, endpoint_id, now);
+Result<std::vector<std::string>> WebhookStore::MessageIdsSince(Timestamp since) {
+  return Guarded(db_, [&]() -> Result<std::vector<std::string>> {
+    Statement q(db_, "SELECT id FROM webhook_messages WHERE created_at>=? ORDER BY created_at, id");
+    q.bind(1, static_cast<int64_t>(since));
+    std::vector<std::string> ids;
+    while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
+    return ids;
   });
-  if (!st.ok()) return st;
-  return id;
+}
+
+Result<DeliveryTally> WebhookStore::DeliveriesOf(const std::string& message_id, int64_t endpoint_id) {
+  return Guarded(db_, [&]() -> Result<DeliveryTally> {
+    Statement& q = Cached(db_,
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status='pending' THEN 1 ELSE 0 END),0) FROM webhook_deliveries "
+        "WHERE message_id=? AND endpoint_id=?");
+    q.bind(1, message_id);
+    q.bind(2, endpoint_id);
+    q.executeStep();
+    DeliveryTally t{q.getColumn(0).getInt64(), q.getColumn(1).getInt64()};
+    q.reset();
+    return t;
+  });
 }
 
 // ---- claiming and recording (replay) ----
@@ -469,53 +459,6 @@ Result<int64_t> WebhookStore::RetryFailed(std::optional<int64_t> endpoint_id, Ti
   });
   if (!st.ok()) return st;
   return n;
-}
-
-Result<int64_t> WebhookStore::ResendMessage(const std::string& message_id, std::optional<int64_t> endpoint_id,
-                                            Timestamp now) {
-  Statement m(db_, "SELECT type, tenant_id FROM webhook_messages WHERE id=?");
-  m.bind(1, message_id);
-  if (!m.executeStep()) return Status::NotFound(fmt::format("no webhook message with id '{}'", message_id));
-  const std::string type = m.getColumn(0).getString();
-  const std::string tenant = m.getColumn(1).isNull() ? "" : m.getColumn(1).getString();
-  Statement& seen = Cached(db_,
-      "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status='pending' THEN 1 ELSE 0 END),0) FROM webhook_deliveries WHERE message_id=? AND endpoint_id=?");
-  METER_ASSIGN_OR_RETURN(auto endpoints, ListEndpoints());
-  int64_t queued = 0;
-  for (const auto& e : endpoints) {
-    if (endpoint_id && e.id != *endpoint_id) continue;
-    seen.reset();
-    seen.bind(1, message_id);
-    seen.bind(2, e.id);
-    seen.executeStep();
-    const bool sent_before = seen.getColumn(0).getInt64() > 0, pending = seen.getColumn(1).getInt64() > 0;
-    seen.reset();
-    const bool wanted = type == kTestMessageType ? e.enabled && sent_before : EndpointWants(e, type, tenant);
-    if (!wanted || pending) continue;
-    METER_RETURN_IF_ERROR(InsertDelivery(message_id, e.id, now));
-    ++queued;
-  }
-  return queued;
-}
-
-Result<int64_t> WebhookStore::Resend(const ResendFilter& filter, Timestamp now) {
-  int64_t queued = 0;
-  Status st = db_.Transaction([&]() -> Status {
-    std::vector<std::string> ids;
-    if (filter.message_id) ids.push_back(*filter.message_id);
-    if (filter.since) {
-      Statement q(db_, "SELECT id FROM webhook_messages WHERE created_at>=? ORDER BY created_at, id");
-      q.bind(1, static_cast<int64_t>(*filter.since));
-      while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
-    }
-    for (const auto& id : ids) {
-      METER_ASSIGN_OR_RETURN(int64_t n, ResendMessage(id, filter.endpoint_id, now));
-      queued += n;
-    }
-    return Status::OK();
-  });
-  if (!st.ok()) return st;
-  return queued;
 }
 
 }  // namespace meter::store

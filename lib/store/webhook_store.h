@@ -2,8 +2,8 @@
 //
 // Messages are written by the code whose change caused them (an alert, an
 // invoice transition) inside that change's transaction, together with one
-// delivery per matching endpoint, so a crash can never keep one without the
-// other. Replay runs claim due deliveries with a lease (owner + expiry), so two
+// delivery per matching endpoint (lib/webhooks/queue.h decides which), so a
+// crash can never keep one without the other. Replay runs claim due deliveries with a lease (owner + expiry), so two
 // runs never hold the same delivery, and record each attempt as it completes.
 #pragma once
 
@@ -102,17 +102,19 @@ struct DeliveryFilter {
   std::optional<int64_t> endpoint_id;
 };
 
-// Which messages Resend re-queues: one message, or all created at or after
-// `since`; optionally only towards one endpoint.
-struct ResendFilter {
-  std::optional<std::string> message_id;
-  std::optional<Timestamp> since;
-  std::optional<int64_t> endpoint_id;
+// A stored message's routing facts: what webhooks::Resend needs to choose
+// its endpoints again.
+struct MessageRecord {
+  std::string id;
+  std::string type;
+  std::string tenant;  // "" for none
 };
 
-// True when `type` is selected by an endpoint's event filters (exact names or
-// "prefix.*"; no filters select everything).
-bool EventFilterMatches(const std::vector<std::string>& filters, const std::string& type);
+// How many deliveries one message has towards one endpoint.
+struct DeliveryTally {
+  int64_t total = 0;
+  int64_t pending = 0;
+};
 
 class WebhookStore {
  public:
@@ -125,19 +127,21 @@ class WebhookStore {
   Result<bool> UpsertFromCatalog(const catalog::WebhookEndpoint& w, Timestamp now,
                                  const std::function<Result<std::string>()>& new_secret);
 
-  // Queues a message of `type` for `tenant` ("" for none) with `data`, and a
-  // pending delivery, due at once, for every enabled endpoint whose tenant and
-  // event filters match. Runs inside the caller's transaction when there is
-  // one. Returns the message id ("msg_...").
-  Result<std::string> Enqueue(const std::string& type, const std::string& tenant,
-                              const nlohmann::json& data, Timestamp now);
-
-  // Queues a message with one pending delivery, due at once, for `endpoint_id`
-  // only, whatever its filters say (`webhooks send-test`). Refuses an unknown
-  // endpoint with NotFound. Returns the message id.
-  Result<std::string> EnqueueForEndpoint(int64_t endpoint_id, const std::string& type,
-                                         const std::string& tenant, const nlohmann::json& data,
-                                         Timestamp now);
+  // The queue's rows. Which endpoints receive a message is decided by
+  // lib/webhooks (queue.h), which calls these inside the transaction of the
+  // change that caused the message.
+  //
+  // Stores message `id` of `type` for `tenant` ("" for none) with `data`.
+  Status InsertMessage(const std::string& id, const std::string& type, const std::string& tenant,
+                       const nlohmann::json& data, Timestamp now);
+  // Queues one pending delivery of message `message_id` to `endpoint_id`, due at once.
+  Status InsertDelivery(const std::string& message_id, int64_t endpoint_id, Timestamp now);
+  // The message `id`; NotFound names it when there is none.
+  Result<MessageRecord> GetMessage(const std::string& id);
+  // The ids of the messages created at or after `since`, oldest first.
+  Result<std::vector<std::string>> MessageIdsSince(Timestamp since);
+  // The deliveries of `message_id` to `endpoint_id`: all, and those pending.
+  Result<DeliveryTally> DeliveriesOf(const std::string& message_id, int64_t endpoint_id);
 
   Result<std::vector<WebhookEndpointRecord>> ListEndpoints();
 
@@ -202,22 +206,10 @@ class WebhookStore {
   // Retries every failed delivery (of one endpoint when given); returns how many.
   Result<int64_t> RetryFailed(std::optional<int64_t> endpoint_id, Timestamp now);
 
-  // Queues new pending deliveries, due at once, of past messages to the enabled
-  // endpoints their tenant and type match today (a webhook.test message only
-  // to the endpoints it was sent to). Skips a pair that already has a pending
-  // delivery. Refuses an unknown message id (NotFound). Returns how many
-  // deliveries were queued.
-  Result<int64_t> Resend(const ResendFilter& filter, Timestamp now);
-
  private:
-  Status InsertDelivery(const std::string& message_id, int64_t endpoint_id, Timestamp now);
-  Status InsertMessage(const std::string& id, const std::string& type, const std::string& tenant,
-                       const nlohmann::json& data, Timestamp now);
   Result<std::vector<DueDelivery>> LoadDue(const std::vector<int64_t>& ids);
   Result<std::vector<int64_t>> DueIds(Timestamp due_before, Timestamp now, int max);
   Status RecordOne(const std::string& owner, const AttemptOutcome& o, Timestamp now);
-  Result<int64_t> ResendMessage(const std::string& message_id,
-                                std::optional<int64_t> endpoint_id, Timestamp now);
 
   Database& db_;
 };

@@ -1,6 +1,6 @@
 #include "usage/alerts.h"
 
-#include "store/webhook_store.h"
+#include "webhooks/queue.h"
 #include "usage/quota.h"
 #include "usage/units.h"
 
@@ -35,7 +35,7 @@ Status AlertRow(store::Database& db, const catalog::Plan& plan, const QuotaRow& 
     METER_ASSIGN_OR_RETURN(auto id, alerts.InsertIfNew(a));
     if (!id) continue;
     a.id = *id;
-    METER_ASSIGN_OR_RETURN(a.message_id, store::WebhookStore(db).Enqueue("usage.threshold_reached", a.tenant,
+    METER_ASSIGN_OR_RETURN(a.message_id, webhooks::Enqueue(db, "usage.threshold_reached", a.tenant,
                                                                          AlertMessageData(a), now));
     METER_RETURN_IF_ERROR(alerts.SetMessage(a.id, a.message_id));
     created->push_back(std::move(a));

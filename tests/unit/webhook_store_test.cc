@@ -1,4 +1,5 @@
-// WebhookStore on a real SQLite file: matching at enqueue, leases, recorded
+// WebhookStore and the queue's routing (webhooks/queue.h) on a real SQLite
+// file: matching at enqueue, leases, recorded
 // outcomes, retry, resend, removal.
 #include <doctest/doctest.h>
 
@@ -10,8 +11,10 @@
 
 #include "store/database.h"
 #include "store/webhook_store.h"
+#include "webhooks/queue.h"
 
 namespace st = meter::store;
+namespace wh = meter::webhooks;
 using meter::Timestamp;
 
 namespace {
@@ -77,8 +80,8 @@ TEST_CASE("webhooks.store: enqueue makes one delivery per enabled endpoint match
   const int64_t globex = AddEndpoint(ws, "http://c.test/", "globex");
   const int64_t off = AddEndpoint(ws, "http://d.test/");
   REQUIRE(ws.SetEndpointEnabled(off, false, "testing").ok());
-  REQUIRE(ws.Enqueue("invoice.paid", "acme", {{"n", 1}}, kT0).ok());
-  REQUIRE(ws.Enqueue("usage.threshold_reached", "acme", {{"n", 2}}, kT0).ok());
+  REQUIRE(wh::Enqueue(t.db(), "invoice.paid", "acme", {{"n", 1}}, kT0).ok());
+  REQUIRE(wh::Enqueue(t.db(), "usage.threshold_reached", "acme", {{"n", 2}}, kT0).ok());
   std::multiset<int64_t> endpoints;
   for (const auto& d : Deliveries(ws)) endpoints.insert(d.endpoint_id);
   CHECK(endpoints == std::multiset<int64_t>{all, all, acme_invoices});
@@ -89,7 +92,7 @@ TEST_CASE("webhooks.store: a lease keeps a delivery from a second claimer until 
   TempDb t;
   st::WebhookStore ws(t.db());
   AddEndpoint(ws, "http://a.test/");
-  for (int i = 0; i < 3; ++i) REQUIRE(ws.Enqueue("x.y", "", {{"i", i}}, kT0).ok());
+  for (int i = 0; i < 3; ++i) REQUIRE(wh::Enqueue(t.db(), "x.y", "", {{"i", i}}, kT0).ok());
   auto first = ws.ClaimDue("run-a", kT0, kT0, kT0 + 1000, 2);
   REQUIRE(first.ok());
   CHECK(first->size() == 2);
@@ -109,7 +112,7 @@ TEST_CASE("webhooks.store: nothing is claimed before it is due or while its endp
   TempDb t;
   st::WebhookStore ws(t.db());
   const int64_t e = AddEndpoint(ws, "http://a.test/");
-  REQUIRE(ws.Enqueue("x.y", "", {}, kT0).ok());
+  REQUIRE(wh::Enqueue(t.db(), "x.y", "", {}, kT0).ok());
   // Never tried: due at once, even to a run whose clock reads earlier.
   CHECK(*ws.NextClaimableAt() <= std::optional<Timestamp>(kT0 - 5000));
   auto d = ws.ClaimDue("r", kT0 - 5000, kT0 - 5000, kT0 - 4900, 10);
@@ -132,7 +135,7 @@ TEST_CASE("webhooks.store: outcomes log every attempt and move the delivery on")
   TempDb t;
   st::WebhookStore ws(t.db());
   const int64_t e = AddEndpoint(ws, "http://a.test/");
-  REQUIRE(ws.Enqueue("x.y", "", {}, kT0).ok());
+  REQUIRE(wh::Enqueue(t.db(), "x.y", "", {}, kT0).ok());
   auto d = ws.ClaimDue("r", kT0, kT0, kT0 + 100, 1)->at(0);
   REQUIRE(ws.RecordOutcomes("r", {Outcome(d.id, "pending", kT0 + 1000)}, kT0 + 10).ok());
   auto row = Deliveries(ws).at(0);
@@ -167,7 +170,7 @@ TEST_CASE("webhooks.store: a run that lost its lease logs its attempt but leaves
   TempDb t;
   st::WebhookStore ws(t.db());
   AddEndpoint(ws, "http://a.test/");
-  REQUIRE(ws.Enqueue("x.y", "", {}, kT0).ok());
+  REQUIRE(wh::Enqueue(t.db(), "x.y", "", {}, kT0).ok());
   auto d = ws.ClaimDue("old", kT0, kT0, kT0 + 100, 1)->at(0);
   REQUIRE(ws.ClaimDue("new", kT0, kT0 + 200, kT0 + 300, 1)->size() == 1);
   REQUIRE(ws.RecordOutcomes("old", {Outcome(d.id, "failed")}, kT0 + 250).ok());
@@ -184,8 +187,8 @@ TEST_CASE("webhooks.store: retry puts failed deliveries back with a fresh budget
   TempDb t;
   st::WebhookStore ws(t.db());
   AddEndpoint(ws, "http://a.test/");
-  REQUIRE(ws.Enqueue("x.y", "", {}, kT0).ok());
-  REQUIRE(ws.Enqueue("x.y", "", {}, kT0).ok());
+  REQUIRE(wh::Enqueue(t.db(), "x.y", "", {}, kT0).ok());
+  REQUIRE(wh::Enqueue(t.db(), "x.y", "", {}, kT0).ok());
   auto claimed = *ws.ClaimDue("r", kT0, kT0, kT0 + 100, 2);
   REQUIRE(ws.RecordOutcomes("r", {Outcome(claimed[0].id, "failed"), Outcome(claimed[1].id, "delivered")}, kT0).ok());
   CHECK(ws.RetryDelivery(claimed[1].id, kT0 + 5).IsDenied());
@@ -202,8 +205,8 @@ TEST_CASE("webhooks.store: resend queues past messages to today's matching endpo
   TempDb t;
   st::WebhookStore ws(t.db());
   const int64_t a = AddEndpoint(ws, "http://a.test/");
-  auto paid = ws.Enqueue("invoice.paid", "acme", {}, kT0);
-  auto test = ws.EnqueueForEndpoint(a, "webhook.test", "", {}, kT0 + 1);
+  auto paid = wh::Enqueue(t.db(), "invoice.paid", "acme", {}, kT0);
+  auto test = wh::EnqueueForEndpoint(t.db(), a, "webhook.test", "", {}, kT0 + 1);
   REQUIRE((paid.ok() && test.ok()));
   auto claimed = *ws.ClaimDue("r", kT0 + 1, kT0 + 1, kT0 + 100, 5);
   std::vector<st::AttemptOutcome> done;
@@ -212,11 +215,11 @@ TEST_CASE("webhooks.store: resend queues past messages to today's matching endpo
   const int64_t b = AddEndpoint(ws, "http://b.test/", "acme", {"invoice.*"});
   AddEndpoint(ws, "http://c.test/", "globex");
   // invoice.paid goes to a and b; webhook.test only back to a.
-  CHECK(*ws.Resend({std::nullopt, kT0, std::nullopt}, kT0 + 10) == 3);
+  CHECK(*wh::Resend(t.db(), {std::nullopt, kT0, std::nullopt}, kT0 + 10) == 3);
   // Already pending: not queued twice.
-  CHECK(*ws.Resend({*paid, std::nullopt, std::nullopt}, kT0 + 11) == 0);
-  CHECK(*ws.Resend({*paid, std::nullopt, b}, kT0 + 11) == 0);
-  CHECK(ws.Resend({"msg_nope", std::nullopt, std::nullopt}, kT0).status().IsNotFound());
+  CHECK(*wh::Resend(t.db(), {*paid, std::nullopt, std::nullopt}, kT0 + 11) == 0);
+  CHECK(*wh::Resend(t.db(), {*paid, std::nullopt, b}, kT0 + 11) == 0);
+  CHECK(wh::Resend(t.db(), {"msg_nope", std::nullopt, std::nullopt}, kT0).status().IsNotFound());
   CHECK(Deliveries(ws, "pending").size() == 3);
 }
 
@@ -226,7 +229,7 @@ TEST_CASE("webhooks.store: endpoints may share a url - rotate keeps the old secr
   const int64_t a = AddEndpoint(ws, "http://a.test/");
   CHECK(ws.AddEndpoint("http://a.test/", std::nullopt, {"invoice.*"}, "k", kT0).ok());
   CHECK(ws.AddEndpoint("http://a.test/", std::string("acme"), {}, "k", kT0).ok());
-  REQUIRE(ws.Enqueue("x.y", "acme", {}, kT0).ok());
+  REQUIRE(wh::Enqueue(t.db(), "x.y", "acme", {}, kT0).ok());
   CHECK(Deliveries(ws).size() == 2);
   REQUIRE(ws.RotateSecret(a, "whsec_bmV3", kT0 + 1000).ok());
   auto ep = *ws.GetEndpoint(a);
