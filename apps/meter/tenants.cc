@@ -8,6 +8,7 @@
 #include "billing/generate.h"
 #include "billing/lifecycle.h"
 #include "store/catalog_store.h"
+#include "tenants/tenants.h"
 #include "usage/alerts.h"
 #include "usage/quota.h"
 
@@ -139,12 +140,8 @@ int RunShow(const Context& ctx, const std::string& id) {
 int RunAdd(const Context& ctx, const TenantArgs& a) {
   auto db = ctx.OpenDb();
   if (!db.ok()) return ctx.Fail(db.status());
-  store::CatalogStore cs(**db);
-  auto c = cs.Load(Clock::Now());
-  if (!c.ok()) return ctx.Fail(c.status());
   catalog::Tenant t{a.id, a.name.empty() ? a.id : a.name, a.plan, a.email, a.timezone, {}};
-  if (Status st = catalog::ValidateTenant(*c, t, ""); !st.ok()) return ctx.Fail(Status::InvalidArgument(st.message()));
-  if (Status st = cs.AddTenant(t, Clock::Now()); !st.ok()) return ctx.Fail(st);
+  if (Status st = tenants::Add(**db, t, Clock::Now()); !st.ok()) return ctx.Fail(st);
   ctx.Info(fmt::format("tenant {} added on plan {}", a.id, a.plan));
   return kExitOk;
 }
@@ -152,17 +149,13 @@ int RunAdd(const Context& ctx, const TenantArgs& a) {
 int RunSetPlan(const Context& ctx, const TenantArgs& a) {
   auto db = ctx.OpenDb();
   if (!db.ok()) return ctx.Fail(db.status());
-  store::CatalogStore cs(**db);
-  auto c = cs.Load(Clock::Now());
-  if (!c.ok()) return ctx.Fail(c.status());
-  if (!c->FindPlan(a.plan)) return ctx.Fail(Status::InvalidArgument(fmt::format("unknown plan '{}'", a.plan)));
   Timestamp effective = Clock::Now();
   if (!a.effective.empty()) {
     auto t = ParseTimeArg(a.effective);
     if (!t.ok()) return ctx.Fail(Status::InvalidArgument("--effective: " + t.status().message()));
     effective = *t;
   }
-  if (Status st = cs.SetPlan(a.id, a.plan, effective, Clock::Now()); !st.ok()) return ctx.Fail(st);
+  if (Status st = tenants::SetPlan(**db, a.id, a.plan, effective, Clock::Now()); !st.ok()) return ctx.Fail(st);
   ctx.Info(fmt::format("tenant {} moves to plan {} from {}", a.id, a.plan, FormatRfc3339(effective)));
   return kExitOk;
 }
@@ -170,7 +163,7 @@ int RunSetPlan(const Context& ctx, const TenantArgs& a) {
 int RunSetStatus(const Context& ctx, const std::string& id, const std::string& status) {
   auto db = ctx.OpenDb();
   if (!db.ok()) return ctx.Fail(db.status());
-  if (Status st = store::CatalogStore(**db).SetStatus(id, status); !st.ok()) return ctx.Fail(st);
+  if (Status st = tenants::SetStatus(**db, id, status); !st.ok()) return ctx.Fail(st);
   ctx.Info(fmt::format("tenant {} is {}", id, status));
   return kExitOk;
 }

@@ -1,0 +1,32 @@
+// Tenants: the rules for adding them, moving them between plans and
+// suspending them (a tenant must fit the catalog in force, a plan must
+// exist). lib/store keeps the rows (store::CatalogStore reads tenants and
+// their plan history). Billing periods, trials and applied coupons belong
+// here too.
+#pragma once
+
+#include <string>
+
+#include "catalog/catalog.h"
+#include "core/status.h"
+#include "core/time.h"
+#include "store/database.h"
+
+namespace meter::tenants {
+
+// Adds `t` after checking it against the catalog in force (its plan exists,
+// its time zone resolves: InvalidArgument with the reason), in one
+// transaction. Denied for an id already present; NotFound when no catalog
+// was applied.
+Status Add(store::Database& db, const catalog::Tenant& t, Timestamp now);
+
+// Moves tenant `id` to `plan` from `effective` on (replacing a change
+// recorded for the same instant), in one transaction. InvalidArgument for a
+// plan the catalog does not define; NotFound for an unknown tenant.
+Status SetPlan(store::Database& db, const std::string& id, const std::string& plan, Timestamp effective,
+               Timestamp now);
+
+// "active" or "suspended"; NotFound for an unknown tenant.
+Status SetStatus(store::Database& db, const std::string& id, const std::string& status);
+
+}  // namespace meter::tenants
