@@ -26,10 +26,12 @@ constexpr int64_t kMicrosPerUnit = 1000000;
 // staging). Optional text fields are "" when absent (stored as NULL).
 template <typename Text>
 struct BasicEvent {
-  // The deduplication key: the record's id (CloudEvents: "source#id"; Lago:
+  // The event's identity is the pair (id, source): the record's id (Lago:
   // transaction_id), or "sha256:..." derived from the record's content when
-  // it has none.
+  // it has none; `source` is a CloudEvent's source and "" for every other
+  // shape, so no two shapes' identities can ever be equal.
   Text id;
+  Text source;
   Text tenant;
   Text metric;
   Timestamp timestamp = 0;
@@ -59,6 +61,7 @@ struct EventColumn {
 template <typename A, typename B, typename F>
 void ForEachEventField(A& a, B& b, F&& f) {
   f(EventColumn{"id", true}, a.id, b.id);
+  f(EventColumn{"source", true}, a.source, b.source);
   f(EventColumn{"tenant_id", true}, a.tenant, b.tenant);
   f(EventColumn{"metric", true}, a.metric, b.metric);
   f(EventColumn{"ts", true}, a.timestamp, b.timestamp);

@@ -413,10 +413,12 @@ Status JsonRecordParser::Impl::MapCloudEvent(RawRecord* r) {
   r->format = Format::kCloudEvents;
   r->names = &kCloudEventsNames;
   r->id = slots[kId];
-  if (slots[kSource].present()) {
-    if (slots[kSource].kind != ValueKind::kString) return Status::DataError("source must be a string");
-    r->id_scope = slots[kSource].text;
-  }
+  // (id, source) is the event's identity: CloudEvents 1.0 requires both.
+  const RawValue& source = slots[kSource];
+  if (!source.present()) return Status::DataError("missing required field 'source'");
+  if (source.kind != ValueKind::kString) return Status::DataError("source must be a string");
+  if (source.text.empty()) return Status::DataError("source must not be empty");
+  r->source = source.text;
   r->tenant = slots[kSubject];
   r->metric = slots[kType];
   r->timestamp = slots[kTime];

@@ -165,24 +165,19 @@ Status OptionalText(const RawValue& v, const char* field, std::string_view* out)
   return Status::OK();
 }
 
-Status EventId(const RawRecord& r, std::string_view* out, std::string* scratch) {
+// The event's identity: (id, source).
+Status EventId(const RawRecord& r, EventView* out, std::string* scratch) {
+  out->source = r.source;
   const RawValue& v = r.id;
   if (!v.present()) {
     *scratch = ContentId(r.content_context, r.content);
-    *out = *scratch;
+    out->id = *scratch;
     return Status::OK();
   }
   if (v.kind != ValueKind::kString && v.kind != ValueKind::kNumber)
     return Status::DataError(fmt::format("{} must be a string", r.names->id));
   if (v.text.empty()) return Status::DataError(fmt::format("{} must not be empty", r.names->id));
-  if (r.id_scope.empty()) {
-    *out = v.text;
-    return Status::OK();
-  }
-  scratch->assign(r.id_scope);
-  scratch->push_back('#');
-  scratch->append(v.text);
-  *out = *scratch;
+  out->id = v.text;
   return Status::OK();
 }
 
@@ -298,7 +293,7 @@ Status ToEventView(const RawRecord& r, EventView* out, EventScratch* scratch) {
   METER_RETURN_IF_ERROR(RequiredString(r.tenant, n.tenant, &out->tenant));
   METER_RETURN_IF_ERROR(RequiredString(r.metric, n.metric, &out->metric));
   if (!r.timestamp.present()) return Missing(n.timestamp);
-  METER_RETURN_IF_ERROR(EventId(r, &out->id, &scratch->id));
+  METER_RETURN_IF_ERROR(EventId(r, out, &scratch->id));
   METER_ASSIGN_OR_RETURN(out->timestamp, EventTime(r.timestamp, n.timestamp, r.format == Format::kLago));
   METER_RETURN_IF_ERROR(Quantity(r.quantity, n.quantity, &out->quantity_micros));
   METER_RETURN_IF_ERROR(OptionalText(r.user, n.user, &out->user));

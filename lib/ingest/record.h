@@ -56,8 +56,8 @@ struct RawRecord {
   Format format = Format::kNdjson;  // the record's own format (never kAuto)
   const FieldNames* names = &kNativeNames;
   RawValue id, tenant, metric, timestamp, quantity, user, operation, status, latency_ms, cost, properties;
-  // CloudEvents: the source, which scopes the id ("source#id").
-  std::string_view id_scope;
+  // CloudEvents: the source, which with the id makes the event's identity.
+  std::string_view source;
   // What a record without an id is identified by: its trimmed raw text, and
   // for CSV the header it is read under.
   std::string_view content;
@@ -65,7 +65,8 @@ struct RawRecord {
 };
 
 // Storage for the fields of an EventView that are not views into the input:
-// a derived or scoped id and a re-spelled cost. Reused from record to record.
+// an id derived from the content and a re-spelled cost. Reused from record to
+// record.
 struct EventScratch {
   std::string id;
   std::string cost;

@@ -27,8 +27,9 @@ inline std::string EventColumnList(std::string_view prefix = "") {
 // Reads the event columns of the current row of `s` (a statement with
 // SQLiteCpp's getColumn interface) into `e`, starting at column `first`, in
 // EventColumnList's order. NULL reads as "" (text) or no value (latency).
+// Returns the index of the column after the event's.
 template <typename Statement>
-void ReadEventColumns(Statement& s, int first, Event* e) {
+int ReadEventColumns(Statement& s, int first, Event* e) {
   int i = first;
   ForEachEventField(*e, *e, [&](EventColumn, auto& field, auto&) {
     auto column = s.getColumn(i++);
@@ -41,6 +42,7 @@ void ReadEventColumns(Statement& s, int first, Event* e) {
       field = column.getInt64();
     }
   });
+  return i;
 }
 
 }  // namespace meter::store

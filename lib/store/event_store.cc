@@ -14,7 +14,7 @@ const std::string& InsertEventSql() {
     std::string columns = EventColumnList(), values;
     for (char c : columns + ", ingested_at")
       if (c == ',') values += "?,";
-    return "INSERT INTO events(" + columns + ", ingested_at) VALUES(" + values + "?) ON CONFLICT (id) DO NOTHING";
+    return "INSERT INTO events(" + columns + ", ingested_at) VALUES(" + values + "?) ON CONFLICT (id, source) DO NOTHING";
   }();
   return sql;
 }
@@ -93,6 +93,28 @@ struct EventStore::Impl {
     }
     return statements[w];
   }
+  // Before the events table had a source column, a CloudEvent's identity was
+  // stored as the id "source#id"; events stored then (seq <= last_seq of
+  // events_legacy_identity) are found under that key too.
+  // Throws on failures (the caller is Guarded).
+  bool StoredUnderLegacyId(Database& db, const EventView& e) {
+    if (!legacy_last_seq) {
+      Statement& q = Cached(db, "SELECT last_seq FROM events_legacy_identity");
+      legacy_last_seq = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+      q.reset();
+    }
+    if (*legacy_last_seq == 0) return false;
+    legacy_id.assign(e.source).append("#").append(e.id);
+    Statement& q = Cached(db, "SELECT 1 FROM events WHERE id = ? AND source = '' AND seq <= ?");
+    q.bindNoCopy(1, legacy_id);
+    q.bind(2, *legacy_last_seq);
+    bool found = q.executeStep();
+    q.reset();  // a statement left on a row would keep its read snapshot open past the commit
+    return found;
+  }
+  std::optional<int64_t> legacy_last_seq;
+  std::string legacy_id;
+
   // Runs a bound statement that returns no rows, then resets it.
   void Step(sqlite3_stmt* s) {
     int rc = sqlite3_step(s);
@@ -110,6 +132,7 @@ EventStore::~EventStore() = default;
 
 Result<bool> EventStore::Insert(const EventView& e, Timestamp ingested_at) {
   return Guarded(db_, [&]() -> Result<bool> {
+    if (!e.source.empty() && impl_->StoredUnderLegacyId(db_, e)) return false;
     if (impl_->postgres) {
       Statement& s = Cached(db_, Impl::Sql(Impl::kInsert));
       int i = 1;
@@ -123,6 +146,52 @@ Result<bool> EventStore::Insert(const EventView& e, Timestamp ingested_at) {
     sqlite3_bind_int64(s, i, ingested_at);
     impl_->Step(s);
     return sqlite3_changes(impl_->handle) > 0;
+  });
+}
+
+namespace {
+
+// "SELECT seq, <event columns>, ingested_at FROM events"
+std::string SelectStored() { return "SELECT seq, " + EventColumnList() + ", ingested_at FROM events"; }
+
+StoredEvent ReadStored(Statement& q) {
+  StoredEvent out;
+  out.seq = q.getColumn(0).getInt64();
+  int next = ReadEventColumns(q, 1, &out.event);
+  out.ingested_at = q.getColumn(next).getInt64();
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<StoredEvent>> EventStore::FindById(std::string_view id) {
+  return Guarded(db_, [&]() -> Result<std::vector<StoredEvent>> {
+    Statement& q = Cached(db_, SelectStored() + " WHERE id = ? ORDER BY source");
+    q.bind(1, id);
+    std::vector<StoredEvent> out;
+    while (q.executeStep()) out.push_back(ReadStored(q));
+    return out;
+  });
+}
+
+Result<std::vector<StoredEvent>> EventStore::List(const EventFilter& f) {
+  return Guarded(db_, [&]() -> Result<std::vector<StoredEvent>> {
+    std::string sql = SelectStored() + " WHERE 1 = 1";
+    if (!f.tenant.empty()) sql += " AND tenant_id = ?";
+    if (!f.metric.empty()) sql += " AND metric = ?";
+    if (f.from) sql += " AND ts >= ?";
+    if (f.to) sql += " AND ts < ?";
+    sql += " ORDER BY ts DESC, seq DESC LIMIT ?";
+    Statement q(db_, sql);
+    int n = 1;
+    if (!f.tenant.empty()) q.bind(n++, f.tenant);
+    if (!f.metric.empty()) q.bind(n++, f.metric);
+    if (f.from) q.bind(n++, *f.from);
+    if (f.to) q.bind(n++, *f.to);
+    q.bind(n, f.limit);
+    std::vector<StoredEvent> out;
+    while (q.executeStep()) out.push_back(ReadStored(q));
+    return out;
   });
 }
 
@@ -201,7 +270,9 @@ Result<bool> EventStore::AnyIssuedInvoices() {
     Statement& q = Cached(db_,
         "SELECT EXISTS(SELECT 1 FROM invoices WHERE status IN ('open', 'paid', 'overdue'))");
     q.executeStep();
-    return q.getColumn(0).getInt() != 0;
+    bool any = q.getColumn(0).getInt() != 0;
+    q.reset();  // a statement left on a row would keep its read snapshot open past the commit
+    return any;
   });
 }
 
@@ -225,7 +296,9 @@ Result<int64_t> EventStore::CountEvents() {
   return Guarded(db_, [&]() -> Result<int64_t> {
     Statement& q = Cached(db_, "SELECT COUNT(*) FROM events");
     q.executeStep();
-    return q.getColumn(0).getInt64();
+    int64_t n = q.getColumn(0).getInt64();
+    q.reset();
+    return n;
   });
 }
 

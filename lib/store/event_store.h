@@ -48,6 +48,22 @@ struct UniqueValue {
   std::string_view value;
 };
 
+// An event as stored: the record, the order it was stored in (seq) and when.
+struct StoredEvent {
+  int64_t seq = 0;
+  Event event;
+  Timestamp ingested_at = 0;
+};
+
+// Which events EventStore::List returns; each field that is set narrows it.
+struct EventFilter {
+  std::string tenant;             // "" = every tenant
+  std::string metric;             // "" = every metric
+  std::optional<Timestamp> from;  // events with from <= timestamp
+  std::optional<Timestamp> to;    // events with timestamp < to
+  int64_t limit = 100;            // at most this many (> 0)
+};
+
 class EventStore {
  public:
   explicit EventStore(Database& db);
@@ -55,11 +71,20 @@ class EventStore {
   EventStore(const EventStore&) = delete;
   EventStore& operator=(const EventStore&) = delete;
 
-  // Inserts `e`, recorded at `ingested_at`, unless an event with the same id
-  // is already stored: returns true when inserted, false for a duplicate
-  // (nothing written). Absent optional fields are stored as NULL. Call inside
+  // Inserts `e`, recorded at `ingested_at`, unless an event with the same
+  // identity (id, source) is already stored: returns true when inserted,
+  // false for a duplicate (nothing written). Absent optional fields are stored as NULL. Call inside
   // db.Transaction(). SQLite failures become Busy/IOError statuses.
   Result<bool> Insert(const EventView& e, Timestamp ingested_at);
+
+  // The stored events whose id is `id`, one per source (CloudEvents from
+  // several sources may share an id; other events have source ""), ordered
+  // by source. Empty when there is none.
+  Result<std::vector<StoredEvent>> FindById(std::string_view id);
+
+  // The stored events matching `f`, newest first (by timestamp, then by the
+  // order they were stored in), at most f.limit of them.
+  Result<std::vector<StoredEvent>> List(const EventFilter& f);
 
   // Merges the deltas into usage_counters (rows created as needed), in the
   // order given: sorted by (tenant, meter, hour) they touch neighbouring pages.

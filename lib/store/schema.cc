@@ -244,6 +244,21 @@ const std::vector<std::vector<const char*>>& Migrations() {
                error TEXT,
                PRIMARY KEY(delivery_id, attempt)) WITHOUT ROWID)",
       },
+      // ---- version 2: an event's identity is (id, source) ----
+      // A CloudEvent's identity used to be stored as the id "source#id",
+      // which a native id, or another source and id, could equal. Now its
+      // source has a column ("" for every other shape) and the pair is
+      // unique. Rows stored before keep their ids; events_legacy_identity
+      // records how far they go (seq <= last_seq), and ingest also looks a
+      // CloudEvent up under its old key among them, so a file ingested before
+      // the migration still adds nothing when ingested again.
+      {
+          "ALTER TABLE events ADD COLUMN source TEXT NOT NULL DEFAULT ''",
+          "DROP INDEX events_id",
+          "CREATE UNIQUE INDEX events_identity ON events(id, source)",
+          "CREATE TABLE events_legacy_identity(last_seq INTEGER NOT NULL)",
+          "INSERT INTO events_legacy_identity(last_seq) SELECT COALESCE(MAX(seq), 0) FROM events",
+      },
   };
   return kMigrations;
 }

@@ -8,8 +8,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -157,17 +159,23 @@ inline bool CheckNumbers(std::string_view json, std::string* out) {
   return true;
 }
 
-// A one-line description of a parse outcome, for comparing two parses.
+// A one-line description of a parse outcome, for comparing two parses:
+// every field of the event (ForEachEventField), or the error.
 inline std::string Describe(const Status& st, const EventView& e) {
   if (!st.ok()) return "error: " + st.message();
   std::string out;
-  for (std::string_view f : {e.id, e.tenant, e.metric, e.user, e.operation, e.status, e.cost, e.properties}) {
-    out += std::to_string(f.size()) + ":";
-    out.append(f);
+  ForEachEventField(e, e, [&](EventColumn, const auto& field, const auto&) {
+    using T = std::decay_t<decltype(field)>;
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      out += std::to_string(field.size()) + ":";
+      out.append(field);
+    } else if constexpr (std::is_same_v<T, std::optional<int64_t>>) {
+      out += field ? std::to_string(*field) : "-";
+    } else {
+      out += std::to_string(field);
+    }
     out += '|';
-  }
-  out += std::to_string(e.timestamp) + "|" + std::to_string(e.quantity_micros) + "|" +
-         (e.latency_ms ? std::to_string(*e.latency_ms) : "-");
+  });
   return out;
 }
 
@@ -178,8 +186,11 @@ inline std::string Describe(const Status& st, const EventView& e) {
 inline void CheckEvent(const ingest::RawRecord& raw, const EventView& e) {
   const std::string d = Describe(Status::OK(), e);
   METER_FUZZ_CHECK(!e.id.empty() && !e.tenant.empty() && !e.metric.empty(), d);
-  for (std::string_view f : {e.id, e.tenant, e.metric, e.user, e.operation, e.status, e.properties})
+  for (std::string_view f : {e.id, e.source, e.tenant, e.metric, e.user, e.operation, e.status, e.properties})
     METER_FUZZ_CHECK(ValidUtf8(f), d);
+  // Only a CloudEvent has a source, and it always has one: identities of
+  // different shapes never meet.
+  METER_FUZZ_CHECK(e.source.empty() == (raw.format != ingest::Format::kCloudEvents), d);
   METER_FUZZ_CHECK(e.quantity_micros >= 0, d);
   if (raw.quantity.present()) {
     auto exact = ExactValue(raw.quantity.text);

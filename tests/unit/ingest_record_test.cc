@@ -1,6 +1,7 @@
 // Record parsing: native NDJSON, CloudEvents, Lago, CSV, per-record format
 // detection, field checks and content ids.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -189,7 +190,8 @@ TEST_CASE("ingest.cloudevents_map_to_native_fields") {
       R"("latency_ms":590,"cost":"0.002","tokens":12,"model":"x\"y","tags":["a",{"b":null}]}})");
   REQUIRE(p.error == "");
   CHECK(p.raw.format == Format::kCloudEvents);
-  CHECK(p.event.id == "/svc/ai#ce_1");  // deduplicated by source + id
+  CHECK(p.event.id == "ce_1");  // deduplicated by (id, source)
+  CHECK(p.event.source == "/svc/ai");
   CHECK(p.event.tenant == "umbrella");
   CHECK(p.event.metric == "ai_requests");
   CHECK(p.event.timestamp == 1769967532000);
@@ -253,6 +255,37 @@ TEST_CASE("ingest.lago_events_map_to_native_fields") {
         "properties must be a JSON object");
   CHECK(ErrorOf(R"({"transaction_id":"x","external_customer_id":"t","code":"m","timestamp":1,)"
                 R"("properties":{"quantity":"many"}})") == "properties.quantity 'many' is not a number");
+}
+
+TEST_CASE("ingest.event_identity_is_id_and_source") {
+  // A CloudEvent's identity is (id, source) whatever characters either holds;
+  // every other shape has source "", so no native id can equal a CloudEvent's.
+  Parsed a = ParseJson(R"({"specversion":"1.0","id":"y","source":"/svc/a#x","type":"m","subject":"t","time":1})");
+  Parsed b = ParseJson(R"({"specversion":"1.0","id":"x#y","source":"/svc/a","type":"m","subject":"t","time":1})");
+  Parsed native = ParseJson(R"({"id":"/svc/a#x#y","tenant":"t","metric":"m","timestamp":1})");
+  Parsed lago = ParseJson(R"({"transaction_id":"/svc/a#x#y","external_customer_id":"t","code":"m","timestamp":1})");
+  REQUIRE(a.error == "");
+  REQUIRE(b.error == "");
+  REQUIRE(native.error == "");
+  REQUIRE(lago.error == "");
+  CHECK(std::pair(a.event.id, a.event.source) == std::pair<std::string, std::string>("y", "/svc/a#x"));
+  CHECK(std::pair(b.event.id, b.event.source) == std::pair<std::string, std::string>("x#y", "/svc/a"));
+  CHECK(std::pair(native.event.id, native.event.source) == std::pair<std::string, std::string>("/svc/a#x#y", ""));
+  CHECK(lago.event.source == "");
+  // CloudEvents 1.0 requires a source.
+  CHECK(ErrorOf(R"({"specversion":"1.0","id":"1","type":"m","subject":"t","time":1})") ==
+        "missing required field 'source'");
+  CHECK(ErrorOf(R"({"specversion":"1.0","id":"1","source":null,"type":"m","subject":"t","time":1})") ==
+        "missing required field 'source'");
+  CHECK(ErrorOf(R"({"specversion":"1.0","id":"1","source":"","type":"m","subject":"t","time":1})") ==
+        "source must not be empty");
+  CHECK(ErrorOf(R"({"specversion":"1.0","id":"1","source":3,"type":"m","subject":"t","time":1})") ==
+        "source must be a string");
+  // Without an id, a CloudEvent is identified by its content, under its source.
+  Parsed content = ParseJson(R"({"specversion":"1.0","source":"/s","type":"m","subject":"t","time":1})");
+  REQUIRE(content.error == "");
+  CHECK(content.event.id.rfind("sha256:", 0) == 0);
+  CHECK(content.event.source == "/s");
 }
 
 TEST_CASE("ingest.cloudevents_data_base64_is_read_like_data") {
