@@ -324,3 +324,20 @@ def test_every_listing_command_runs_in_text_and_json(meter, argv):
     r = meter(*argv, json=True)
     assert r.code == 0, r
     json.loads(r.out)
+
+
+@pytest.mark.xfail(reason="CSV of quota status and alerts list carries thousands separators (\"123,456\") and "
+                          "the usage bar in an unnamed column, unlike report usage / forecast CSV - core12 "
+                          "(number formatting)", strict=False)
+def test_csv_tables_carry_plain_numbers_and_named_columns(meter):
+    meter.init(shop_catalog())
+    meter.now = "2026-03-04T12:00:00Z"
+    meter.ingest([ev(1, "lynx", "widgets", "2026-03-04T03:00:00Z", 123456)])
+    meter("alerts", "scan", check=True)
+    for argv in (["quota", "status"], ["alerts", "list"], ["report", "usage", "--period", "2026-03"], ["forecast"]):
+        r = meter(*argv, "--format", "csv")
+        assert r.code == 0, r
+        lines = r.out.splitlines()
+        assert all(name.strip() for name in lines[0].split(",")), (argv, lines[0])
+        assert '"123,456"' not in r.out and "123456" in r.out, (argv, r.out)
+        assert "[#" not in r.out, (argv, r.out)

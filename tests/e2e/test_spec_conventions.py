@@ -15,6 +15,7 @@ from conftest import METER_BIN
 CHECK = ["quota", "check", "--tenant", "kite", "--metric", "widgets", "--amount", "1"]
 
 
+@pytest.mark.sqlite_only("the file's path and mode")
 def test_db_flag_env_and_default_choose_the_file_and_create_it_0600(meter, tmp_path):
     cat = meter.write("cat.json", shop_catalog())
     # --db
@@ -39,6 +40,7 @@ def test_db_flag_env_and_default_choose_the_file_and_create_it_0600(meter, tmp_p
     assert stat.S_IMODE((sub / "meter.db").stat().st_mode) == 0o600
 
 
+@pytest.mark.sqlite_only("the file's journal mode")
 def test_database_is_in_wal_mode(meter):
     meter.init(shop_catalog())
     con = sqlite3.connect(meter.db)
@@ -114,6 +116,7 @@ def test_exit_1_when_a_check_says_no(meter):
     assert meter("entitlement", "check", "--tenant", "lynx", "--feature", "sso").code == 0
 
 
+@pytest.mark.sqlite_only("the file's bytes")
 def test_exit_74_for_a_corrupt_database_file(meter):
     with open(meter.db, "wb") as f:
         f.write(b"this is not a database at all, not even close" * 200)
@@ -121,6 +124,7 @@ def test_exit_74_for_a_corrupt_database_file(meter):
     assert_one_line_error(r, 74)
 
 
+@pytest.mark.sqlite_only("the file's mode")
 def test_exit_74_for_a_read_only_database(meter):
     meter.init(shop_catalog())
     if os.geteuid() == 0:
@@ -133,6 +137,7 @@ def test_exit_74_for_a_read_only_database(meter):
         os.chmod(meter.db, 0o600)
 
 
+@pytest.mark.sqlite_only("a SQLite lock")
 def test_exit_75_when_the_database_stays_locked(meter):
     meter.init(shop_catalog())
     con = sqlite3.connect(meter.db, timeout=1, isolation_level=None)

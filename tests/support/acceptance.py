@@ -122,3 +122,18 @@ def line_amount(invoice, meter_key):
     lines = lines_by_meter(invoice).get(meter_key, [])
     assert len(lines) == 1, (meter_key, invoice["lines"])
     return D(lines[0]["amount"])
+
+
+def json_rows(text):
+    """The records of a listing's --json output, whichever of the SPEC's forms it
+    takes: a JSON array, an object holding one array, or NDJSON."""
+    text = text.strip()
+    try:
+        doc = loads_exact(text)
+    except ValueError:
+        return [loads_exact(line) for line in text.splitlines() if line.strip()]
+    if isinstance(doc, list):
+        return doc
+    lists = [v for v in doc.values() if isinstance(v, list)]
+    assert len(lists) == 1, doc
+    return lists[0]
