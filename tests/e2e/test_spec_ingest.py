@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from acceptance import D, assert_one_line_error, ev, generate, invoice_list, lines_by_meter, loads_exact
+from acceptance import D, ev, generate, invoice_list, loads_exact
 
 NOW = "2026-02-20T12:00:00Z"
 

@@ -6,8 +6,6 @@ list filters, --explain and every output format."""
 import json
 import re
 
-import pytest
-
 from acceptance import (D, assert_one_line_error, ev, generate, invoice_list, line_amount,
                         lines_by_meter, shop_catalog, show)
 

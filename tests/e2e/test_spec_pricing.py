@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from acceptance import D, assert_one_line_error, ev, generate, invoice_list, loads_exact, show
+from acceptance import assert_one_line_error, ev, generate, invoice_list, loads_exact, show
 
 NOT_BUILT = pytest.mark.xfail(reason="SPEC 10: not built yet (pricing16)", strict=False)
 MARCH = "2026-03-02T00:00:00Z"

@@ -9,7 +9,6 @@ import subprocess
 import pytest
 
 from acceptance import ev, shop_catalog
-from conftest import METER_BIN
 
 NOW = "2026-02-20T12:00:00Z"
 QUOTA_FIELDS = {"allowed", "tenant", "metric", "used", "limit", "remaining", "requested",

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from acceptance import assert_one_line_error, ev, shop_catalog
-from receiver_proc import Receiver, verify
+from receiver_proc import receivers, verify  # noqa: F401  (receivers is a fixture)
 
 NOW = "2026-03-02T09:00:00Z"
 SECRET = "whsec_" + base64.b64encode(b"acceptance-secret-0123456789abcd").decode()
@@ -26,20 +26,6 @@ def ts(text):
 
 def iso(moment):
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-@pytest.fixture
-def receivers(tmp_path):
-    started = []
-
-    def start(*args):
-        rec = Receiver(tmp_path, *args, max_seconds=120)
-        started.append(rec)
-        return rec
-
-    yield start
-    for rec in started:
-        rec.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from receiver_proc import Receiver, verify
+from receiver_proc import receivers, verify  # noqa: F401  (receivers is a fixture)
 
 NOW = "2026-03-01T12:00:00Z"
 NOW_UNIX = 1772366400
@@ -29,20 +29,6 @@ CATALOG = {
 SECRET = "whsec_" + base64.b64encode(bytes(range(32))).decode()
 OTHER_SECRET = "whsec_" + base64.b64encode(bytes(range(100, 132))).decode()
 ROTATED_SECRET = "whsec_" + base64.b64encode(bytes(range(50, 82))).decode()
-
-
-@pytest.fixture
-def receivers(tmp_path):
-    started = []
-
-    def start(*args, **kw):
-        r = Receiver(tmp_path, *args, **kw)
-        started.append(r)
-        return r
-
-    yield start
-    for r in started:
-        r.stop()
 
 
 @pytest.fixture

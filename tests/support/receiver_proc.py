@@ -1,5 +1,5 @@
-"""Test-side helpers around receiver.py: start one receiver process on a free
-loopback port and read what it got, and verify Standard Webhooks signatures
+"""Test-side helpers around receiver.py (used by the webhook, crash, fault and
+security tests): start one receiver process on a loopback port and read what it got, and verify Standard Webhooks signatures
 independently of meter (Python's hmac and base64)."""
 import base64
 import hashlib
@@ -11,30 +11,37 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 RECEIVER = str(Path(__file__).resolve().parent / "receiver.py")
 
 
 class Receiver:
-    """One receiver.py process; requests() reads its log."""
+    """One receiver.py process on 127.0.0.1 (`port` 0: a free one), logging to
+    `log`; requests() reads that log. Stops itself after `max_seconds`. url()
+    without a path uses `path`."""
 
-    def __init__(self, directory, *args, max_seconds=120):
-        Receiver.count = getattr(Receiver, "count", 0) + 1
-        self.log = directory / f"receiver-{Receiver.count}.jsonl"
+    def __init__(self, log, *args, port=0, max_seconds=120, path="/hooks"):
+        self.log = Path(log)
         self.log.touch()
+        self.path = path
         self.proc = subprocess.Popen(
-            [sys.executable, RECEIVER, "--log", str(self.log), "--max-seconds", str(max_seconds), *args],
-            stdout=subprocess.PIPE, text=True)
+            [sys.executable, RECEIVER, "--log", str(self.log), "--port", str(port),
+             "--max-seconds", str(max_seconds), *args], stdout=subprocess.PIPE, text=True,
+            # Connections of a killed client end in resets the server logs
+            # as tracebacks: expected in the crash tests, noise in the output.
+            stderr=subprocess.DEVNULL)
         ready, _, _ = select.select([self.proc.stdout], [], [], 15)
         assert ready, "receiver did not start"
         line = self.proc.stdout.readline()
         assert line.startswith("PORT "), line
         self.port = int(line.split()[1])
 
-    def url(self, path="/hook"):
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path=None):
+        return f"http://127.0.0.1:{self.port}{path or self.path}"
 
     def requests(self):
-        return [json.loads(line) for line in self.log.read_text().splitlines() if line.strip()]
+        return [json.loads(x) for x in self.log.read_text().splitlines() if x.strip()]
 
     def wait_for(self, n, timeout=20):
         deadline = time.time() + timeout
@@ -52,6 +59,21 @@ class Receiver:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+@pytest.fixture
+def receivers(tmp_path):
+    """A test's receivers: receivers("--mode", "fail", ...) starts one; all stop at the end."""
+    started = []
+
+    def start(*args, **kw):
+        r = Receiver(tmp_path / f"receiver-{len(started) + 1}.jsonl", *args, path="/hook", **kw)
+        started.append(r)
+        return r
+
+    yield start
+    for r in started:
+        r.stop()
 
 
 def verify(secret, headers, body):
