@@ -4,22 +4,17 @@ started here on a free port of 127.0.0.1; each stops itself after
 --max-seconds). Signatures are checked with Python's hmac and base64, an
 implementation independent of meter's."""
 import base64
-import hashlib
-import hmac
 import json
 import os
 import re
-import select
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
-from conftest import SUPPORT_DIR
+from receiver_proc import receivers, verify  # noqa: F401  (receivers is a fixture)
 
-RECEIVER = str(SUPPORT_DIR / "receiver.py")
 NOW = "2026-03-01T12:00:00Z"
 NOW_UNIX = 1772366400
 
@@ -36,74 +31,11 @@ OTHER_SECRET = "whsec_" + base64.b64encode(bytes(range(100, 132))).decode()
 ROTATED_SECRET = "whsec_" + base64.b64encode(bytes(range(50, 82))).decode()
 
 
-class Receiver:
-    """One receiver.py process; requests() reads its log."""
-
-    def __init__(self, directory, *args, max_seconds=120):
-        Receiver.count = getattr(Receiver, "count", 0) + 1
-        self.log = directory / f"receiver-{Receiver.count}.jsonl"
-        self.log.touch()
-        self.proc = subprocess.Popen(
-            [sys.executable, RECEIVER, "--log", str(self.log), "--max-seconds", str(max_seconds), *args],
-            stdout=subprocess.PIPE, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 15)
-        assert ready, "receiver did not start"
-        line = self.proc.stdout.readline()
-        assert line.startswith("PORT "), line
-        self.port = int(line.split()[1])
-
-    def url(self, path="/hook"):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def requests(self):
-        return [json.loads(line) for line in self.log.read_text().splitlines() if line.strip()]
-
-    def wait_for(self, n, timeout=20):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if len(self.requests()) >= n:
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"receiver got {len(self.requests())} requests, wanted {n}")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-@pytest.fixture
-def receivers(tmp_path):
-    started = []
-
-    def start(*args, **kw):
-        r = Receiver(tmp_path, *args, **kw)
-        started.append(r)
-        return r
-
-    yield start
-    for r in started:
-        r.stop()
-
-
 @pytest.fixture
 def wh(meter):
     meter.now = NOW
     meter.init(CATALOG)
     return meter
-
-
-def verify(secret, headers, body):
-    """Standard Webhooks verification, written independently of meter."""
-    key = base64.b64decode(secret[len("whsec_"):])
-    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.{body}".encode()
-    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-    entries = headers["webhook-signature"].split(" ")
-    return any(e.startswith("v1,") and hmac.compare_digest(e[3:], expected) for e in entries)
 
 
 def add(meter, url, *extra, secret=SECRET):

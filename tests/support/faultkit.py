@@ -11,18 +11,16 @@ import contextlib
 import json
 import os
 import random
-import select
 import shutil
 import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+from receiver_proc import Receiver  # noqa: F401  (the crash, fault and security tests use fk.Receiver)
+
 SUPPORT_DIR = Path(__file__).resolve().parent
 SAMPLE_CATALOG = SUPPORT_DIR.parent.parent / "sample-data" / "catalog.json"
-RECEIVER = str(SUPPORT_DIR / "receiver.py")
 
 # The metrics the sample catalog's meters read, with a maker of each event's
 # variable fields (quantity, user, operation, properties).
@@ -145,38 +143,3 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class Receiver:
-    """One tests/support/receiver.py process on 127.0.0.1 (`port` 0: a free
-    one); requests() reads its log. Stops itself after `max_seconds`."""
-
-    def __init__(self, log, *args, port=0, max_seconds=120):
-        self.log = Path(log)
-        self.log.touch()
-        self.proc = subprocess.Popen(
-            [sys.executable, RECEIVER, "--log", str(self.log), "--port", str(port),
-             "--max-seconds", str(max_seconds), *args], stdout=subprocess.PIPE, text=True,
-            # Connections of a killed client end in resets the server logs
-            # as tracebacks: expected here, and noise in the test output.
-            stderr=subprocess.DEVNULL)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 15)
-        assert ready, "receiver did not start"
-        line = self.proc.stdout.readline()
-        assert line.startswith("PORT "), line
-        self.port = int(line.split()[1])
-
-    def url(self, path="/hooks"):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def requests(self):
-        return [json.loads(x) for x in self.log.read_text().splitlines() if x.strip()]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()

@@ -1,0 +1,82 @@
+"""Acceptance tests for SPEC section 12 (PostgreSQL), written from the SPEC
+alone: an unreachable server (exit 69 naming host and port, in time, password
+masked), and, when $METER_TEST_PG_URL names a server, a refused login (74
+naming the user), `db copy` both ways with a non-empty target refused, and
+`db check`.
+
+Section 12 is being built (pg14) while these are written: the tests that do
+not pass yet are marked xfail (strict=False) so the suite stays green."""
+import os
+import re
+import time
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from acceptance import assert_one_line_error, ev, generate, invoice_list, shop_catalog
+
+NOT_BUILT = pytest.mark.xfail(reason="SPEC 12: not built yet (pg14)", strict=False)
+PASSWORD = "Zq8-not-for-your-eyes"
+PG_URL = os.environ.get("METER_TEST_PG_URL")
+needs_server = pytest.mark.skipif(not PG_URL, reason="no PostgreSQL server ($METER_TEST_PG_URL)")
+
+
+@NOT_BUILT
+def test_unreachable_server_is_69_naming_host_and_port_and_masking_the_password(meter):
+    url = f"postgresql://acct:{PASSWORD}@127.0.0.1:9/meterdb?connect_timeout=3"
+    started = time.monotonic()
+    r = meter("--db", url, "tenants", "list", timeout=60)
+    assert time.monotonic() - started < 30
+    line = assert_one_line_error(r, 69, "127.0.0.1")
+    assert re.search(r"\b9\b", line), line
+    assert PASSWORD not in r.out + r.err
+    r = meter("tenants", "list", env={"METER_DB": url}, timeout=60)
+    assert r.code == 69 and PASSWORD not in r.out + r.err, r
+
+
+def _with_password(url, user, password):
+    parts = urlsplit(url)
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, f"{user}:{password}@{host}", parts.path, parts.query, ""))
+
+
+def _schema_url(url, schema):
+    return url + ("&" if "?" in url else "?") + f"schema={schema}"
+
+
+@NOT_BUILT
+@needs_server
+def test_refused_login_is_74_naming_the_user(meter):
+    url = _with_password(PG_URL, "no_such_role_x", PASSWORD)
+    r = meter("--db", url, "tenants", "list", timeout=60)
+    assert_one_line_error(r, 74, "no_such_role_x")
+    assert PASSWORD not in r.out + r.err
+
+
+@NOT_BUILT
+@needs_server
+def test_db_copy_both_ways_and_a_non_empty_target_is_refused(meter):
+    meter.init(shop_catalog())
+    meter.now = "2026-03-02T00:00:00Z"
+    meter.ingest([ev(1, "kite", "widgets", "2026-02-10T00:00:00Z", 300)])
+    inv = generate(meter, "2026-02", "kite", "--finalize")
+    pg = _schema_url(PG_URL, "acc_" + uuid.uuid4().hex[:10])
+    r = meter("db", "copy", "--from", meter.db, "--to", pg, timeout=120)
+    assert r.code == 0, r
+    assert meter("--db", pg, "invoice", "show", inv["number"], json=True).json["total"] == inv["total"]
+    r = meter("db", "copy", "--from", meter.db, "--to", pg, timeout=120)
+    assert r.code != 0 and r.err.startswith("meter: "), r
+    back = meter.dir / "back.db"
+    r = meter("db", "copy", "--from", pg, "--to", back, timeout=120)
+    assert r.code == 0, r
+    assert [i["total"] for i in invoice_list(meter, "--tenant", "kite")] == ["21.85"]
+    assert meter("--db", back, "invoice", "show", inv["number"], json=True).json["total"] == "21.85"
+    assert meter("--db", pg, "db", "check").code == 0
+
+
+@NOT_BUILT
+def test_db_check_on_sqlite(meter):
+    meter.init(shop_catalog())
+    r = meter("db", "check")
+    assert r.code == 0, r
