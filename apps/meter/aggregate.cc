@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "context.h"
+#include "core/json_util.h"
 #include "output.h"
 #include "store/catalog_store.h"
 #include "usage/aggregate.h"
@@ -46,7 +47,7 @@ nlohmann::json PeriodNames(const std::vector<store::RollupPeriod>& periods) {
 }
 
 nlohmann::json OptionalUnits(const std::optional<Decimal>& d) {
-  return d ? usage::UnitsJson(*d) : nlohmann::json(nullptr);
+  return d ? JsonNumber(*d) : nlohmann::json(nullptr);
 }
 
 int RunVerify(const Context& ctx, store::Database& db, const catalog::Catalog& c, const ParsedArgs& p) {

@@ -11,7 +11,7 @@
 #include "billing/lifecycle.h"
 #include "billing/render.h"
 #include "context.h"
-#include "core/money.h"
+#include "core/format.h"
 #include "output.h"
 #include "store/catalog_store.h"
 
@@ -29,16 +29,12 @@ nlohmann::json InvoicesJson(const std::vector<billing::Invoice>& invoices) {
   return {{"invoices", list}};
 }
 
-std::string Money(const Decimal& d, const std::string& currency) {
-  return GroupThousands(d.ToString(MinorUnitDigits(currency)));
-}
-
 void PrintInvoiceTable(const std::vector<billing::Invoice>& invoices, const std::string& format) {
   Table t({"number", "id", "tenant", "period", "status", "subtotal", "tax", "total", "currency", "due"},
           {false, false, false, false, false, true, true, true, false, false});
   for (const auto& inv : invoices)
     t.Add({inv.number.empty() ? "-" : inv.number, inv.id, inv.tenant, inv.period.month, inv.status,
-           Money(inv.subtotal, inv.currency), Money(inv.tax, inv.currency), Money(inv.total, inv.currency),
+           MoneyText(inv.subtotal, inv.currency), MoneyText(inv.tax, inv.currency), MoneyText(inv.total, inv.currency),
            inv.currency, inv.due_date});
   PrintTable(t, format);
 }
@@ -108,7 +104,7 @@ int Report(const Context& ctx, const Result<billing::Invoice>& inv, const std::s
     return kExitOk;
   }
   fmt::print("{} {} ({} {}, id {}): total {} {}, due {}\n", verb, inv->number.empty() ? inv->id : inv->number,
-             inv->tenant, inv->period.month, inv->id, inv->currency, Money(inv->total, inv->currency), inv->due_date);
+             inv->tenant, inv->period.month, inv->id, inv->currency, MoneyText(inv->total, inv->currency), inv->due_date);
   return kExitOk;
 }
 

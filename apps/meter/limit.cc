@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "context.h"
+#include "core/json_util.h"
 #include "output.h"
 #include "store/catalog_store.h"
 #include "usage/ratelimit.h"
@@ -69,8 +70,8 @@ int RunTake(const Context& ctx, const LimitArgs& a) {
   auto r = usage::TakeTokens(**db, a.tenant, a.key, *cost, *cfg, now_us);
   if (!r.ok()) return ctx.Fail(r.status());
   if (ctx.json()) {
-    PrintJson({{"allowed", r->allowed}, {"limit", usage::UnitsJson(r->limit)},
-               {"remaining", usage::UnitsJson(r->remaining)}, {"retry_after", OptionalSeconds(r->retry_after_us)},
+    PrintJson({{"allowed", r->allowed}, {"limit", JsonNumber(r->limit)},
+               {"remaining", JsonNumber(r->remaining)}, {"retry_after", OptionalSeconds(r->retry_after_us)},
                {"reset_after", OptionalSeconds(r->reset_after_us)}});
   } else {
     fmt::print("{}: tenant {}, key {}: {} of {} tokens left (full in {})\n", r->allowed ? "allowed" : "denied",
@@ -94,9 +95,9 @@ int RunStatus(const Context& ctx, const LimitArgs& a) {
   if (ctx.json()) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& b : *buckets)
-      rows.push_back({{"tenant", b.tenant}, {"key", b.key}, {"tokens", usage::UnitsJson(b.tokens)},
-                      {"capacity", usage::UnitsJson(usage::FromMicros(b.config.capacity_micros))},
-                      {"refill", usage::UnitsJson(usage::FromMicros(b.config.refill_micros))},
+      rows.push_back({{"tenant", b.tenant}, {"key", b.key}, {"tokens", JsonNumber(b.tokens)},
+                      {"capacity", JsonNumber(usage::FromMicros(b.config.capacity_micros))},
+                      {"refill", JsonNumber(usage::FromMicros(b.config.refill_micros))},
                       {"per", usage::SecondsJson(b.config.per_us)}, {"reset_after", OptionalSeconds(b.reset_after_us)},
                       {"updated_at", FormatRfc3339(b.updated_us / 1000)}});
     PrintJson({{"buckets", rows}});

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/json_util.h"
+
 namespace meter::cli {
 
 Table::Table(std::vector<std::string> cols, std::vector<bool> right_aligned)
@@ -63,23 +65,7 @@ void PrintTable(const Table& t, std::string_view format) {
   for (const auto& r : t.rows) line(r);
 }
 
-void PrintJson(const nlohmann::json& j) { fmt::print("{}\n", j.dump(2)); }
-
-std::string Thousands(const Decimal& d) {
-  std::string s = d.ToString();
-  bool neg = !s.empty() && s[0] == '-';
-  if (neg) s.erase(0, 1);
-  size_t dot = s.find('.');
-  std::string whole = s.substr(0, dot), frac = dot == std::string::npos ? "" : s.substr(dot);
-  std::string out;
-  for (size_t i = 0; i < whole.size(); ++i) {
-    if (i && (whole.size() - i) % 3 == 0) out += ',';
-    out += whole[i];
-  }
-  return (neg ? "-" : "") + out + frac;
-}
-
-std::string Thousands(int64_t n) { return Thousands(Decimal::FromInt(n)); }
+void PrintJson(const nlohmann::json& j) { fmt::print("{}\n", DumpJson(j, 2)); }
 
 std::string UsageBar(const Decimal& used, const Decimal& limit, int width) {
   int filled = width;

@@ -1,5 +1,6 @@
-// Output helpers shared by the commands: aligned tables, CSV, JSON, numbers
-// with thousands separators, usage bars and a TTY-only progress line.
+// Output helpers shared by the commands: aligned tables, CSV, JSON (through
+// DumpJson, exact numbers), usage bars and a TTY-only progress line. Numbers
+// for people come from core/format.h.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include "catalog/catalog.h"
 #include "context.h"
 #include "core/decimal.h"
+#include "core/format.h"  // Thousands, MoneyText: numbers for people
 #include "core/progress.h"
 
 namespace meter::cli {
@@ -31,10 +33,6 @@ void PrintTable(const Table& t, std::string_view format = "text");
 
 // Prints one JSON document on stdout, followed by a newline.
 void PrintJson(const nlohmann::json& j);
-
-// "9,500", "1,234,567.5", "-20".
-std::string Thousands(const Decimal& d);
-std::string Thousands(int64_t n);
 
 // A bar of `width` cells filled in proportion to used/limit (capped at full),
 // e.g. "[#######---]".

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "context.h"
+#include "core/json_util.h"
 #include "output.h"
 #include "store/catalog_store.h"
 #include "usage/entitlement.h"
@@ -70,9 +71,9 @@ nlohmann::json RowJson(const usage::QuotaRow& r) {
   const auto& l = r.limit;
   return {{"tenant", r.tenant},
           {"meter", r.meter},
-          {"used", usage::UnitsJson(r.used)},
-          {"limit", l.limit ? usage::UnitsJson(*l.limit) : nlohmann::json(nullptr)},
-          {"percent", r.percent ? usage::UnitsJson(*r.percent) : nlohmann::json(nullptr)},
+          {"used", JsonNumber(r.used)},
+          {"limit", l.limit ? JsonNumber(*l.limit) : nlohmann::json(nullptr)},
+          {"percent", r.percent ? JsonNumber(*r.percent) : nlohmann::json(nullptr)},
           {"period", catalog::LimitPeriodName(l.period)},
           {"period_start", FormatRfc3339(r.period.start)},
           {"period_end", FormatRfc3339(r.period.end)},

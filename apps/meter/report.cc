@@ -15,6 +15,7 @@
 #include "billing/invoice.h"
 #include "catalog/catalog.h"
 #include "context.h"
+#include "core/json_util.h"
 #include "core/money.h"
 #include "output.h"
 #include "report/analytics.h"
@@ -36,12 +37,6 @@ struct ReportArgs {
   std::string tenant, period, by, from, to, format = "text", out, catalog_file;
   int months = 6;
 };
-
-// Units as JSON numbers (SPEC 3), written as invoices write quantities.
-json Number(const Decimal& d) { return billing::QuantityJson(d); }
-
-// Money as a decimal string with at least two decimals ("10.00", "0.015").
-std::string MoneyText(const Decimal& d) { return d.FractionalDigits() <= 2 ? d.ToString(2) : d.ToString(); }
 
 template <typename T>
 json OptionalJson(const std::optional<T>& v) {
@@ -89,7 +84,7 @@ int RunUsage(const Context& ctx, const ReportArgs& a) {
   if (ctx.json()) {
     json out = json::array();
     for (const auto& r : *rows)
-      out.push_back({{"tenant", r.tenant}, {"meter", r.meter}, {"bucket", r.bucket}, {"quantity", Number(r.quantity)}});
+      out.push_back({{"tenant", r.tenant}, {"meter", r.meter}, {"bucket", r.bucket}, {"quantity", JsonNumber(r.quantity)}});
     PrintJson({{"rows", out}});
     return kExitOk;
   }
@@ -127,13 +122,15 @@ Result<Period> FromTo(const ReportArgs& a) {
   return p;
 }
 
-json AnalyticsJson(const std::vector<report::AnalyticsRow>& rows) {
+// Events' costs are summed as given, in the catalog's currency: at least its
+// minor unit's places, all of their own ("10.00", "0.015").
+json AnalyticsJson(const std::vector<report::AnalyticsRow>& rows, const std::string& currency) {
   json out = json::array();
   for (const auto& r : rows)
     out.push_back({{"bucket", r.bucket}, {"total", r.total}, {"succeeded", r.succeeded}, {"failed", r.failed},
                    {"success_rate", r.success_rate}, {"latency_avg_ms", OptionalJson(r.latency_avg_ms)},
                    {"latency_p50_ms", OptionalJson(r.latency_p50_ms)},
-                   {"latency_p95_ms", OptionalJson(r.latency_p95_ms)}, {"cost", MoneyText(r.cost)}});
+                   {"latency_p95_ms", OptionalJson(r.latency_p95_ms)}, {"cost", PriceString(r.cost, currency)}});
   return {{"rows", out}};
 }
 
@@ -148,7 +145,7 @@ int RunAnalytics(const Context& ctx, const ReportArgs& a) {
   auto rows = Snapshot(*l.db, [&] { return report::BuildAnalyticsReport(*l.db, {a.tenant, *period, *by}); });
   if (!rows.ok()) return ctx.Fail(rows.status());
   if (ctx.json()) {
-    PrintJson(AnalyticsJson(*rows));
+    PrintJson(AnalyticsJson(*rows, l.catalog.currency));
     return kExitOk;
   }
   bool csv = a.format == "csv";
@@ -161,14 +158,11 @@ int RunAnalytics(const Context& ctx, const ReportArgs& a) {
            csv ? fmt::format("{:.4f}", r.success_rate) : fmt::format("{:.1f}%", r.success_rate * 100),
            opt(r.latency_avg_ms, [](double v) { return fmt::format("{:.1f}", v); }),
            opt(r.latency_p50_ms, [](int64_t v) { return std::to_string(v); }),
-           opt(r.latency_p95_ms, [](int64_t v) { return std::to_string(v); }), MoneyText(r.cost)});
+           opt(r.latency_p95_ms, [](int64_t v) { return std::to_string(v); }), PriceString(r.cost, l.catalog.currency)});
   PrintTable(t, a.format);
   if (rows->empty()) ctx.Info("no operations in the period");
   return kExitOk;
 }
-
-// Money from billing, with the currency's minor-unit places ("24.75").
-std::string Amount(const Decimal& d, const std::string& currency) { return d.ToString(MinorUnitDigits(currency)); }
 
 // ---- report trends ----
 
@@ -176,9 +170,9 @@ json TrendsJson(const std::vector<report::TrendRow>& rows, const std::string& cu
   json out = json::array();
   for (const auto& r : rows) {
     json q = json::object();
-    for (const auto& [meter, v] : r.quantity_by_meter) q[meter] = Number(v);
+    for (const auto& [meter, v] : r.quantity_by_meter) q[meter] = JsonNumber(v);
     out.push_back({{"tenant", r.tenant}, {"month", r.month}, {"quantity_by_meter", q},
-                   {"billed", Amount(r.billed, currency)}, {"change", Amount(r.change, currency)}});
+                   {"billed", MoneyString(r.billed, currency)}, {"change", MoneyString(r.change, currency)}});
   }
   return {{"rows", out}};
 }
@@ -223,9 +217,9 @@ int RunTrends(const Context& ctx, const ReportArgs& a) {
   if (chart) cols.push_back("");
   Table t(cols, {false, false, true, true, false, false});
   for (const auto& r : *rows) {
-    std::string change = Amount(r.change, cur);
+    std::string change = MoneyString(r.change, cur);
     if (!csv && !r.change.IsNegative() && !r.change.IsZero()) change = "+" + change;
-    std::vector<std::string> row = {r.tenant, r.month, Amount(r.billed, cur), change, UsedMeters(l.catalog, r, csv)};
+    std::vector<std::string> row = {r.tenant, r.month, MoneyString(r.billed, cur), change, UsedMeters(l.catalog, r, csv)};
     if (chart) row.push_back(Colored(ctx, "green", Bar(r.billed, max[r.tenant])));
     t.Add(row);
   }
@@ -260,12 +254,12 @@ int RunDashboard(const Context& ctx, const ReportArgs& a) {
 json ForecastJson(const report::Forecast& f, const std::string& currency) {
   json rows = json::array();
   for (const auto& r : f.rows)
-    rows.push_back({{"tenant", r.tenant}, {"meter", r.meter}, {"used", Number(r.used)},
-                    {"daily_average", Number(r.daily_average)}, {"days_elapsed", Number(r.days_elapsed)},
-                    {"days_left", Number(r.days_left)}, {"projected", Number(r.projected)},
-                    {"limit", r.limit ? Number(*r.limit) : json(nullptr)},
+    rows.push_back({{"tenant", r.tenant}, {"meter", r.meter}, {"used", JsonNumber(r.used)},
+                    {"daily_average", JsonNumber(r.daily_average)}, {"days_elapsed", JsonNumber(r.days_elapsed)},
+                    {"days_left", JsonNumber(r.days_left)}, {"projected", JsonNumber(r.projected)},
+                    {"limit", r.limit ? JsonNumber(*r.limit) : json(nullptr)},
                     {"projected_cross_at", r.projected_cross_at ? json(FormatRfc3339(*r.projected_cross_at)) : json(nullptr)},
-                    {"projected_cost", Amount(r.projected_cost, currency)}});
+                    {"projected_cost", MoneyString(r.projected_cost, currency)}});
   return {{"as_of", FormatRfc3339(f.as_of)}, {"period_start", FormatRfc3339(f.period.start)},
           {"period_end", FormatRfc3339(f.period.end)}, {"rows", rows}};
 }
@@ -291,7 +285,7 @@ int RunForecast(const Context& ctx, const ReportArgs& a) {
     std::string cross = r.projected_cross_at ? FormatRfc3339(*r.projected_cross_at) : (csv ? "" : "-");
     if (r.projected_cross_at && !csv) cross = Colored(ctx, "red", cross);
     t.Add({r.tenant, csv ? r.meter : label.name, q(r.used), q(r.daily_average), q(r.days_elapsed), q(r.days_left),
-           q(r.projected), limit, label.unit, cross, Amount(r.projected_cost, cur)});
+           q(r.projected), limit, label.unit, cross, MoneyString(r.projected_cost, cur)});
   }
   if (!csv)
     ctx.Info(fmt::format("as of {}: linear projection, used / days elapsed x days in the period (the tenant's month)",
@@ -312,8 +306,8 @@ int RunRecommend(const Context& ctx, const ReportArgs& a) {
     json rows = json::array();
     for (const auto& r : *recs)
       rows.push_back({{"tenant", r.tenant}, {"current_plan", r.current_plan}, {"recommended_plan", r.recommended_plan},
-                      {"kind", r.kind}, {"current_cost", Amount(r.current_cost, cur)},
-                      {"recommended_cost", Amount(r.recommended_cost, cur)}, {"saving", Amount(r.saving, cur)},
+                      {"kind", r.kind}, {"current_cost", MoneyString(r.current_cost, cur)},
+                      {"recommended_cost", MoneyString(r.recommended_cost, cur)}, {"saving", MoneyString(r.saving, cur)},
                       {"reason", r.reason}});
     PrintJson({{"rows", rows}});
     return kExitOk;
@@ -321,8 +315,8 @@ int RunRecommend(const Context& ctx, const ReportArgs& a) {
   Table t({"tenant", "current", "recommended", "kind", "3-month cost now", "recommended cost", "saving", "reason"},
           {false, false, false, false, true, true, true, false});
   for (const auto& r : *recs)
-    t.Add({r.tenant, r.current_plan, r.recommended_plan, r.kind, Amount(r.current_cost, cur),
-           Amount(r.recommended_cost, cur), Amount(r.saving, cur), r.reason});
+    t.Add({r.tenant, r.current_plan, r.recommended_plan, r.kind, MoneyString(r.current_cost, cur),
+           MoneyString(r.recommended_cost, cur), MoneyString(r.saving, cur), r.reason});
   PrintTable(t, a.format);
   if (recs->empty()) ctx.Info("no advice: every tenant is on the cheapest plan that holds its usage");
   return kExitOk;
@@ -333,12 +327,12 @@ int RunRecommend(const Context& ctx, const ReportArgs& a) {
 json SimulationJson(const report::Simulation& s) {
   json rows = json::array();
   for (const auto& r : s.rows)
-    rows.push_back({{"tenant", r.tenant}, {"current_total", Amount(r.current_total, s.currency)},
-                    {"simulated_total", Amount(r.simulated_total, s.currency)},
-                    {"difference", Amount(r.difference, s.currency)},
-                    {"percent", r.percent ? Number(*r.percent) : json(nullptr)}});
-  return {{"period", s.period}, {"rows", rows}, {"current_total", Amount(s.current_total, s.currency)},
-          {"simulated_total", Amount(s.simulated_total, s.currency)}, {"difference", Amount(s.difference, s.currency)}};
+    rows.push_back({{"tenant", r.tenant}, {"current_total", MoneyString(r.current_total, s.currency)},
+                    {"simulated_total", MoneyString(r.simulated_total, s.currency)},
+                    {"difference", MoneyString(r.difference, s.currency)},
+                    {"percent", r.percent ? JsonNumber(*r.percent) : json(nullptr)}});
+  return {{"period", s.period}, {"rows", rows}, {"current_total", MoneyString(s.current_total, s.currency)},
+          {"simulated_total", MoneyString(s.simulated_total, s.currency)}, {"difference", MoneyString(s.difference, s.currency)}};
 }
 
 std::string PercentText(const std::optional<Decimal>& p) {
@@ -370,9 +364,9 @@ int RunSimulate(const Context& ctx, const ReportArgs& a) {
   const std::string& cur = s->currency;
   Table t({"tenant", "current", "simulated", "difference", "percent"}, {false, true, true, true, true});
   for (const auto& r : s->rows)
-    t.Add({r.tenant, Amount(r.current_total, cur), Amount(r.simulated_total, cur), Amount(r.difference, cur),
+    t.Add({r.tenant, MoneyString(r.current_total, cur), MoneyString(r.simulated_total, cur), MoneyString(r.difference, cur),
            PercentText(r.percent)});
-  t.Add({"total", Amount(s->current_total, cur), Amount(s->simulated_total, cur), Amount(s->difference, cur), ""});
+  t.Add({"total", MoneyString(s->current_total, cur), MoneyString(s->simulated_total, cur), MoneyString(s->difference, cur), ""});
   PrintTable(t, a.format);
   return kExitOk;
 }

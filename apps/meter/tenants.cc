@@ -75,8 +75,8 @@ nlohmann::json ViewJson(const store::TenantRecord& r, const TenantView& v) {
                                                                           : nlohmann::json(FormatRfc3339(a.effective_from))}});
   j["limits"] = nlohmann::json::array();
   for (const auto& q : v.limits)
-    j["limits"].push_back({{"meter", q.meter}, {"used", DecimalToJson(q.used)},
-                           {"limit", q.limit.limit ? DecimalToJson(*q.limit.limit) : nlohmann::json(nullptr)},
+    j["limits"].push_back({{"meter", q.meter}, {"used", JsonNumber(q.used)},
+                           {"limit", q.limit.limit ? JsonNumber(*q.limit.limit) : nlohmann::json(nullptr)},
                            {"percent", q.percent ? nlohmann::json(q.percent->ToString()) : nlohmann::json(nullptr)},
                            {"period_start", FormatRfc3339(q.period.start)}, {"period_end", FormatRfc3339(q.period.end)}});
   if (v.current) j["current_period"] = {{"month", v.current->period.month}, {"subtotal", v.current->subtotal.ToString(2)},

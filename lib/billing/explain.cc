@@ -21,14 +21,14 @@ std::string ExplainBase(const InvoiceLine& l, const std::string& cur) {
 std::string ExplainModel(const InvoiceLine& l, const std::string& cur) {
   const PricedCharge& p = l.priced;
   const catalog::Charge& c = l.charge;
-  std::string exact = GroupThousands(p.exact_amount.ToString());
+  std::string exact = Thousands(p.exact_amount);
   switch (c.model) {
     case catalog::ChargeModel::kPerUnit:
-      return fmt::format("   per_unit: {} × {} = {}\n", QuantityText(p.billable), PriceText(c.unit_price, cur), exact);
+      return fmt::format("   per_unit: {} × {} = {}\n", Thousands(p.billable), PriceText(c.unit_price, cur), exact);
     case catalog::ChargeModel::kPackage:
       return fmt::format("   package: {} billable / {} per package, rounded up = {} packages; {} × {} = {}\n",
-                         QuantityText(p.billable), QuantityText(c.package_size), QuantityText(p.packages),
-                         QuantityText(p.packages), PriceText(c.package_price, cur), exact);
+                         Thousands(p.billable), Thousands(c.package_size), Thousands(p.packages),
+                         Thousands(p.packages), PriceText(c.package_price, cur), exact);
     case catalog::ChargeModel::kGraduated:
     case catalog::ChargeModel::kVolume: {
       bool graduated = c.model == catalog::ChargeModel::kGraduated;
@@ -38,8 +38,8 @@ std::string ExplainModel(const InvoiceLine& l, const std::string& cur) {
         const TierAmount& t = p.tiers[i];
         std::string flat = t.flat_price.IsZero() ? "" : fmt::format(" + flat {}", PriceText(t.flat_price, cur));
         out += fmt::format("     tier {} ({}, {} each{}): ", i + 1, TierRange(t), PriceText(t.unit_price, cur), flat);
-        out += t.applied ? fmt::format("{} × {}{} = {}\n", QuantityText(t.quantity), PriceText(t.unit_price, cur), flat,
-                                       GroupThousands(t.amount.ToString()))
+        out += t.applied ? fmt::format("{} × {}{} = {}\n", Thousands(t.quantity), PriceText(t.unit_price, cur), flat,
+                                       Thousands(t.amount))
                          : "not applied\n";
       }
       return out + fmt::format("     sum of tiers = {}\n", exact);
@@ -49,15 +49,15 @@ std::string ExplainModel(const InvoiceLine& l, const std::string& cur) {
 }
 
 std::string ExplainUsage(const InvoiceLine& l, const std::string& cur) {
-  std::string out = fmt::format("   quantity: {} in {} = {}\n", l.source, Span(l.period), QuantityText(l.quantity));
+  std::string out = fmt::format("   quantity: {} in {} = {}\n", l.source, Span(l.period), Thousands(l.quantity));
   if (!l.overage)
     out += fmt::format("   plan '{}' has no overage: units beyond the {} included are not billed; billable = {}\n",
-                       l.plan, QuantityText(l.charge.included), QuantityText(l.priced.billable));
+                       l.plan, Thousands(l.charge.included), Thousands(l.priced.billable));
   else
-    out += fmt::format("   included {}: billable = max(0, {} - {}) = {}\n", QuantityText(l.charge.included),
-                       QuantityText(l.quantity), QuantityText(l.charge.included), QuantityText(l.priced.billable));
+    out += fmt::format("   included {}: billable = max(0, {} - {}) = {}\n", Thousands(l.charge.included),
+                       Thousands(l.quantity), Thousands(l.charge.included), Thousands(l.priced.billable));
   out += ExplainModel(l, cur);
-  out += fmt::format("   amount = {} rounded to the minor unit = {}\n", GroupThousands(l.priced.exact_amount.ToString()),
+  out += fmt::format("   amount = {} rounded to the minor unit = {}\n", Thousands(l.priced.exact_amount),
                      MoneyText(l.amount, cur));
   return out;
 }
@@ -69,8 +69,8 @@ std::string ExplainAdjustment(const InvoiceLine& l, const std::string& cur) {
       "   late usage for {} (invoice {}, line {}): events recorded after it was finalized\n"
       "   quantity now: {} in {} = {}; billed so far: {}; difference {}\n",
       a.month, a.invoice_number.empty() ? a.invoice_id : a.invoice_number, a.line + 1, l.source, Span(l.period),
-      QuantityText(a.quantity_after), QuantityText(a.quantity_before), QuantityText(l.quantity));
-  out += fmt::format("   re-priced under the terms of that line: {} now bills {}\n", QuantityText(a.quantity_after),
+      Thousands(a.quantity_after), Thousands(a.quantity_before), Thousands(l.quantity));
+  out += fmt::format("   re-priced under the terms of that line: {} now bills {}\n", Thousands(a.quantity_after),
                      MoneyText(a.amount_after, cur));
   out += fmt::format("   amount = {} - {} billed so far = {}\n", MoneyText(a.amount_after, cur),
                      MoneyText(a.amount_before, cur), MoneyText(l.amount, cur));

@@ -2,30 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "core/money.h"
 
 namespace meter::billing {
-
-std::string MoneyPlain(const Decimal& d, std::string_view currency) { return d.ToString(MinorUnitDigits(currency)); }
-
-std::string PricePlain(const Decimal& d, std::string_view currency) {
-  return d.ToString(std::max(MinorUnitDigits(currency), d.FractionalDigits()));
-}
-
-std::string MoneyText(const Decimal& d, std::string_view currency) {
-  return GroupThousands(MoneyPlain(d, currency));
-}
-
-std::string PriceText(const Decimal& d, std::string_view currency) {
-  return GroupThousands(PricePlain(d, currency));
-}
-
-std::string QuantityText(const Decimal& q) { return GroupThousands(q.ToString()); }
-
-std::string PercentText(const Decimal& rate) {
-  auto pct = rate.Mul(Decimal::FromInt(100));
-  return (pct.ok() ? pct->ToString() : rate.ToString()) + "%";
-}
 
 std::string InvoiceTitle(const Invoice& inv) {
   return inv.number.empty() ? inv.id + " (draft)" : inv.number;
@@ -42,7 +20,7 @@ std::string TaxLabel(const Invoice& inv) {
 }
 
 std::string PaymentNote(const Invoice& inv) {
-  std::string total = fmt::format("{} {}", inv.currency, MoneyText(inv.total, inv.currency));
+  std::string total = CurrencyAmount(inv.total, inv.currency);
   if (inv.status == "draft") return "This is a draft: it is numbered and issued when finalized.";
   if (inv.status == "paid")
     return fmt::format("Paid{}. Thank you.", inv.paid_at ? " on " + FormatDate(*inv.paid_at) : "");
@@ -54,17 +32,17 @@ std::string PaymentNote(const Invoice& inv) {
 }
 
 std::string TierRange(const TierAmount& t) {
-  if (t.from.IsZero()) return t.up_to ? fmt::format("first {}", QuantityText(*t.up_to)) : "all units";
-  if (!t.up_to) return fmt::format("over {}", QuantityText(t.from));
-  return fmt::format("over {} up to {}", QuantityText(t.from), QuantityText(*t.up_to));
+  if (t.from.IsZero()) return t.up_to ? fmt::format("first {}", Thousands(*t.up_to)) : "all units";
+  if (!t.up_to) return fmt::format("over {}", Thousands(t.from));
+  return fmt::format("over {} up to {}", Thousands(t.from), Thousands(*t.up_to));
 }
 
 namespace {
 
 std::string TierDetail(const TierAmount& t, std::string_view currency) {
   std::string flat = t.flat_price.IsZero() ? "" : fmt::format(" + flat {}", PriceText(t.flat_price, currency));
-  return fmt::format("{}: {} × {}{} = {}", TierRange(t), QuantityText(t.quantity), PriceText(t.unit_price, currency),
-                     flat, GroupThousands(t.amount.ToString()));
+  return fmt::format("{}: {} × {}{} = {}", TierRange(t), Thousands(t.quantity), PriceText(t.unit_price, currency),
+                     flat, Thousands(t.amount));
 }
 
 std::vector<std::string> UsageDetails(const InvoiceLine& l, std::string_view currency) {
@@ -72,12 +50,12 @@ std::vector<std::string> UsageDetails(const InvoiceLine& l, std::string_view cur
   const PricedCharge& p = l.priced;
   if (!l.overage && l.quantity > l.charge.included)
     out.push_back(fmt::format("no overage on this plan: nothing is billed beyond the {} included",
-                              QuantityText(l.charge.included)));
+                              Thousands(l.charge.included)));
   else if (!l.charge.included.IsZero())
-    out.push_back(fmt::format("{} used, {} included, {} billable", QuantityText(l.quantity),
-                              QuantityText(l.charge.included), QuantityText(p.billable)));
+    out.push_back(fmt::format("{} used, {} included, {} billable", Thousands(l.quantity),
+                              Thousands(l.charge.included), Thousands(p.billable)));
   if (l.charge.model == catalog::ChargeModel::kPackage && !p.packages.IsZero())
-    out.push_back(fmt::format("{} packages of {} at {}", QuantityText(p.packages), QuantityText(l.charge.package_size),
+    out.push_back(fmt::format("{} packages of {} at {}", Thousands(p.packages), Thousands(l.charge.package_size),
                               PriceText(l.charge.package_price, currency)));
   for (const auto& t : p.tiers)
     if (t.applied) out.push_back(TierDetail(t, currency));
@@ -95,8 +73,8 @@ std::vector<std::string> LineDetails(const InvoiceLine& l, std::string_view curr
     const AdjustmentRef& a = *l.adjusts;
     return {fmt::format("corrects {} line {}: {} billed for {}, now {} for {}",
                         a.invoice_number.empty() ? a.invoice_id : a.invoice_number, a.line + 1,
-                        QuantityText(a.quantity_before), MoneyText(a.amount_before, currency),
-                        QuantityText(a.quantity_after), MoneyText(a.amount_after, currency))};
+                        Thousands(a.quantity_before), MoneyText(a.amount_before, currency),
+                        Thousands(a.quantity_after), MoneyText(a.amount_after, currency))};
   }
   return UsageDetails(l, currency);
 }

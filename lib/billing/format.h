@@ -1,6 +1,7 @@
-// Internal to lib/billing: how amounts, quantities, periods and line details
-// are written, shared by the JSON document, the renderers and --explain so
-// every output spells them alike.
+// Internal to lib/billing: how periods, taxes and line details are written,
+// shared by the renderers and --explain so every output spells them alike.
+// Numbers and amounts come from lib/core (format.h for people, money.h and
+// json_util.h for machines).
 #pragma once
 
 #include <string>
@@ -9,19 +10,10 @@
 
 #include "billing/invoice.h"
 #include "core/decimal.h"
+#include "core/format.h"
+#include "core/money.h"
 
 namespace meter::billing {
-
-// "24.75": the currency's minor-unit places, no grouping (JSON, CSV).
-std::string MoneyPlain(const Decimal& d, std::string_view currency);
-// A price with its own precision but at least the minor unit ("99.00", "0.002").
-std::string PricePlain(const Decimal& d, std::string_view currency);
-// For people: grouped in thousands ("1,234.50", "5,000", "0.002").
-std::string MoneyText(const Decimal& d, std::string_view currency);
-std::string PriceText(const Decimal& d, std::string_view currency);
-std::string QuantityText(const Decimal& q);
-// A rate as a percentage: 0.1 -> "10%", 0.075 -> "7.5%".
-std::string PercentText(const Decimal& rate);
 
 // "INV-2026-000001", or "inv_acme_2026-02 (draft)".
 std::string InvoiceTitle(const Invoice& inv);

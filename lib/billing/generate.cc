@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "billing/invoice_record.h"
 #include "billing/lifecycle.h"
 #include "store/catalog_store.h"
 #include "store/counter_store.h"
@@ -91,6 +92,15 @@ Result<std::map<std::string, Existing>> ExistingByTenant(store::Database& db, co
   return out;
 }
 
+// True when two stored forms of a draft hold the same invoice (their write
+// times aside).
+bool SameContent(store::InvoiceRecord a, const store::InvoiceRecord& b) {
+  a.created_at = b.created_at;
+  a.updated_at = b.updated_at;
+  a.events_seq = b.events_seq;
+  return a == b;
+}
+
 // Writes the freshly built draft (insert or refresh), then finalizes it when
 // asked; a draft finalized at once is written once, already finalized. Runs
 // inside generate's transaction.
@@ -98,20 +108,19 @@ Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, 
                   const GenerateOptions& o, GenerateResult& res) {
   store::InvoiceStore invoices(db);
   Timestamp created_at = ex.draft ? ex.draft->created_at : o.now;
-  nlohmann::json doc = InvoiceToJson(inv);
-  store::InvoiceRecord rec = InvoiceToRecord(inv, doc, created_at, o.now);
+  store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, o.now);
   if (!ex.draft) {
     if (!o.finalize) METER_RETURN_IF_ERROR(invoices.Insert(rec));
-    METER_RETURN_IF_ERROR(webhooks::Enqueue(db, "invoice.created", inv.tenant, doc, o.now).status());
+    METER_RETURN_IF_ERROR(webhooks::Enqueue(db, "invoice.created", inv.tenant, InvoiceToJson(inv), o.now).status());
     ++res.created;
-  } else if (rec.document != ex.draft->document) {
+  } else if (!SameContent(rec, *ex.draft)) {
     if (!o.finalize) METER_RETURN_IF_ERROR(invoices.Update(rec));
     ++res.refreshed;
   } else {
     ++res.unchanged;
   }
   if (!o.finalize) return Status::OK();
-  METER_RETURN_IF_ERROR(FinalizeBuilt(db, c, inv, doc, created_at, o.now, ex.draft.has_value()));
+  METER_RETURN_IF_ERROR(FinalizeBuilt(db, c, inv, created_at, o.now, ex.draft.has_value()));
   ++res.finalized;
   return Status::OK();
 }
@@ -187,21 +196,6 @@ Result<std::vector<InvoiceLine>> LateUsageAdjustments(store::Database& db, const
   for (size_t i = 0; i < records.size(); ++i)
     if (is_target(records[i])) METER_RETURN_IF_ERROR(AdjustInvoice(counters, catalog, invoices[i], prior, out));
   return out;
-}
-
-Result<Invoice> InvoiceFromRecord(const store::InvoiceRecord& r) {
-  nlohmann::json doc = nlohmann::json::parse(r.document, nullptr, false);
-  if (doc.is_discarded()) return Status::DataError(fmt::format("invoice {}: stored document is not JSON", r.id));
-  auto inv = InvoiceFromJson(doc);
-  if (!inv.ok()) return inv.status().WithContext(fmt::format("invoice {}", r.id));
-  // The row's lifecycle columns are authoritative; the document mirrors them.
-  inv->number = r.number;
-  inv->status = r.status;
-  inv->finalized_at = r.finalized_at;
-  inv->paid_at = r.paid_at;
-  inv->voided_at = r.voided_at;
-  inv->void_reason = r.void_reason;
-  return inv;
 }
 
 Result<Invoice> BuildDraft(store::Database& db, const catalog::Catalog& catalog, const catalog::Tenant& tenant,

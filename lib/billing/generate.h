@@ -66,9 +66,6 @@ Result<Invoice> BuildDraft(store::Database& db, const catalog::Catalog& catalog,
                            std::string_view month, const std::string& id,
                            const std::set<std::string>* candidates = nullptr);
 
-// The stored invoice `r` as an Invoice (its document, as issued).
-Result<Invoice> InvoiceFromRecord(const store::InvoiceRecord& r);
-
 struct GenerateOptions {
   std::string month;    // "YYYY-MM"
   std::string tenant;   // "" = every tenant

@@ -95,7 +95,7 @@ Status AddTotals(const InvoiceInputs& in, Invoice& inv) {
   }
   inv.subtotal = subtotal;
   auto tax = subtotal.Mul(inv.tax_rate);
-  if (tax.ok()) tax = RoundMoney(*tax, inv.currency);
+  if (tax.ok()) tax = RoundToMinor(*tax, inv.currency);
   if (!tax.ok()) return PricingError(tax.status(), in, "tax");
   inv.tax = *tax;
   auto total = subtotal.Add(inv.tax);

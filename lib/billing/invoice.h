@@ -167,13 +167,9 @@ Result<std::optional<InvoiceLine>> LateUsageLine(const Invoice& of, int index, c
                                                  const Decimal& before_amount, const Decimal& current);
 
 // The invoice as the JSON of SPEC section 7 (money as strings, quantities as
-// numbers) plus the extra fields the renderers and re-derivation use.
+// exact numbers: print it with DumpJson) plus the extra fields the renderers
+// and re-derivation use. An output only: invoices are stored as rows
+// (billing/invoice_record.h).
 nlohmann::json InvoiceToJson(const Invoice& inv);
-// Reads InvoiceToJson's output back; DataError on a malformed document.
-Result<Invoice> InvoiceFromJson(const nlohmann::json& j);
-
-// A quantity as a JSON number (integer when whole), exact for up to 15
-// significant digits.
-nlohmann::json QuantityJson(const Decimal& q);
 
 }  // namespace meter::billing

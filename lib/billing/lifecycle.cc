@@ -3,31 +3,31 @@
 #include <fmt/format.h>
 
 #include "billing/generate.h"
-#include "core/money.h"
+#include "billing/invoice_record.h"
 #include "store/catalog_store.h"
 #include "webhooks/queue.h"
 
 namespace meter::billing {
 namespace {
 
-Timestamp DateMillis(const std::string& date) {
-  auto t = ParseTimeArg(date);
-  return t.ok() ? *t : 0;
-}
-
 // How an invoice is named in messages: its number once it has one.
 std::string Label(const store::InvoiceRecord& r) { return r.number.empty() ? r.id : r.number; }
 
-// Stores `inv` over its row `old` (keeping created_at and the event
+// Writes the lifecycle fields of `inv` over its row `old` (keeping the event
 // high-water mark) and queues `type` with the invoice JSON, in the caller's
 // transaction.
 Status SaveTransition(store::Database& db, const Invoice& inv, const store::InvoiceRecord& old,
                       const std::string& type, Timestamp now) {
-  nlohmann::json doc = InvoiceToJson(inv);
-  store::InvoiceRecord rec = InvoiceToRecord(inv, doc, old.created_at, now);
-  rec.events_seq = old.events_seq;
-  METER_RETURN_IF_ERROR(store::InvoiceStore(db).Update(rec));
-  return webhooks::Enqueue(db, type, inv.tenant, doc, now).status();
+  store::InvoiceRecord rec = old;
+  rec.number = inv.number;
+  rec.status = inv.status;
+  rec.finalized_at = inv.finalized_at;
+  rec.paid_at = inv.paid_at;
+  rec.voided_at = inv.voided_at;
+  rec.void_reason = inv.void_reason;
+  rec.updated_at = now;
+  METER_RETURN_IF_ERROR(store::InvoiceStore(db).UpdateLifecycle(rec));
+  return webhooks::Enqueue(db, type, inv.tenant, InvoiceToJson(inv), now).status();
 }
 
 // Runs `step` on the invoice `id` inside one transaction and returns the
@@ -58,32 +58,6 @@ Status RequireBilling(const store::InvoiceRecord& r, const std::string& verb) {
 
 }  // namespace
 
-store::InvoiceRecord InvoiceToRecord(const Invoice& inv, const nlohmann::json& doc, Timestamp created_at,
-                                     Timestamp now) {
-  int places = MinorUnitDigits(inv.currency);
-  store::InvoiceRecord r;
-  r.id = inv.id;
-  r.number = inv.number;
-  r.tenant = inv.tenant;
-  r.month = inv.period.month;
-  r.period = inv.period.period;
-  r.status = inv.status;
-  r.currency = inv.currency;
-  r.subtotal = inv.subtotal.ToString(places);
-  r.tax = inv.tax.ToString(places);
-  r.total = inv.total.ToString(places);
-  r.issue_date = DateMillis(inv.issue_date);
-  r.due_date = DateMillis(inv.due_date);
-  r.document = doc.dump();
-  r.created_at = created_at;
-  r.updated_at = now;
-  r.finalized_at = inv.finalized_at;
-  r.paid_at = inv.paid_at;
-  r.voided_at = inv.voided_at;
-  r.void_reason = inv.void_reason;
-  return r;
-}
-
 Result<Invoice> GetInvoice(store::Database& db, const std::string& id) {
   METER_ASSIGN_OR_RETURN(store::InvoiceRecord rec, store::InvoiceStore(db).Find(id));
   return InvoiceFromRecord(rec);
@@ -96,8 +70,8 @@ Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::Invo
   return out;
 }
 
-Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, nlohmann::json& doc,
-                     Timestamp created_at, Timestamp now, bool stored) {
+Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp created_at,
+                     Timestamp now, bool stored) {
   store::InvoiceStore invoices(db);
   int year = std::stoi(inv.issue_date.substr(0, 4));
   const std::string& prefix = catalog.invoice.number_prefix;
@@ -105,14 +79,10 @@ Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoi
   inv.number = fmt::format("{}{}-{:06}", prefix, year, n);
   inv.status = "open";
   inv.finalized_at = now;
-  // Finalizing changes exactly these fields of the draft's document.
-  doc["number"] = inv.number;
-  doc["status"] = inv.status;
-  doc["finalized_at"] = FormatRfc3339(now);
-  store::InvoiceRecord rec = InvoiceToRecord(inv, doc, created_at, now);
+  store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, now);
   METER_ASSIGN_OR_RETURN(rec.events_seq, invoices.MaxEventSeq());
   METER_RETURN_IF_ERROR(stored ? invoices.Update(rec) : invoices.Insert(rec));
-  return webhooks::Enqueue(db, "invoice.finalized", inv.tenant, doc, now).status();
+  return webhooks::Enqueue(db, "invoice.finalized", inv.tenant, InvoiceToJson(inv), now).status();
 }
 
 Result<Invoice> FinalizeInvoice(store::Database& db, const std::string& id, Timestamp now) {
@@ -124,8 +94,7 @@ Result<Invoice> FinalizeInvoice(store::Database& db, const std::string& id, Time
     auto t = std::find_if(c.tenants.begin(), c.tenants.end(), [&](const auto& x) { return x.id == rec.tenant; });
     if (t == c.tenants.end()) return Status::NotFound(fmt::format("unknown tenant '{}'", rec.tenant));
     METER_ASSIGN_OR_RETURN(inv, BuildDraft(db, c, *t, rec.month, rec.id));
-    nlohmann::json doc = InvoiceToJson(inv);
-    return FinalizeBuilt(db, c, inv, doc, rec.created_at, now, true);
+    return FinalizeBuilt(db, c, inv, rec.created_at, now, true);
   });
 }
 

@@ -2,7 +2,7 @@
 // (sweep-overdue; an overdue invoice can still be paid or voided). Each
 // transition commits in one transaction with its webhook message
 // (invoice.finalized, invoice.paid, invoice.overdue, invoice.voided; data =
-// the invoice JSON). Illegal transitions are refused with Status::Denied
+// the invoice JSON). A transition writes only the lifecycle columns. Illegal transitions are refused with Status::Denied
 // (exit 1) naming the invoice and its status.
 //
 // Numbers are `<prefix><year>-<6 digits>` (INV-2026-000001): the catalog's
@@ -23,24 +23,19 @@
 
 namespace meter::billing {
 
-// The invoice as a row to store; `doc` is InvoiceToJson(inv), built once by
-// callers that also queue it as a webhook message's data.
-store::InvoiceRecord InvoiceToRecord(const Invoice& inv, const nlohmann::json& doc, Timestamp created_at,
-                                     Timestamp now);
-
 // The invoice with number or id `id`; NotFound when none.
 Result<Invoice> GetInvoice(store::Database& db, const std::string& id);
 
 // Invoices matching `filter`, oldest month first, then tenant.
 Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::InvoiceFilter& filter);
 
-// Finalizes the draft `inv` (just built from current data; `doc` is its
-// InvoiceToJson, updated to the finalized document): takes the next number,
-// sets status open, records the event high-water mark, updates the stored
-// draft (`stored`) or inserts the row, and queues invoice.finalized. Must run
-// inside the caller's transaction.
-Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, nlohmann::json& doc,
-                     Timestamp created_at, Timestamp now, bool stored);
+// Finalizes the draft `inv` (just built from current data): takes the next
+// number, sets status open, records the event high-water mark, updates the
+// stored draft (`stored`) or inserts the rows, and queues invoice.finalized
+// with the finalized invoice's JSON. Must run inside the caller's
+// transaction.
+Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp created_at,
+                     Timestamp now, bool stored);
 
 // `invoice finalize ID`: rebuilds the draft from the data now (so late usage
 // and adjustments are current), numbers it and opens it. Refuses anything

@@ -86,10 +86,6 @@ Status PriceBillable(const catalog::Charge& c, PricedCharge& p) {
 
 }  // namespace
 
-Result<Decimal> RoundMoney(const Decimal& amount, std::string_view currency) {
-  return amount.Round(MinorUnitDigits(currency), Rounding::kHalfAwayFromZero);
-}
-
 Result<PricedCharge> PriceCharge(const catalog::Charge& charge, const Decimal& quantity, bool overage,
                                  std::string_view currency) {
   if (quantity.IsNegative())
@@ -100,7 +96,7 @@ Result<PricedCharge> PriceCharge(const catalog::Charge& charge, const Decimal& q
   if (overage && quantity > charge.included) { METER_ASSIGN_OR_RETURN(p.billable, quantity.Sub(charge.included)); }
   Status st = PriceBillable(charge, p);
   if (!st.ok()) return st.WithContext(charge.meter);
-  auto rounded = RoundMoney(p.exact_amount, currency);
+  auto rounded = RoundToMinor(p.exact_amount, currency);
   if (!rounded.ok()) return rounded.status().WithContext(charge.meter);
   p.amount = *rounded;
   return p;
@@ -109,8 +105,7 @@ Result<PricedCharge> PriceCharge(const catalog::Charge& charge, const Decimal& q
 Result<Decimal> ProrateBase(const Decimal& base, int days, int days_in_period, std::string_view currency) {
   if (days_in_period <= 0 || days < 0 || days > days_in_period)
     return Status::InvalidArgument(fmt::format("cannot prorate {} days of a {}-day period", days, days_in_period));
-  return base.MulDiv(Decimal::FromInt(days), Decimal::FromInt(days_in_period), MinorUnitDigits(currency),
-                     Rounding::kHalfAwayFromZero);
+  return ProrateToMinor(base, Decimal::FromInt(days), Decimal::FromInt(days_in_period), currency);
 }
 
 }  // namespace meter::billing

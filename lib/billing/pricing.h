@@ -62,12 +62,9 @@ Result<PricedCharge> PriceCharge(const catalog::Charge& charge, const Decimal& q
                                  std::string_view currency = "USD");
 
 // A monthly base price for `days` of a `days_in_period`-day month: exactly
-// base × days / days_in_period, rounded once to the currency's minor unit.
+// base × days / days_in_period, rounded once to the currency's minor unit
+// (core/money.h ProrateToMinor; every amount rounds through core/money.h).
 // Refuses days outside [0, days_in_period] and a zero-length month.
 Result<Decimal> ProrateBase(const Decimal& base, int days, int days_in_period, std::string_view currency = "USD");
-
-// The amount rounded to the currency's minor unit, half away from zero: the
-// one rounding rule of every invoice amount (lines and tax).
-Result<Decimal> RoundMoney(const Decimal& amount, std::string_view currency);
 
 }  // namespace meter::billing

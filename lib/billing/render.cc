@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "billing/format.h"
+#include "core/json_util.h"
 #include "core/money.h"
 
 namespace meter::billing {
@@ -20,7 +21,7 @@ struct Row {
 std::vector<Row> Rows(const Invoice& inv) {
   std::vector<Row> rows;
   for (const auto& l : inv.lines)
-    rows.push_back({l.description, QuantityText(l.quantity),
+    rows.push_back({l.description, Thousands(l.quantity),
                     l.unit_price ? PriceText(*l.unit_price, inv.currency) : "", MoneyText(l.amount, inv.currency),
                     LineDetails(l, inv.currency)});
   return rows;
@@ -83,7 +84,7 @@ std::string RenderText(const Invoice& inv) {
   return out;
 }
 
-std::string RenderJson(const Invoice& inv) { return InvoiceToJson(inv).dump(2) + "\n"; }
+std::string RenderJson(const Invoice& inv) { return DumpJson(InvoiceToJson(inv), 2) + "\n"; }
 
 std::string RenderCsv(const Invoice& inv) {
   std::string out = "line,kind,description,meter,plan,period_start,period_end,quantity,included,billable,"
@@ -95,7 +96,7 @@ std::string RenderCsv(const Invoice& inv) {
         std::to_string(i + 1), std::string(LineKindName(l.kind)), l.description, l.meter, l.plan,
         FormatRfc3339(l.period.start), FormatRfc3339(l.period.end), l.quantity.ToString(),
         usage ? l.charge.included.ToString() : "", usage && l.kind == LineKind::kUsage ? l.priced.billable.ToString() : "",
-        l.unit_price ? l.unit_price->ToString() : "", l.amount.ToString(MinorUnitDigits(inv.currency))};
+        l.unit_price ? l.unit_price->ToString() : "", MoneyString(l.amount, inv.currency)};
     std::string row;
     for (size_t c = 0; c < cells.size(); ++c) row += (c ? "," : "") + CsvField(cells[c]);
     out += row + "\r\n";

@@ -111,14 +111,14 @@ class Reader {
       return fallback;
     }
     const json& v = node_.at(key);
-    if (!v.is_string()) return FieldError(key, fmt::format("expected a string, got {}", v.type_name()));
+    if (!v.is_string()) return FieldError(key, fmt::format("expected a string, got {}", JsonTypeName(v)));
     return v.get<std::string>();
   }
 
   Result<bool> Bool(const char* key, bool fallback) const {
     if (IsNull(key)) return fallback;
     const json& v = node_.at(key);
-    if (!v.is_boolean()) return FieldError(key, fmt::format("expected true or false, got {}", v.type_name()));
+    if (!v.is_boolean()) return FieldError(key, fmt::format("expected true or false, got {}", JsonTypeName(v)));
     return v.get<bool>();
   }
 
@@ -167,7 +167,7 @@ Status ParseWhere(const Reader& r, Meter* m) {
   for (const auto& [field, value] : w.node().items()) {
     std::string text;
     if (value.is_string()) text = value.get<std::string>();
-    else if (value.is_number() || value.is_boolean()) text = value.dump();
+    else if (value.is_number() || value.is_boolean() || IsRawNumber(value)) text = DumpJson(value);
     else return w.FieldError(field.c_str(), "expected a string, number or boolean to compare with");
     m->where.push_back({field, text});
   }
@@ -456,20 +456,11 @@ Status ValidateTenant(const Catalog& c, const Tenant& t, const std::string& path
 }
 
 Result<Catalog> ParseCatalog(std::string_view text) {
-  json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false,
-                         /*ignore_comments=*/true);
-  if (doc.is_discarded()) {
-    // Parse again with exceptions on for the position in the message.
-    try {
-      json discard = json::parse(text.begin(), text.end(), nullptr, true, true);
-      (void)discard;
-    } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
-      return Status::DataError(fmt::format("catalog is not valid JSON: {}", e.what()));
-    }
-    return Status::DataError("catalog is not valid JSON");
-  }
-  // Prices written as long JSON numbers would otherwise be rounded silently.
-  if (Status exact = CheckJsonNumbersExact(text); !exact.ok()) return Status::DataError(exact.message());
+  // Numbers are read from their text, exactly (a price of 0.2018234 is not
+  // what a double makes of it).
+  auto parsed = ParseJsonExact(text, /*comments=*/true);
+  if (!parsed.ok()) return Status::DataError(fmt::format("catalog is not valid JSON: {}", parsed.status().message()));
+  const json& doc = *parsed;
   Reader root(doc, "");
   if (!doc.is_object()) return Status::DataError("catalog: expected a JSON object at the top level");
   Catalog c;
@@ -496,16 +487,16 @@ Result<Catalog> LoadCatalogFile(const std::string& path) {
 
 namespace {
 
-json LimitToJson(const std::optional<Decimal>& l) { return l ? DecimalToJson(*l) : json(nullptr); }
+json LimitToJson(const std::optional<Decimal>& l) { return l ? JsonNumber(*l) : json(nullptr); }
 
 json ChargeToJson(const Charge& ch) {
   json j = {{"meter", ch.meter}, {"model", ChargeModelName(ch.model)}};
   if (!ch.description.empty()) j["description"] = ch.description;
-  if (!ch.included.IsZero()) j["included"] = DecimalToJson(ch.included);
+  if (!ch.included.IsZero()) j["included"] = JsonNumber(ch.included);
   switch (ch.model) {
     case ChargeModel::kPerUnit: j["unit_price"] = ch.unit_price.ToString(); break;
     case ChargeModel::kPackage:
-      j["package_size"] = DecimalToJson(ch.package_size);
+      j["package_size"] = JsonNumber(ch.package_size);
       j["package_price"] = ch.package_price.ToString();
       break;
     case ChargeModel::kGraduated:
@@ -528,8 +519,8 @@ json PlanToJson(const Plan& p) {
     j["limits"].push_back({{"meter", l.meter}, {"limit", LimitToJson(l.limit)},
                            {"period", LimitPeriodName(l.period)}, {"enforcement", EnforcementName(l.enforcement)}});
   if (p.rate_limit)
-    j["rate_limit"] = {{"capacity", DecimalToJson(p.rate_limit->capacity)},
-                       {"refill", DecimalToJson(p.rate_limit->refill)},
+    j["rate_limit"] = {{"capacity", JsonNumber(p.rate_limit->capacity)},
+                       {"refill", JsonNumber(p.rate_limit->refill)},
                        {"per", fmt::format("{}ms", p.rate_limit->per_ms)}};
   return j;
 }

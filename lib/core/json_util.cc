@@ -1,11 +1,30 @@
 #include "core/json_util.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 #include <fmt/format.h>
 
 namespace meter {
+namespace {
+
+using nlohmann::json;
+
+// The binary subtype that marks a raw number ('n').
+constexpr std::uint8_t kRawNumberSubtype = 0x6e;
+
+json RawNumber(std::string_view text) {
+  return json::binary(std::vector<std::uint8_t>(text.begin(), text.end()), kRawNumberSubtype);
+}
+
+std::string RawText(const json& v) {
+  const auto& bytes = v.get_binary();
+  return std::string(bytes.begin(), bytes.end());
+}
+
+}  // namespace
 
 Result<Decimal> ParseDecimalNumberText(std::string_view text) {
   size_t e = text.find_first_of("eE");
@@ -45,6 +64,17 @@ Result<Decimal> ParseDecimalNumberText(std::string_view text) {
   return Decimal::Parse(out);
 }
 
+int SignificantDigits(std::string_view number) {
+  int n = 0;
+  bool leading = true;
+  for (char c : number) {
+    if (c == 'e' || c == 'E') break;
+    if (c >= '1' && c <= '9') leading = false;
+    if (c >= '0' && c <= '9' && !leading) ++n;
+  }
+  return n;
+}
+
 Result<Decimal> DecimalFromJson(const nlohmann::json& v) {
   if (v.is_number_integer()) {
     if (v.is_number_unsigned()) {
@@ -58,104 +88,131 @@ Result<Decimal> DecimalFromJson(const nlohmann::json& v) {
     double d = v.get<double>();
     if (!std::isfinite(d)) return Status::InvalidArgument("number is not finite");
     std::string text = v.dump();  // shortest round-trip text
-    size_t sig = 0;
-    bool leading = true;
-    for (char c : text) {
-      if (c == 'e' || c == 'E') break;
-      if (c >= '1' && c <= '9') leading = false;
-      if (c >= '0' && c <= '9' && !leading) ++sig;
-    }
-    if (sig > 15)
+    if (SignificantDigits(text) > 15)
       return Status::InvalidArgument(fmt::format(
           "number {} has more digits than a JSON number carries exactly; write it as a string", text));
     return ParseDecimalNumberText(text);
   }
   if (v.is_string()) return Decimal::Parse(v.get<std::string>());
-  return Status::InvalidArgument(fmt::format("expected a number or decimal string, got {}", v.type_name()));
+  if (IsRawNumber(v)) return ParseDecimalNumberText(RawText(v));
+  return Status::InvalidArgument(fmt::format("expected a number or decimal string, got {}", JsonTypeName(v)));
 }
 
 namespace {
 
-// SAX handler that keeps the path of the current value ("plans[1].base_price")
-// and checks every float literal against the double the DOM would hold.
-class ExactNumbers : public nlohmann::json_sax<nlohmann::json> {
- public:
-  Status status;
+using nlohmann::json;
 
-  bool null() override { return Next(); }
-  bool boolean(bool) override { return Next(); }
-  bool number_integer(number_integer_t) override { return Next(); }
-  bool number_unsigned(number_unsigned_t) override { return Next(); }
-  bool number_float(number_float_t value, const string_t& literal) override {
-    // Exact when the double reads back as the literal's value (or when
-    // DecimalFromJson refuses it anyway).
-    auto read = DecimalFromJson(nlohmann::json(value));
-    auto written = ParseDecimalNumberText(literal);
-    if (read.ok() && (!written.ok() || *written != *read)) {
-      status = Status::InvalidArgument(fmt::format(
-          "{}: number {} has more digits than a JSON number carries exactly; write it as a string (\"{}\")",
-          Path(), literal, literal));
-      return false;
+// True when the double `value`, read back as a Decimal the way
+// DecimalFromJson reads a double, is the number `literal` writes.
+bool DoubleIsExact(double value, std::string_view literal) {
+  auto read = DecimalFromJson(json(value));
+  auto written = ParseDecimalNumberText(literal);
+  return read.ok() && written.ok() && *read == *written;
+}
+
+void Dump(const json& j, int indent, int level, std::string& out) {
+  switch (j.type()) {
+    case json::value_t::object:
+    case json::value_t::array: {
+      const bool object = j.is_object();
+      if (j.empty()) {
+        out += object ? "{}" : "[]";
+        return;
+      }
+      out += object ? '{' : '[';
+      const std::string pad = indent < 0 ? "" : "\n" + std::string(static_cast<size_t>(indent) * (level + 1), ' ');
+      bool first = true;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!first) out += ',';
+        first = false;
+        out += pad;
+        if (object) {
+          out += json(it.key()).dump();
+          out += indent < 0 ? ":" : ": ";
+        }
+        Dump(it.value(), indent, level + 1, out);
+      }
+      if (indent >= 0) out += "\n" + std::string(static_cast<size_t>(indent) * level, ' ');
+      out += object ? '}' : ']';
+      return;
     }
-    return Next();
+    case json::value_t::binary:
+      if (IsRawNumber(j)) {
+        out += RawText(j);
+        return;
+      }
+      out += j.dump();
+      return;
+    default:
+      out += j.dump();
   }
-  bool string(string_t&) override { return Next(); }
-  bool binary(binary_t&) override { return Next(); }
-  bool start_object(std::size_t) override { return Push(false); }
-  bool key(string_t& k) override {
-    frames_.back().key = k;
-    return true;
+}
+
+// A DOM built by nlohmann's own SAX builder, except that a number its double
+// would change is kept as a raw number holding the literal.
+class ExactDom {
+ public:
+  explicit ExactDom(json& root) : dom_(root, /*allow_exceptions=*/false) {}
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(json::number_float_t v, const std::string& literal) {
+    if (DoubleIsExact(v, literal)) return dom_.number_float(v, literal);
+    json::binary_t raw(std::vector<std::uint8_t>(literal.begin(), literal.end()), kRawNumberSubtype);
+    return dom_.binary(raw);
   }
-  bool end_object() override { return Pop(); }
-  bool start_array(std::size_t) override { return Push(true); }
-  bool end_array() override { return Pop(); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+  bool string(std::string& v) { return dom_.string(v); }
+  bool binary(json::binary_t& v) { return dom_.binary(v); }
+  bool start_object(std::size_t n) { return dom_.start_object(n); }
+  bool key(std::string& k) { return dom_.key(k); }
+  bool end_object() { return dom_.end_object(); }
+  bool start_array(std::size_t n) { return dom_.start_array(n); }
+  bool end_array() { return dom_.end_array(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+    error_ = e.what();
+    return false;
+  }
+  const std::string& error() const { return error_; }
 
  private:
-  struct Frame {
-    bool array;
-    size_t index;
-    std::string key;
-  };
-  std::vector<Frame> frames_;
-
-  bool Next() {
-    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
-    return true;
-  }
-  bool Push(bool array) {
-    frames_.push_back({array, 0, ""});
-    return true;
-  }
-  bool Pop() {
-    frames_.pop_back();
-    return Next();
-  }
-  std::string Path() const {
-    std::string path;
-    for (const Frame& f : frames_) {
-      if (f.array) path += fmt::format("[{}]", f.index);
-      else path += path.empty() ? f.key : "." + f.key;
-    }
-    return path.empty() ? "number" : path;
-  }
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  std::string error_;
 };
 
 }  // namespace
 
-Status CheckJsonNumbersExact(std::string_view json_text) {
-  ExactNumbers handler;
-  nlohmann::json::sax_parse(json_text, &handler, nlohmann::json::input_format_t::json, /*strict=*/true,
-                            /*ignore_comments=*/true);
-  return handler.status;
+json JsonNumber(const Decimal& d) {
+  if (d.IsInteger()) {
+    if (auto i = d.ToInt64(); i.ok()) return *i;
+  }
+  // A double only when it prints as exactly this text and DecimalFromJson
+  // reads it back (up to 15 significant digits): then any reader agrees.
+  std::string text = d.ToString();
+  json as_double = std::strtod(text.c_str(), nullptr);
+  if (as_double.dump() == text && SignificantDigits(text) <= 15) return as_double;
+  return RawNumber(text);
 }
 
-nlohmann::json DecimalToJson(const Decimal& d) {
-  if (d.IsInteger()) {
-    auto i = d.ToInt64();
-    if (i.ok()) return *i;
-  }
-  return d.ToString();
+bool IsRawNumber(const json& v) {
+  return v.is_binary() && v.get_binary().has_subtype() && v.get_binary().subtype() == kRawNumberSubtype;
+}
+
+const char* JsonTypeName(const json& v) { return IsRawNumber(v) ? "number" : v.type_name(); }
+
+std::string DumpJson(const json& j, int indent) {
+  std::string out;
+  Dump(j, indent, 0, out);
+  return out;
+}
+
+Result<json> ParseJsonExact(std::string_view text, bool comments) {
+  json root;
+  ExactDom dom(root);
+  bool ok = json::sax_parse(text, &dom, json::input_format_t::json, /*strict=*/true, comments);
+  if (!ok) return Status::DataError(dom.error().empty() ? "not valid JSON" : dom.error());
+  return root;
 }
 
 }  // namespace meter

@@ -1,8 +1,7 @@
 #include "core/money.h"
 
+#include <algorithm>
 #include <array>
-
-#include <fmt/format.h>
 
 namespace meter {
 namespace {
@@ -16,8 +15,6 @@ constexpr std::array<std::string_view, 2> kFourDigits = {"CLF", "UYW"};
 
 char Upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
 
-// Codes are compared case-insensitively so a lower-case "jpy" in a catalog is
-// not silently billed in hundredths.
 template <size_t N>
 bool Contains(const std::array<std::string_view, N>& codes, std::string_view currency) {
   for (std::string_view code : codes) {
@@ -29,11 +26,6 @@ bool Contains(const std::array<std::string_view, N>& codes, std::string_view cur
   return false;
 }
 
-Status CurrencyMismatch(const char* verb, const char* preposition, const Money& a, const Money& b) {
-  return Status::InvalidArgument(
-      fmt::format("cannot {} {} {} {}", verb, b.currency(), preposition, a.currency()));
-}
-
 }  // namespace
 
 int MinorUnitDigits(std::string_view currency) {
@@ -43,42 +35,21 @@ int MinorUnitDigits(std::string_view currency) {
   return 2;
 }
 
-std::string GroupThousands(std::string_view number) {
-  size_t sign = !number.empty() && (number[0] == '-' || number[0] == '+') ? 1 : 0;
-  size_t end = number.find('.');
-  if (end == std::string_view::npos) end = number.size();
-  for (size_t i = sign; i < end; ++i)
-    if (number[i] < '0' || number[i] > '9') return std::string(number);
-  std::string out(number.substr(0, sign));
-  for (size_t i = sign; i < end; ++i) {
-    if (i > sign && (end - i) % 3 == 0) out += ',';
-    out += number[i];
-  }
-  return out + std::string(number.substr(end));
+Result<Decimal> RoundToMinor(const Decimal& amount, std::string_view currency) {
+  return amount.Round(MinorUnitDigits(currency), Rounding::kHalfAwayFromZero);
 }
 
-Result<Money> Money::Add(const Money& o) const {
-  if (currency_ != o.currency_) return CurrencyMismatch("add", "to", *this, o);
-  METER_ASSIGN_OR_RETURN(Decimal sum, amount_.Add(o.amount_));
-  return Money(sum, currency_);
+Result<Decimal> ProrateToMinor(const Decimal& amount, const Decimal& num, const Decimal& den,
+                               std::string_view currency) {
+  return amount.MulDiv(num, den, MinorUnitDigits(currency), Rounding::kHalfAwayFromZero);
 }
 
-Result<Money> Money::Sub(const Money& o) const {
-  if (currency_ != o.currency_) return CurrencyMismatch("subtract", "from", *this, o);
-  METER_ASSIGN_OR_RETURN(Decimal diff, amount_.Sub(o.amount_));
-  return Money(diff, currency_);
+std::string MoneyString(const Decimal& amount, std::string_view currency) {
+  return amount.ToString(MinorUnitDigits(currency));
 }
 
-Result<Money> Money::Mul(const Decimal& factor) const {
-  METER_ASSIGN_OR_RETURN(Decimal product, amount_.Mul(factor));
-  return Money(product, currency_);
+std::string PriceString(const Decimal& price, std::string_view currency) {
+  return price.ToString(std::max(MinorUnitDigits(currency), price.FractionalDigits()));
 }
-
-Result<Money> Money::RoundedToMinor() const {
-  METER_ASSIGN_OR_RETURN(Decimal rounded, amount_.Round(MinorUnitDigits(currency_), Rounding::kHalfAwayFromZero));
-  return Money(rounded, currency_);
-}
-
-std::string Money::ToString() const { return amount_.ToString(MinorUnitDigits(currency_)); }
 
 }  // namespace meter

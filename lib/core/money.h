@@ -1,9 +1,11 @@
-// Money: an exact Decimal amount in one currency.
+// Money: exact Decimal amounts in a currency and the one way they are rounded.
 //
-// Amounts carry their ISO 4217 currency code; adding or comparing amounts of
-// different currencies is refused with a Status. Rounding to the currency's
-// minor unit (2 places for USD/EUR, 0 for JPY, 3 for KWD ...) is half away from
-// zero and happens only through RoundedToMinor, so every caller rounds alike.
+// Every amount meter bills is rounded here and nowhere else: to the minor
+// unit of the currency's ISO 4217 code (2 places for USD and EUR, 0 for JPY
+// and KRW, 3 for BHD, KWD, JOD, OMR and TND; SPEC sections 1 and 10), half
+// away from zero, from the exact value (never from an already rounded one).
+// Amounts travel as Decimal next to the currency code of the document they
+// belong to (an invoice, a report row); binary floating point never enters.
 #pragma once
 
 #include <string>
@@ -14,41 +16,28 @@
 
 namespace meter {
 
-// Decimal places of the currency's minor unit (USD 2, JPY 0, BHD 3); 2 for
-// codes it does not know.
+// Decimal places of the currency's minor unit per ISO 4217 (USD 2, JPY 0,
+// BHD 3, CLF 4); 2 for codes it does not know. Case-insensitive, so a
+// lower-case "jpy" in a catalog is not billed in hundredths.
 int MinorUnitDigits(std::string_view currency);
 
-// Decimal text with its whole part grouped in thousands, for people:
-// "1234567.5" -> "1,234,567.5", "-9500" -> "-9,500". Other text is returned
-// unchanged.
-std::string GroupThousands(std::string_view number);
+// `amount` rounded to the currency's minor unit, half away from zero
+// (0.005 USD -> 0.01, -0.005 USD -> -0.01, 0.5 JPY -> 1). Refuses (a Status)
+// only at the very top of Decimal's range.
+Result<Decimal> RoundToMinor(const Decimal& amount, std::string_view currency);
 
-class Money {
- public:
-  Money() = default;
-  Money(Decimal amount, std::string currency) : amount_(amount), currency_(std::move(currency)) {}
-  static Money Zero(std::string currency) { return Money(Decimal(), std::move(currency)); }
+// amount × num / den rounded once, from the exact quotient, to the minor
+// unit (prorating a price by days). den must not be zero.
+Result<Decimal> ProrateToMinor(const Decimal& amount, const Decimal& num, const Decimal& den,
+                               std::string_view currency);
 
-  const Decimal& amount() const { return amount_; }
-  const std::string& currency() const { return currency_; }
+// How an amount is written in JSON and CSV: a decimal string with exactly
+// the minor unit's places ("24.75", "10.00", "-3.10", "1500" for JPY),
+// rounded half away from zero when it has more.
+std::string MoneyString(const Decimal& amount, std::string_view currency);
 
-  // Sum or difference; refuses different currencies and overflow.
-  Result<Money> Add(const Money& o) const;
-  Result<Money> Sub(const Money& o) const;
-  // The amount times a quantity or rate (same currency); overflow is refused.
-  Result<Money> Mul(const Decimal& factor) const;
-  // Rounded to the currency's minor unit, half away from zero.
-  Result<Money> RoundedToMinor() const;
-  // The amount as text with the currency's minor-unit places ("24.75").
-  std::string ToString() const;
-
-  friend bool operator==(const Money& a, const Money& b) {
-    return a.currency_ == b.currency_ && a.amount_ == b.amount_;
-  }
-
- private:
-  Decimal amount_;
-  std::string currency_ = "USD";
-};
+// How a price is written in JSON and CSV: its own places, but at least the
+// minor unit's ("99.00", "0.002", "0.000012").
+std::string PriceString(const Decimal& price, std::string_view currency);
 
 }  // namespace meter

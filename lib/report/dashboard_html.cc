@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "billing/format.h"
+#include "core/format.h"
 #include "report/dashboard.h"
 
 namespace meter::report {
@@ -20,12 +21,10 @@ std::string Esc(std::string_view s) { return billing::HtmlEscape(s); }
 // A quantity with thousands separators and at most `places` decimals.
 std::string Num(const Decimal& d, int places = 2) {
   auto r = d.Round(places);
-  return billing::QuantityText(r.ok() ? *r : d);
+  return Thousands(r.ok() ? *r : d);
 }
 
-std::string Money(const Decimal& d, const std::string& currency) {
-  return currency + " " + billing::MoneyText(d, currency);
-}
+std::string Money(const Decimal& d, const std::string& currency) { return CurrencyAmount(d, currency); }
 
 double Px(const Decimal& d) { return std::stod(d.ToString()); }
 

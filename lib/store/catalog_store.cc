@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/json_util.h"
 #include "store/statement.h"
 #include "store/webhook_store.h"
 
@@ -28,14 +29,14 @@ std::string CatalogDocument(const catalog::Catalog& c) {
   json j = catalog::ToJson(c);
   j.erase("tenants");
   j.erase("webhooks");
-  return j.dump();
+  return DumpJson(j);
 }
 
 std::string OverridesJson(const catalog::Tenant& t) {
   catalog::Catalog one;
   one.tenants.push_back(t);
   json j = catalog::ToJson(one)["tenants"][0];
-  return j.contains("overrides") ? j["overrides"].dump() : "{}";
+  return j.contains("overrides") ? DumpJson(j["overrides"]) : "{}";
 }
 
 Result<catalog::TenantOverrides> ParseOverrides(const std::string& text) {
@@ -48,7 +49,7 @@ Result<catalog::TenantOverrides> ParseOverrides(const std::string& text) {
   doc["meters"] = json::array();
   if (doc["tenants"][0]["overrides"].contains("limits"))
     for (const auto& [m, v] : doc["tenants"][0]["overrides"]["limits"].items()) doc["meters"].push_back({{"key", m}});
-  auto c = catalog::ParseCatalog(doc.dump());
+  auto c = catalog::ParseCatalog(DumpJson(doc));
   if (!c.ok()) return c.status();
   return c->tenants[0].overrides;
 }

@@ -1,5 +1,7 @@
 #include "store/invoice_store.h"
 
+#include <functional>
+
 #include <fmt/format.h>
 
 #include "store/statement.h"
@@ -8,9 +10,13 @@ namespace meter::store {
 namespace {
 
 constexpr const char* kColumns =
-    "id, number, tenant_id, month, period_start, period_end, status, currency, subtotal, tax, total, "
-    "issue_date, due_date, document, created_at, updated_at, finalized_at, paid_at, voided_at, "
-    "void_reason, events_seq";
+    "i.id, i.number, i.tenant_id, i.month, i.timezone, i.period_start, i.period_end, i.status, i.currency, "
+    "i.issue_date, i.due_date, i.tenant_name, i.tenant_email, i.subtotal, i.tax_name, i.tax_rate, i.tax, i.total, "
+    "i.attributes, i.created_at, i.updated_at, i.finalized_at, i.paid_at, i.voided_at, i.void_reason, i.events_seq";
+
+constexpr const char* kLineColumns =
+    "l.invoice_id, l.kind, l.description, l.meter, l.plan, l.period_start, l.period_end, l.quantity, l.unit_price, "
+    "l.amount, l.attributes";
 
 // Statuses of finalized invoices that bill their period.
 constexpr const char* kBilling = "('open','paid','overdue')";
@@ -20,34 +26,76 @@ std::optional<Timestamp> OptionalInt(const Column& c) {
   return c.getInt64();
 }
 
+std::string OptionalText(const Column& c) { return c.isNull() ? "" : c.getString(); }
+
 InvoiceRecord ReadRecord(Statement& q) {
   InvoiceRecord r;
   r.id = q.getColumn(0).getString();
-  r.number = q.getColumn(1).isNull() ? "" : q.getColumn(1).getString();
+  r.number = OptionalText(q.getColumn(1));
   r.tenant = q.getColumn(2).getString();
   r.month = q.getColumn(3).getString();
-  r.period = {q.getColumn(4).getInt64(), q.getColumn(5).getInt64()};
-  r.status = q.getColumn(6).getString();
-  r.currency = q.getColumn(7).getString();
-  r.subtotal = q.getColumn(8).getString();
-  r.tax = q.getColumn(9).getString();
-  r.total = q.getColumn(10).getString();
-  r.issue_date = q.getColumn(11).getInt64();
-  r.due_date = q.getColumn(12).getInt64();
-  r.document = q.getColumn(13).getString();
-  r.created_at = q.getColumn(14).getInt64();
-  r.updated_at = q.getColumn(15).getInt64();
-  r.finalized_at = OptionalInt(q.getColumn(16));
-  r.paid_at = OptionalInt(q.getColumn(17));
-  r.voided_at = OptionalInt(q.getColumn(18));
-  r.void_reason = q.getColumn(19).isNull() ? "" : q.getColumn(19).getString();
-  r.events_seq = q.getColumn(20).getInt64();
+  r.timezone = q.getColumn(4).getString();
+  r.period = {q.getColumn(5).getInt64(), q.getColumn(6).getInt64()};
+  r.status = q.getColumn(7).getString();
+  r.currency = q.getColumn(8).getString();
+  r.issue_date = q.getColumn(9).getInt64();
+  r.due_date = q.getColumn(10).getInt64();
+  r.tenant_name = q.getColumn(11).getString();
+  r.tenant_email = q.getColumn(12).getString();
+  r.subtotal = q.getColumn(13).getString();
+  r.tax_name = q.getColumn(14).getString();
+  r.tax_rate = q.getColumn(15).getString();
+  r.tax = q.getColumn(16).getString();
+  r.total = q.getColumn(17).getString();
+  r.attributes = q.getColumn(18).getString();
+  r.created_at = q.getColumn(19).getInt64();
+  r.updated_at = q.getColumn(20).getInt64();
+  r.finalized_at = OptionalInt(q.getColumn(21));
+  r.paid_at = OptionalInt(q.getColumn(22));
+  r.voided_at = OptionalInt(q.getColumn(23));
+  r.void_reason = OptionalText(q.getColumn(24));
+  r.events_seq = q.getColumn(25).getInt64();
   return r;
 }
 
-std::vector<InvoiceRecord> ReadAll(Statement& q) {
+InvoiceLineRecord ReadLine(Statement& q) {
+  InvoiceLineRecord l;
+  l.kind = q.getColumn(1).getString();
+  l.description = q.getColumn(2).getString();
+  l.meter = OptionalText(q.getColumn(3));
+  l.plan = q.getColumn(4).getString();
+  l.period = {q.getColumn(5).getInt64(), q.getColumn(6).getInt64()};
+  l.quantity = q.getColumn(7).getString();
+  if (!q.getColumn(8).isNull()) l.unit_price = q.getColumn(8).getString();
+  l.amount = q.getColumn(9).getString();
+  l.attributes = q.getColumn(10).getString();
+  return l;
+}
+
+// The invoices matching `where` (over invoices `i`, parameters bound by
+// `bind`) in `order`, each with its lines: one query for the invoices and
+// one for all of their lines.
+std::vector<InvoiceRecord> ReadInvoices(Database& db, const std::string& where, const std::string& order,
+                                        const std::function<void(Statement&)>& bind) {
   std::vector<InvoiceRecord> out;
-  while (q.executeStep()) out.push_back(ReadRecord(q));
+  std::map<std::string, size_t> index;
+  Statement& q = Cached(db, fmt::format("SELECT {} FROM invoices i WHERE {} ORDER BY {}", kColumns, where, order));
+  bind(q);
+  while (q.executeStep()) {
+    out.push_back(ReadRecord(q));
+    index[out.back().id] = out.size() - 1;
+  }
+  q.reset();
+  if (out.empty()) return out;
+  Statement& lines = Cached(db, fmt::format(
+      "SELECT {} FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id WHERE {} ORDER BY l.invoice_id, l.line",
+      kLineColumns, where));
+  bind(lines);
+  while (lines.executeStep()) {
+    auto it = index.find(lines.getColumn(0).getString());
+    if (it != index.end()) out[it->second].lines.push_back(ReadLine(lines));
+  }
+  lines.reset();
   return out;
 }
 
@@ -55,92 +103,135 @@ void BindOptional(Statement& q, int i, const std::optional<Timestamp>& t) {
   if (t) q.bind(i, static_cast<int64_t>(*t)); else q.bind(i);
 }
 
-// Binds every column but id and created_at, in kColumns order from index 1.
+void BindText(Statement& q, int i, const std::string& s) {
+  if (s.empty()) q.bind(i); else q.bind(i, s);
+}
+
+// Binds every invoices column but id and created_at, in this order from 1:
+// number, tenant_id, month, timezone, period_start, period_end, status,
+// currency, issue_date, due_date, tenant_name, tenant_email, subtotal,
+// tax_name, tax_rate, tax, total, attributes, updated_at, finalized_at,
+// paid_at, voided_at, void_reason, events_seq (24 values).
+constexpr const char* kMutableColumns =
+    "number, tenant_id, month, timezone, period_start, period_end, status, currency, issue_date, due_date, "
+    "tenant_name, tenant_email, subtotal, tax_name, tax_rate, tax, total, attributes, updated_at, finalized_at, "
+    "paid_at, voided_at, void_reason, events_seq";
+
 void BindMutable(Statement& q, const InvoiceRecord& r) {
-  if (r.number.empty()) q.bind(1); else q.bind(1, r.number);
+  BindText(q, 1, r.number);
   q.bind(2, r.tenant);
   q.bind(3, r.month);
-  q.bind(4, static_cast<int64_t>(r.period.start));
-  q.bind(5, static_cast<int64_t>(r.period.end));
-  q.bind(6, r.status);
-  q.bind(7, r.currency);
-  q.bind(8, r.subtotal);
-  q.bind(9, r.tax);
-  q.bind(10, r.total);
-  q.bind(11, static_cast<int64_t>(r.issue_date));
-  q.bind(12, static_cast<int64_t>(r.due_date));
-  q.bind(13, r.document);
-  q.bind(14, static_cast<int64_t>(r.updated_at));
-  BindOptional(q, 15, r.finalized_at);
-  BindOptional(q, 16, r.paid_at);
-  BindOptional(q, 17, r.voided_at);
-  if (r.void_reason.empty()) q.bind(18); else q.bind(18, r.void_reason);
-  q.bind(19, static_cast<int64_t>(r.events_seq));
+  q.bind(4, r.timezone);
+  q.bind(5, static_cast<int64_t>(r.period.start));
+  q.bind(6, static_cast<int64_t>(r.period.end));
+  q.bind(7, r.status);
+  q.bind(8, r.currency);
+  q.bind(9, static_cast<int64_t>(r.issue_date));
+  q.bind(10, static_cast<int64_t>(r.due_date));
+  q.bind(11, r.tenant_name);
+  q.bind(12, r.tenant_email);
+  q.bind(13, r.subtotal);
+  q.bind(14, r.tax_name);
+  q.bind(15, r.tax_rate);
+  q.bind(16, r.tax);
+  q.bind(17, r.total);
+  q.bind(18, r.attributes);
+  q.bind(19, static_cast<int64_t>(r.updated_at));
+  BindOptional(q, 20, r.finalized_at);
+  BindOptional(q, 21, r.paid_at);
+  BindOptional(q, 22, r.voided_at);
+  BindText(q, 23, r.void_reason);
+  q.bind(24, static_cast<int64_t>(r.events_seq));
+}
+
+void DeleteLines(Database& db, const std::string& id) {
+  Statement& q = Cached(db, "DELETE FROM invoice_lines WHERE invoice_id=?");
+  q.bind(1, id);
+  q.exec();
+}
+
+void InsertLines(Database& db, const InvoiceRecord& r) {
+  Statement& q = Cached(db,
+      "INSERT INTO invoice_lines(invoice_id, line, kind, description, meter, plan, period_start, period_end, "
+      "quantity, unit_price, amount, attributes) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+  for (size_t i = 0; i < r.lines.size(); ++i) {
+    const InvoiceLineRecord& l = r.lines[i];
+    q.reset();
+    q.clearBindings();
+    q.bind(1, r.id);
+    q.bind(2, static_cast<int64_t>(i));
+    q.bind(3, l.kind);
+    q.bind(4, l.description);
+    BindText(q, 5, l.meter);
+    q.bind(6, l.plan);
+    q.bind(7, static_cast<int64_t>(l.period.start));
+    q.bind(8, static_cast<int64_t>(l.period.end));
+    q.bind(9, l.quantity);
+    if (l.unit_price) q.bind(10, *l.unit_price); else q.bind(10);
+    q.bind(11, l.amount);
+    q.bind(12, l.attributes);
+    q.exec();
+  }
 }
 
 }  // namespace
 
 Result<InvoiceRecord> InvoiceStore::Find(const std::string& id_or_number) {
   return Guarded(db_, [&]() -> Result<InvoiceRecord> {
-    Statement q(db_, fmt::format("SELECT {} FROM invoices WHERE number=?1 OR id=?1 "
-                                              "ORDER BY number IS NULL LIMIT 1", kColumns));
-    q.bind(1, id_or_number);
-    if (!q.executeStep()) return Status::NotFound(fmt::format("no invoice with number or id '{}'", id_or_number));
-    return ReadRecord(q);
+    // A number wins over an id that happens to spell it.
+    auto found = ReadInvoices(db_, "i.id = (SELECT id FROM invoices WHERE number=?1 OR id=?1 "
+                                   "ORDER BY CASE WHEN number=?1 THEN 0 ELSE 1 END LIMIT 1)",
+                              "i.id", [&](Statement& q) { q.bind(1, id_or_number); });
+    if (found.empty()) return Status::NotFound(fmt::format("no invoice with number or id '{}'", id_or_number));
+    return std::move(found.front());
   });
 }
 
 Result<std::vector<InvoiceRecord>> InvoiceStore::ForMonth(const std::string& month, const std::string& tenant) {
   return Guarded(db_, [&]() -> Result<std::vector<InvoiceRecord>> {
-    Statement q(db_, fmt::format("SELECT {} FROM invoices WHERE month=?1 AND (?2='' OR tenant_id=?2) "
-                                              "ORDER BY tenant_id, created_at, id", kColumns));
-    q.bind(1, month);
-    q.bind(2, tenant);
-    return ReadAll(q);
+    return ReadInvoices(db_, "i.month=?1 AND (?2='' OR i.tenant_id=?2)", "i.tenant_id, i.created_at, i.id",
+                        [&](Statement& q) {
+                          q.bind(1, month);
+                          q.bind(2, tenant);
+                        });
   });
 }
 
 Result<std::vector<InvoiceRecord>> InvoiceStore::List(const InvoiceFilter& f) {
   return Guarded(db_, [&]() -> Result<std::vector<InvoiceRecord>> {
-    Statement q(db_, fmt::format(
-        "SELECT {} FROM invoices WHERE (?1='' OR tenant_id=?1) AND (?2='' OR month=?2) AND (?3='' OR status=?3) "
-        "ORDER BY month, tenant_id, created_at, id", kColumns));
-    q.bind(1, f.tenant);
-    q.bind(2, f.month);
-    q.bind(3, f.status);
-    return ReadAll(q);
+    return ReadInvoices(db_, "(?1='' OR i.tenant_id=?1) AND (?2='' OR i.month=?2) AND (?3='' OR i.status=?3)",
+                        "i.month, i.tenant_id, i.created_at, i.id", [&](Statement& q) {
+                          q.bind(1, f.tenant);
+                          q.bind(2, f.month);
+                          q.bind(3, f.status);
+                        });
   });
 }
 
 Result<std::vector<InvoiceRecord>> InvoiceStore::Finalized(const std::string& tenant) {
   return Guarded(db_, [&]() -> Result<std::vector<InvoiceRecord>> {
-    Statement& q = Cached(db_, fmt::format(
-        "SELECT {} FROM invoices WHERE tenant_id=? AND status IN {} ORDER BY period_start, finalized_at",
-        kColumns, kBilling));
-    q.bind(1, tenant);
-    return ReadAll(q);
+    return ReadInvoices(db_, fmt::format("i.tenant_id=?1 AND i.status IN {}", kBilling),
+                        "i.period_start, i.finalized_at", [&](Statement& q) { q.bind(1, tenant); });
   });
 }
 
 Result<std::vector<InvoiceRecord>> InvoiceStore::OpenDueBefore(Timestamp due_before) {
   return Guarded(db_, [&]() -> Result<std::vector<InvoiceRecord>> {
-    Statement q(db_, fmt::format("SELECT {} FROM invoices WHERE status='open' AND due_date<? "
-                                              "ORDER BY due_date, number", kColumns));
-    q.bind(1, static_cast<int64_t>(due_before));
-    return ReadAll(q);
+    return ReadInvoices(db_, "i.status='open' AND i.due_date<?1", "i.due_date, i.number",
+                        [&](Statement& q) { q.bind(1, static_cast<int64_t>(due_before)); });
   });
 }
 
 Status InvoiceStore::Insert(const InvoiceRecord& r) {
   return db_.Transaction([&]() -> Status {
-    Statement& q = Cached(db_,
-        "INSERT INTO invoices(number, tenant_id, month, period_start, period_end, status, currency, subtotal, "
-        "tax, total, issue_date, due_date, document, updated_at, finalized_at, paid_at, voided_at, "
-        "void_reason, events_seq, id, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    Statement& q = Cached(db_, fmt::format(
+        "INSERT INTO invoices({}, id, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        kMutableColumns));
     BindMutable(q, r);
-    q.bind(20, r.id);
-    q.bind(21, static_cast<int64_t>(r.created_at));
+    q.bind(25, r.id);
+    q.bind(26, static_cast<int64_t>(r.created_at));
     q.exec();
+    InsertLines(db_, r);
     return Status::OK();
   });
 }
@@ -148,11 +239,33 @@ Status InvoiceStore::Insert(const InvoiceRecord& r) {
 Status InvoiceStore::Update(const InvoiceRecord& r) {
   return db_.Transaction([&]() -> Status {
     Statement& q = Cached(db_,
-        "UPDATE invoices SET number=?, tenant_id=?, month=?, period_start=?, period_end=?, status=?, currency=?, "
-        "subtotal=?, tax=?, total=?, issue_date=?, due_date=?, document=?, updated_at=?, finalized_at=?, "
-        "paid_at=?, voided_at=?, void_reason=?, events_seq=? WHERE id=?");
+        "UPDATE invoices SET number=?, tenant_id=?, month=?, timezone=?, period_start=?, period_end=?, status=?, "
+        "currency=?, issue_date=?, due_date=?, tenant_name=?, tenant_email=?, subtotal=?, tax_name=?, tax_rate=?, "
+        "tax=?, total=?, attributes=?, updated_at=?, finalized_at=?, paid_at=?, voided_at=?, void_reason=?, "
+        "events_seq=? WHERE id=?");
     BindMutable(q, r);
-    q.bind(20, r.id);
+    q.bind(25, r.id);
+    if (q.exec() == 0) return Status::NotFound(fmt::format("no invoice with id '{}'", r.id));
+    DeleteLines(db_, r.id);
+    InsertLines(db_, r);
+    return Status::OK();
+  });
+}
+
+Status InvoiceStore::UpdateLifecycle(const InvoiceRecord& r) {
+  return db_.Transaction([&]() -> Status {
+    Statement& q = Cached(db_,
+        "UPDATE invoices SET number=?, status=?, finalized_at=?, paid_at=?, voided_at=?, void_reason=?, "
+        "events_seq=?, updated_at=? WHERE id=?");
+    BindText(q, 1, r.number);
+    q.bind(2, r.status);
+    BindOptional(q, 3, r.finalized_at);
+    BindOptional(q, 4, r.paid_at);
+    BindOptional(q, 5, r.voided_at);
+    BindText(q, 6, r.void_reason);
+    q.bind(7, static_cast<int64_t>(r.events_seq));
+    q.bind(8, static_cast<int64_t>(r.updated_at));
+    q.bind(9, r.id);
     if (q.exec() == 0) return Status::NotFound(fmt::format("no invoice with id '{}'", r.id));
     return Status::OK();
   });
@@ -163,6 +276,7 @@ Status InvoiceStore::Delete(const std::string& id) {
     Statement q(db_, "DELETE FROM invoices WHERE id=?");
     q.bind(1, id);
     if (q.exec() == 0) return Status::NotFound(fmt::format("no invoice with id '{}'", id));
+    DeleteLines(db_, id);
     return Status::OK();
   });
 }

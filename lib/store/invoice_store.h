@@ -1,11 +1,20 @@
-// InvoiceStore: invoice rows, the invoice number sequence, and the reads that
-// tell which finalized invoices have late usage (SPEC section 7).
+// InvoiceStore: invoices and their lines as typed rows, the invoice number
+// sequence, and the reads that tell which finalized invoices have late usage
+// (SPEC section 7).
 //
-// A row keeps the invoice document (its JSON, as issued) next to the columns
-// used to find it. Finalized rows (open, paid, overdue, void) are never
-// rewritten except for their status and its timestamps. Every writing method
-// joins the caller's transaction when there is one, so a lifecycle step, its
-// number and its webhook message commit together.
+// An invoice is one `invoices` row (identity, period, lifecycle, totals) and
+// one `invoice_lines` row per line (kind, description, meter, plan, period,
+// quantity, unit price, amount). Fields beyond those columns are kept in each
+// row's `attributes`: a JSON object lib/billing writes and reads through its
+// one table of attributes (billing/invoice_record.h), so adding a field needs
+// no migration. Nothing here is the output: lib/billing renders JSON, text
+// and webhook payloads from these rows. Each lifecycle field (status, number,
+// finalized_at, paid_at, voided_at, void_reason) lives in one column only.
+//
+// Finalized invoices (open, paid, overdue, void) are never rewritten except
+// through UpdateLifecycle. Every writing method joins the caller's
+// transaction when there is one, so a lifecycle step, its number and its
+// webhook message commit together.
 #pragma once
 
 #include <cstdint>
@@ -21,23 +30,42 @@
 
 namespace meter::store {
 
+struct InvoiceLineRecord {
+  std::string kind;                       // base, usage, adjustment
+  std::string description;
+  std::string meter;                      // "" for lines without one
+  std::string plan;
+  Period period;
+  std::string quantity;                   // decimal text
+  std::optional<std::string> unit_price;  // decimal text
+  std::string amount;                     // decimal text
+  std::string attributes = "{}";          // JSON object text
+
+  friend bool operator==(const InvoiceLineRecord&, const InvoiceLineRecord&) = default;
+};
+
 struct InvoiceRecord {
   std::string id;
   std::string number;       // "" for drafts
   std::string tenant;
   std::string month;        // "2026-02"
+  std::string timezone;     // the tenant's zone when billed ("" = UTC)
   Period period;
   std::string status;       // draft, open, paid, overdue, void
   std::string currency;
-  std::string subtotal, tax, total;  // decimal text
   Timestamp issue_date = 0;  // midnight UTC of the issue date
   Timestamp due_date = 0;    // midnight UTC of the due date
-  std::string document;      // the invoice JSON
+  std::string tenant_name, tenant_email;
+  std::string subtotal, tax_name, tax_rate, tax, total;  // decimal text but tax_name
+  std::string attributes = "{}";  // JSON object text
   Timestamp created_at = 0;
   Timestamp updated_at = 0;
   std::optional<Timestamp> finalized_at, paid_at, voided_at;
   std::string void_reason;
   int64_t events_seq = 0;    // highest event seq at finalization
+  std::vector<InvoiceLineRecord> lines;  // in invoice order
+
+  friend bool operator==(const InvoiceRecord&, const InvoiceRecord&) = default;
 };
 
 // Filters for List; empty fields match everything.
@@ -51,8 +79,8 @@ class InvoiceStore {
  public:
   explicit InvoiceStore(Database& db) : db_(db) {}
 
-  // The invoice whose number or id is `id_or_number`; NotFound naming it
-  // when there is none.
+  // The invoice (with its lines) whose number or id is `id_or_number`;
+  // NotFound naming it when there is none.
   Result<InvoiceRecord> Find(const std::string& id_or_number);
 
   // Every invoice of `month` (any status), of one tenant or ("") of all,
@@ -69,11 +97,17 @@ class InvoiceStore {
   // Open invoices whose due date is before `due_before`.
   Result<std::vector<InvoiceRecord>> OpenDueBefore(Timestamp due_before);
 
-  // Inserts a new row; refuses a second live invoice for a tenant and month.
+  // Inserts a new invoice and its lines; refuses a second live invoice for a
+  // tenant and month.
   Status Insert(const InvoiceRecord& r);
-  // Rewrites the row with r.id (every column but id and created_at).
+  // Rewrites the invoice r.id and replaces its lines (every column but id
+  // and created_at): for drafts, which are rebuilt from the data.
   Status Update(const InvoiceRecord& r);
-  // Deletes the row with `id`; NotFound when absent.
+  // Writes only the lifecycle columns of r.id (number, status, finalized_at,
+  // paid_at, voided_at, void_reason, events_seq, updated_at); the lines and
+  // amounts of a finalized invoice never change. NotFound when absent.
+  Status UpdateLifecycle(const InvoiceRecord& r);
+  // Deletes the invoice `id` and its lines; NotFound when absent.
   Status Delete(const std::string& id);
 
   // The next number for `prefix` and `year` (1, 2, 3 ...), recorded as taken.

@@ -34,9 +34,8 @@ Result<RollupPeriod> ParseRollupPeriod(std::string_view name) {
 std::string MeterDefinition(const Meter& m) {
   nlohmann::json where = nlohmann::json::array();
   for (const auto& w : m.where) where.push_back({w.field, w.equals});
-  return nlohmann::json{{"v", 1}, {"event", m.event}, {"aggregation", catalog::AggregationName(m.aggregation)},
-                        {"value", m.value}, {"where", where}}
-      .dump();
+  return DumpJson(nlohmann::json{{"v", 1}, {"event", m.event}, {"aggregation", catalog::AggregationName(m.aggregation)},
+                                 {"value", m.value}, {"where", where}});
 }
 
 namespace {

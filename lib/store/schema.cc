@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "store/dialect.h"
+#include "store/invoice_migration.h"
 #include "store/statement.h"
 
 namespace meter::store {
@@ -15,12 +16,18 @@ namespace {
 // SUM() stays exact integer arithmetic. Money is TEXT holding a canonical
 // decimal string (never REAL).
 //
-// Each migration is a list of statements. Never edit a migration that has
-// shipped; add the next one.
-const std::vector<std::vector<const char*>>& Migrations() {
-  static const std::vector<std::vector<const char*>> kMigrations = {
+// Each migration is a list of statements, optionally followed by a step in
+// C++ for what SQL cannot say portably (reading a JSON document). Never edit
+// a migration that has shipped; add the next one.
+struct Migration {
+  std::vector<const char*> sql;
+  Status (*then)(Database&) = nullptr;
+};
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
       // ---- version 1 ----
-      {
+      {{
           // -- catalog --
           R"(CREATE TABLE catalog_versions(
                id INTEGER PRIMARY KEY,
@@ -243,7 +250,7 @@ const std::vector<std::vector<const char*>>& Migrations() {
                status_code INTEGER,
                error TEXT,
                PRIMARY KEY(delivery_id, attempt)) WITHOUT ROWID)",
-      },
+      }},
       // ---- version 2: an event's identity is (id, source) ----
       // A CloudEvent's identity used to be stored as the id "source#id",
       // which a native id, or another source and id, could equal. Now its
@@ -252,13 +259,79 @@ const std::vector<std::vector<const char*>>& Migrations() {
       // records how far they go (seq <= last_seq), and ingest also looks a
       // CloudEvent up under its old key among them, so a file ingested before
       // the migration still adds nothing when ingested again.
-      {
+      {{
           "ALTER TABLE events ADD COLUMN source TEXT NOT NULL DEFAULT ''",
           "DROP INDEX events_id",
           "CREATE UNIQUE INDEX events_identity ON events(id, source)",
           "CREATE TABLE events_legacy_identity(last_seq INTEGER NOT NULL)",
           "INSERT INTO events_legacy_identity(last_seq) SELECT COALESCE(MAX(seq), 0) FROM events",
-      },
+      }},
+      // ---- version 3: invoices as typed rows ----
+      // Versions 1 and 2 kept each invoice as its CLI JSON document. Invoices and
+      // their lines become typed rows; fields beyond the columns go in
+      // `attributes` (a JSON object, see store/invoice_store.h). Each
+      // version-1 document is split into those rows by
+      // MigrateInvoiceDocuments (store/invoice_migration.cc), which then
+      // drops the old table. Lifecycle fields come from the old columns,
+      // which were authoritative.
+      {{
+           "DROP INDEX invoices_tenant_period",
+           "DROP INDEX invoices_month",
+           "DROP INDEX invoices_status",
+           "DROP INDEX invoices_one_live",
+           "ALTER TABLE invoices RENAME TO invoices_v1",
+           // timezone: the tenant's zone when billed ('' = UTC); issue_date,
+           // due_date: midnight UTC of those days; money and tax_rate: TEXT
+           // decimals; attributes: JSON object of further fields.
+           R"(CREATE TABLE invoices(
+                id TEXT PRIMARY KEY,
+                number TEXT UNIQUE,
+                tenant_id TEXT NOT NULL,
+                month TEXT NOT NULL,
+                timezone TEXT NOT NULL,
+                period_start INTEGER NOT NULL,
+                period_end INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                issue_date INTEGER NOT NULL,
+                due_date INTEGER NOT NULL,
+                tenant_name TEXT NOT NULL,
+                tenant_email TEXT NOT NULL,
+                subtotal TEXT NOT NULL,
+                tax_name TEXT NOT NULL,
+                tax_rate TEXT NOT NULL,
+                tax TEXT NOT NULL,
+                total TEXT NOT NULL,
+                attributes TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                finalized_at INTEGER,
+                paid_at INTEGER,
+                voided_at INTEGER,
+                void_reason TEXT,
+                events_seq INTEGER NOT NULL DEFAULT 0))",
+           "CREATE INDEX invoices_tenant_period ON invoices(tenant_id, period_start)",
+           "CREATE INDEX invoices_month ON invoices(month, tenant_id)",
+           "CREATE INDEX invoices_status ON invoices(status, due_date)",
+           "CREATE UNIQUE INDEX invoices_one_live ON invoices(tenant_id, month) WHERE status <> 'void'",
+           // line: 0-based position in the invoice; meter NULL for lines
+           // without one; quantity, unit_price, amount: TEXT decimals.
+           R"(CREATE TABLE invoice_lines(
+                invoice_id TEXT NOT NULL,
+                line INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                description TEXT NOT NULL,
+                meter TEXT,
+                plan TEXT NOT NULL,
+                period_start INTEGER NOT NULL,
+                period_end INTEGER NOT NULL,
+                quantity TEXT NOT NULL,
+                unit_price TEXT,
+                amount TEXT NOT NULL,
+                attributes TEXT NOT NULL,
+                PRIMARY KEY(invoice_id, line)))",
+       },
+       MigrateInvoiceDocuments},
   };
   return kMigrations;
 }
@@ -296,7 +369,8 @@ Status Migrate(Database& db, bool read_only) {
     METER_RETURN_IF_ERROR(db.Transaction([&]() -> Status {
       // Another process may have migrated while we waited for the lock.
       if (db.SchemaVersion() > v) return Status::OK();
-      for (const char* sql : migrations[v]) METER_RETURN_IF_ERROR(RunMigrationStatement(db, sql));
+      for (const char* sql : migrations[v].sql) METER_RETURN_IF_ERROR(RunMigrationStatement(db, sql));
+      if (migrations[v].then) METER_RETURN_IF_ERROR(migrations[v].then(db));
       db.impl().conn->SetUserVersion(v + 1);
       return Status::OK();
     }));

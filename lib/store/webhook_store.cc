@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/ids.h"
+#include "core/json_util.h"
 #include "store/statement.h"
 
 namespace meter::store {
@@ -56,7 +58,7 @@ Result<bool> WebhookStore::UpsertFromCatalog(const catalog::WebhookEndpoint& w, 
     Statement q(db_, "SELECT id, secret FROM webhook_endpoints WHERE url=? AND tenant_id IS NOT DISTINCT FROM ? ORDER BY id LIMIT 1");
     q.bind(1, w.url);
     if (w.tenant) q.bind(2, *w.tenant); else q.bind(2);
-    std::string events = json(w.events).dump();
+    std::string events = DumpJson(json(w.events));
     if (q.executeStep()) {
       int64_t id = q.getColumn(0).getInt64();
       Statement up(db_, "UPDATE webhook_endpoints SET events=?, secret=? WHERE id=?");
@@ -104,7 +106,7 @@ Result<int64_t> WebhookStore::AddEndpoint(const std::string& url, const std::opt
         "INSERT INTO webhook_endpoints(url, tenant_id, events, secret, created_at) VALUES(?,?,?,?,?) RETURNING id");
     ins.bind(1, url);
     if (tenant) ins.bind(2, *tenant); else ins.bind(2);
-    ins.bind(3, json(events).dump());
+    ins.bind(3, DumpJson(json(events)));
     ins.bind(4, secret);
     ins.bind(5, static_cast<int64_t>(now));
     if (!ins.executeStep()) return Status::Internal("INSERT ... RETURNING gave no row");
@@ -180,7 +182,7 @@ Status WebhookStore::InsertMessage(const std::string& id, const std::string& typ
   msg.bind(2, type);
   if (tenant.empty()) msg.bind(3); else msg.bind(3, tenant);
   msg.bind(4, static_cast<int64_t>(now));
-  msg.bind(5, data.dump());
+  msg.bind(5, DumpJson(data));
   msg.exec();
   return Status::OK();
   });

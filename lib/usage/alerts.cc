@@ -1,5 +1,6 @@
 #include "usage/alerts.h"
 
+#include "core/json_util.h"
 #include "webhooks/queue.h"
 #include "usage/quota.h"
 #include "usage/units.h"
@@ -68,8 +69,8 @@ nlohmann::json AlertMessageData(const store::AlertRecord& a) {
   return {{"tenant", a.tenant},
           {"meter", a.meter},
           {"threshold", a.threshold},
-          {"used", UnitsJson(FromMicros(a.used_micros))},
-          {"limit", UnitsJson(FromMicros(a.limit_micros))},
+          {"used", JsonNumber(FromMicros(a.used_micros))},
+          {"limit", JsonNumber(FromMicros(a.limit_micros))},
           {"period_start", FormatRfc3339(a.period_start)},
           {"period_end", FormatRfc3339(a.period_end)}};
 }

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "core/format.h"
 #include "core/ids.h"
+#include "core/json_util.h"
 #include "store/catalog_store.h"
 #include "store/counter_store.h"
 #include "usage/reservation.h"
@@ -124,8 +126,8 @@ std::string DenialMessage(const QuotaDecision& d) {
   if (d.suspended)
     return fmt::format("Tenant '{}' is suspended: every quota check is denied until 'meter tenants resume {}'.",
                        d.tenant, d.tenant);
-  std::string msg = fmt::format("Quota exceeded. Used {} of {}. Batch requires {}.\nResets at {}", FormatUnits(d.used),
-                                FormatUnits(*d.limit.limit), FormatUnits(d.requested), FormatRfc3339(d.period.end));
+  std::string msg = fmt::format("Quota exceeded. Used {} of {}. Batch requires {}.\nResets at {}", Thousands(d.used),
+                                Thousands(*d.limit.limit), Thousands(d.requested), FormatRfc3339(d.period.end));
   if (!d.next_plan.empty()) msg += fmt::format(", or upgrade to plan '{}'", d.next_plan);
   return msg + ".";
 }
@@ -133,7 +135,7 @@ std::string DenialMessage(const QuotaDecision& d) {
 std::string WarningMessage(const QuotaDecision& d) {
   if (!d.allowed || !d.over) return "";
   std::string msg = fmt::format("Soft limit exceeded. Used {} of {}. Batch requires {}. Resets at {}",
-                                FormatUnits(d.used), FormatUnits(*d.limit.limit), FormatUnits(d.requested),
+                                Thousands(d.used), Thousands(*d.limit.limit), Thousands(d.requested),
                                 FormatRfc3339(d.period.end));
   if (!d.next_plan.empty()) msg += fmt::format(", or upgrade to plan '{}'", d.next_plan);
   return msg + ".";
@@ -145,10 +147,10 @@ nlohmann::json DecisionJson(const QuotaDecision& d) {
   return {{"allowed", d.allowed},
           {"tenant", d.tenant},
           {"metric", d.meter},
-          {"used", UnitsJson(d.used)},
-          {"limit", d.limit.limit ? UnitsJson(*d.limit.limit) : nlohmann::json(nullptr)},
-          {"remaining", remaining ? UnitsJson(*remaining) : nlohmann::json(nullptr)},
-          {"requested", UnitsJson(d.requested)},
+          {"used", JsonNumber(d.used)},
+          {"limit", d.limit.limit ? JsonNumber(*d.limit.limit) : nlohmann::json(nullptr)},
+          {"remaining", remaining ? JsonNumber(*remaining) : nlohmann::json(nullptr)},
+          {"requested", JsonNumber(d.requested)},
           {"period_start", FormatRfc3339(d.period.start)},
           {"period_end", FormatRfc3339(d.period.end)},
           {"resets_at", FormatRfc3339(d.period.end)},

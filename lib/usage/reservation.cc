@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/json_util.h"
 #include "ingest/recorder.h"
 #include "store/usage_store.h"
 #include "usage/units.h"
@@ -111,7 +112,7 @@ Status ApplySumValue(const catalog::Meter& m, const Decimal& amount, Event* e, j
   } else if (m.value.starts_with("properties.") ||
              (m.value.find('.') == std::string::npos && !IsTextField(m.value) && m.value != "latency_ms" &&
               m.value != "cost" && m.value != "metric" && m.value != "tenant" && m.value != "id")) {
-    SetProperty(props, m.value, json::parse(amount.ToString()));
+    SetProperty(props, m.value, JsonNumber(amount));
   } else {
     return Status::InvalidArgument(
         fmt::format("meter '{}' sums '{}', which a reservation cannot record", m.key, m.value));
@@ -144,7 +145,7 @@ Result<std::vector<Event>> ReservationEvents(const catalog::Catalog& c, const Qu
           "meter '{}' counts events: --amount must be a whole number up to {} to reserve", m->key, kMaxCount));
     copies = *d.requested.ToInt64();
   }
-  if (!props.empty()) e.properties = props.dump();
+  if (!props.empty()) e.properties = DumpJson(props);
   std::vector<Event> events;
   for (int64_t i = 0; i < copies; ++i) {
     events.push_back(e);
@@ -167,7 +168,7 @@ Result<std::optional<QuotaDecision>> FindReservation(store::Database& db, const 
 Status StoreReservation(store::Database& db, const QuotaDecision& d, Timestamp now) {
   METER_ASSIGN_OR_RETURN(int64_t amount, ToMicros(d.requested, "--amount"));
   return store::ReservationStore(db).Insert(
-      {d.reservation_id, d.tenant, d.meter, amount, d.allowed, StoredJson(d).dump(), now});
+      {d.reservation_id, d.tenant, d.meter, amount, d.allowed, DumpJson(StoredJson(d)), now});
 }
 
 Status RecordReservedUsage(store::Database& db, const catalog::Catalog& c, const QuotaDecision& d, Timestamp now) {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "core/ids.h"
+#include "core/json_util.h"
 #include "webhooks/endpoints.h"
 #include "webhooks/signer.h"
 
@@ -20,11 +21,11 @@ std::string MessageBody(std::string_view message_id, std::string_view type, Time
                         std::string_view data_json) {
   using nlohmann::json;
   std::string body = R"({"id":)";
-  body += json(message_id).dump();
+  body += DumpJson(json(message_id));
   body += R"(,"type":)";
-  body += json(type).dump();
+  body += DumpJson(json(type));
   body += R"(,"timestamp":)";
-  body += json(FormatRfc3339(created_at)).dump();
+  body += DumpJson(json(FormatRfc3339(created_at)));
   body += R"(,"data":)";
   body += data_json.empty() ? std::string_view("{}") : data_json;
   body += '}';

@@ -518,9 +518,11 @@ def test_counters_match_a_hand_computed_expectation(m):
 def test_late_events_are_counted_and_stored(m):
     db = sqlite3.connect(m.db)
     db.execute(
-        "INSERT INTO invoices(id, number, tenant_id, period_start, period_end, status, currency, subtotal, tax, "
-        "total, issue_date, due_date, document, created_at, updated_at) "
-        "VALUES('inv1', 'INV-1', 'acme', ?, ?, 'open', 'USD', '0', '0', '0', 0, 0, '{}', 0, 0)", FEB)
+        "INSERT INTO invoices(id, number, tenant_id, month, timezone, period_start, period_end, status, currency, "
+        "issue_date, due_date, tenant_name, tenant_email, subtotal, tax_name, tax_rate, tax, total, attributes, "
+        "created_at, updated_at) "
+        "VALUES('inv1', 'INV-1', 'acme', '2026-02', '', ?, ?, 'open', 'USD', 0, 0, '', '', '0', '', '0', '0', '0', "
+        "'{}', 0, 0)", FEB)
     db.commit()
     db.close()
     r = m.ingest([ev(1), ev(2, tenant="beta"), ev(3, timestamp="2026-01-31T23:59:59Z")], "late.ndjson", "--json")

@@ -2,19 +2,21 @@
 //
 // * Decimal::Parse (prices, amounts, --amount flags): what parses formats
 //   canonically and parses back to the same value; rounding to any number of
-//   places agrees with ToString(places); Money rounding to the minor unit
-//   agrees with Money::ToString.
+//   places agrees with ToString(places); RoundToMinor agrees with
+//   MoneyString.
 // * ParseDecimalNumberText (quantities and costs in events, catalog numbers):
 //   agrees with Decimal::Parse on plain notation, and ingest's fast
 //   ParseMicros agrees with it (same acceptance, same value).
-// * DecimalFromJson (catalog prices written as JSON numbers): a number the
-//   catalog's CheckJsonNumbersExact lets through comes out exactly as written.
+// * ParseJsonExact + DecimalFromJson (catalog numbers): every JSON number
+//   comes out exactly as written (or is refused), and JsonNumber + DumpJson
+//   print it back with the same value.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_util.h"
 #include "core/money.h"
 #include "fuzz_support.h"
 
@@ -55,9 +57,8 @@ void CheckRoundTrip(std::string_view text, const Decimal& d) {
     if (up.ok()) METER_FUZZ_CHECK(up->Abs() >= d.Abs(), canonical);
   }
   for (const char* currency : {"USD", "JPY", "KWD", "CLF"}) {
-    Money m(d, currency);
-    auto minor = m.RoundedToMinor();
-    if (minor.ok()) METER_FUZZ_CHECK(minor->amount().ToString(MinorUnitDigits(currency)) == m.ToString(), canonical);
+    auto minor = RoundToMinor(d, currency);
+    if (minor.ok()) METER_FUZZ_CHECK(minor->ToString(MinorUnitDigits(currency)) == MoneyString(d, currency), canonical);
   }
 }
 
@@ -80,19 +81,21 @@ void CheckMicros(std::string_view text) {
   }
 }
 
-// A JSON number reaches the catalog as a double: unless CheckJsonNumbersExact
-// refuses its literal, DecimalFromJson must rebuild exactly the written value
-// (or refuse it).
+// A JSON number read by ParseJsonExact must come out of DecimalFromJson as
+// exactly the written value (or be refused), and print back through
+// JsonNumber and DumpJson as text of the same value.
 void CheckJsonNumber(std::string_view text) {
   if (!ingest::IsJsonNumber(text)) return;
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_number()) return;  // beyond double's range: nlohmann refuses it
-  Status exact_literal = CheckJsonNumbersExact(text);
-  METER_FUZZ_CHECK(exact_literal.ok() || exact_literal.IsInvalidArgument(), exact_literal.message());
-  auto from_json = DecimalFromJson(j);
+  auto j = ParseJsonExact(text);
+  if (!j.ok()) return;  // beyond double's range: nlohmann refuses it
+  auto from_json = DecimalFromJson(*j);
   auto exact = ParseDecimalNumberText(text);
-  if (!exact_literal.ok() || !from_json.ok() || !exact.ok()) return;  // refused with a message: fine
+  METER_FUZZ_CHECK(from_json.ok() == exact.ok(), text);
+  if (!exact.ok()) return;  // refused with a message: fine
   METER_FUZZ_CHECK(*from_json == *exact, std::string(text) + " -> " + from_json->ToString());
+  std::string printed = DumpJson(JsonNumber(*exact));
+  auto back = ParseDecimalNumberText(printed);
+  METER_FUZZ_CHECK(back.ok() && *back == *exact, std::string(text) + " printed as " + printed);
 }
 
 }  // namespace

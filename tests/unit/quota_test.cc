@@ -2,6 +2,8 @@
 // texts, and checks and reservations against a real database.
 #include <doctest/doctest.h>
 
+#include "core/format.h"
+#include "core/json_util.h"
 #include "store/catalog_store.h"
 #include "support/temp_db.h"
 #include "support/usage_events.h"
@@ -108,11 +110,11 @@ TEST_CASE("quota: units as people and JSON read them") {
   const std::pair<const char*, const char*> kText[] = {
       {"0", "0"}, {"999", "999"}, {"1000", "1,000"}, {"9500", "9,500"}, {"1000000", "1,000,000"},
       {"-20", "-20"}, {"-1234.5", "-1,234.5"}, {"1234567.125", "1,234,567.125"}};
-  for (const auto& [in, out] : kText) CHECK(FormatUnits(Dec(in)) == out);
-  CHECK(UnitsJson(Dec("10000")).dump() == "10000");
-  CHECK(UnitsJson(Dec("-20")).dump() == "-20");
-  CHECK(UnitsJson(Dec("0.6")).dump() == "0.6");
-  CHECK(UnitsJson(Dec("1000.5")).dump() == "1000.5");
+  for (const auto& [in, out] : kText) CHECK(Thousands(Dec(in)) == out);
+  CHECK(DumpJson(JsonNumber(Dec("10000"))) == "10000");
+  CHECK(DumpJson(JsonNumber(Dec("-20"))) == "-20");
+  CHECK(DumpJson(JsonNumber(Dec("0.6"))) == "0.6");
+  CHECK(DumpJson(JsonNumber(Dec("1000.5"))) == "1000.5");
   CHECK(ToMicros(Dec("1.5"), "x").value() == 1500000);
   CHECK(ToMicros(Dec("0.0000001"), "x").status().IsInvalidArgument());
   CHECK(ToMicros(Dec("-1"), "x").status().IsInvalidArgument());

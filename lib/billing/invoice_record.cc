@@ -1,0 +1,320 @@
+#include "billing/invoice_record.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "core/json_util.h"
+#include "core/money.h"
+
+namespace meter::billing {
+namespace {
+
+using nlohmann::json;
+
+// A row that cannot be read throws this inside InvoiceFromRecord, which
+// turns it into one DataError naming the invoice.
+struct Unreadable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const json kOmit = json(json::value_t::discarded);
+
+Decimal Num(const json& j) {
+  auto d = DecimalFromJson(j);
+  if (!d.ok()) throw Unreadable(d.status().message());
+  return *d;
+}
+
+Decimal Num(const std::string& text) {
+  auto d = Decimal::Parse(text);
+  if (!d.ok()) throw Unreadable(d.status().message());
+  return *d;
+}
+
+std::optional<Decimal> OptNum(const json& j, const char* key) {
+  if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
+  return Num(j.at(key));
+}
+
+std::string Str(const json& j, const char* key) {
+  if (!j.contains(key) || j.at(key).is_null()) return "";
+  return j.at(key).get<std::string>();
+}
+
+json OptionalQuantity(const std::optional<Decimal>& q) { return q ? JsonNumber(*q) : json(nullptr); }
+
+// ---- pricing terms, tiers and adjustment references ----
+
+json PricingJson(const catalog::Charge& c, bool overage) {
+  json j = {{"model", catalog::ChargeModelName(c.model)}, {"included", JsonNumber(c.included)}, {"overage", overage}};
+  if (c.model == catalog::ChargeModel::kPerUnit) j["unit_price"] = c.unit_price.ToString();
+  if (c.model == catalog::ChargeModel::kPackage) {
+    j["package_size"] = JsonNumber(c.package_size);
+    j["package_price"] = c.package_price.ToString();
+  }
+  if (!c.tiers.empty()) {
+    j["tiers"] = json::array();
+    for (const auto& t : c.tiers)
+      j["tiers"].push_back({{"up_to", OptionalQuantity(t.up_to)}, {"unit_price", t.unit_price.ToString()},
+                            {"flat_price", t.flat_price.ToString()}});
+  }
+  return j;
+}
+
+catalog::ChargeModel Model(const std::string& name) {
+  for (auto m : {catalog::ChargeModel::kPerUnit, catalog::ChargeModel::kGraduated, catalog::ChargeModel::kVolume,
+                 catalog::ChargeModel::kPackage})
+    if (catalog::ChargeModelName(m) == name) return m;
+  throw Unreadable("unknown model '" + name + "'");
+}
+
+void PricingFrom(const json& p, InvoiceLine& l) {
+  catalog::Charge c;
+  c.meter = l.meter;
+  c.model = Model(p.at("model").get<std::string>());
+  c.included = Num(p.at("included"));
+  c.unit_price = OptNum(p, "unit_price").value_or(Decimal());
+  c.package_size = OptNum(p, "package_size").value_or(Decimal());
+  c.package_price = OptNum(p, "package_price").value_or(Decimal());
+  if (p.contains("tiers"))
+    for (const auto& t : p.at("tiers"))
+      c.tiers.push_back({OptNum(t, "up_to"), Num(t.at("unit_price")), Num(t.at("flat_price"))});
+  l.charge = std::move(c);
+  l.overage = p.at("overage").get<bool>();
+}
+
+json TiersJson(const std::vector<TierAmount>& tiers) {
+  json out = json::array();
+  for (const auto& t : tiers)
+    out.push_back({{"from", JsonNumber(t.from)}, {"up_to", OptionalQuantity(t.up_to)},
+                   {"quantity", JsonNumber(t.quantity)}, {"unit_price", t.unit_price.ToString()},
+                   {"flat_price", t.flat_price.ToString()}, {"applied", t.applied},
+                   {"amount", t.amount.ToString()}});
+  return out;
+}
+
+std::vector<TierAmount> TiersFrom(const json& tiers) {
+  std::vector<TierAmount> out;
+  for (const auto& t : tiers)
+    out.push_back({Num(t.at("from")), OptNum(t, "up_to"), Num(t.at("quantity")), Num(t.at("unit_price")),
+                   Num(t.at("flat_price")), t.at("applied").get<bool>(), Num(t.at("amount"))});
+  return out;
+}
+
+json AdjustsJson(const AdjustmentRef& a, const std::string& currency) {
+  return {{"invoice", a.invoice_id}, {"number", a.invoice_number.empty() ? json(nullptr) : json(a.invoice_number)},
+          {"period", a.month}, {"line", a.line}, {"quantity_before", JsonNumber(a.quantity_before)},
+          {"quantity_after", JsonNumber(a.quantity_after)},
+          {"amount_before", MoneyString(a.amount_before, currency)},
+          {"amount_after", MoneyString(a.amount_after, currency)}};
+}
+
+AdjustmentRef AdjustsFrom(const json& a) {
+  return {a.at("invoice").get<std::string>(), Str(a, "number"), a.at("period").get<std::string>(),
+          a.at("line").get<int>(), Num(a.at("quantity_before")), Num(a.at("quantity_after")),
+          Num(a.at("amount_before")), Num(a.at("amount_after"))};
+}
+
+// ---- the attribute tables ----
+
+// One field of an invoice or line kept beyond the typed columns. `to_json`
+// gives its JSON value (kOmit when it does not apply to this invoice or
+// line); `from_json` reads that value back (nullptr: derived from other
+// fields, written for people and scripts only). Entries are read in table
+// order.
+template <typename T>
+struct Attribute {
+  const char* key;
+  json (*to_json)(const T&, const std::string& currency);
+  void (*from_json)(const json&, T&);
+};
+
+bool Priced(const InvoiceLine& l) { return l.kind != LineKind::kBase; }
+
+const Attribute<InvoiceLine> kLineAttributes[] = {
+    // Usage and adjustment lines: the terms they were priced under (read
+    // first: the fields below depend on them) and how.
+    {"pricing", [](const InvoiceLine& l, const std::string&) { return Priced(l) ? PricingJson(l.charge, l.overage) : kOmit; },
+     [](const json& j, InvoiceLine& l) { PricingFrom(j, l); }},
+    {"model", [](const InvoiceLine& l, const std::string&) { return Priced(l) ? json(catalog::ChargeModelName(l.charge.model)) : kOmit; },
+     nullptr},
+    {"included", [](const InvoiceLine& l, const std::string&) { return Priced(l) ? JsonNumber(l.charge.included) : kOmit; },
+     nullptr},
+    {"billable", [](const InvoiceLine& l, const std::string&) { return Priced(l) ? JsonNumber(l.priced.billable) : kOmit; },
+     [](const json& j, InvoiceLine& l) { l.priced.billable = Num(j); }},
+    {"exact_amount", [](const InvoiceLine& l, const std::string&) { return Priced(l) ? json(l.priced.exact_amount.ToString()) : kOmit; },
+     [](const json& j, InvoiceLine& l) { l.priced.exact_amount = Num(j); }},
+    {"packages",
+     [](const InvoiceLine& l, const std::string&) {
+       return Priced(l) && l.charge.model == catalog::ChargeModel::kPackage ? JsonNumber(l.priced.packages) : kOmit;
+     },
+     [](const json& j, InvoiceLine& l) { l.priced.packages = Num(j); }},
+    {"source", [](const InvoiceLine& l, const std::string&) { return Priced(l) ? json(l.source) : kOmit; },
+     [](const json& j, InvoiceLine& l) { l.source = j.get<std::string>(); }},
+    {"adjusts", [](const InvoiceLine& l, const std::string& cur) { return l.adjusts ? AdjustsJson(*l.adjusts, cur) : kOmit; },
+     [](const json& j, InvoiceLine& l) { l.adjusts = AdjustsFrom(j); }},
+    // Every line: the tiers a usage line was priced through (none on others).
+    {"tiers", [](const InvoiceLine& l, const std::string&) { return l.kind == LineKind::kUsage ? TiersJson(l.priced.tiers) : json::array(); },
+     [](const json& j, InvoiceLine& l) { l.priced.tiers = TiersFrom(j); }},
+    // Base lines: the days the base price was charged for.
+    {"days", [](const InvoiceLine& l, const std::string&) { return l.kind == LineKind::kBase ? json(l.days) : kOmit; },
+     [](const json& j, InvoiceLine& l) { l.days = j.get<int>(); }},
+    {"days_in_period", [](const InvoiceLine& l, const std::string&) { return l.kind == LineKind::kBase ? json(l.days_in_period) : kOmit; },
+     [](const json& j, InvoiceLine& l) { l.days_in_period = j.get<int>(); }},
+};
+
+const Attribute<Invoice> kInvoiceAttributes[] = {
+    {"seller",
+     [](const Invoice& inv, const std::string&) {
+       return json{{"name", inv.seller_name}, {"address", inv.seller_address}};
+     },
+     [](const json& j, Invoice& inv) {
+       inv.seller_name = Str(j, "name");
+       inv.seller_address = Str(j, "address");
+     }},
+};
+
+template <typename T, size_t N>
+void AddAttributes(const Attribute<T> (&table)[N], const T& v, const std::string& currency, json& out) {
+  for (const auto& a : table) {
+    json value = a.to_json(v, currency);
+    if (!value.is_discarded()) out[a.key] = std::move(value);
+  }
+}
+
+template <typename T, size_t N>
+void ReadAttributes(const Attribute<T> (&table)[N], const std::string& text, T& v) {
+  auto j = ParseJsonExact(text);
+  if (!j.ok() || !j->is_object()) throw Unreadable("attributes are not a JSON object");
+  for (const auto& a : table)
+    if (a.from_json && j->contains(a.key)) a.from_json(j->at(a.key), v);
+}
+
+LineKind KindFrom(const std::string& name) {
+  for (auto k : {LineKind::kBase, LineKind::kUsage, LineKind::kAdjustment})
+    if (LineKindName(k) == name) return k;
+  throw Unreadable("unknown line kind '" + name + "'");
+}
+
+Timestamp DateMillis(const std::string& date) {
+  auto t = ParseTimeArg(date);
+  return t.ok() ? *t : 0;
+}
+
+store::InvoiceLineRecord LineToRecord(const InvoiceLine& l, const std::string& currency) {
+  store::InvoiceLineRecord r;
+  r.kind = std::string(LineKindName(l.kind));
+  r.description = l.description;
+  r.meter = l.meter;
+  r.plan = l.plan;
+  r.period = l.period;
+  r.quantity = l.quantity.ToString();
+  if (l.unit_price) r.unit_price = l.unit_price->ToString();
+  r.amount = l.amount.ToString();
+  json attributes = json::object();
+  AddLineAttributes(l, currency, attributes);
+  r.attributes = DumpJson(attributes);
+  return r;
+}
+
+InvoiceLine LineFromRecord(const store::InvoiceLineRecord& r) {
+  InvoiceLine l;
+  l.kind = KindFrom(r.kind);
+  l.description = r.description;
+  l.meter = r.meter;
+  l.plan = r.plan;
+  l.period = r.period;
+  l.quantity = Num(r.quantity);
+  if (r.unit_price) l.unit_price = Num(*r.unit_price);
+  l.amount = Num(r.amount);
+  l.priced.exact_amount = l.amount;
+  ReadAttributes(kLineAttributes, r.attributes, l);
+  if (l.kind == LineKind::kBase) {
+    l.base_price = l.unit_price.value_or(Decimal());
+  } else {
+    l.priced.quantity = l.quantity;
+    l.priced.included = l.charge.included;
+    l.priced.amount = l.amount;
+  }
+  return l;
+}
+
+Invoice InvoiceFrom(const store::InvoiceRecord& r) {
+  Invoice inv;
+  inv.id = r.id;
+  inv.number = r.number;
+  inv.tenant = r.tenant;
+  inv.tenant_name = r.tenant_name;
+  inv.tenant_email = r.tenant_email;
+  auto bp = MonthPeriod(r.month, r.timezone);
+  if (!bp.ok()) throw Unreadable(bp.status().message());
+  inv.period = *bp;
+  inv.currency = r.currency;
+  inv.status = r.status;
+  inv.issue_date = FormatDate(r.issue_date);
+  inv.due_date = FormatDate(r.due_date);
+  for (const auto& l : r.lines) inv.lines.push_back(LineFromRecord(l));
+  inv.subtotal = Num(r.subtotal);
+  inv.tax_name = r.tax_name;
+  inv.tax_rate = Num(r.tax_rate);
+  inv.tax = Num(r.tax);
+  inv.total = Num(r.total);
+  ReadAttributes(kInvoiceAttributes, r.attributes, inv);
+  inv.finalized_at = r.finalized_at;
+  inv.paid_at = r.paid_at;
+  inv.voided_at = r.voided_at;
+  inv.void_reason = r.void_reason;
+  return inv;
+}
+
+}  // namespace
+
+void AddInvoiceAttributes(const Invoice& inv, json& out) { AddAttributes(kInvoiceAttributes, inv, inv.currency, out); }
+
+void AddLineAttributes(const InvoiceLine& l, const std::string& currency, json& out) {
+  AddAttributes(kLineAttributes, l, currency, out);
+}
+
+store::InvoiceRecord InvoiceToRecord(const Invoice& inv, Timestamp created_at, Timestamp now) {
+  const std::string& cur = inv.currency;
+  store::InvoiceRecord r;
+  r.id = inv.id;
+  r.number = inv.number;
+  r.tenant = inv.tenant;
+  r.month = inv.period.month;
+  r.timezone = inv.period.timezone;
+  r.period = inv.period.period;
+  r.status = inv.status;
+  r.currency = cur;
+  r.issue_date = DateMillis(inv.issue_date);
+  r.due_date = DateMillis(inv.due_date);
+  r.tenant_name = inv.tenant_name;
+  r.tenant_email = inv.tenant_email;
+  r.subtotal = MoneyString(inv.subtotal, cur);
+  r.tax_name = inv.tax_name;
+  r.tax_rate = inv.tax_rate.ToString();
+  r.tax = MoneyString(inv.tax, cur);
+  r.total = MoneyString(inv.total, cur);
+  json attributes = json::object();
+  AddInvoiceAttributes(inv, attributes);
+  r.attributes = DumpJson(attributes);
+  r.created_at = created_at;
+  r.updated_at = now;
+  r.finalized_at = inv.finalized_at;
+  r.paid_at = inv.paid_at;
+  r.voided_at = inv.voided_at;
+  r.void_reason = inv.void_reason;
+  for (const auto& l : inv.lines) r.lines.push_back(LineToRecord(l, cur));
+  return r;
+}
+
+Result<Invoice> InvoiceFromRecord(const store::InvoiceRecord& r) {
+  try {
+    return InvoiceFrom(r);
+  } catch (const std::exception& e) {
+    return Status::DataError(fmt::format("invoice {}: stored invoice is unreadable: {}", r.id, e.what()));
+  }
+}
+
+}  // namespace meter::billing
