@@ -184,8 +184,6 @@ def test_bash_completion_offers_ids_from_the_database(meter):
     assert "sweep-overdue" in _bash_complete(meter, ["invoice", "sw"])
 
 
-@pytest.mark.xfail(reason="SPEC 1 exact quantities: a stored invoice with quantity 1000000000.123456 "
-                          "is unreadable (exit 65) - core12, issue 12 item 1", strict=False)
 def test_exact_quantities_in_every_output(meter):
     cat = shop_catalog()
     meter.init(cat)

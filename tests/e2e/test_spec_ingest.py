@@ -119,9 +119,6 @@ def test_cloudevents_identity_is_source_and_id(m):
     assert usage(m)["jobs"] == D(2)
 
 
-@pytest.mark.xfail(reason="SPEC 4: CloudEvents (source,id) collides with other pairs and with native ids "
-                          "(('/svc/a#x','y') == ('/svc/a','x#y'); native '/svc/a#ce-1' == CE ('/svc/a','ce-1')) "
-                          "- ingest13, issue 13 item 3", strict=False)
 def test_cloudevent_identities_never_collide(m):
     r = m.ingest([
         _ce("y", source="/svc/a#x"),
