@@ -20,8 +20,10 @@ void PrintAlerts(const catalog::Catalog& c, const std::vector<store::AlertRecord
           {true, false, false, true, true, true, false, false, false, false});
   for (const auto& a : alerts) {
     MeterLabel label = LabelOf(c, a.meter);
+    // CSV is for programs: plain numbers and the meter key.
+    auto number = [&](const Decimal& d) { return csv ? d.ToString() : Thousands(d); };
     t.Add({std::to_string(a.id), a.tenant, csv ? a.meter : label.name, std::to_string(a.threshold) + "%",
-           Thousands(usage::FromMicros(a.used_micros)), Thousands(usage::FromMicros(a.limit_micros)), label.unit,
+           number(usage::FromMicros(a.used_micros)), number(usage::FromMicros(a.limit_micros)), label.unit,
            FormatRfc3339(a.period_start), FormatRfc3339(a.period_end), FormatRfc3339(a.created_at)});
   }
   PrintTable(t, format);

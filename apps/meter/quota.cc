@@ -105,17 +105,23 @@ int RunStatus(const Context& ctx, const QuotaArgs& a) {
     PrintJson({{"rows", out}});
     return kExitOk;
   }
+  // CSV is for programs: plain numbers, the meter key, and no bar column.
   bool csv = a.format == "csv";
-  Table t({"tenant", "meter", "used", "limit", "unit", "%", "", "period", "enforcement", "resets at"},
-          {false, false, true, true, false, true, false, false, false, false});
+  auto number = [&](const Decimal& d) { return csv ? d.ToString() : Thousands(d); };
+  Table t = csv ? Table({"tenant", "meter", "used", "limit", "unit", "percent", "period", "enforcement", "resets_at"})
+                : Table({"tenant", "meter", "used", "limit", "unit", "%", "", "period", "enforcement", "resets at"},
+                        {false, false, true, true, false, true, false, false, false, false});
   for (const auto& r : rows) {
     const auto& l = r.limit;
     MeterLabel label = LabelOf(*c, r.meter);
     // An unlimited limit enforces nothing: "-" in the enforcement column.
     std::string enforcement = l.limit ? std::string(catalog::EnforcementName(l.enforcement)) : "-";
-    t.Add({r.tenant, csv ? r.meter : label.name, Thousands(r.used), l.limit ? Thousands(*l.limit) : "unlimited",
-           label.unit, r.percent ? r.percent->ToString() + "%" : "-", l.limit ? UsageBar(r.used, *l.limit, 10) : "",
-           PeriodWord(l), enforcement, FormatRfc3339(r.period.end)});
+    std::vector<std::string> row = {r.tenant, csv ? r.meter : label.name, number(r.used),
+                                    l.limit ? number(*l.limit) : "unlimited", label.unit,
+                                    r.percent ? r.percent->ToString() + (csv ? "" : "%") : "-"};
+    if (!csv) row.push_back(l.limit ? UsageBar(r.used, *l.limit, 10) : "");
+    row.insert(row.end(), {PeriodWord(l), enforcement, FormatRfc3339(r.period.end)});
+    t.Add(std::move(row));
   }
   PrintTable(t, a.format);
   return kExitOk;

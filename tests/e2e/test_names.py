@@ -66,8 +66,9 @@ def test_quota_status_names_meters_with_units_and_json_csv_keep_keys(m):
     assert "api_calls" not in text and "llm_tok" not in text
     assert {r["meter"] for r in m("quota", "status", json=True).json["rows"]} == {"api_calls", "llm_tok", "plain"}
     csv = m("quota", "status", "--format", "csv").out.splitlines()
-    assert csv[0] == "tenant,meter,used,limit,unit,%,,period,enforcement,resets at"
-    assert csv[1].startswith("acme,api_calls,900,\"1,000\",calls,90%")
+    # CSV is for programs: plain numbers, the key, no bar column.
+    assert csv[0] == "tenant,meter,used,limit,unit,percent,period,enforcement,resets_at"
+    assert csv[1].startswith("acme,api_calls,900,1000,calls,90,")
 
 
 def test_tenants_show_names_meters_with_units(m):

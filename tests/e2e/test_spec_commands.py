@@ -326,9 +326,6 @@ def test_every_listing_command_runs_in_text_and_json(meter, argv):
     json.loads(r.out)
 
 
-@pytest.mark.xfail(reason="CSV of quota status and alerts list carries thousands separators (\"123,456\") and "
-                          "the usage bar in an unnamed column, unlike report usage / forecast CSV - core12 "
-                          "(number formatting)", strict=False)
 def test_csv_tables_carry_plain_numbers_and_named_columns(meter):
     meter.init(shop_catalog())
     meter.now = "2026-03-04T12:00:00Z"
