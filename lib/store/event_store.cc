@@ -2,6 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "store/event_columns.h"
 #include "store/sqlite_internal.h"
 
@@ -9,15 +13,39 @@ namespace meter::store {
 namespace {
 
 // The event's columns (event_columns.h), then ingested_at.
-const std::string& InsertEventSql() {
-  static const std::string sql = [] {
-    std::string columns = EventColumnList(), values;
-    for (char c : columns + ", ingested_at")
-      if (c == ',') values += "?,";
-    return "INSERT INTO events(" + columns + ", ingested_at) VALUES(" + values + "?) ON CONFLICT (id, source) DO NOTHING";
-  }();
+std::string EventInsertColumns() { return "events(" + EventColumnList() + ", ingested_at)"; }
+
+// "(?,?,...)" with one parameter per column of `table_columns` ("t(a, b)").
+std::string RowOfParameters(std::string_view table_columns) {
+  std::string row = "(";
+  for (char c : table_columns)
+    if (c == ',') row += "?,";
+  return row + "?)";
+}
+
+// "INSERT INTO <table_columns> VALUES <row>,<row>,... <conflict>", `rows` rows.
+std::string MultiRowSql(std::string_view table_columns, std::string_view row, size_t rows,
+                        std::string_view conflict) {
+  std::string sql = "INSERT INTO ";
+  sql.append(table_columns).append(" VALUES ");
+  for (size_t r = 0; r < rows; ++r) sql.append(r ? "," : "").append(row);
+  sql.append(" ").append(conflict);
   return sql;
 }
+
+constexpr const char* kEventConflict = "ON CONFLICT (id, source) DO NOTHING";
+
+const std::string& InsertEventSql() {
+  static const std::string sql =
+      MultiRowSql(EventInsertColumns(), RowOfParameters(EventInsertColumns()), 1, kEventConflict);
+  return sql;
+}
+
+// On SQLite, ingest writes many rows with one statement (kRowsPerStatement
+// rows per INSERT): SQLite then runs one program for all of them and keeps
+// its cursors where the last row went, instead of seeking from the root for
+// each row (about a third fewer instructions per event, half per counter).
+constexpr size_t kRowsPerStatement = 64;
 
 constexpr const char* kAddCounter =
     "INSERT INTO usage_counters(tenant_id, meter, hour, value, events, latest_ts) VALUES(?,?,?,?,?,NULL) "
@@ -59,6 +87,28 @@ void Bind(sqlite3_stmt* s, int i, EventColumn, std::optional<int64_t> v) {
   else sqlite3_bind_null(s, i);
 }
 
+// Binds one event row from parameter *p on.
+void BindEvent(sqlite3_stmt* s, int* p, const EventView& e, Timestamp ingested_at) {
+  ForEachEventField(e, e, [&](EventColumn c, const auto& field, const auto&) { Bind(s, (*p)++, c, field); });
+  sqlite3_bind_int64(s, (*p)++, ingested_at);
+}
+
+void BindCounter(sqlite3_stmt* s, int* p, const CounterDelta& d) {
+  BindText(s, (*p)++, d.tenant, false);
+  BindText(s, (*p)++, d.meter, false);
+  sqlite3_bind_int64(s, (*p)++, d.hour);
+  sqlite3_bind_int64(s, (*p)++, d.value);
+  sqlite3_bind_int64(s, (*p)++, d.events);
+  if (d.merge == CounterMerge::kLatest) sqlite3_bind_int64(s, (*p)++, d.latest_ts);
+}
+
+void BindUnique(sqlite3_stmt* s, int* p, const UniqueValue& u) {
+  BindText(s, (*p)++, u.tenant, false);
+  BindText(s, (*p)++, u.meter, false);
+  sqlite3_bind_int64(s, (*p)++, u.hour);
+  BindText(s, (*p)++, u.value, false);
+}
+
 // The same bindings through the backend-neutral Statement (PostgreSQL).
 void Bind(Statement& s, int i, EventColumn c, std::string_view v) {
   if (v.empty() && !c.required) s.bind(i);
@@ -79,19 +129,75 @@ struct EventStore::Impl {
                                              kAddUnique};
     return kSql[w];
   }
+  // The same statement for kRowsPerStatement rows: the single-row text up
+  // to " VALUES ", its row repeated, then the conflict clause.
+  static std::string ManySql(Which w) {
+    std::string one = Sql(w);
+    size_t values = one.find(" VALUES") + 7, open = one.find('(', values), close = one.find(')', open);
+    std::string head = one.substr(0, values), row = one.substr(open, close + 1 - open), rest = one.substr(close + 1);
+    std::string sql = head + " ";
+    for (size_t r = 0; r < kRowsPerStatement; ++r) sql.append(r ? "," : "").append(row);
+    return sql + rest;
+  }
   bool postgres = false;
   sqlite3* handle = nullptr;
-  sqlite3_stmt* statements[kCount] = {};
+  sqlite3_stmt* statements[kCount] = {};  // one row
+  sqlite3_stmt* many[kCount] = {};        // kRowsPerStatement rows
   ~Impl() {
     for (sqlite3_stmt* s : statements)
       if (s) sqlite3_finalize(s);
+    for (sqlite3_stmt* s : many)
+      if (s) sqlite3_finalize(s);
   }
-  sqlite3_stmt* Get(Which w) {
-    if (!statements[w]) {
-      int rc = sqlite3_prepare_v3(handle, Sql(w), -1, SQLITE_PREPARE_PERSISTENT, &statements[w], nullptr);
+  // The statement writing `rows` rows: 1 or kRowsPerStatement.
+  sqlite3_stmt* Get(Which w, size_t rows = 1) {
+    sqlite3_stmt*& s = rows == 1 ? statements[w] : many[w];
+    if (!s) {
+      std::string sql = rows == 1 ? std::string(Sql(w)) : ManySql(w);
+      int rc = sqlite3_prepare_v3(handle, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
       if (rc != SQLITE_OK) throw SQLite::Exception(handle, rc);
     }
-    return statements[w];
+    return s;
+  }
+  // SQLite: writes rows [0, n) of `w`, kRowsPerStatement per statement and
+  // the rest one by one; bind(statement, &parameter, i) binds row i, and
+  // after(first, rows) runs after each statement. Throws on failures.
+  template <typename BindRow, typename After>
+  void WriteRows(Which w, size_t n, BindRow bind, After after) {
+    for (size_t first = 0; first < n;) {
+      size_t rows = n - first >= kRowsPerStatement ? kRowsPerStatement : 1;
+      sqlite3_stmt* s = Get(w, rows);
+      int p = 1;
+      for (size_t r = 0; r < rows; ++r) bind(s, &p, first + r);
+      Step(s);
+      after(first, rows);
+      first += rows;
+    }
+  }
+  // Which of the `rows` events todo[first...] the statement just run
+  // inserted: each new row gets the highest seq yet, so those it inserted
+  // are the `changes` rows with the highest seqs, in the statement's order;
+  // the others were duplicates.
+  void MarkInserted(Database& db, const std::vector<EventView>& events, const std::vector<size_t>& todo,
+                    size_t first, size_t rows, std::vector<bool>* inserted) {
+    int changes = sqlite3_changes(handle);
+    if (changes == 0) return;
+    if (static_cast<size_t>(changes) == rows) {
+      for (size_t r = 0; r < rows; ++r) (*inserted)[todo[first + r]] = true;
+      return;
+    }
+    Statement& q = Cached(db, "SELECT id, source FROM events ORDER BY seq DESC LIMIT ?");
+    q.bind(1, changes);
+    std::vector<std::pair<std::string, std::string>> added;  // newest first
+    while (q.executeStep()) added.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
+    size_t next = added.size();
+    for (size_t r = 0; r < rows && next > 0; ++r) {
+      const EventView& e = events[todo[first + r]];
+      if (added[next - 1].first == e.id && added[next - 1].second == e.source) {
+        (*inserted)[todo[first + r]] = true;
+        --next;
+      }
+    }
   }
   // Before the events table had a source column, a CloudEvent's identity was
   // stored as the id "source#id"; events stored then (seq <= last_seq of
@@ -141,11 +247,34 @@ Result<bool> EventStore::Insert(const EventView& e, Timestamp ingested_at) {
       return s.exec() > 0;
     }
     sqlite3_stmt* s = impl_->Get(Impl::kInsert);
-    int i = 1;
-    ForEachEventField(e, e, [&](EventColumn c, const auto& field, const auto&) { Bind(s, i++, c, field); });
-    sqlite3_bind_int64(s, i, ingested_at);
+    int p = 1;
+    BindEvent(s, &p, e, ingested_at);
     impl_->Step(s);
     return sqlite3_changes(impl_->handle) > 0;
+  });
+}
+
+Status EventStore::InsertMany(const std::vector<EventView>& events, Timestamp ingested_at,
+                              std::vector<bool>* inserted) {
+  if (impl_->postgres) {
+    inserted->assign(events.size(), false);
+    for (size_t i = 0; i < events.size(); ++i) {
+      METER_ASSIGN_OR_RETURN(bool fresh, Insert(events[i], ingested_at));
+      (*inserted)[i] = fresh;
+    }
+    return Status::OK();
+  }
+  return Guarded(db_, [&]() -> Status {
+    inserted->assign(events.size(), false);
+    std::vector<size_t> todo;
+    todo.reserve(events.size());
+    for (size_t i = 0; i < events.size(); ++i)
+      if (events[i].source.empty() || !impl_->StoredUnderLegacyId(db_, events[i])) todo.push_back(i);
+    impl_->WriteRows(
+        Impl::kInsert, todo.size(),
+        [&](sqlite3_stmt* s, int* p, size_t i) { BindEvent(s, p, events[todo[i]], ingested_at); },
+        [&](size_t first, size_t rows) { impl_->MarkInserted(db_, events, todo, first, rows, inserted); });
+    return Status::OK();
   });
 }
 
@@ -212,17 +341,17 @@ Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
       }
       return Status::OK();
     }
-    for (const CounterDelta& d : deltas) {
-      sqlite3_stmt* s = impl_->Get(d.merge == CounterMerge::kAdd   ? Impl::kAdd
-                                   : d.merge == CounterMerge::kMax ? Impl::kMax
-                                                                   : Impl::kLatest);
-      BindText(s, 1, d.tenant, false);
-      BindText(s, 2, d.meter, false);
-      sqlite3_bind_int64(s, 3, d.hour);
-      sqlite3_bind_int64(s, 4, d.value);
-      sqlite3_bind_int64(s, 5, d.events);
-      if (d.merge == CounterMerge::kLatest) sqlite3_bind_int64(s, 6, d.latest_ts);
-      impl_->Step(s);
+    // One statement merges one way: each kind's deltas, in the order given.
+    std::vector<const CounterDelta*> kind;
+    kind.reserve(deltas.size());
+    for (CounterMerge merge : {CounterMerge::kAdd, CounterMerge::kMax, CounterMerge::kLatest}) {
+      kind.clear();
+      for (const CounterDelta& d : deltas)
+        if (d.merge == merge) kind.push_back(&d);
+      Impl::Which w = merge == CounterMerge::kAdd ? Impl::kAdd : merge == CounterMerge::kMax ? Impl::kMax : Impl::kLatest;
+      impl_->WriteRows(
+          w, kind.size(), [&](sqlite3_stmt* s, int* p, size_t i) { BindCounter(s, p, *kind[i]); },
+          [](size_t, size_t) {});
     }
     return Status::OK();
   });
@@ -241,14 +370,9 @@ Status EventStore::AddUniques(const std::vector<UniqueValue>& values) {
       }
       return Status::OK();
     }
-    sqlite3_stmt* s = impl_->Get(Impl::kUnique);
-    for (const UniqueValue& u : values) {
-      BindText(s, 1, u.tenant, false);
-      BindText(s, 2, u.meter, false);
-      sqlite3_bind_int64(s, 3, u.hour);
-      BindText(s, 4, u.value, false);
-      impl_->Step(s);
-    }
+    impl_->WriteRows(
+        Impl::kUnique, values.size(), [&](sqlite3_stmt* s, int* p, size_t i) { BindUnique(s, p, values[i]); },
+        [](size_t, size_t) {});
     return Status::OK();
   });
 }

@@ -77,6 +77,12 @@ class EventStore {
   // db.Transaction(). SQLite failures become Busy/IOError statuses.
   Result<bool> Insert(const EventView& e, Timestamp ingested_at);
 
+  // Inserts each of `events` (the bulk path of ingest: give them in id
+  // order), as Insert() does, in that order: an event whose identity is
+  // stored, or comes earlier in `events`, is a duplicate. (*inserted)[i]
+  // says whether events[i] was new. Call inside db.Transaction().
+  Status InsertMany(const std::vector<EventView>& events, Timestamp ingested_at, std::vector<bool>* inserted);
+
   // The stored events whose id is `id`, one per source (CloudEvents from
   // several sources may share an id; other events have source ""), ordered
   // by source. Empty when there is none.
