@@ -6,9 +6,13 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -18,6 +22,7 @@
 #include "ingest/line_reader.h"
 #include "ingest/recorder.h"
 #include "ingest/rejects.h"
+#include "ingest/staged_events.h"
 #include "ingest/validator.h"
 #include "store/event_store.h"
 
@@ -34,9 +39,11 @@ void IngestCounts::Add(const IngestCounts& o) {
 namespace {
 
 constexpr size_t kMaxSamples = 10;
-// Records staged before they are written in id order: enough for the id
-// index to be walked in order, little enough to keep memory small.
-constexpr size_t kStageChunk = 50000;
+// A chunk (records the reading thread hands to the writing one) closes at
+// this many events, or this much text, whichever comes first: enough for the
+// id index to be walked in order, little enough to keep memory small.
+constexpr size_t kChunkEvents = 50000;
+constexpr size_t kChunkBytes = size_t{32} << 20;
 // A batch that cannot start because another process holds the write lock
 // past the busy timeout is tried again this many times before giving up.
 constexpr int kBusyRetries = 5;
@@ -72,64 +79,208 @@ struct Input {
   }
 };
 
-class Pipeline {
+// Records read and checked, on their way from the reading thread to the
+// writing one.
+struct Chunk {
+  StagedEvents stage;
+  std::vector<uint32_t> order;       // stage.ById()
+  std::vector<IngestCounts> counts;  // per input: records read and rejected
+  bool end_of_batch = false;         // the batch's transaction commits after this chunk
+  bool last = false;                 // nothing follows
+  Status error;                      // the reader stopped: the batch rolls back
+
+  void Reset(size_t inputs) {
+    stage.Clear();
+    order.clear();
+    counts.assign(inputs, IngestCounts{});
+    end_of_batch = last = false;
+    error = Status::OK();
+  }
+};
+
+// The hand-over between the two threads: at most one filled chunk waits
+// while the reader fills the next and the writer writes the one before, so
+// memory stays bounded; written chunks come back to be filled again.
+class ChunkQueue {
  public:
-  Pipeline(store::Database& db, const catalog::Catalog& catalog, const std::vector<std::string>& inputs,
-           const IngestOptions& options, const ProgressFn& progress, IngestSummary* summary)
-      : db_(db), inputs_(inputs), options_(options), progress_(progress), summary_(summary),
-        validator_(catalog), recorder_(db, catalog), store_(db), pending_(inputs.size()) {
-    for (const std::string& p : inputs) summary_->inputs.push_back({p, "", {}, ""});
+  explicit ChunkQueue(size_t inputs) : inputs_(inputs) {}
+
+  // Reader: an empty chunk to fill; nullptr once the writer has stopped.
+  std::unique_ptr<Chunk> Spare() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return nullptr;
+    std::unique_ptr<Chunk> c;
+    if (spares_.empty()) {
+      c = std::make_unique<Chunk>();
+    } else {
+      c = std::move(spares_.back());
+      spares_.pop_back();
+    }
+    c->Reset(inputs_);
+    return c;
   }
 
-  // Reads every input to the end, one transaction per batch.
-  Status Run();
+  // Reader: hands `c` over, waiting while the writer is behind; false once
+  // the writer has stopped (nothing more will be written).
+  bool Push(std::unique_ptr<Chunk> c) {
+    std::unique_lock<std::mutex> lock(mu_);
+    space_.wait(lock, [&] { return stopped_ || filled_.size() < kWaiting; });
+    if (stopped_) return false;
+    filled_.push_back(std::move(c));
+    ready_.notify_one();
+    return true;
+  }
+
+  // Writer: the next chunk, waiting for the reader. The reader always ends
+  // with a chunk marked last (or with an error), so this returns.
+  std::unique_ptr<Chunk> Pop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    ready_.wait(lock, [&] { return !filled_.empty(); });
+    std::unique_ptr<Chunk> c = std::move(filled_.front());
+    filled_.pop_front();
+    space_.notify_one();
+    return c;
+  }
+
+  // Writer: a written chunk, for the reader to fill again.
+  void Recycle(std::unique_ptr<Chunk> c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (spares_.size() < kWaiting + 1) spares_.push_back(std::move(c));
+  }
+
+  // Writer: nothing more will be written; the reader stops at its next call.
+  void Stop() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+    filled_.clear();
+    space_.notify_all();
+  }
+
+ private:
+  static constexpr size_t kWaiting = 1;
+  const size_t inputs_;
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<std::unique_ptr<Chunk>> filled_;
+  std::vector<std::unique_ptr<Chunk>> spares_;
+  bool stopped_ = false;
+};
+
+// The reading half of ingest, run on its own thread: inputs -> lines ->
+// records -> checked events staged in chunks; bad records -> rejects files.
+// It never touches the database. Each batch's rejects are on disk before
+// the chunk that ends the batch is handed over, so before it commits.
+class Reader {
+ public:
+  Reader(const catalog::Catalog& catalog, const std::vector<std::string>& inputs, const IngestOptions& options,
+         const ProgressFn& progress, ChunkQueue& queue)
+      : inputs_(inputs), options_(options), progress_(progress), queue_(queue), validator_(catalog),
+        stager_(catalog), files_(inputs.size()) {}
+
+  // Reads every input to the end. Ends with a chunk marked last, or with
+  // one holding the error that stopped it, unless the writer stopped first.
+  void Run();
+
   bool strict_failed() const { return strict_failed_; }
-  Status Finish() {
-    summary_->rejects_files = rejects_.paths();
+  // What the run found about each input: its format and rejects file.
+  const std::vector<InputSummary>& files() const { return files_; }
+  const std::vector<std::string>& samples() const { return samples_; }
+  // Closes the rejects files; their paths in the order first written.
+  Status CloseRejects(std::vector<std::string>* paths) {
+    *paths = rejects_.paths();
     return rejects_.CloseAll();
   }
 
  private:
+  Status ReadAll();
   Result<bool> NextLine(LineReader::Line* line);
   Status OpenInput(size_t index);
-  Status CloseInput();
+  void CloseInput();
   void DetectKind(std::string_view text);
-  Status RunBatch(bool* done);
   Status Process(const LineReader::Line& line);
   Status ProcessBatch(const LineReader::Line& line);
   Status Accept();
   Status Outcome(const Status& st, const LineReader::Line& line, size_t event, std::string_view record);
-  Status WriteStaged();
   Status Reject(const LineReader::Line& line, size_t event, std::string_view record, const std::string& reason);
-  Result<bool> IsLate(const EventView& e);
-  void Commit();
+  bool Ship(bool end_of_batch, bool last);
   void ReportProgress();
+  IngestCounts& counts() { return chunk_->counts[input_->index]; }
 
-  store::Database& db_;
   const std::vector<std::string>& inputs_;
   const IngestOptions& options_;
   const ProgressFn& progress_;
-  IngestSummary* summary_;
+  ChunkQueue& queue_;
   Validator validator_;
-  EventRecorder recorder_;
-  store::EventStore store_;
+  EventStager stager_;
   JsonRecordParser json_;
   RejectsWriter rejects_;
   RawRecord raw_;
   EventView event_;
   EventScratch scratch_;
   std::unique_ptr<Input> input_;
+  std::unique_ptr<Chunk> chunk_;
   size_t next_input_ = 0;
-  uint64_t bytes_done_ = 0;  // of the inputs already closed
+  size_t batch_records_ = 0;  // records read in the batch in progress
+  uint64_t bytes_done_ = 0;   // of the inputs already closed
   uint64_t records_since_progress_ = 0;
   Timestamp now_ = 0;
   bool strict_failed_ = false;
-  std::vector<IngestCounts> pending_;  // per input, for the batch in progress
-  bool any_issued_ = false;  // are there issued invoices at all (this batch)?
-  std::unordered_map<std::string, std::vector<Period>, StringHash, std::equal_to<>> issued_;  // per tenant
+  std::vector<InputSummary> files_;
+  std::vector<std::string> samples_;
 };
 
-Status Pipeline::OpenInput(size_t index) {
+void Reader::Run() {
+  Status st;
+  try {
+    st = ReadAll();
+  } catch (const std::bad_alloc&) {
+    st = Status::IOError("out of memory");
+  } catch (const std::exception& e) {
+    st = Status::Internal(e.what());
+  }
+  if (st.ok()) return;
+  std::unique_ptr<Chunk> c = queue_.Spare();
+  if (!c) return;
+  c->error = st;
+  c->last = true;
+  queue_.Push(std::move(c));
+}
+
+Status Reader::ReadAll() {
+  if (!(chunk_ = queue_.Spare())) return Status::OK();
+  for (bool done = false; !done;) {
+    now_ = Clock::Now();
+    batch_records_ = 0;
+    LineReader::Line line;
+    while (batch_records_ < options_.batch_size) {
+      METER_ASSIGN_OR_RETURN(bool got, NextLine(&line));
+      if (!got) {
+        done = true;
+        break;
+      }
+      METER_RETURN_IF_ERROR(Process(line));
+      if (!chunk_) return Status::OK();  // the writer stopped
+      ReportProgress();
+    }
+    // The rejects must be on disk before the batch that rejected them commits.
+    METER_RETURN_IF_ERROR(rejects_.Flush());
+    if (!Ship(true, done)) return Status::OK();
+  }
+  return Status::OK();
+}
+
+// Hands the chunk in progress to the writer and starts the next; false (and
+// no chunk in progress) once the writer has stopped.
+bool Reader::Ship(bool end_of_batch, bool last) {
+  chunk_->order = chunk_->stage.ById();
+  chunk_->end_of_batch = end_of_batch;
+  chunk_->last = last;
+  if (!queue_.Push(std::move(chunk_)) || last) return false;
+  chunk_ = queue_.Spare();
+  return chunk_ != nullptr;
+}
+
+Status Reader::OpenInput(size_t index) {
   input_ = std::make_unique<Input>();
   input_->index = index;
   input_->path = inputs_[index];
@@ -146,24 +297,22 @@ Status Pipeline::OpenInput(size_t index) {
   return Status::OK();
 }
 
-Status Pipeline::CloseInput() {
+void Reader::CloseInput() {
   bytes_done_ += input_->reader->bytes_read();
-  InputSummary& s = summary_->inputs[input_->index];
-  s.format = input_->kind == Input::Kind::kCsv ? "csv" : "json";
+  files_[input_->index].format = input_->kind == Input::Kind::kCsv ? "csv" : "json";
   input_.reset();
-  return Status::OK();
 }
 
 // The first record line of a file decides how the whole file is read: an
 // object or array opener means JSON lines, anything else is a CSV header.
-void Pipeline::DetectKind(std::string_view text) {
+void Reader::DetectKind(std::string_view text) {
   if (input_->kind == Input::Kind::kUnknown)
     input_->kind = (text[0] == '{' || text[0] == '[') ? Input::Kind::kJson : Input::Kind::kCsv;
 }
 
 // The next line holding a record, across inputs; CSV headers, blank lines
 // and '#' comment lines are consumed here.
-Result<bool> Pipeline::NextLine(LineReader::Line* line) {
+Result<bool> Reader::NextLine(LineReader::Line* line) {
   for (;;) {
     if (!input_) {
       if (next_input_ == inputs_.size()) return false;
@@ -173,7 +322,7 @@ Result<bool> Pipeline::NextLine(LineReader::Line* line) {
     if (!got.ok())
       return Status::IOError(fmt::format("cannot read '{}': {}", DisplayName(input_->path), got.status().message()));
     if (!*got) {
-      METER_RETURN_IF_ERROR(CloseInput());
+      CloseInput();
       continue;
     }
     std::string_view text = Trim(line->text);
@@ -191,46 +340,20 @@ Result<bool> Pipeline::NextLine(LineReader::Line* line) {
   }
 }
 
-Result<bool> Pipeline::IsLate(const EventView& e) {
-  if (!any_issued_) return false;
-  auto it = issued_.find(e.tenant);
-  if (it == issued_.end()) {
-    METER_ASSIGN_OR_RETURN(auto periods, store_.IssuedInvoicePeriods(e.tenant));
-    it = issued_.emplace(std::string(e.tenant), std::move(periods)).first;
-  }
-  for (const Period& p : it->second)
-    if (p.Contains(e.timestamp)) return true;
-  return false;
-}
-
-// Checks and records one parsed record. A DataError means the record is
+// Checks and stages one parsed record. A DataError means the record is
 // rejected; any other error stops the run.
-Status Pipeline::Accept() {
+Status Reader::Accept() {
   METER_RETURN_IF_ERROR(ToEventView(raw_, &event_, &scratch_));
   METER_RETURN_IF_ERROR(validator_.Check(event_, now_, raw_.names->timestamp));
-  if (strict_failed_) return recorder_.Check(event_);  // nothing will be committed
-  return recorder_.Stage(event_, input_->index);
-}
-
-// Writes what is staged; the counts of each input follow.
-Status Pipeline::WriteStaged() {
-  return recorder_.WriteStaged([this](uint64_t input, bool inserted, const EventView& e) -> Status {
-    IngestCounts& counts = pending_[input];
-    if (!inserted) {
-      ++counts.duplicates;
-      return Status::OK();
-    }
-    ++counts.accepted;
-    METER_ASSIGN_OR_RETURN(bool late, IsLate(e));
-    if (late) ++counts.late;
-    return Status::OK();
-  });
+  if (strict_failed_) return stager_.Check(event_);  // nothing will be committed
+  return stager_.Stage(event_, input_->index, &chunk_->stage);
 }
 
 // One line: one record, or for a Lago batch envelope each of its events.
-Status Pipeline::Process(const LineReader::Line& line) {
+Status Reader::Process(const LineReader::Line& line) {
   if (line.too_long) {
-    ++pending_[input_->index].read;
+    ++batch_records_;
+    ++counts().read;
     return Reject(line, 0, line.text, fmt::format("record is longer than 1 MiB ({} bytes)", kMaxRecordBytes));
   }
   std::string_view text = Trim(line.text);
@@ -242,16 +365,18 @@ Status Pipeline::Process(const LineReader::Line& line) {
     st = json_.Parse(text, options_.format, &raw_);
     if (st.ok() && json_.is_batch()) return ProcessBatch(line);
   }
-  ++pending_[input_->index].read;
+  ++batch_records_;
+  ++counts().read;
   if (st.ok()) st = Accept();
   return Outcome(st, line, 0, line.text);
 }
 
 // The events of a Lago batch, each a record of its own ("line N event K").
-Status Pipeline::ProcessBatch(const LineReader::Line& line) {
+Status Reader::ProcessBatch(const LineReader::Line& line) {
   const std::vector<std::string_view>& events = json_.batch_events();
-  for (size_t k = 0; k < events.size(); ++k) {
-    ++pending_[input_->index].read;
+  for (size_t k = 0; k < events.size() && chunk_; ++k) {
+    ++batch_records_;
+    ++counts().read;
     Status st = json_.ParseBatchEvent(events[k], &raw_);
     if (st.ok()) st = Accept();
     METER_RETURN_IF_ERROR(Outcome(st, line, k + 1, events[k]));
@@ -260,42 +385,142 @@ Status Pipeline::ProcessBatch(const LineReader::Line& line) {
 }
 
 // What follows one record's check: a reject, the next chunk, or nothing.
-Status Pipeline::Outcome(const Status& st, const LineReader::Line& line, size_t event, std::string_view record) {
+Status Reader::Outcome(const Status& st, const LineReader::Line& line, size_t event, std::string_view record) {
   if (!st.ok() && !st.IsDataError()) return st;
   if (!st.ok()) return Reject(line, event, record, st.message());
-  if (recorder_.staged() >= kStageChunk) return WriteStaged();
+  if (chunk_->stage.size() >= kChunkEvents || chunk_->stage.bytes() >= kChunkBytes) Ship(false, false);
   return Status::OK();
 }
 
 // `event` is the record's place in a Lago batch (1-based), 0 for a whole line.
-Status Pipeline::Reject(const LineReader::Line& line, size_t event, std::string_view record,
-                        const std::string& reason) {
-  ++pending_[input_->index].rejected;
+Status Reader::Reject(const LineReader::Line& line, size_t event, std::string_view record,
+                      const std::string& reason) {
+  ++counts().rejected;
   if (options_.strict && !strict_failed_) {
     strict_failed_ = true;
-    recorder_.Discard();  // nothing will be committed
+    chunk_->stage.Clear();  // nothing will be committed
   }
   std::string display = DisplayName(input_->path);
   std::string where = event ? fmt::format("line {} event {}", line.number, event) : fmt::format("line {}", line.number);
-  if (summary_->samples.size() < kMaxSamples) summary_->samples.push_back(fmt::format("{} {}: {}", display, where, reason));
+  if (samples_.size() < kMaxSamples) samples_.push_back(fmt::format("{} {}: {}", display, where, reason));
   std::string path = options_.rejects_path.empty() ? DefaultRejectsPath(input_->path) : options_.rejects_path;
   std::string_view header = input_->kind == Input::Kind::kCsv ? std::string_view(input_->csv.header()) : "";
   METER_RETURN_IF_ERROR(rejects_.Write(path, display, header, where, reason, record));
   if (line.too_long)
     METER_RETURN_IF_ERROR(input_->reader->ReadRest([&](std::string_view more) { return rejects_.Append(more); }));
   METER_RETURN_IF_ERROR(rejects_.EndRecord());
-  if (summary_->inputs[input_->index].rejects_file.empty()) summary_->inputs[input_->index].rejects_file = path;
+  if (files_[input_->index].rejects_file.empty()) files_[input_->index].rejects_file = path;
   return Status::OK();
 }
 
-void Pipeline::ReportProgress() {
+void Reader::ReportProgress() {
   if (!progress_ || ++records_since_progress_ < 4096) return;
   records_since_progress_ = 0;
   progress_(bytes_done_ + (input_ ? input_->reader->bytes_read() : 0));
 }
 
+// The writing half of ingest, on the calling thread (which owns the
+// database connection): chunks -> one transaction per batch, events and
+// their counter deltas together; the counts join the summary once a batch
+// has committed. The only writer, so transactions, the counters rule and
+// the crash guarantees are those of a single-threaded ingest.
+class Writer {
+ public:
+  Writer(store::Database& db, const catalog::Catalog& catalog, ChunkQueue& queue, IngestSummary* summary)
+      : db_(db), queue_(queue), summary_(summary), recorder_(db, catalog), store_(db),
+        pending_(summary->inputs.size()) {}
+
+  // Writes every chunk until the one marked last. On an error (its own or
+  // one the reader handed over), the batch in progress rolls back and the
+  // reader is stopped.
+  Status Run();
+
+ private:
+  Status WriteBatch(std::unique_ptr<Chunk>* first, bool* last);
+  Result<bool> IsLate(const EventView& e);
+  void Commit();
+
+  store::Database& db_;
+  ChunkQueue& queue_;
+  IngestSummary* summary_;
+  EventRecorder recorder_;
+  store::EventStore store_;
+  std::vector<IngestCounts> pending_;  // per input, for the batch in progress
+  bool any_issued_ = false;  // are there issued invoices at all (this batch)?
+  std::unordered_map<std::string, std::vector<Period>, StringHash, std::equal_to<>> issued_;  // per tenant
+};
+
+Status Writer::Run() {
+  for (;;) {
+    std::unique_ptr<Chunk> first = queue_.Pop();
+    if (!first->error.ok()) return first->error;
+    bool started = false, last = false;
+    Status st;
+    for (int attempt = 0; attempt <= kBusyRetries; ++attempt) {
+      st = db_.Transaction([&] {
+        started = true;
+        return WriteBatch(&first, &last);
+      });
+      // Retry only a batch that never began: its chunk was not consumed.
+      if (!st.IsBusy() || started) break;
+    }
+    if (!st.ok()) {
+      queue_.Stop();
+      recorder_.Discard();
+      for (IngestCounts& c : pending_) c = IngestCounts{};
+      return st;
+    }
+    Commit();
+    if (last) return Status::OK();
+  }
+}
+
+// Writes chunks from `first` through the one that ends the batch.
+Status Writer::WriteBatch(std::unique_ptr<Chunk>* first, bool* last) {
+  issued_.clear();
+  METER_ASSIGN_OR_RETURN(any_issued_, store_.AnyIssuedInvoices());
+  std::unique_ptr<Chunk> chunk = std::move(*first);
+  for (;;) {
+    if (!chunk->error.ok()) return chunk->error;
+    METER_RETURN_IF_ERROR(recorder_.Write(chunk->stage, chunk->order,
+                                          [this](uint64_t input, bool inserted, const EventView& e) -> Status {
+      IngestCounts& counts = pending_[input];
+      if (!inserted) {
+        ++counts.duplicates;
+        return Status::OK();
+      }
+      ++counts.accepted;
+      METER_ASSIGN_OR_RETURN(bool late, IsLate(e));
+      if (late) ++counts.late;
+      return Status::OK();
+    }));
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      pending_[i].read += chunk->counts[i].read;
+      pending_[i].rejected += chunk->counts[i].rejected;
+    }
+    bool end = chunk->end_of_batch;
+    *last = chunk->last;
+    queue_.Recycle(std::move(chunk));
+    if (end) break;
+    chunk = queue_.Pop();
+  }
+  return recorder_.Flush();
+}
+
+Result<bool> Writer::IsLate(const EventView& e) {
+  if (!any_issued_) return false;
+  auto it = issued_.find(e.tenant);
+  if (it == issued_.end()) {
+    METER_ASSIGN_OR_RETURN(auto periods, store_.IssuedInvoicePeriods(e.tenant));
+    it = issued_.emplace(std::string(e.tenant), std::move(periods)).first;
+  }
+  for (const Period& p : it->second)
+    if (p.Contains(e.timestamp)) return true;
+  return false;
+}
+
 // The batch's counts join the summary once its transaction has committed.
-void Pipeline::Commit() {
+void Writer::Commit() {
   for (size_t i = 0; i < pending_.size(); ++i) {
     summary_->inputs[i].counts.Add(pending_[i]);
     summary_->totals.Add(pending_[i]);
@@ -303,51 +528,27 @@ void Pipeline::Commit() {
   }
 }
 
-Status Pipeline::RunBatch(bool* done) {
-  now_ = Clock::Now();
-  issued_.clear();
-  METER_ASSIGN_OR_RETURN(any_issued_, store_.AnyIssuedInvoices());
-  size_t records = 0;
-  LineReader::Line line;
-  while (records < options_.batch_size) {
-    METER_ASSIGN_OR_RETURN(bool got, NextLine(&line));
-    if (!got) {
-      *done = true;
-      break;
-    }
-    METER_RETURN_IF_ERROR(Process(line));
-    ++records;
-    ReportProgress();
+// Both halves of one run: the reader on a thread of its own, the writer on
+// the calling one. Returns the writer's outcome; the summary is complete
+// when it returns.
+Status RunPipeline(store::Database& db, const catalog::Catalog& catalog, const std::vector<std::string>& inputs,
+                   const IngestOptions& options, const ProgressFn& progress, IngestSummary* summary,
+                   bool* strict_failed) {
+  ChunkQueue queue(inputs.size());
+  Reader reader(catalog, inputs, options, progress, queue);
+  Writer writer(db, catalog, queue, summary);
+  std::thread thread([&reader] { reader.Run(); });
+  Status st = writer.Run();
+  queue.Stop();  // the reader may still be reading after a failure
+  thread.join();
+  *strict_failed = reader.strict_failed();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    summary->inputs[i].format = reader.files()[i].format;
+    summary->inputs[i].rejects_file = reader.files()[i].rejects_file;
   }
-  if (!strict_failed_) {
-    METER_RETURN_IF_ERROR(WriteStaged());
-    METER_RETURN_IF_ERROR(recorder_.Flush());
-  }
-  // The rejects must be on disk before the batch that rejected them commits.
-  return rejects_.Flush();
-}
-
-Status Pipeline::Run() {
-  bool done = false;
-  while (!done) {
-    bool started = false;
-    Status st;
-    for (int attempt = 0; attempt <= kBusyRetries; ++attempt) {
-      st = db_.Transaction([&] {
-        started = true;
-        return RunBatch(&done);
-      });
-      // Retry only a batch that never began: its records were not consumed.
-      if (!st.IsBusy() || started) break;
-    }
-    if (!st.ok()) {
-      recorder_.Discard();
-      for (IngestCounts& c : pending_) c = IngestCounts{};
-      return st;
-    }
-    Commit();
-  }
-  return Status::OK();
+  summary->samples = reader.samples();
+  Status closed = reader.CloseRejects(&summary->rejects_files);
+  return st.ok() ? closed : st;
 }
 
 }  // namespace
@@ -386,29 +587,28 @@ Status Ingest(store::Database& db, const catalog::Catalog& catalog, const std::v
               const IngestOptions& options, const ProgressFn& progress, IngestSummary* summary) {
   auto start = std::chrono::steady_clock::now();
   *summary = IngestSummary{};
-  Pipeline pipeline(db, catalog, inputs, options, progress, summary);
+  for (const std::string& p : inputs) summary->inputs.push_back({p, "", {}, ""});
   // A lost batch is recovered by running the same input again, so commits
   // need not wait for the disk; the file stays consistent whatever happens.
   store::EventStore settings(db);
   METER_RETURN_IF_ERROR(settings.SetBulkLoad(true));
+  bool strict_failed = false;
   Status st;
   if (options.strict) {
     // One transaction around every batch (they join it): all or nothing.
     st = db.Transaction([&]() -> Status {
-      METER_RETURN_IF_ERROR(pipeline.Run());
-      return pipeline.strict_failed() ? Status::DataError("strict: rolled back") : Status::OK();
+      METER_RETURN_IF_ERROR(RunPipeline(db, catalog, inputs, options, progress, summary, &strict_failed));
+      return strict_failed ? Status::DataError("strict: rolled back") : Status::OK();
     });
-    if (pipeline.strict_failed() && st.IsDataError()) {
+    if (strict_failed && st.IsDataError()) {
       st = Status::OK();
       summary->committed = false;
       for (InputSummary& s : summary->inputs) s.counts.accepted = s.counts.duplicates = s.counts.late = 0;
       summary->totals.accepted = summary->totals.duplicates = summary->totals.late = 0;
     }
   } else {
-    st = pipeline.Run();
+    st = RunPipeline(db, catalog, inputs, options, progress, summary, &strict_failed);
   }
-  Status closed = pipeline.Finish();
-  if (st.ok()) st = closed;
   Status restored = settings.SetBulkLoad(false);
   if (st.ok()) st = restored;
   summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,37 +1,66 @@
 // EventRecorder: the one way usage enters the database. Ingest uses it for
 // every accepted record; `quota reserve` uses it to record a reservation, so
 // events and the counters quota checks read can never drift apart.
+//
+// Ingest splits the work over two threads: EventStager checks events and
+// stages them (no database), EventRecorder::Write writes what was staged.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "core/event.h"
 #include "core/status.h"
+#include "ingest/meters.h"
+#include "ingest/staged_events.h"
 #include "store/database.h"
 
 namespace meter::ingest {
 
+// The checking half of recording: what an event contributes to the meters,
+// without touching the database, so that it can run on another thread than
+// the writes. `catalog` must outlive the stager.
+class EventStager {
+ public:
+  explicit EventStager(const catalog::Catalog& catalog) : meters_(catalog) {}
+
+  // Refuses with DataError an event with a negative quantity or an unusable
+  // meter value field (meters.h). Tenant, metric and clock are the
+  // Validator's (validator.h).
+  Status Check(const EventView& e);
+
+  // Checks `e` and adds it, with its contributions and `tag`, to `stage`
+  // (nothing when refused).
+  Status Stage(const EventView& e, uint64_t tag, StagedEvents* stage);
+
+  // The contributions found by the last successful Check or Stage.
+  const std::vector<Contribution>& contributions() const { return contributions_; }
+
+ private:
+  MeterEvaluator meters_;
+  std::vector<Contribution> contributions_;
+};
+
 class EventRecorder {
  public:
   // Records events of `catalog`'s meters into `db`. Use it inside
-  // db.Transaction(): Record() inserts rows and buffers counter deltas, and
-  // Flush() must run before that transaction commits. `catalog` and `db`
-  // must outlive the recorder.
+  // db.Transaction(): Record() and Write() insert rows and buffer counter
+  // deltas, and Flush() must run before that transaction commits. `catalog`
+  // and `db` must outlive the recorder.
   EventRecorder(store::Database& db, const catalog::Catalog& catalog);
   ~EventRecorder();
   EventRecorder(const EventRecorder&) = delete;
   EventRecorder& operator=(const EventRecorder&) = delete;
 
-  // Inserts `e` unless an event with the same id was recorded before (then
-  // returns false and counts nothing); otherwise buffers its contribution to
-  // every meter it feeds (metric and `where` match, see meters.h) and
-  // returns true. Refuses with DataError, writing nothing, an event with a
-  // negative quantity or an unusable meter value field (Check). The caller
-  // checks tenant, metric and timestamp (validator.h). Busy / IOError when
-  // the database fails.
+  // Inserts `e` unless an event with the same identity was recorded before
+  // (then returns false and counts nothing); otherwise buffers its
+  // contribution to every meter it feeds (metric and `where` match, see
+  // meters.h) and returns true. Refuses with DataError, writing nothing,
+  // what EventStager::Check refuses. The caller checks tenant, metric and
+  // timestamp (validator.h). Busy / IOError when the database fails.
   Result<bool> Record(const Event& e) { return Record(ViewOf(e)); }
   Result<bool> Record(const EventView& e);
 
@@ -39,27 +68,19 @@ class EventRecorder {
   Status Check(const Event& e) { return Check(ViewOf(e)); }
   Status Check(const EventView& e);
 
-  // The bulk path (ingest): Stage() checks `e` like Record() and keeps a
-  // copy of it, with `tag`; WriteStaged() then inserts everything staged in
-  // id order, which walks the id index's pages in order instead of at
-  // random (about a third less work for large inputs). Staging writes
-  // nothing; DataError as Check().
-  Status Stage(const EventView& e, uint64_t tag);
-  size_t staged() const;
-
-  // Inserts the staged events in id order (equal ids in staging order, so
-  // the first staged wins), buffers the counter contributions of those
-  // inserted, and calls `done(tag, inserted, event)` for each. Empties the
-  // stage.
+  // The bulk path (ingest): inserts the events of `stage` (staged by an
+  // EventStager of the same catalog) in `order` (StagedEvents::ById: the id index is walked in
+  // order; equal identities: the first wins), buffers the counter
+  // contributions of those inserted, and calls `done(tag, inserted, event)`
+  // for each event in staging order.
   using StagedFn = std::function<Status(uint64_t tag, bool inserted, const EventView& e)>;
-  Status WriteStaged(const StagedFn& done);
+  Status Write(const StagedEvents& stage, const std::vector<uint32_t>& order, const StagedFn& done);
 
   // Writes the buffered counter deltas (usage_counters, usage_uniques) and
   // empties the buffer.
   Status Flush();
 
-  // Drops the staged events and the buffered deltas: for a transaction that
-  // is being rolled back.
+  // Drops the buffered deltas: for a transaction that is being rolled back.
   void Discard();
 
  private:

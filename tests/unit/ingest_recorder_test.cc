@@ -204,6 +204,8 @@ TEST_CASE("ingest.recorder_staged_writes_in_id_order") {
   TempDb t;
   store::Database& db = *t.db;
   EventRecorder rec(db, TestCatalog());
+  EventStager stager(TestCatalog());
+  StagedEvents stage;
   std::vector<std::string> written;
   std::vector<std::pair<uint64_t, bool>> outcomes;
   REQUIRE(db.Transaction([&]() -> Status {
@@ -212,17 +214,16 @@ TEST_CASE("ingest.recorder_staged_writes_in_id_order") {
     Event a2 = MakeEvent("a", "acme", "api_calls", 0, 9000000);  // same id, staged later: a duplicate
     Event bad = MakeEvent("x", "acme", "llm", 0);
     bad.properties = R"({"tokens":"many"})";
-    CHECK(rec.Stage(ViewOf(c), 1).ok());
-    CHECK(rec.Stage(ViewOf(a), 2).ok());
-    CHECK(rec.Stage(ViewOf(a2), 3).ok());
-    CHECK(rec.Stage(ViewOf(bad), 4).IsDataError());  // refused, not staged
-    CHECK(rec.staged() == 3);
-    METER_RETURN_IF_ERROR(rec.WriteStaged([&](uint64_t tag, bool inserted, const EventView& e) {
+    CHECK(stager.Stage(ViewOf(c), 1, &stage).ok());
+    CHECK(stager.Stage(ViewOf(a), 2, &stage).ok());
+    CHECK(stager.Stage(ViewOf(a2), 3, &stage).ok());
+    CHECK(stager.Stage(ViewOf(bad), 4, &stage).IsDataError());  // refused, not staged
+    CHECK(stage.size() == 3);
+    METER_RETURN_IF_ERROR(rec.Write(stage, stage.ById(), [&](uint64_t tag, bool inserted, const EventView& e) {
       written.emplace_back(e.id);
       outcomes.emplace_back(tag, inserted);
       return Status::OK();
     }));
-    CHECK(rec.staged() == 0);
     return rec.Flush();
   }).ok());
   // Inserted in id order (the first staged "a" wins); reported in staging order.

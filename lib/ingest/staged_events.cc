@@ -1,0 +1,88 @@
+#include "ingest/staged_events.h"
+
+#include <algorithm>
+#include <type_traits>
+
+namespace meter::ingest {
+
+StagedEvents::Text StagedEvents::Keep(std::string_view v) {
+  Text t{arena_.size(), static_cast<uint32_t>(v.size())};
+  arena_.append(v);
+  return t;
+}
+
+void StagedEvents::Add(const EventView& e, uint64_t tag, const std::vector<Contribution>& contributions) {
+  Event s;
+  ForEachEventField(s, e, [this](EventColumn, auto& to, const auto& from) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(to)>, Text>) to = Keep(from);
+    else to = from;
+  });
+  s.tag = tag;
+  s.first_contribution = contributions_.size();
+  s.end_contribution = contributions_.size() + contributions.size();
+  for (const Contribution& c : contributions) contributions_.push_back({c.meter, c.micros, Keep(c.unique)});
+  events_.push_back(s);
+}
+
+EventView StagedEvents::View(const Event& e) const {
+  EventView v;
+  ForEachEventField(v, e, [this](EventColumn, auto& to, const auto& from) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(from)>, Text>) to = View(from);
+    else to = from;
+  });
+  return v;
+}
+
+void StagedEvents::Prefetch(size_t i) const {
+  const char* p = arena_.data() + events_[i].id.offset;
+  __builtin_prefetch(p);
+  __builtin_prefetch(p + 64);
+}
+
+// How many leading bytes every staged id shares ("evt_2602..." ids share
+// several): they say nothing about the order.
+size_t StagedEvents::CommonIdPrefix() const {
+  if (events_.empty()) return 0;
+  std::string_view first = View(events_.front().id);
+  size_t common = first.size();
+  for (const Event& e : events_) {
+    std::string_view id = View(e.id);
+    size_t n = 0, limit = std::min(common, id.size());
+    while (n < limit && id[n] == first[n]) ++n;
+    common = n;
+  }
+  return common;
+}
+
+std::vector<uint32_t> StagedEvents::ById() const {
+  size_t common = CommonIdPrefix();
+  struct Key {
+    uint64_t head;
+    uint32_t index;
+  };
+  std::vector<Key> keys;
+  keys.reserve(events_.size());
+  for (size_t i = 0; i < events_.size(); ++i) {
+    std::string_view id = View(events_[i].id).substr(common);
+    uint64_t head = 0;
+    for (size_t b = 0; b < 8; ++b) head = head << 8 | (b < id.size() ? static_cast<unsigned char>(id[b]) : 0);
+    keys.push_back({head, static_cast<uint32_t>(i)});
+  }
+  std::sort(keys.begin(), keys.end(), [this](const Key& a, const Key& b) {
+    if (a.head != b.head) return a.head < b.head;
+    std::string_view x = View(events_[a.index].id), y = View(events_[b.index].id);
+    return x != y ? x < y : a.index < b.index;
+  });
+  std::vector<uint32_t> order;
+  order.reserve(keys.size());
+  for (const Key& k : keys) order.push_back(k.index);
+  return order;
+}
+
+void StagedEvents::Clear() {
+  events_.clear();
+  contributions_.clear();
+  arena_.clear();
+}
+
+}  // namespace meter::ingest
