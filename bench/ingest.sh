@@ -1,24 +1,26 @@
 #!/bin/sh
 # bench/ingest.sh: SPEC section 9's ingest figures in one command.
 #
-#   bench/ingest.sh [--events N] [--rounds R] [--memory] [--memory-events S,L]
-#                   [--data DIR] [--json FILE] [--keep]
+#   bench/ingest.sh [--events N] [--rounds R] [--shapes S1,S2,...] [--memory]
+#                   [--memory-events S,L] [--data DIR] [--json FILE] [--keep]
 #
 # Builds meter and the reference program (bench/ingest_reference.cc) in
-# Release mode, generates N events (default 1,000,000) with
-# sample-data/generate.py, then, in the same run and alternating so machine
-# load hits both alike, R rounds (default 3) of:
-#   - the reference: simdjson parse + one prepared INSERT, one transaction,
-#     unique index on the id;
-#   - meter ingest of the same file into a fresh database (sample catalog);
-#   - meter ingest of the same file again (all duplicates, 0 rows added).
-# It prints events/s of both (median round), their ratio (median of the
-# per-round ratios; target >= 0.85; the CPU-time ratio too), the
-# re-ingest time against the first ingest (target <= 1.0) and peak RSS.
-# --memory also ingests ~256 MB and ~1 GB inputs and compares peak RSS
-# (target <= 1.2x; --memory-events picks other sizes). --data DIR keeps the
-# generated inputs there and reuses them; --json FILE also writes the figures
-# as one JSON document (bench/run reads it). Exits 1 when a target is missed.
+# Release mode, generates N events (default 1,000,000) per input shape with
+# bench/ingest_shapes.py, prints the load average (figures taken above 1.5
+# are marked not valid), then runs R rounds (default 3), each running, per
+# shape and alternating so machine load hits both alike:
+#   - the reference: simdjson (or a comma split for CSV) + one prepared
+#     INSERT, one transaction, unique index on the identity, one thread;
+#   - meter ingest of the same file into a fresh database.
+# Shapes (each its own row, target >= 1.0 x the reference): NDJSON with
+# time-ordered and UUIDv4 ids, 20 and 1,000 tenants, 4 and 12 meters (where
+# filters, unique_count); CSV; CloudEvents. On the first shape it also runs
+# the Python peer (bench/ingest_peer.py, target meter >= 3 x its events/s)
+# and re-ingests the same file (all duplicates: <= 0.5 x the first ingest,
+# 0 rows added). --memory also ingests ~256 MB and ~1 GB inputs and compares
+# peak RSS (target <= 1.2 x). --data DIR keeps the generated inputs there and
+# reuses them; --json FILE writes the figures as one JSON document (bench/run
+# reads it). Exits 1 when a target is missed or the figures are not valid.
 #
 # Environment: BUILD_DIR (default build-bench), WORK_DIR (default a temp dir).
 set -eu

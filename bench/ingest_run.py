@@ -1,7 +1,19 @@
 #!/usr/bin/env python3
-"""The measuring half of bench/ingest.sh (run that, not this): times the
-reference and `meter ingest` on the same generated input, alternating, and
-prints the SPEC section 9 ingest figures."""
+"""The measuring half of bench/ingest.sh (run that, not this): SPEC section 9's
+ingest figures, each input shape its own row.
+
+For every shape (bench/ingest_shapes.py: time-ordered and UUIDv4 ids, 20 and
+1,000 tenants, 4 and 12 meters, NDJSON, CSV and CloudEvents) and every round,
+the reference (bench/ingest_reference.cc, single-threaded simdjson + SQLite)
+and `meter ingest` run alternately on the same file, each into a fresh
+database; the ratio is the median of the per-round ratios. The first shape
+also gives the rows against the Python peer (bench/ingest_peer.py: json +
+sqlite3, one transaction), of re-ingesting the same file (all duplicates)
+and, with --memory, of peak memory on a ~1 GB input against a ~256 MB one.
+
+The machine's load average is printed first: figures taken above 1.5 are
+marked as not valid (other work slows the two programs differently).
+"""
 import argparse
 import json
 import os
@@ -12,6 +24,16 @@ import subprocess
 import sys
 import tempfile
 import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import ingest_shapes  # noqa: E402
+
+SHAPES = ["ndjson-seq-t1000-m4", "ndjson-uuid-t1000-m4", "ndjson-seq-t20-m4", "ndjson-uuid-t20-m4",
+          "ndjson-seq-t1000-m12", "csv-seq-t1000-m4", "cloudevents-seq-t1000-m4"]
+NOW = "2026-03-01T00:00:00Z"
+MAX_LOAD = 1.5
+TARGETS = {"ratio": 1.0, "peer": 3.0, "reingest": 0.5, "memory": 1.2}
 
 
 class Timed:
@@ -27,28 +49,23 @@ def run(argv):
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        code = os.waitstatus_to_exitcode(status)
         wall = time.monotonic() - start
         out.seek(0)
         err.seek(0)
-        if proc.returncode != 0:
-            sys.exit(f"{argv[0]} failed ({proc.returncode}): {err.read().decode().strip()}")
+        if code != 0:
+            sys.exit(f"{argv[0]} failed ({code}): {err.read().decode().strip()}")
         return Timed(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read().decode())
 
 
-def generate(source, events, path):
-    if os.path.exists(path):
-        return
-    print(f"generating {events:,} events into {path} ...", flush=True)
-    subprocess.run([sys.executable, os.path.join(source, "sample-data", "generate.py"), "--events", str(events),
-                    "--out", path + ".tmp"], check=True, stdout=subprocess.DEVNULL)
-    os.rename(path + ".tmp", path)
-
-
-def fresh_db(meter, catalog, db):
+def remove_db(path):
     for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(db + suffix):
-            os.remove(db + suffix)
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+
+
+def fresh_meter_db(meter, catalog, db):
+    remove_db(db)
     subprocess.run([meter, "--db", db, "--quiet", "init", "--catalog", catalog], check=True)
 
 
@@ -59,127 +76,158 @@ def count_events(db):
     return n
 
 
-def one_round(a, data, work):
+def meter_ingest(a, db, data):
+    return run([a.meter, "--db", db, "--now", NOW, "--quiet", "--json", "ingest", data])
+
+
+def one_round(a, shape, data, catalog, work, first):
+    """Reference then meter on one shape; for the first shape also the peer
+    and a second meter ingest of the same file."""
+    fmt = ingest_shapes.parse_shape(shape)["format"]
     ref_db = os.path.join(work, "reference.db")
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(ref_db + suffix):
-            os.remove(ref_db + suffix)
-    ref = run([a.reference, data, ref_db])
-
+    remove_db(ref_db)
+    ref = run([a.reference, "--format", fmt, data, ref_db])
+    remove_db(ref_db)
     db = os.path.join(work, "meter.db")
-    catalog = os.path.join(a.source, "sample-data", "catalog.json")
-    fresh_db(a.meter, catalog, db)
-    ingest = [a.meter, "--db", db, "--quiet", "--json", "ingest", data]
-    first = run(ingest)
-    stored = count_events(db)
-    again = run(ingest)
-    return {"ref": ref, "first": first, "again": again, "accepted": json.loads(first.out)["accepted"],
-            "again_accepted": json.loads(again.out)["accepted"], "added": count_events(db) - stored}
+    fresh_meter_db(a.meter, catalog, db)
+    got = meter_ingest(a, db, data)
+    r = {"ref": ref, "meter": got, "accepted": json.loads(got.out)["accepted"]}
+    if first:
+        stored = count_events(db)
+        again = meter_ingest(a, db, data)
+        r.update(again=again, again_accepted=json.loads(again.out)["accepted"], added=count_events(db) - stored)
+        peer_db = os.path.join(work, "peer.db")
+        remove_db(peer_db)
+        r["peer"] = run([sys.executable, os.path.join(HERE, "ingest_peer.py"), data, peer_db])
+        remove_db(peer_db)
+    remove_db(db)
+    return r
 
 
-def memory_check(a, work, data_dir):
-    """Peak RSS of ingesting the --memory-events inputs (by default ~256 MB and
-    ~1 GB: about 205 bytes an event); returns {"small"|"large": (MiB of input,
-    peak RSS MiB)}."""
-    catalog = os.path.join(a.source, "sample-data", "catalog.json")
+def memory_check(a, work, data_dir, shape):
+    """Peak RSS of ingesting ~256 MB and ~1 GB inputs of `shape`."""
     small, large = (int(x) for x in a.memory_events.split(","))
     peaks = {}
     for label, events in (("small", small), ("large", large)):
-        data = os.path.join(data_dir, f"events-{events}.ndjson")
-        generate(a.source, events, data)
+        data, catalog = ingest_shapes.write(shape, events, data_dir)
         db = os.path.join(work, f"memory-{label}.db")
-        fresh_db(a.meter, catalog, db)
+        fresh_meter_db(a.meter, catalog, db)
         size = os.path.getsize(data) / 2**20
-        peaks[label] = (size, run([a.meter, "--db", db, "--quiet", "ingest", data]).rss)
-        fresh_db(a.meter, catalog, db)  # frees the disk space of the large database
-        print(f"  {label:>6} input ({size:,.0f} MiB, {events:,} events): peak RSS {peaks[label][1]:.1f} MiB",
-              flush=True)
+        peaks[label] = {"events": events, "input_mib": round(size, 1),
+                        "peak_rss_mib": round(meter_ingest(a, db, data).rss, 1)}
+        remove_db(db)
+        print(f"  memory: {label} input ({size:,.0f} MiB, {events:,} events): peak RSS "
+              f"{peaks[label]['peak_rss_mib']:.1f} MiB", flush=True)
     return peaks
 
 
 def main():
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--meter", required=True)
     p.add_argument("--reference", required=True)
     p.add_argument("--source", required=True)
     p.add_argument("--events", type=int, default=1_000_000)
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--memory", action="store_true", help="also compare peak RSS on 256 MB and 1 GB inputs")
-    p.add_argument("--memory-events", default="1250000,5000000", metavar="SMALL,LARGE",
+    p.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated shape names (first: peer, re-ingest)")
+    p.add_argument("--memory", action="store_true", help="also compare peak RSS on ~256 MB and ~1 GB inputs")
+    p.add_argument("--memory-events", default="1264000,4940000", metavar="SMALL,LARGE",
                    help="event counts of the --memory inputs (default ~256 MB and ~1 GB)")
     p.add_argument("--data", metavar="DIR", help="keep generated inputs in DIR and reuse them (default: work dir)")
     p.add_argument("--json", metavar="FILE", help="also write the result as one JSON document to FILE")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     a = p.parse_args()
+    shapes = [s for s in a.shapes.split(",") if s]
+    for s in shapes:
+        ingest_shapes.parse_shape(s)
+    load = os.getloadavg()
+    valid = load[0] <= MAX_LOAD
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}: "
+          f"{'figures valid' if valid else f'above {MAX_LOAD}, figures NOT VALID (other work is running)'}",
+          flush=True)
     work = os.environ.get("WORK_DIR") or tempfile.mkdtemp(prefix="meter-bench-ingest-")
     os.makedirs(work, exist_ok=True)
     data_dir = a.data or work
-    os.makedirs(data_dir, exist_ok=True)
-    data = os.path.join(data_dir, f"events-{a.events}.ndjson")
-    generate(a.source, a.events, data)
-    print(f"input: {a.events:,} events, {os.path.getsize(data) / 2**20:,.0f} MiB; {a.rounds} rounds", flush=True)
+    inputs = {}
+    for s in shapes:
+        print(f"input {s}: {a.events:,} events ...", flush=True)
+        inputs[s] = ingest_shapes.write(s, a.events, data_dir)
 
-    rounds = []
+    rounds = {s: [] for s in shapes}
     for i in range(a.rounds):
-        r = one_round(a, data, work)
-        rounds.append(r)
-        print(f"  round {i + 1}: reference {r['ref'].wall:.2f} s ({r['ref'].cpu:.2f} s CPU), "
-              f"meter {r['first'].wall:.2f} s ({r['first'].cpu:.2f} s CPU), "
-              f"re-ingest {r['again'].wall:.2f} s (rows added {r['added']})", flush=True)
-    # The machine may be shared: rounds alternate the programs, and each
-    # figure is the median over rounds (ratios are taken within a round).
-    med = statistics.median
-    ref_eps = a.events / med(r["ref"].wall for r in rounds)
-    meter_eps = a.events / med(r["first"].wall for r in rounds)
-    ratio = med(r["ref"].wall / r["first"].wall for r in rounds)
-    cpu_ratio = med(r["ref"].cpu / r["first"].cpu for r in rounds)
-    reingest = med(r["again"].wall / r["first"].wall for r in rounds)
-    again = med(r["again"].wall for r in rounds)
-    rss_meter = max(r["first"].rss for r in rounds)
-    rss_ref = max(r["ref"].rss for r in rounds)
-    added = max(r["added"] for r in rounds)
-    ok = (ratio >= 0.85 and reingest <= 1.0 and added == 0 and
-          all(r["accepted"] == a.events and r["again_accepted"] == 0 for r in rounds))
+        for k, s in enumerate(shapes):
+            data, catalog = inputs[s]
+            r = one_round(a, s, data, catalog, work, k == 0)
+            rounds[s].append(r)
+            extra = (f", re-ingest {r['again'].wall:.2f} s (rows added {r['added']}), peer {r['peer'].wall:.2f} s"
+                     if k == 0 else "")
+            print(f"  round {i + 1} {s}: reference {r['ref'].wall:.2f} s ({r['ref'].cpu:.2f} s CPU), "
+                  f"meter {r['meter'].wall:.2f} s ({r['meter'].cpu:.2f} s CPU){extra}", flush=True)
+    load_after = os.getloadavg()
+    valid = valid and load_after[0] <= MAX_LOAD
 
+    med = statistics.median
+    rows = []
+    for s in shapes:
+        rs = rounds[s]
+        ref_eps = a.events / med(r["ref"].wall for r in rs)
+        meter_eps = a.events / med(r["meter"].wall for r in rs)
+        ratio = med(r["ref"].wall / r["meter"].wall for r in rs)
+        rows.append({"shape": s, "reference_events_per_second": round(ref_eps),
+                     "meter_events_per_second": round(meter_eps), "ratio": round(ratio, 3),
+                     "cpu_ratio": round(med(r["ref"].cpu / r["meter"].cpu for r in rs), 3),
+                     "accepted_all": all(r["accepted"] == a.events for r in rs),
+                     "met": ratio >= TARGETS["ratio"] and all(r["accepted"] == a.events for r in rs)})
+    first = rounds[shapes[0]]
+    peer_eps = a.events / med(r["peer"].wall for r in first)
+    peer_ratio = med(r["peer"].wall / r["meter"].wall for r in first)
+    reingest = med(r["again"].wall / r["meter"].wall for r in first)
+    added = max(r["added"] for r in first)
+    result = {
+        "events": a.events, "rounds": a.rounds, "valid": valid,
+        "loadavg_before": [round(x, 2) for x in load], "loadavg_after": [round(x, 2) for x in load_after],
+        "shapes": rows,
+        "peer": {"shape": shapes[0], "peer_events_per_second": round(peer_eps),
+                 "meter_events_per_second": rows[0]["meter_events_per_second"], "ratio": round(peer_ratio, 3),
+                 "met": peer_ratio >= TARGETS["peer"]},
+        "reingest": {"shape": shapes[0], "seconds": round(med(r["again"].wall for r in first), 3),
+                     "first_seconds": round(med(r["meter"].wall for r in first), 3), "ratio": round(reingest, 3),
+                     "rows_added": added, "accepted_none": all(r["again_accepted"] == 0 for r in first),
+                     "met": reingest <= TARGETS["reingest"] and added == 0
+                     and all(r["again_accepted"] == 0 for r in first)},
+        "peak_rss_mib": round(max(r["meter"].rss for r in first), 1),
+    }
     print()
-    print(f"reference          {ref_eps:>12,.0f} events/s  (median of {a.rounds})")
-    print(f"meter ingest       {meter_eps:>12,.0f} events/s  ({rounds[0]['accepted']:,} accepted)")
-    print(f"ratio              {ratio:>12.2f}            target >= 0.85  {'ok' if ratio >= 0.85 else 'MISSED'}"
-          f"   (CPU time ratio {cpu_ratio:.2f})")
-    print(f"re-ingest          {again:>12.2f} s          {reingest:.2f} x first, target <= 1.0  "
-          f"{'ok' if reingest <= 1.0 else 'MISSED'}; rows added: {added}")
-    print(f"peak RSS           meter {rss_meter:.1f} MiB, reference {rss_ref:.1f} MiB (it loads the whole file)")
-    result = {"events": a.events, "reference_events_per_second": round(ref_eps),
-              "meter_events_per_second": round(meter_eps), "ratio": round(ratio, 3),
-              "cpu_ratio": round(cpu_ratio, 3), "reingest_seconds": round(again, 3),
-              "reingest_ratio": round(reingest, 3), "rows_added_on_reingest": added,
-              "peak_rss_mib": round(rss_meter, 1), "reference_peak_rss_mib": round(rss_ref, 1),
-              "rounds": a.rounds, "accepted_all": all(r["accepted"] == a.events for r in rounds),
-              "reingest_accepted_none": all(r["again_accepted"] == 0 for r in rounds),
-              "reference_seconds": round(med(r["ref"].wall for r in rounds), 3),
-              "meter_seconds": round(med(r["first"].wall for r in rounds), 3),
-              "input_mib": round(os.path.getsize(data) / 2**20, 1)}
+    print(f"{'shape':26} {'reference':>14} {'meter':>14} {'ratio':>7}  target >= {TARGETS['ratio']}")
+    for r in rows:
+        print(f"{r['shape']:26} {r['reference_events_per_second']:>12,}/s {r['meter_events_per_second']:>12,}/s "
+              f"{r['ratio']:>7.2f}  {'ok' if r['met'] else 'MISSED'} (CPU-time ratio {r['cpu_ratio']:.2f})")
+    pe = result["peer"]
+    print(f"{'python peer ' + shapes[0]:26} {pe['peer_events_per_second']:>12,}/s "
+          f"{pe['meter_events_per_second']:>12,}/s {pe['ratio']:>7.2f}  target >= {TARGETS['peer']} "
+          f"{'ok' if pe['met'] else 'MISSED'}")
+    rei = result["reingest"]
+    print(f"{'re-ingest ' + shapes[0]:26} {rei['first_seconds']:>12.2f} s {rei['seconds']:>12.2f} s "
+          f"{rei['ratio']:>7.2f}  target <= {TARGETS['reingest']} {'ok' if rei['met'] else 'MISSED'}"
+          f"; rows added {rei['rows_added']}")
+    ok = all(r["met"] for r in rows) and pe["met"] and rei["met"]
     if a.memory:
-        print("memory: peak RSS against input size")
-        peaks = memory_check(a, work, data_dir)
-        mem = peaks["large"][1] / peaks["small"][1]
-        print(f"memory ratio {peaks['large'][0]:,.0f} MiB / {peaks['small'][0]:,.0f} MiB input: {mem:.2f}  "
-              f"target <= 1.2  {'ok' if mem <= 1.2 else 'MISSED'}")
-        result["memory_ratio_1gb_256mb"] = round(mem, 3)
-        result["memory"] = {label: {"events": int(n), "input_mib": round(size, 1), "peak_rss_mib": round(rss, 1)}
-                            for (label, (size, rss)), n in zip(peaks.items(), a.memory_events.split(","))}
-        ok = ok and mem <= 1.2
-    print(json.dumps(result))
+        peaks = memory_check(a, work, data_dir, shapes[0])
+        mem = peaks["large"]["peak_rss_mib"] / peaks["small"]["peak_rss_mib"]
+        result["memory"] = peaks
+        result["memory_ratio"] = round(mem, 3)
+        print(f"{'peak RSS, 1 GB vs 256 MB':26} {peaks['small']['peak_rss_mib']:>12.1f} M "
+              f"{peaks['large']['peak_rss_mib']:>12.1f} M {mem:>7.2f}  target <= {TARGETS['memory']} "
+              f"{'ok' if mem <= TARGETS['memory'] else 'MISSED'}")
+        ok = ok and mem <= TARGETS["memory"]
+    if not valid:
+        print(f"load average was above {MAX_LOAD}: these figures are NOT VALID")
+    result["all_met"] = ok
     if a.json:
         with open(a.json, "w") as f:
             json.dump(result, f, indent=1)
     if not a.keep and not os.environ.get("WORK_DIR"):
         shutil.rmtree(work, ignore_errors=True)
-    elif a.data and not a.keep:  # the inputs are kept in --data; the databases can go
-        for name in os.listdir(work):
-            if ".db" in name:
-                os.remove(os.path.join(work, name))
-    sys.exit(0 if ok else 1)
+    sys.exit(0 if ok and valid else 1)
 
 
 if __name__ == "__main__":
