@@ -216,6 +216,7 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
     if (o.tenant.empty() || t.id == o.tenant) tenants.push_back(&t);
   if (!o.tenant.empty() && tenants.empty()) return Status::NotFound(fmt::format("unknown tenant '{}'", o.tenant));
   GenerateResult res;
+  res.invoices.reserve(tenants.size());  // growing would copy every invoice built so far
   auto body = [&]() -> Status {
     METER_ASSIGN_OR_RETURN(auto existing, ExistingByTenant(db, o));
     METER_ASSIGN_OR_RETURN(auto suspended, store::InvoiceStore(db).SuspendedTenants());

@@ -236,8 +236,8 @@ Status CatalogStore::SetStatus(const std::string& id, const std::string& status)
 Result<std::vector<PlanAssignment>> CatalogStore::PlanHistory(const std::string& id) {
   return Guarded(db_, [&]() -> Result<std::vector<PlanAssignment>> {
     std::vector<PlanAssignment> out;
-    Statement q(db_, "SELECT plan_key, effective_from, recorded_at FROM tenant_plans "
-                                  "WHERE tenant_id=? ORDER BY effective_from");
+    Statement& q = Cached(db_, "SELECT plan_key, effective_from, recorded_at FROM tenant_plans "
+                               "WHERE tenant_id=? ORDER BY effective_from");
     q.bind(1, id);
     while (q.executeStep())
       out.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64()});

@@ -82,7 +82,8 @@ Result<bool> WebhookStore::UpsertFromCatalog(const catalog::WebhookEndpoint& w, 
 Result<std::vector<WebhookEndpointRecord>> WebhookStore::ListEndpoints() {
   return Guarded(db_, [&]() -> Result<std::vector<WebhookEndpointRecord>> {
     std::vector<WebhookEndpointRecord> out;
-    Statement q(db_, fmt::format("SELECT {} FROM webhook_endpoints ORDER BY id", kEndpointColumns));
+    // Cached: invoice generate queues a message, and lists these, per tenant.
+    Statement& q = Cached(db_, fmt::format("SELECT {} FROM webhook_endpoints ORDER BY id", kEndpointColumns));
     while (q.executeStep()) out.push_back(ReadEndpoint(q));
     return out;
   });
@@ -176,7 +177,7 @@ Result<std::map<int64_t, EndpointDeliveryCounts>> WebhookStore::CountDeliveriesB
 Status WebhookStore::InsertMessage(const std::string& id, const std::string& type, const std::string& tenant,
                                    const json& data, Timestamp now) {
   return Guarded(db_, [&]() -> Status {
-  Statement msg(db_,
+  Statement& msg = Cached(db_,
       "INSERT INTO webhook_messages(id, type, tenant_id, created_at, data) VALUES(?,?,?,?,?)");
   msg.bind(1, id);
   msg.bind(2, type);
