@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
@@ -110,6 +111,22 @@ bool DoubleIsExact(double value, std::string_view literal) {
   return read.ok() && written.ok() && *read == *written;
 }
 
+// Appends `s` as a JSON string. Plain ASCII without quotes, backslashes or
+// control characters (nearly every key and value meter writes) is copied as
+// is; anything else goes through nlohmann so escaping and UTF-8 checks stay
+// exactly its own.
+void AppendString(const std::string& s, std::string& out) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+      out += json(s).dump();
+      return;
+    }
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
 void Dump(const json& j, int indent, int level, std::string& out) {
   switch (j.type()) {
     case json::value_t::object:
@@ -127,7 +144,7 @@ void Dump(const json& j, int indent, int level, std::string& out) {
         first = false;
         out += pad;
         if (object) {
-          out += json(it.key()).dump();
+          AppendString(it.key(), out);
           out += indent < 0 ? ":" : ": ";
         }
         Dump(it.value(), indent, level + 1, out);
@@ -142,6 +159,21 @@ void Dump(const json& j, int indent, int level, std::string& out) {
         return;
       }
       out += j.dump();
+      return;
+    case json::value_t::string:
+      AppendString(j.get_ref<const std::string&>(), out);
+      return;
+    case json::value_t::number_integer:
+      out += std::to_string(j.get<json::number_integer_t>());
+      return;
+    case json::value_t::number_unsigned:
+      out += std::to_string(j.get<json::number_unsigned_t>());
+      return;
+    case json::value_t::boolean:
+      out += j.get<bool>() ? "true" : "false";
+      return;
+    case json::value_t::null:
+      out += "null";
       return;
     default:
       out += j.dump();

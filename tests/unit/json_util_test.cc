@@ -59,6 +59,7 @@ TEST_CASE("json_util: DumpJson writes what nlohmann's dump writes") {
       R"({})", R"([])", R"(null)", R"("x")", R"(true)", R"(-3)", R"(18446744073709551615)", R"(0.5)", R"(1e+300)",
       R"({"b":[1,2,{"c":[]}],"a":{"x":null,"y":"é \"q\" \n\t\u0001"},"e":{}})",
       R"([[[]],[{}],[1.25,-0.0,"",false]])",
+      R"({"k\"ey":1,"tab\tkey":0,"é":-9223372036854775808,"plain_key":"plain value ~ DEL\u007f","n":[0,-1,true]})",
   };
   for (const char* text : docs) {
     CAPTURE(text);
