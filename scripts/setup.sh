@@ -9,6 +9,8 @@ packages=(
   python3 python3-pytest
   postgresql libpq-dev libpq5 python3-psycopg2  # the PostgreSQL backend and its tests (SPEC section 12)
   chromium
+  zsh fish  # tests/e2e/test_completion.py loads meter's zsh and fish completion scripts
+  libcpp-httplib-dev  # bench/webhooks.cc's loopback receiver
   clang libclang-rt-14-dev  # scripts/fuzz.sh: clang 14 and its libFuzzer/sanitizer runtimes
 )
 missing=()
