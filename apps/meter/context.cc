@@ -14,11 +14,13 @@ std::string Context::DbPath() const {
   return "meter.db";
 }
 
-Result<std::unique_ptr<store::Database>> Context::OpenDb(bool create) const {
+Result<std::unique_ptr<store::Database>> Context::OpenDb(bool create) const { return OpenDbAt(DbPath(), create); }
+
+Result<std::unique_ptr<store::Database>> Context::OpenDbAt(const std::string& path, bool create) const {
   store::OpenOptions o;
   o.create = create;
   if (const char* env = std::getenv("METER_BUSY_TIMEOUT_MS"); env && *env) o.busy_timeout_ms = std::atoi(env);
-  return store::Database::Open(DbPath(), o);
+  return store::Database::Open(path, o);
 }
 
 Result<std::unique_ptr<store::Database>> Context::OpenDbReadOnly() const {

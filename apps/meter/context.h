@@ -34,6 +34,9 @@ class Context {
   // Opens the database. `create`: a missing file is created (init, catalog
   // apply); otherwise it is refused with exit 66 naming `meter init`.
   Result<std::unique_ptr<store::Database>> OpenDb(bool create = false) const;
+  // Opens the database at `path` (a file or a postgresql:// URL), as OpenDb
+  // does: `db copy` names two.
+  Result<std::unique_ptr<store::Database>> OpenDbAt(const std::string& path, bool create) const;
   // Opens the database without write access (no migration, nothing created).
   Result<std::unique_ptr<store::Database>> OpenDbReadOnly() const;
   std::string DbPath() const;
@@ -81,5 +84,6 @@ void RegisterInvoiceCommands(CLI::App& app, Context& ctx);
 void RegisterWebhookCommands(CLI::App& app, Context& ctx);
 void RegisterReportCommands(CLI::App& app, Context& ctx);
 void RegisterCompletionCommands(CLI::App& app, Context& ctx);
+void RegisterDbCommands(CLI::App& app, Context& ctx);
 
 }  // namespace meter::cli

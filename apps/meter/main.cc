@@ -63,6 +63,7 @@ const CommandGroup kGroups[] = {
     {{"webhooks"}, meter::cli::RegisterWebhookCommands},
     {{"report", "forecast", "recommend", "simulate"}, meter::cli::RegisterReportCommands},
     {{"completion", "__complete"}, meter::cli::RegisterCompletionCommands, kWholeTable},
+    {{"db"}, meter::cli::RegisterDbCommands},
 };
 
 // The command word of the command line: its first argument that is neither

@@ -8,12 +8,16 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
 namespace meter::store {
 
 enum class Backend { kSqlite, kPostgres };
+
+// The type of one value of a result row, as the backend stores it.
+enum class ValueType { kNull, kInteger, kReal, kText };
 
 // The one exception type drivers throw. It carries the Status of SPEC section
 // 1 the failure maps to; Guarded (statement.h) turns it back into that
@@ -54,6 +58,28 @@ class StatementDriver {
   virtual double Double(int column) = 0;
   // Valid until the next Step or Reset.
   virtual std::string_view Text(int column) = 0;
+  // The type of the value in `column` of the current row.
+  virtual ValueType Type(int column) = 0;
+  // The name of a result column (valid once the statement has run on
+  // PostgreSQL, at once on SQLite).
+  virtual std::string ColumnName(int column) = 0;
+};
+
+// Rows appended to one table in bulk: PostgreSQL's COPY FROM STDIN, a
+// prepared INSERT on SQLite. Values are given column by column, in the order
+// the columns were named, then EndRow. Nothing else may run on the
+// connection until Finish; a writer destroyed before Finish abandons its
+// rows (and, on PostgreSQL, fails the transaction around it).
+class BulkWriter {
+ public:
+  virtual ~BulkWriter() = default;
+  virtual void Null() = 0;
+  virtual void Int64(int64_t value) = 0;
+  virtual void Double(double value) = 0;
+  virtual void Text(std::string_view value) = 0;
+  virtual void EndRow() = 0;
+  // Writes every row still buffered; returns how many rows were written.
+  virtual int64_t Finish() = 0;
 };
 
 // One open connection. Exec runs SQL without parameters or results (DDL,
@@ -64,6 +90,8 @@ class Connection {
   virtual Backend backend() const = 0;
   virtual std::unique_ptr<StatementDriver> Prepare(std::string_view sql) = 0;
   virtual void Exec(std::string_view sql) = 0;
+  // Starts appending rows to `table`'s `columns` (names as written in SQL).
+  virtual std::unique_ptr<BulkWriter> Bulk(std::string_view table, const std::vector<std::string>& columns) = 0;
   // Starts a write transaction that excludes every other writer (SQLite's
   // BEGIN IMMEDIATE; on PostgreSQL a transaction-scoped advisory lock), or a
   // read-only snapshot.

@@ -100,7 +100,9 @@ Database::~Database() = default;
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, const OpenOptions& options) {
   bool postgres = IsPostgresUrl(path);
-  if (!postgres) METER_RETURN_IF_ERROR(CheckSqliteFile(path, options));
+  // ":memory:" is SQLite's private in-memory database (no file): store
+  // maintenance migrates one to learn what a new database holds.
+  if (!postgres && path != ":memory:") METER_RETURN_IF_ERROR(CheckSqliteFile(path, options));
   std::string name = postgres ? MaskedUrl(path) : path;
   try {
     auto impl = std::make_unique<Impl>();

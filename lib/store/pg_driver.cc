@@ -26,6 +26,10 @@ constexpr Oid kBoolOid = 16;
 constexpr Oid kInt8Oid = 20;
 constexpr Oid kTextOid = 25;
 constexpr Oid kFloat8Oid = 701;
+constexpr Oid kInt2Oid = 21;
+constexpr Oid kInt4Oid = 23;
+constexpr Oid kOidOid = 26;
+constexpr Oid kFloat4Oid = 700;
 
 // The class half of the writer lock's advisory key: "metr".
 constexpr int32_t kLockClass = 0x6d657472;
@@ -167,6 +171,26 @@ class PgStatement : public StatementDriver {
     if (Pq().PQftype(res_, col) == kBoolOid) return v[0] == 't' ? "1" : "0";
     return std::string_view(v, static_cast<size_t>(Pq().PQgetlength(res_, row_, col)));
   }
+  ValueType Type(int col) override {
+    if (IsNull(col)) return ValueType::kNull;
+    switch (Pq().PQftype(res_, col)) {
+      case kBoolOid:
+      case kInt2Oid:
+      case kInt4Oid:
+      case kInt8Oid:
+      case kOidOid:
+        return ValueType::kInteger;
+      case kFloat4Oid:
+      case kFloat8Oid:
+        return ValueType::kReal;
+      default:
+        return ValueType::kText;
+    }
+  }
+  std::string ColumnName(int col) override {
+    const char* name = res_ ? Pq().PQfname(res_, col) : nullptr;
+    return name ? name : "";
+  }
 
  private:
   void Set(int i, std::optional<std::string> v, Oid type) {
@@ -206,6 +230,89 @@ class PgStatement : public StatementDriver {
   int row_ = 0;
   int runs_ = 0;
   std::string name_;
+};
+
+// COPY ... FROM STDIN in text format: rows buffered and sent in chunks of
+// about 1 MiB, so a large table costs a few round trips.
+class PgBulkWriter : public BulkWriter {
+ public:
+  PgBulkWriter(PgConnection& c, std::string_view table, const std::vector<std::string>& columns) : c_(c) {
+    std::string names;
+    for (const std::string& col : columns) names += (names.empty() ? "" : ", ") + QuoteIdent(col);
+    std::string sql = fmt::format("COPY {}({}) FROM STDIN", table, names);
+    Pq().PQclear(c_.Check(Pq().PQexec(c_.handle(), sql.c_str())));
+    active_ = true;
+  }
+  ~PgBulkWriter() override {
+    if (!active_) return;
+    // Abandoned (an exception is on its way): end the COPY with an error so
+    // the connection is usable for the ROLLBACK.
+    Pq().PQputCopyEnd(c_.handle(), "abandoned");
+    while (PGresult* r = Pq().PQgetResult(c_.handle())) Pq().PQclear(r);
+  }
+
+  void Null() override {
+    Separate();
+    buf_ += "\\N";
+  }
+  void Int64(int64_t v) override {
+    Separate();
+    fmt::format_to(std::back_inserter(buf_), "{}", v);
+  }
+  void Double(double v) override {
+    Separate();
+    fmt::format_to(std::back_inserter(buf_), "{}", v);
+  }
+  void Text(std::string_view v) override {
+    Separate();
+    for (char ch : v) {
+      switch (ch) {
+        case '\\': buf_ += "\\\\"; break;
+        case '\n': buf_ += "\\n"; break;
+        case '\r': buf_ += "\\r"; break;
+        case '\t': buf_ += "\\t"; break;
+        default: buf_ += ch;
+      }
+    }
+  }
+  void EndRow() override {
+    buf_ += '\n';
+    first_ = true;
+    ++rows_;
+    if (buf_.size() >= kChunk) Send();
+  }
+  int64_t Finish() override {
+    Send();
+    active_ = false;
+    if (Pq().PQputCopyEnd(c_.handle(), nullptr) != 1) c_.Throw(nullptr);
+    // Every result is read before the first error is thrown, so the
+    // connection is left ready for the next command.
+    PGresult* failed = nullptr;
+    while (PGresult* r = Pq().PQgetResult(c_.handle())) {
+      ExecStatusType st = Pq().PQresultStatus(r);
+      if (st != PGRES_COMMAND_OK && !failed) failed = r;
+      else Pq().PQclear(r);
+    }
+    if (failed) c_.Throw(failed);
+    return rows_;
+  }
+
+ private:
+  static constexpr size_t kChunk = 1 << 20;
+  void Separate() {
+    if (!first_) buf_ += '\t';
+    first_ = false;
+  }
+  void Send() {
+    if (buf_.empty()) return;
+    if (Pq().PQputCopyData(c_.handle(), buf_.data(), static_cast<int>(buf_.size())) != 1) c_.Throw(nullptr);
+    buf_.clear();
+  }
+  PgConnection& c_;
+  std::string buf_;
+  bool first_ = true;
+  bool active_ = false;
+  int64_t rows_ = 0;
 };
 
 void IgnoreNotice(void*, const char*) {}
@@ -295,6 +402,10 @@ PGresult* PgConnection::Check(PGresult* res) {
 
 std::unique_ptr<StatementDriver> PgConnection::Prepare(std::string_view sql) {
   return std::make_unique<PgStatement>(*this, sql);
+}
+
+std::unique_ptr<BulkWriter> PgConnection::Bulk(std::string_view table, const std::vector<std::string>& columns) {
+  return std::make_unique<PgBulkWriter>(*this, table, columns);
 }
 
 void PgConnection::Exec(std::string_view sql) { Pq().PQclear(Check(Pq().PQexec(conn_, Translate(sql).c_str()))); }

@@ -27,6 +27,7 @@ class PgConnection : public Connection {
   Backend backend() const override { return Backend::kPostgres; }
   std::unique_ptr<StatementDriver> Prepare(std::string_view sql) override;
   void Exec(std::string_view sql) override;
+  std::unique_ptr<BulkWriter> Bulk(std::string_view table, const std::vector<std::string>& columns) override;
   void BeginWrite() override;
   void BeginRead() override;
   void Commit() override;

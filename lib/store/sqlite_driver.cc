@@ -113,6 +113,22 @@ class SqliteStatement : public StatementDriver {
     if (!p) return {};
     return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, col)));
   }
+  ValueType Type(int col) override {
+    switch (sqlite3_column_type(s_, col)) {
+      case SQLITE_NULL:
+        return ValueType::kNull;
+      case SQLITE_INTEGER:
+        return ValueType::kInteger;
+      case SQLITE_FLOAT:
+        return ValueType::kReal;
+      default:
+        return ValueType::kText;
+    }
+  }
+  std::string ColumnName(int col) override {
+    const char* name = sqlite3_column_name(s_, col);
+    return name ? name : "";
+  }
 
  private:
   void Check(int rc) {
@@ -122,6 +138,37 @@ class SqliteStatement : public StatementDriver {
   sqlite3_stmt* s_ = nullptr;
   bool done_ = false;
   int64_t changes_ = 0;
+};
+
+// A prepared INSERT run once per row; values are copied when bound.
+class SqliteBulkWriter : public BulkWriter {
+ public:
+  SqliteBulkWriter(SqliteConnection& c, std::string_view table, const std::vector<std::string>& columns)
+      : s_(c, InsertSql(table, columns)) {}
+  void Null() override { s_.BindNull(++column_); }
+  void Int64(int64_t v) override { s_.BindInt64(++column_, v); }
+  void Double(double v) override { s_.BindDouble(++column_, v); }
+  void Text(std::string_view v) override { s_.BindText(++column_, v, true); }
+  void EndRow() override {
+    s_.Step();
+    s_.Reset();
+    column_ = 0;
+    ++rows_;
+  }
+  int64_t Finish() override { return rows_; }
+
+ private:
+  static std::string InsertSql(std::string_view table, const std::vector<std::string>& columns) {
+    std::string names, values;
+    for (const std::string& c : columns) {
+      names += (names.empty() ? "" : ", ") + c;
+      values += values.empty() ? "?" : ", ?";
+    }
+    return fmt::format("INSERT INTO {}({}) VALUES({})", table, names, values);
+  }
+  SqliteStatement s_;
+  int column_ = 0;
+  int64_t rows_ = 0;
 };
 
 SQLite::Database OpenFile(const std::string& path, const OpenOptions& options) {
@@ -167,6 +214,10 @@ void SqliteConnection::Throw(int rc) {
 
 std::unique_ptr<StatementDriver> SqliteConnection::Prepare(std::string_view sql) {
   return std::make_unique<SqliteStatement>(*this, sql);
+}
+
+std::unique_ptr<BulkWriter> SqliteConnection::Bulk(std::string_view table, const std::vector<std::string>& columns) {
+  return std::make_unique<SqliteBulkWriter>(*this, table, columns);
 }
 
 void SqliteConnection::Exec(std::string_view sql) {

@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/connection.h"
 #include "store/database.h"
@@ -60,6 +61,8 @@ class Column {
   std::optional<int64_t> getOptionalInt64() const {
     return isNull() ? std::nullopt : std::optional<int64_t>(getInt64());
   }
+  // The type the backend stored the value with.
+  ValueType getType() const { return s_->Type(i_); }
 
  private:
   StatementDriver* s_;
@@ -102,11 +105,45 @@ class Statement {
   }
   Column getColumn(int index) { return Column(d_.get(), index); }
   int getColumnCount() { return d_->ColumnCount(); }
+  // A result column's name (on PostgreSQL once the statement has run).
+  std::string getColumnName(int index) { return d_->ColumnName(index); }
   void reset() { d_->Reset(); }
   void clearBindings() { d_->ClearBindings(); }
 
  private:
   std::unique_ptr<StatementDriver> d_;
+};
+
+// Appends rows to one table in bulk (COPY on PostgreSQL, a prepared INSERT
+// on SQLite), inside the caller's transaction:
+//
+//   BulkInsert rows(db, "usage_uniques", {"tenant_id", "meter", "hour", "value"});
+//   for (...) { rows.add(t); rows.add(m); rows.add(h); rows.add(v); rows.endRow(); }
+//   rows.finish();
+//
+// Nothing else may run on `db` between the constructor and finish().
+class BulkInsert {
+ public:
+  BulkInsert(Database& db, std::string_view table, const std::vector<std::string>& columns)
+      : w_(db.impl().conn->Bulk(table, columns)) {}
+  template <std::integral T>
+  void add(T value) { w_->Int64(static_cast<int64_t>(value)); }
+  void add(double value) { w_->Double(value); }
+  void add(std::string_view value) { w_->Text(value); }
+  void add(const std::string& value) { w_->Text(value); }
+  void add(const char* value) { w_->Text(value); }
+  void add(std::nullptr_t) { w_->Null(); }
+  template <typename T>
+  void add(const std::optional<T>& value) {
+    if (value) add(*value);
+    else w_->Null();
+  }
+  void endRow() { w_->EndRow(); }
+  // Writes what is buffered; returns the rows written.
+  int64_t finish() { return w_->Finish(); }
+
+ private:
+  std::unique_ptr<BulkWriter> w_;
 };
 
 // A statement for `sql` kept for the Database's lifetime and reset, with its

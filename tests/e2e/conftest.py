@@ -54,6 +54,13 @@ class Run:
         return f"Run(code={self.code}, out={self.out[:2000]!r}, err={self.err[:2000]!r})"
 
 
+# The server ctest's fixture started, under the variable tests that need a
+# server by URL read.
+if not os.environ.get("METER_TEST_PG_URL") and os.environ.get("METER_TEST_PG_DIR"):
+    _url_file = Path(os.environ["METER_TEST_PG_DIR"], "url")
+    if _url_file.exists():
+        os.environ["METER_TEST_PG_URL"] = _url_file.read_text().strip()
+
 BACKENDS = [b for b in os.environ.get("METER_TEST_BACKENDS", "sqlite").split(",") if b]
 
 

@@ -2,10 +2,7 @@
 alone: an unreachable server (exit 69 naming host and port, in time, password
 masked), and, when $METER_TEST_PG_URL names a server, a refused login (74
 naming the user), `db copy` both ways with a non-empty target refused, and
-`db check`.
-
-Section 12 is being built (pg14) while these are written: the tests that do
-not pass yet are marked xfail (strict=False) so the suite stays green."""
+`db check`."""
 import os
 import re
 import time
@@ -16,13 +13,11 @@ import pytest
 
 from acceptance import assert_one_line_error, ev, generate, invoice_list, shop_catalog
 
-NOT_BUILT = pytest.mark.xfail(reason="SPEC 12: not built yet (pg14)", strict=False)
 PASSWORD = "Zq8-not-for-your-eyes"
 PG_URL = os.environ.get("METER_TEST_PG_URL")
 needs_server = pytest.mark.skipif(not PG_URL, reason="no PostgreSQL server ($METER_TEST_PG_URL)")
 
 
-@NOT_BUILT
 def test_unreachable_server_is_69_naming_host_and_port_and_masking_the_password(meter):
     url = f"postgresql://acct:{PASSWORD}@127.0.0.1:9/meterdb?connect_timeout=3"
     started = time.monotonic()
@@ -45,7 +40,6 @@ def _schema_url(url, schema):
     return url + ("&" if "?" in url else "?") + f"schema={schema}"
 
 
-@NOT_BUILT
 @needs_server
 def test_refused_login_is_74_naming_the_user(meter):
     url = _with_password(PG_URL, "no_such_role_x", PASSWORD)
@@ -54,7 +48,6 @@ def test_refused_login_is_74_naming_the_user(meter):
     assert PASSWORD not in r.out + r.err
 
 
-@NOT_BUILT
 @needs_server
 def test_db_copy_both_ways_and_a_non_empty_target_is_refused(meter):
     meter.init(shop_catalog())
@@ -75,7 +68,6 @@ def test_db_copy_both_ways_and_a_non_empty_target_is_refused(meter):
     assert meter("--db", pg, "db", "check").code == 0
 
 
-@NOT_BUILT
 def test_db_check_on_sqlite(meter):
     meter.init(shop_catalog())
     r = meter("db", "check")

@@ -168,3 +168,70 @@ TEST_CASE("database: the schema is migrated to the newest version on both backen
     CHECK(t.db->SchemaVersion() == st::Database::LatestSchemaVersion());
   }
 }
+
+TEST_CASE("database: BulkInsert appends rows with every value kind, escapes included") {
+  for (auto backend : Backends()) {
+    CAPTURE(static_cast<int>(backend));
+    TempDb t(backend);
+    st::Database& db = *t.db;
+    MakeTable(db);
+    const int64_t big = std::numeric_limits<int64_t>::max();
+    const std::string awkward = "tab\there\nnew line\\back\\slash\r\\N \"q\" 'a' ünï";
+    Status s = db.Transaction([&] {
+      st::BulkInsert rows(db, "kv", {"k", "n", "d", "t"});
+      for (int i = 0; i < 3000; ++i) {
+        rows.add("k" + std::to_string(i));
+        rows.add(i == 0 ? big : int64_t{i});
+        if (i % 2) rows.add(0.25 * i);
+        else rows.add(nullptr);
+        rows.add(i == 1 ? std::optional<std::string>() : std::optional<std::string>(awkward));
+        rows.endRow();
+      }
+      CHECK(rows.finish() == 3000);
+      return Status::OK();
+    });
+    REQUIRE(s.ok());
+    st::Statement q(db, "SELECT COUNT(*), SUM(CASE WHEN t IS NULL THEN 1 ELSE 0 END) FROM kv");
+    REQUIRE(q.executeStep());
+    CHECK(q.getColumn(0).getInt64() == 3000);
+    CHECK(q.getColumn(1).getInt64() == 1);
+    st::Statement one(db, "SELECT n, d, t FROM kv WHERE k = ?");
+    one.bind(1, "k0");
+    REQUIRE(one.executeStep());
+    CHECK(one.getColumn(0).getInt64() == big);
+    CHECK(one.getColumn(1).isNull());
+    CHECK(one.getColumn(2).getString() == awkward);
+    CHECK(one.getColumn(0).getType() == st::ValueType::kInteger);
+    CHECK(one.getColumn(1).getType() == st::ValueType::kNull);
+    CHECK(one.getColumn(2).getType() == st::ValueType::kText);
+    one.reset();
+    one.bind(1, "k7");
+    REQUIRE(one.executeStep());
+    CHECK(one.getColumn(1).getDouble() == 1.75);
+    CHECK(one.getColumn(1).getType() == st::ValueType::kReal);
+  }
+}
+
+TEST_CASE("database: rows a failed transaction bulk-wrote are gone, and the connection still works") {
+  for (auto backend : Backends()) {
+    CAPTURE(static_cast<int>(backend));
+    TempDb t(backend);
+    st::Database& db = *t.db;
+    MakeTable(db);
+    Status s = db.Transaction([&] {
+      st::BulkInsert rows(db, "kv", {"k", "n"});
+      rows.add("dup");
+      rows.add(1);
+      rows.endRow();
+      rows.add("dup");
+      rows.add(2);
+      rows.endRow();
+      rows.finish();  // the primary key refuses the second row
+      return Status::OK();
+    });
+    CHECK_FALSE(s.ok());
+    st::Statement q(db, "SELECT COUNT(*) FROM kv");
+    REQUIRE(q.executeStep());
+    CHECK(q.getColumn(0).getInt64() == 0);
+  }
+}
