@@ -16,7 +16,9 @@
 // or `?N` (rewritten to `$N` for PostgreSQL) and only SQL both engines accept
 // (ON CONFLICT instead of INSERT OR IGNORE/REPLACE, COALESCE instead of
 // IFNULL, RETURNING instead of last_insert_rowid, IS NOT DISTINCT FROM
-// instead of `IS ?`, CASE instead of two-argument MAX/MIN). Where the engines
+// instead of `IS ?`, CASE instead of two-argument MAX/MIN; a parameter that
+// may be NULL is used typed before `IS NULL`: `(status=?1 OR ?1 IS NULL)`,
+// as PostgreSQL takes its type from its first use). Where the engines
 // differ, branch on Dialect(db). Failures throw DbError, which Guarded turns
 // into the Status of SPEC section 1.
 #pragma once

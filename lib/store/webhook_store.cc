@@ -410,7 +410,7 @@ Result<std::vector<DeliveryRecord>> WebhookStore::ListDeliveries(const DeliveryF
         "d.delivered_at, d.lease_until, d.last_status, d.last_error, d.created_at "
         "FROM webhook_deliveries d JOIN webhook_messages m ON m.id=d.message_id "
         "LEFT JOIN webhook_endpoints e ON e.id=d.endpoint_id "
-        "WHERE (?1 IS NULL OR d.status=?1) AND (?2 IS NULL OR d.endpoint_id=?2) ORDER BY d.id");
+        "WHERE (d.status=?1 OR ?1 IS NULL) AND (d.endpoint_id=?2 OR ?2 IS NULL) ORDER BY d.id");
     if (filter.status) q.bind(1, *filter.status); else q.bind(1);
     if (filter.endpoint_id) q.bind(2, *filter.endpoint_id); else q.bind(2);
     while (q.executeStep()) out.push_back(ReadDelivery(q));
@@ -453,7 +453,7 @@ Result<int64_t> WebhookStore::RetryFailed(std::optional<int64_t> endpoint_id, Ti
   Status st = db_.Transaction([&]() -> Status {
     Statement up(db_,
         "UPDATE webhook_deliveries SET status='pending', retry_base=attempts, next_attempt_at=?3, updated_at=?1 "
-        "WHERE status='failed' AND (?2 IS NULL OR endpoint_id=?2)");
+        "WHERE status='failed' AND (endpoint_id=?2 OR ?2 IS NULL)");
     up.bind(1, static_cast<int64_t>(now));
     up.bind(3, kDueAtOnce);
     if (endpoint_id) up.bind(2, *endpoint_id); else up.bind(2);
