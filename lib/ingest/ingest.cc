@@ -23,6 +23,7 @@
 #include "ingest/recorder.h"
 #include "ingest/rejects.h"
 #include "ingest/staged_events.h"
+#include "ingest/string_hash.h"
 #include "ingest/validator.h"
 #include "store/event_store.h"
 
@@ -53,11 +54,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
-
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 
 std::string DisplayName(const std::string& path) { return path == "-" ? "stdin" : path; }
 

@@ -9,6 +9,7 @@
 #include "core/event.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "ingest/string_hash.h"
 
 namespace meter::ingest {
 
@@ -30,12 +31,8 @@ class Validator {
   }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_set<std::string, Hash, std::equal_to<>> tenants_;
-  std::unordered_set<std::string, Hash, std::equal_to<>> metrics_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> tenants_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> metrics_;
 };
 
 }  // namespace meter::ingest

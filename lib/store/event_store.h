@@ -96,7 +96,9 @@ class EventStore {
   // order given: sorted by (tenant, meter, hour) they touch neighbouring pages.
   Status AddCounters(const std::vector<CounterDelta>& deltas);
 
-  // Adds the values to usage_uniques; values already present are kept once.
+  // Adds the values to usage_uniques (values already present are kept once),
+  // in the order given: sorted by (tenant, meter, hour, value) they touch
+  // neighbouring pages.
   Status AddUniques(const std::vector<UniqueValue>& values);
 
   // The periods of `tenant`'s invoices that are already issued (status open,

@@ -1,0 +1,132 @@
+#include "ingest/delta_buffer.h"
+
+#include <algorithm>
+
+namespace meter::ingest {
+namespace {
+
+using catalog::Aggregation;
+
+store::CounterMerge MergeFor(Aggregation a) {
+  if (a == Aggregation::kMax) return store::CounterMerge::kMax;
+  if (a == Aggregation::kLatest) return store::CounterMerge::kLatest;
+  return store::CounterMerge::kAdd;
+}
+
+}  // namespace
+
+uint32_t DeltaBuffer::TenantId(std::string_view tenant) {
+  auto it = tenant_ids_.find(tenant);
+  if (it != tenant_ids_.end()) return it->second;
+  tenant_names_.emplace_back(tenant);
+  return tenant_ids_.emplace(tenant, static_cast<uint32_t>(tenant_names_.size() - 1)).first->second;
+}
+
+void DeltaBuffer::Add(std::string_view tenant, Timestamp ts, const catalog::Meter* meter, int64_t micros,
+                      std::string_view unique) {
+  uint32_t t = TenantId(tenant);
+  Aggregation agg = meter->aggregation;
+  Timestamp hour = HourOf(ts).start;
+  if (agg == Aggregation::kUniqueCount) {
+    buffer_.AddUnique(t, meter, hour, unique);
+    return;
+  }
+  bool fresh = false;
+  Accumulated& a = buffer_.Counter(t, meter, hour, &fresh);
+  if (agg == Aggregation::kMax) {
+    a.value = fresh ? micros : std::max(a.value, micros);
+  } else if (agg == Aggregation::kLatest) {
+    // The latest event time wins; ties keep the larger value, whatever the order.
+    if (fresh || ts > a.latest_ts || (ts == a.latest_ts && micros > a.value)) {
+      a.value = micros;
+      a.latest_ts = ts;
+    }
+  } else {
+    a.value += micros;
+  }
+  ++a.events;
+}
+
+std::vector<uint32_t> DeltaBuffer::TenantRanks() const {
+  std::vector<uint32_t> by_name(tenant_names_.size()), rank(tenant_names_.size());
+  for (uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
+  std::sort(by_name.begin(), by_name.end(),
+            [&](uint32_t a, uint32_t b) { return tenant_names_[a] < tenant_names_[b]; });
+  for (uint32_t r = 0; r < by_name.size(); ++r) rank[by_name[r]] = r;
+  return rank;
+}
+
+std::unordered_map<const catalog::Meter*, uint32_t> DeltaBuffer::MeterRanks() const {
+  std::vector<const catalog::Meter*> meters;
+  auto note = [&](const catalog::Meter* m) {
+    if (std::find(meters.begin(), meters.end(), m) == meters.end()) meters.push_back(m);
+  };
+  // A catalog has few meters: a linear search finds each.
+  buffer_.ForEachCounter([&](uint32_t, const catalog::Meter* m, Timestamp, const Accumulated&) { note(m); });
+  buffer_.ForEachUnique([&](uint32_t, const catalog::Meter* m, Timestamp, std::string_view) { note(m); });
+  std::sort(meters.begin(), meters.end(), [](auto* a, auto* b) { return a->key < b->key; });
+  std::unordered_map<const catalog::Meter*, uint32_t> rank;
+  for (uint32_t r = 0; r < meters.size(); ++r) rank[meters[r]] = r;
+  return rank;
+}
+
+std::vector<store::CounterDelta> DeltaBuffer::Counters() const {
+  std::vector<uint32_t> tenant_rank = TenantRanks();
+  std::unordered_map<const catalog::Meter*, uint32_t> meter_rank = MeterRanks();
+  struct Key {
+    uint64_t tenant_meter;  // tenant rank << 32 | meter rank
+    Timestamp hour;
+    const catalog::Meter* meter;
+    uint32_t tenant;
+    const Accumulated* acc;
+  };
+  std::vector<Key> keys;
+  keys.reserve(buffer_.counters());
+  buffer_.ForEachCounter([&](uint32_t tenant, const catalog::Meter* m, Timestamp hour, const Accumulated& a) {
+    keys.push_back({uint64_t{tenant_rank[tenant]} << 32 | meter_rank[m], hour, m, tenant, &a});
+  });
+  std::sort(keys.begin(), keys.end(), [](const Key& x, const Key& y) {
+    return x.tenant_meter != y.tenant_meter ? x.tenant_meter < y.tenant_meter : x.hour < y.hour;
+  });
+  std::vector<store::CounterDelta> out;
+  out.reserve(keys.size());
+  for (const Key& k : keys)
+    out.push_back({tenant_names_[k.tenant], k.meter->key, k.hour, MergeFor(k.meter->aggregation), k.acc->value,
+                   k.acc->events, k.acc->latest_ts});
+  return out;
+}
+
+// Sorted: in the buffer's hash order every insert landed on a random page of
+// usage_uniques (about 11 K instructions each instead of 4 K).
+std::vector<store::UniqueValue> DeltaBuffer::Uniques() const {
+  std::vector<uint32_t> tenant_rank = TenantRanks();
+  std::unordered_map<const catalog::Meter*, uint32_t> meter_rank = MeterRanks();
+  struct Key {
+    uint64_t tenant_meter;  // tenant rank << 32 | meter rank
+    Timestamp hour;
+    std::string_view value;
+    const catalog::Meter* meter;
+    uint32_t tenant;
+  };
+  std::vector<Key> keys;
+  keys.reserve(buffer_.uniques());
+  buffer_.ForEachUnique([&](uint32_t tenant, const catalog::Meter* m, Timestamp hour, std::string_view value) {
+    keys.push_back({uint64_t{tenant_rank[tenant]} << 32 | meter_rank[m], hour, value, m, tenant});
+  });
+  std::sort(keys.begin(), keys.end(), [](const Key& x, const Key& y) {
+    if (x.tenant_meter != y.tenant_meter) return x.tenant_meter < y.tenant_meter;
+    return x.hour != y.hour ? x.hour < y.hour : x.value < y.value;
+  });
+  std::vector<store::UniqueValue> out;
+  out.reserve(keys.size());
+  for (const Key& k : keys) out.push_back({tenant_names_[k.tenant], k.meter->key, k.hour, k.value});
+  return out;
+}
+
+void DeltaBuffer::Clear() {
+  buffer_.Clear();
+  tenant_ids_.clear();
+  tenant_names_.clear();
+}
+
+}  // namespace meter::ingest
