@@ -349,7 +349,8 @@ int RunDeliveries(const Context& ctx, const WebhookArgs& a) {
 }
 
 int RunRetry(const Context& ctx, const WebhookArgs& a) {
-  if ((a.id > 0) == a.failed) return ctx.Fail(Status::InvalidArgument("give a delivery ID or --failed (not both)"));
+  if ((a.id > 0) == a.failed)
+    return ctx.Fail(Status::InvalidArgument("give a delivery ID or --failed (not both); see 'meter webhooks retry --help'"));
   auto db = ctx.OpenDb();
   if (!db.ok()) return ctx.Fail(db.status());
   WebhookStore ws(**db);
@@ -367,7 +368,8 @@ int RunRetry(const Context& ctx, const WebhookArgs& a) {
 }
 
 int RunResend(const Context& ctx, const WebhookArgs& a) {
-  if (a.event.empty() == a.since.empty()) return ctx.Fail(Status::InvalidArgument("give --event ID or --since T (not both)"));
+  if (a.event.empty() == a.since.empty())
+    return ctx.Fail(Status::InvalidArgument("give --event ID or --since T (not both); see 'meter webhooks resend --help'"));
   webhooks::ResendFilter filter;
   if (!a.event.empty()) filter.message_id = a.event;
   if (!a.since.empty()) {
