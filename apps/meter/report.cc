@@ -275,16 +275,19 @@ int RunForecast(const Context& ctx, const ReportArgs& a) {
     return kExitOk;
   }
   bool csv = a.format == "csv";
+  // Projections are estimates (two places); what was used and the limit are
+  // quantities ingest accepted or the catalog set, printed exactly (SPEC 1).
   auto q = [&](const Decimal& d) { return csv ? d.ToString() : Thousands(*d.Round(2)); };
+  auto exact = [&](const Decimal& d) { return csv ? d.ToString() : Thousands(d); };
   Table t({"tenant", "meter", "used", "per day", "days", "left", "projected", "limit", "unit", "crosses at",
            "projected cost"},
           {false, false, true, true, true, true, true, true, false, false, true});
   for (const auto& r : f->rows) {
     MeterLabel label = LabelOf(l.catalog, r.meter);
-    std::string limit = r.limit ? q(*r.limit) + (csv ? "" : "/" + r.limit_period) : (csv ? "" : "-");
+    std::string limit = r.limit ? exact(*r.limit) + (csv ? "" : "/" + r.limit_period) : (csv ? "" : "-");
     std::string cross = r.projected_cross_at ? FormatRfc3339(*r.projected_cross_at) : (csv ? "" : "-");
     if (r.projected_cross_at && !csv) cross = Colored(ctx, "red", cross);
-    t.Add({r.tenant, csv ? r.meter : label.name, q(r.used), q(r.daily_average), q(r.days_elapsed), q(r.days_left),
+    t.Add({r.tenant, csv ? r.meter : label.name, exact(r.used), q(r.daily_average), q(r.days_elapsed), q(r.days_left),
            q(r.projected), limit, label.unit, cross, MoneyString(r.projected_cost, cur)});
   }
   if (!csv)

@@ -18,8 +18,12 @@ namespace {
 // Text and figures are written as the invoice renderers write them.
 std::string Esc(std::string_view s) { return billing::HtmlEscape(s); }
 
-// A quantity with thousands separators and at most `places` decimals.
-std::string Num(const Decimal& d, int places = 2) {
+// A quantity with thousands separators, every digit kept: what ingest accepted
+// prints exactly (SPEC 1).
+std::string Num(const Decimal& d) { return Thousands(d); }
+
+// A figure for a chart label, at most `places` decimals.
+std::string Num(const Decimal& d, int places) {
   auto r = d.Round(places);
   return Thousands(r.ok() ? *r : d);
 }

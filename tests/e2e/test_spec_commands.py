@@ -338,3 +338,22 @@ def test_csv_tables_carry_plain_numbers_and_named_columns(meter):
         assert all(name.strip() for name in lines[0].split(",")), (argv, lines[0])
         assert '"123,456"' not in r.out and "123456" in r.out, (argv, r.out)
         assert "[#" not in r.out, (argv, r.out)
+
+
+def test_forecast_and_dashboard_print_used_quantities_exactly(meter):
+    # SPEC 1: "every quantity that ingest accepted prints exactly in every output".
+    # The forecast table printed `used` rounded to two places (7.000001 GB read
+    # "7") and the dashboard rounded its quantities the same way.
+    meter.init(shop_catalog())
+    meter.now = "2026-02-20T12:00:00Z"
+    assert meter.ingest([ev(1, "kite", "gigabytes", "2026-02-20T10:00:00Z", "7.000001"),
+                         ev(2, "kite", "widgets", "2026-02-20T10:00:00Z", "12345.678901")]).code == 0
+    text = meter("forecast", "--tenant", "kite")
+    assert text.code == 0, text
+    rows = {line.split()[1]: line for line in text.out.splitlines() if line.startswith("kite")}
+    assert "7.000001" in rows["gigabytes"], text.out
+    assert "12,345.678901" in next(line for line in text.out.splitlines() if "Widgets built" in line), text.out
+    out = meter.dir / "dash.html"
+    assert meter("report", "dashboard", "--out", out).code == 0
+    html = out.read_text()
+    assert "7.000001" in html and "12,345.678901" in html
