@@ -91,14 +91,15 @@ int RunShow(const Context& ctx) {
     PrintJson(j);
     return kExitOk;
   }
-  fmt::print("currency {}; tax {} {}; invoices {}NNNN, net {} days\n\n", c->currency, c->tax.name,
+  fmt::print("currency {}; tax {} {}; invoices {}YYYY-NNNNNN, net {} days\n\n", c->currency, c->tax.name,
              c->tax.rate.ToString(), c->invoice.number_prefix, c->invoice.net_days);
-  Table m({"meter", "event", "aggregation", "value", "where"});
+  Table m({"meter", "name", "unit", "event", "aggregation", "value", "where"});
   for (const auto& mt : c->meters) {
     std::string where;
     for (const auto& w : mt.where) where += fmt::format("{}{}={}", where.empty() ? "" : " ", w.field, w.equals);
     bool uses_value = mt.aggregation != catalog::Aggregation::kCount;
-    m.Add({mt.key, mt.event, std::string(catalog::AggregationName(mt.aggregation)), uses_value ? mt.value : "-",
+    m.Add({mt.key, mt.name.empty() ? mt.key : mt.name, mt.unit.empty() ? "-" : mt.unit, mt.event,
+           std::string(catalog::AggregationName(mt.aggregation)), uses_value ? mt.value : "-",
            where.empty() ? "-" : where});
   }
   PrintTable(m);

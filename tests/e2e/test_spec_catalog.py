@@ -280,3 +280,17 @@ def test_invoice_text_shows_the_meters_unit(meter):
         assert r.code == 0, r
         assert "Assembled widgets" in r.out, (fmt, r.out)
         assert "pcs" in r.out, (fmt, r.out)
+
+
+def test_catalog_show_prints_meter_names_units_and_the_number_form(meter):
+    # SPEC 2: `catalog show` prints the catalog in force, and a meter's name and unit
+    # are what people read; its table showed neither (only key, event, aggregation),
+    # and announced numbers as "WID-NNNN" where SPEC 7 numbers read WID-2026-000001.
+    cat = shop_catalog()
+    cat["meters"][1]["name"] = "Disk space"
+    meter.init(cat)
+    out = meter("catalog", "show").out
+    row = next(line for line in out.splitlines() if line.startswith("gigabytes"))
+    assert "Disk space" in row and " GB " in row + " ", out
+    assert "Widgets built" in out
+    assert "WID-YYYY-NNNNNN" in out and "WID-NNNN," not in out
