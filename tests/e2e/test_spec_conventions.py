@@ -3,6 +3,7 @@ database selection and file mode, the clock (--now / $METER_NOW), exit codes
 with one `meter: ...` stderr line, unknown commands, completion, exact
 quantities and timestamp forms."""
 import os
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -287,3 +288,26 @@ def test_summed_quantities_stay_exact_whatever_their_size(meter):
     assert meter("aggregate").code == 0
     r = meter("invoice", "generate", "--period", "2026-02", "--tenant", "lynx")
     assert r.code == 0, r
+
+
+
+def _fish_complete(meter, line):
+    script = meter.write("meter.fish", meter("completion", "fish").out)
+    program = f"source '{script}'; complete -C '{line}'"
+    p = subprocess.run(["fish", "--no-config", "-c", program], capture_output=True, text=True, timeout=60,
+                       env=meter.env({"PATH": f"{os.path.dirname(METER_BIN)}:{os.environ['PATH']}"}), cwd=meter.dir)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    return {row.split("\t")[0] for row in p.stdout.splitlines() if row}
+
+
+@pytest.mark.skipif(not shutil.which("fish"), reason="fish is not installed")
+def test_fish_completes_each_positional_argument_by_its_own_kind(meter):
+    # SPEC 1: completion offers "tenant ids, plan keys and meter keys read from the
+    # database". fish offered the first positional's kind for every position:
+    # `meter tenants set-plan kite <Tab>` listed tenants instead of plans.
+    meter.init(shop_catalog())
+    assert _fish_complete(meter, "meter tenants set-plan ") == {"kite", "lynx"}
+    assert _fish_complete(meter, "meter tenants set-plan kite ") == {"starter", "growth", "scale"}
+    assert _fish_complete(meter, "meter tenants set-plan --effective 2026-03-01 kite ") == {"starter", "growth",
+                                                                                           "scale"}
+    assert not _fish_complete(meter, "meter tenants set-plan kite growth ") & {"kite", "lynx", "starter"}
