@@ -59,10 +59,10 @@ int RunCheck(const Context& ctx) {
   } else {
     for (const auto& p : report->problems) fmt::print("backend {}: {}\n", p.subject, p.message);
   }
-  for (const auto& s : report->skipped) ctx.Info("db check skipped " + s);
   if (!report->problems.empty())
     return ctx.Fail(Status::Denied(fmt::format("db check found {} problem(s) in {} ({} backend)",
                                                report->problems.size(), (*db)->path(), report->backend)));
+  for (const auto& s : report->skipped) ctx.Info("db check skipped " + s);
   ctx.Info(fmt::format("ok: {} table(s) pass the {} integrity checks", report->tables, report->backend));
   return kExitOk;
 }
