@@ -3,6 +3,8 @@ import json
 import os
 import stat
 
+import pytest
+
 CATALOG = {
     "currency": "USD",
     "tax": {"name": "VAT", "rate": "0.10"},
@@ -18,6 +20,7 @@ CATALOG = {
 }
 
 
+@pytest.mark.sqlite_only("the mode of the database file")
 def test_init_creates_database_with_mode_0600(meter):
     meter.init(CATALOG)
     mode = stat.S_IMODE(os.stat(meter.db).st_mode)

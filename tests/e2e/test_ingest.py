@@ -1,7 +1,6 @@
 """End-to-end: `meter ingest` (SPEC section 4) on the real binary and a real
 SQLite file: formats, dedupe, rejects, --strict, exit codes, counters."""
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -42,7 +41,6 @@ def ev(i, **kw):
 def counter(meter, tenant, meter_key, aggregation=None, period=FEB):
     """The meter's value over the period, read as CounterStore reads it."""
     aggregation = aggregation or AGGREGATION[meter_key]
-    db = sqlite3.connect(meter.db)
     where = "tenant_id=? AND meter=? AND hour>=? AND hour<?"
     args = (tenant, meter_key, period[0], period[1])
     if aggregation in ("sum", "count"):
@@ -50,19 +48,16 @@ def counter(meter, tenant, meter_key, aggregation=None, period=FEB):
     elif aggregation == "max":
         sql = f"SELECT MAX(value) FROM usage_counters WHERE {where}"
     elif aggregation == "latest":
-        sql = f"SELECT value, MAX(latest_ts) FROM usage_counters WHERE {where}"
+        sql = f"SELECT value FROM usage_counters WHERE {where} ORDER BY latest_ts DESC LIMIT 1"
     else:
         sql = f"SELECT COUNT(DISTINCT value) * 1000000 FROM usage_uniques WHERE {where}"
-    value = db.execute(sql, args).fetchone()[0]
-    db.close()
+    rows = meter.sql(sql, args)
+    value = rows[0][0] if rows else None
     return 0 if value is None else value / 1e6
 
 
 def event_count(meter):
-    db = sqlite3.connect(meter.db)
-    n = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-    db.close()
-    return n
+    return meter.sql("SELECT COUNT(*) FROM events")[0][0]
 
 
 def rejects_entries(path):
@@ -153,7 +148,7 @@ def test_records_without_id_are_identified_by_content(m):
     assert counter(m, "acme", "api_calls") == 7
     r = m.ingest([rec, other], "noid2.ndjson")
     assert counter(m, "acme", "api_calls") == 7
-    ids = [row[0] for row in sqlite3.connect(m.db).execute("SELECT id FROM events ORDER BY id")]
+    ids = [row[0] for row in m.sql("SELECT id FROM events ORDER BY id")]
     assert len(ids) == 2 and all(i.startswith("sha256:") for i in ids)
 
 
@@ -516,15 +511,12 @@ def test_counters_match_a_hand_computed_expectation(m):
 
 
 def test_late_events_are_counted_and_stored(m):
-    db = sqlite3.connect(m.db)
-    db.execute(
+    m.sql(
         "INSERT INTO invoices(id, number, tenant_id, month, timezone, period_start, period_end, status, currency, "
         "issue_date, due_date, tenant_name, tenant_email, subtotal, tax_name, tax_rate, tax, total, attributes, "
         "created_at, updated_at) "
         "VALUES('inv1', 'INV-1', 'acme', '2026-02', '', ?, ?, 'open', 'USD', 0, 0, '', '', '0', '', '0', '0', '0', "
         "'{}', 0, 0)", FEB)
-    db.commit()
-    db.close()
     r = m.ingest([ev(1), ev(2, tenant="beta"), ev(3, timestamp="2026-01-31T23:59:59Z")], "late.ndjson", "--json")
     assert r.code == 0, r
     assert r.json["late"] == 1  # only acme's February event falls in an issued invoice

@@ -4,7 +4,6 @@ Lago's `{"event": ...}` and `{"events": [...]}` envelopes and its timestamps.
 The fixtures under fixtures/ingest are written in the producers' own formats."""
 import base64
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -24,10 +23,7 @@ def m(meter):
 
 
 def stored(meter, sql, *args):
-    db = sqlite3.connect(meter.db)
-    rows = db.execute(sql, args).fetchall()
-    db.close()
-    return rows
+    return meter.sql(sql, args)
 
 
 def b64(obj):
