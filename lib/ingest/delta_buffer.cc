@@ -1,6 +1,7 @@
 #include "ingest/delta_buffer.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace meter::ingest {
 namespace {
@@ -47,34 +48,30 @@ void DeltaBuffer::Add(std::string_view tenant, Timestamp ts, const catalog::Mete
   ++a.events;
 }
 
-std::vector<uint32_t> DeltaBuffer::TenantRanks() const {
-  std::vector<uint32_t> by_name(tenant_names_.size()), rank(tenant_names_.size());
+DeltaBuffer::Ranks DeltaBuffer::MakeRanks() const {
+  Ranks r;
+  std::vector<uint32_t> by_name(tenant_names_.size());
   for (uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
   std::sort(by_name.begin(), by_name.end(),
             [&](uint32_t a, uint32_t b) { return tenant_names_[a] < tenant_names_[b]; });
-  for (uint32_t r = 0; r < by_name.size(); ++r) rank[by_name[r]] = r;
-  return rank;
-}
-
-std::unordered_map<const catalog::Meter*, uint32_t> DeltaBuffer::MeterRanks() const {
+  r.tenant.resize(by_name.size());
+  for (uint32_t i = 0; i < by_name.size(); ++i) r.tenant[by_name[i]] = i;
+  // A catalog has few meters: a linear search finds each.
   std::vector<const catalog::Meter*> meters;
   auto note = [&](const catalog::Meter* m) {
     if (std::find(meters.begin(), meters.end(), m) == meters.end()) meters.push_back(m);
   };
-  // A catalog has few meters: a linear search finds each.
   buffer_.ForEachCounter([&](uint32_t, const catalog::Meter* m, Timestamp, const Accumulated&) { note(m); });
   buffer_.ForEachUnique([&](uint32_t, const catalog::Meter* m, Timestamp, std::string_view) { note(m); });
   std::sort(meters.begin(), meters.end(), [](auto* a, auto* b) { return a->key < b->key; });
-  std::unordered_map<const catalog::Meter*, uint32_t> rank;
-  for (uint32_t r = 0; r < meters.size(); ++r) rank[meters[r]] = r;
-  return rank;
+  for (uint32_t i = 0; i < meters.size(); ++i) r.meter[meters[i]] = i;
+  return r;
 }
 
 std::vector<store::CounterDelta> DeltaBuffer::Counters() const {
-  std::vector<uint32_t> tenant_rank = TenantRanks();
-  std::unordered_map<const catalog::Meter*, uint32_t> meter_rank = MeterRanks();
+  Ranks ranks = MakeRanks();
   struct Key {
-    uint64_t tenant_meter;  // tenant rank << 32 | meter rank
+    uint64_t tenant_meter;
     Timestamp hour;
     const catalog::Meter* meter;
     uint32_t tenant;
@@ -83,11 +80,10 @@ std::vector<store::CounterDelta> DeltaBuffer::Counters() const {
   std::vector<Key> keys;
   keys.reserve(buffer_.counters());
   buffer_.ForEachCounter([&](uint32_t tenant, const catalog::Meter* m, Timestamp hour, const Accumulated& a) {
-    keys.push_back({uint64_t{tenant_rank[tenant]} << 32 | meter_rank[m], hour, m, tenant, &a});
+    keys.push_back({ranks.Of(tenant, m), hour, m, tenant, &a});
   });
-  std::sort(keys.begin(), keys.end(), [](const Key& x, const Key& y) {
-    return x.tenant_meter != y.tenant_meter ? x.tenant_meter < y.tenant_meter : x.hour < y.hour;
-  });
+  std::sort(keys.begin(), keys.end(),
+            [](const Key& x, const Key& y) { return std::tie(x.tenant_meter, x.hour) < std::tie(y.tenant_meter, y.hour); });
   std::vector<store::CounterDelta> out;
   out.reserve(keys.size());
   for (const Key& k : keys)
@@ -99,10 +95,9 @@ std::vector<store::CounterDelta> DeltaBuffer::Counters() const {
 // Sorted: in the buffer's hash order every insert landed on a random page of
 // usage_uniques (about 11 K instructions each instead of 4 K).
 std::vector<store::UniqueValue> DeltaBuffer::Uniques() const {
-  std::vector<uint32_t> tenant_rank = TenantRanks();
-  std::unordered_map<const catalog::Meter*, uint32_t> meter_rank = MeterRanks();
+  Ranks ranks = MakeRanks();
   struct Key {
-    uint64_t tenant_meter;  // tenant rank << 32 | meter rank
+    uint64_t tenant_meter;
     Timestamp hour;
     std::string_view value;
     const catalog::Meter* meter;
@@ -111,11 +106,10 @@ std::vector<store::UniqueValue> DeltaBuffer::Uniques() const {
   std::vector<Key> keys;
   keys.reserve(buffer_.uniques());
   buffer_.ForEachUnique([&](uint32_t tenant, const catalog::Meter* m, Timestamp hour, std::string_view value) {
-    keys.push_back({uint64_t{tenant_rank[tenant]} << 32 | meter_rank[m], hour, value, m, tenant});
+    keys.push_back({ranks.Of(tenant, m), hour, value, m, tenant});
   });
   std::sort(keys.begin(), keys.end(), [](const Key& x, const Key& y) {
-    if (x.tenant_meter != y.tenant_meter) return x.tenant_meter < y.tenant_meter;
-    return x.hour != y.hour ? x.hour < y.hour : x.value < y.value;
+    return std::tie(x.tenant_meter, x.hour, x.value) < std::tie(y.tenant_meter, y.hour, y.value);
   });
   std::vector<store::UniqueValue> out;
   out.reserve(keys.size());

@@ -36,10 +36,14 @@ class DeltaBuffer {
 
  private:
   uint32_t TenantId(std::string_view tenant);
-  // Each interned tenant's rank in name order, and each meter's by key:
+  // Each interned tenant's rank in name order and each meter's by key:
   // sorting then compares integers, not strings.
-  std::vector<uint32_t> TenantRanks() const;
-  std::unordered_map<const catalog::Meter*, uint32_t> MeterRanks() const;
+  struct Ranks {
+    std::vector<uint32_t> tenant;
+    std::unordered_map<const catalog::Meter*, uint32_t> meter;
+    uint64_t Of(uint32_t t, const catalog::Meter* m) const { return uint64_t{tenant[t]} << 32 | meter.at(m); }
+  };
+  Ranks MakeRanks() const;
 
   // Tenants are interned so that buffering a contribution copies no string.
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> tenant_ids_;
