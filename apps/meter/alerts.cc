@@ -51,7 +51,7 @@ int RunScan(const Context& ctx, const AlertArgs& a) {
 }
 
 int RunList(const Context& ctx, const AlertArgs& a) {
-  auto db = ctx.OpenDb();
+  auto db = ctx.OpenDbReadOnly();
   if (!db.ok()) return ctx.Fail(db.status());
   if (!a.tenant.empty()) {
     if (auto t = store::CatalogStore(**db).GetTenant(a.tenant, Clock::Now()); !t.ok()) return ctx.Fail(t.status());

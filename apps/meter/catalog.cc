@@ -81,7 +81,7 @@ void PrintPlans(const catalog::Catalog& c) {
 }
 
 int RunShow(const Context& ctx) {
-  auto db = ctx.OpenDb();
+  auto db = ctx.OpenDbReadOnly();
   if (!db.ok()) return ctx.Fail(db.status());
   auto c = store::CatalogStore(**db).Load(Clock::Now());
   if (!c.ok()) return ctx.Fail(c.status());

@@ -585,7 +585,7 @@ Result<std::vector<std::string>> Values(store::Database& db, const std::string& 
 }
 
 int RunValues(const Context& ctx, const std::string& kind) {
-  auto db = ctx.OpenDbReadOnly();
+  auto db = ctx.OpenDbReadOnly(/*migrate=*/false);
   if (!db.ok()) return kExitOk;
   auto values = Values(**db, kind);
   if (!values.ok()) return kExitOk;

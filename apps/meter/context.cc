@@ -14,18 +14,34 @@ std::string Context::DbPath() const {
   return "meter.db";
 }
 
+namespace {
+
+store::OpenOptions BaseOptions() {
+  store::OpenOptions o;
+  if (const char* env = std::getenv("METER_BUSY_TIMEOUT_MS"); env && *env) o.busy_timeout_ms = std::atoi(env);
+  return o;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<store::Database>> Context::OpenDb(bool create) const { return OpenDbAt(DbPath(), create); }
 
 Result<std::unique_ptr<store::Database>> Context::OpenDbAt(const std::string& path, bool create) const {
-  store::OpenOptions o;
+  store::OpenOptions o = BaseOptions();
   o.create = create;
-  if (const char* env = std::getenv("METER_BUSY_TIMEOUT_MS"); env && *env) o.busy_timeout_ms = std::atoi(env);
   return store::Database::Open(path, o);
 }
 
-Result<std::unique_ptr<store::Database>> Context::OpenDbReadOnly() const {
-  store::OpenOptions o;
+Result<std::unique_ptr<store::Database>> Context::OpenDbReadOnly(bool migrate) const {
+  store::OpenOptions o = BaseOptions();
   o.read_only = true;
+  auto db = store::Database::Open(DbPath(), o);
+  if (db.ok() || !migrate) return db;
+  // Perhaps an older schema: a writable open migrates it (and reports a
+  // missing or unreadable file just as well); then read as asked.
+  auto writable = OpenDb();
+  if (!writable.ok()) return writable.status();
+  writable->reset();
   return store::Database::Open(DbPath(), o);
 }
 

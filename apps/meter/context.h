@@ -37,8 +37,12 @@ class Context {
   // Opens the database at `path` (a file or a postgresql:// URL), as OpenDb
   // does: `db copy` names two.
   Result<std::unique_ptr<store::Database>> OpenDbAt(const std::string& path, bool create) const;
-  // Opens the database without write access (no migration, nothing created).
-  Result<std::unique_ptr<store::Database>> OpenDbReadOnly() const;
+  // Opens the database without write access, for commands that only read
+  // (reports, lists, shows, checks): they cannot change it by mistake and
+  // take no write lock. A file of an older schema is first migrated forward
+  // once through a writable connection, as SPEC section 1 promises, unless
+  // `migrate` is false (shell completion must never write).
+  Result<std::unique_ptr<store::Database>> OpenDbReadOnly(bool migrate = true) const;
   std::string DbPath() const;
 
   // Prints "meter: <message>" on stderr and returns the exit code for `s`.

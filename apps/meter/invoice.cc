@@ -70,7 +70,7 @@ int RunGenerate(const Context& ctx, const InvoiceArgs& a) {
 int RunList(const Context& ctx, const InvoiceArgs& a) {
   if (!a.month.empty())
     if (auto bp = billing::MonthPeriod(a.month); !bp.ok()) return ctx.Fail(bp.status());
-  auto db = ctx.OpenDb();
+  auto db = ctx.OpenDbReadOnly();
   if (!db.ok()) return ctx.Fail(db.status());
   auto list = billing::ListInvoices(**db, {a.tenant, a.month, a.status});
   if (!list.ok()) return ctx.Fail(list.status());
@@ -80,7 +80,7 @@ int RunList(const Context& ctx, const InvoiceArgs& a) {
 }
 
 int RunShow(const Context& ctx, const InvoiceArgs& a) {
-  auto db = ctx.OpenDb();
+  auto db = ctx.OpenDbReadOnly();
   if (!db.ok()) return ctx.Fail(db.status());
   auto inv = billing::GetInvoice(**db, a.id);
   if (!inv.ok()) return ctx.Fail(inv.status());

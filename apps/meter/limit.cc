@@ -85,7 +85,7 @@ int RunTake(const Context& ctx, const LimitArgs& a) {
 }
 
 int RunStatus(const Context& ctx, const LimitArgs& a) {
-  auto db = ctx.OpenDb();
+  auto db = ctx.OpenDbReadOnly();
   if (!db.ok()) return ctx.Fail(db.status());
   if (!a.tenant.empty()) {
     if (auto t = store::CatalogStore(**db).GetTenant(a.tenant, Clock::Now()); !t.ok()) return ctx.Fail(t.status());

@@ -50,7 +50,7 @@ int Report(const Context& ctx, const usage::QuotaDecision& d, nlohmann::json jso
 int RunCheck(const Context& ctx, const QuotaArgs& a, bool reserve) {
   auto amount = ParseAmount(a.amount);
   if (!amount.ok()) return ctx.Fail(amount.status());
-  auto db = ctx.OpenDb();
+  auto db = reserve ? ctx.OpenDb() : ctx.OpenDbReadOnly();
   if (!db.ok()) return ctx.Fail(db.status());
   Timestamp now = Clock::Now();
   auto c = store::CatalogStore(**db).LoadForTenant(a.tenant, now);
@@ -82,7 +82,7 @@ nlohmann::json RowJson(const usage::QuotaRow& r) {
 }
 
 int RunStatus(const Context& ctx, const QuotaArgs& a) {
-  auto db = ctx.OpenDb();
+  auto db = ctx.OpenDbReadOnly();
   if (!db.ok()) return ctx.Fail(db.status());
   Timestamp now = Clock::Now();
   store::CatalogStore cs(**db);
@@ -128,7 +128,7 @@ int RunStatus(const Context& ctx, const QuotaArgs& a) {
 }
 
 int RunEntitlement(const Context& ctx, const QuotaArgs& a) {
-  auto db = ctx.OpenDb();
+  auto db = ctx.OpenDbReadOnly();
   if (!db.ok()) return ctx.Fail(db.status());
   Timestamp now = Clock::Now();
   store::CatalogStore cs(**db);

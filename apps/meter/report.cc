@@ -49,7 +49,7 @@ struct Loaded {
   catalog::Catalog catalog;
 };
 Status LoadAll(const Context& ctx, Loaded* out) {
-  auto db = ctx.OpenDb();
+  auto db = ctx.OpenDbReadOnly();
   if (!db.ok()) return db.status();
   out->db = std::move(*db);
   auto c = store::CatalogStore(*out->db).Load(Clock::Now());

@@ -26,7 +26,7 @@ nlohmann::json TenantJson(const store::TenantRecord& r) {
 }
 
 int RunList(const Context& ctx, const std::string& format) {
-  auto db = ctx.OpenDb();
+  auto db = ctx.OpenDbReadOnly();
   if (!db.ok()) return ctx.Fail(db.status());
   auto tenants = store::CatalogStore(**db).ListTenants(Clock::Now());
   if (!tenants.ok()) return ctx.Fail(tenants.status());
@@ -123,7 +123,7 @@ void PrintView(const Context& ctx, const catalog::Catalog& c, const store::Tenan
 }
 
 int RunShow(const Context& ctx, const std::string& id) {
-  auto db = ctx.OpenDb();
+  auto db = ctx.OpenDbReadOnly();
   if (!db.ok()) return ctx.Fail(db.status());
   store::CatalogStore cs(**db);
   auto r = cs.GetTenant(id, Clock::Now());

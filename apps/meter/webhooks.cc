@@ -116,7 +116,7 @@ int RunAdd(const Context& ctx, const WebhookArgs& a) {
 }
 
 int RunList(const Context& ctx, const WebhookArgs& a) {
-  auto db = ctx.OpenDb();
+  auto db = ctx.OpenDbReadOnly();
   if (!db.ok()) return ctx.Fail(db.status());
   WebhookStore ws(**db);
   auto endpoints = ws.ListEndpoints();
@@ -316,7 +316,7 @@ int RunDeliveries(const Context& ctx, const WebhookArgs& a) {
   store::DeliveryFilter filter;
   if (!a.status.empty()) filter.status = a.status;
   if (a.endpoint > 0) filter.endpoint_id = a.endpoint;
-  auto db = ctx.OpenDb();
+  auto db = ctx.OpenDbReadOnly();
   if (!db.ok()) return ctx.Fail(db.status());
   auto rows = WebhookStore(**db).ListDeliveries(filter);
   if (!rows.ok()) return ctx.Fail(rows.status());

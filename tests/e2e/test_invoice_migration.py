@@ -80,3 +80,17 @@ def test_version1_invoice_bricked_by_a_long_quantity_reads_back(meter):
     assert '"quantity": 3328.325063' in shown.out and "3328.3250629999998" not in shown.out
     fin = meter("invoice", "finalize", "inv_initech_2026-01", json=True)
     assert fin.code == 0, fin
+
+
+@pytest.mark.parametrize("argv", [["invoice", "list"], ["report", "usage"], ["tenants", "list"], ["quota", "status"]])
+def test_a_read_only_command_migrates_an_older_file_first(meter, argv):
+    # Commands that only read open the database read-only (issue 12 item 5),
+    # which cannot migrate; SPEC 1 still promises that opening an older file
+    # migrates it, so the first such command migrates it once, then reads.
+    shutil.copy(FIXTURE / "meter.db", meter.db)
+    meter.now = "2026-03-02T09:00:00Z"
+    r = meter(*argv)
+    assert r.code == 0, r
+    with sqlite3.connect(meter.db) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] >= 3
+        assert db.execute("SELECT count(*) FROM invoice_lines").fetchone()[0] > 0
