@@ -140,6 +140,15 @@ std::string PostgresPlaceholders(std::string_view sql, int* params) {
   return out;
 }
 
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 std::string PostgresDdl(std::string_view sql) {
   std::string out;
   Scan(

@@ -21,6 +21,10 @@ std::string PostgresPlaceholders(std::string_view sql, int* params);
 // are left alone.
 std::string PostgresDdl(std::string_view sql);
 
+// `name` as a double-quoted SQL identifier (both engines): embedded quotes
+// doubled.
+std::string QuoteIdentifier(std::string_view name);
+
 // A migration statement that begins with one of these comment lines runs on
 // that backend only; every other statement runs on both.
 inline constexpr std::string_view kSqliteOnly = "-- sqlite only\n";

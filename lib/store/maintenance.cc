@@ -7,19 +7,11 @@
 #include <fmt/format.h>
 
 #include "core/decimal.h"
+#include "store/dialect.h"
 #include "store/statement.h"
 
 namespace meter::store {
 namespace {
-
-std::string Quote(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 // The tables in `db`'s schema (PostgreSQL: the current schema, without the
 // version table), sorted by name.
@@ -49,7 +41,7 @@ std::vector<std::string> ColumnsOf(Database& db, const std::string& table) {
 }
 
 int64_t CountRows(Database& db, const std::string& table) {
-  Statement q(db, "SELECT COUNT(*) FROM " + Quote(table));
+  Statement q(db, "SELECT COUNT(*) FROM " + QuoteIdentifier(table));
   q.executeStep();
   return q.getColumn(0).getInt64();
 }
@@ -100,10 +92,10 @@ std::vector<IntegrityProblem> LayoutProblems(Database& db, const Layout& layout)
 int64_t CopyTable(Database& from, Database& to, const std::string& table, const std::vector<std::string>& columns,
                   int64_t total, ProgressSink& progress) {
   std::string list;
-  for (const std::string& c : columns) list += (list.empty() ? "" : ", ") + Quote(c);
-  std::string select = fmt::format("SELECT {} FROM {}", list, Quote(table));
+  for (const std::string& c : columns) list += (list.empty() ? "" : ", ") + QuoteIdentifier(c);
+  std::string select = fmt::format("SELECT {} FROM {}", list, QuoteIdentifier(table));
   progress.Begin("copy " + table, static_cast<uint64_t>(total), "rows");
-  BulkInsert rows(to, Quote(table), columns);
+  BulkInsert rows(to, QuoteIdentifier(table), columns);
   int64_t done = 0;
   auto copy_row = [&](Statement& q) {
     for (int i = 0; i < static_cast<int>(columns.size()); ++i) {
@@ -151,8 +143,8 @@ void AdvanceSequences(Database& to) {
   for (const auto& [table, column] : identities) {
     Statement s(to, fmt::format("SELECT setval(pg_get_serial_sequence(?, ?), GREATEST(COALESCE(MAX({0}), 0), 1), "
                                 "MAX({0}) IS NOT NULL) FROM {1}",
-                                Quote(column), Quote(table)));
-    s.bind(1, Quote(table));
+                                QuoteIdentifier(column), QuoteIdentifier(table)));
+    s.bind(1, QuoteIdentifier(table));
     s.bind(2, column);
     s.exec();
   }
@@ -217,7 +209,7 @@ Result<CopyReport> CopyDatabase(Database& from, Database& to, ProgressSink& prog
           // Rows the migrations wrote into the new target come from the
           // source instead.
           for (const auto& [table, seeded] : layout.seeded_rows)
-            if (seeded > 0) Exec(to, "DELETE FROM " + Quote(table));
+            if (seeded > 0) Exec(to, "DELETE FROM " + QuoteIdentifier(table));
           for (const auto& [table, columns] : layout.columns) {
             int64_t written = CopyTable(from, to, table, columns, source_counts[table], progress);
             int64_t there = CountRows(to, table);
@@ -279,7 +271,7 @@ void PostgresChecks(Database& db, IntegrityReport& report) {
     for (const auto& [table, column, sequence] : identities) {
       Statement s(db, fmt::format("SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END, "
                                   "(SELECT COALESCE(MAX({}), 0) FROM {}) FROM {}",
-                                  Quote(column), Quote(table), sequence));
+                                  QuoteIdentifier(column), QuoteIdentifier(table), sequence));
       s.executeStep();
       int64_t next = s.getColumn(0).getInt64(), max = s.getColumn(1).getInt64();
       if (next <= max)
@@ -314,8 +306,8 @@ void PostgresChecks(Database& db, IntegrityReport& report) {
     // A failing check aborts only its savepoint.
     Exec(db, "SAVEPOINT meter_check");
     try {
-      Statement s(db, fmt::format("SELECT {}.bt_index_check(?::regclass)", Quote(amcheck)));
-      s.bind(1, Quote(index));
+      Statement s(db, fmt::format("SELECT {}.bt_index_check(?::regclass)", QuoteIdentifier(amcheck)));
+      s.bind(1, QuoteIdentifier(index));
       s.exec();
       Exec(db, "RELEASE SAVEPOINT meter_check");
     } catch (const DbError& e) {

@@ -89,15 +89,6 @@ Status ConnectFailure(PGconn* c) {
       reason));
 }
 
-std::string QuoteIdent(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 // CREATE and ALTER statements are written with SQLite's types (dialect.h).
 std::string Translate(std::string_view sql) {
   size_t i = sql.find_first_not_of(" \t\n");
@@ -238,7 +229,7 @@ class PgBulkWriter : public BulkWriter {
  public:
   PgBulkWriter(PgConnection& c, std::string_view table, const std::vector<std::string>& columns) : c_(c) {
     std::string names;
-    for (const std::string& col : columns) names += (names.empty() ? "" : ", ") + QuoteIdent(col);
+    for (const std::string& col : columns) names += (names.empty() ? "" : ", ") + QuoteIdentifier(col);
     std::string sql = fmt::format("COPY {}({}) FROM STDIN", table, names);
     Pq().PQclear(c_.Check(Pq().PQexec(c_.handle(), sql.c_str())));
     active_ = true;
@@ -341,9 +332,9 @@ PgConnection::PgConnection(const std::string& url, const OpenOptions& options) :
       // at once would otherwise collide in the catalog.
       Exec(fmt::format("BEGIN; SELECT pg_advisory_xact_lock({}, hashtext({})); CREATE SCHEMA IF NOT EXISTS {}; "
                        "COMMIT",
-                       kLockClass, "'schema:" + target.schema + "'", QuoteIdent(target.schema)));
+                       kLockClass, "'schema:" + target.schema + "'", QuoteIdentifier(target.schema)));
     }
-    Exec("SET search_path TO " + QuoteIdent(target.schema));
+    Exec("SET search_path TO " + QuoteIdentifier(target.schema));
   }
   PGresult* r = Check(Pq().PQexec(conn_, "SELECT hashtext(current_schema())"));
   lock_key_ = Pq().PQgetisnull(r, 0, 0) ? 0 : static_cast<int32_t>(std::strtol(Pq().PQgetvalue(r, 0, 0), nullptr, 10));

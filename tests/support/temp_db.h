@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -23,6 +24,13 @@ struct TempDb {
   static bool PostgresAvailable() {
     const char* url = std::getenv("METER_TEST_PG_URL");
     return url && *url;
+  }
+  // SQLite, and PostgreSQL too when a server is there: for tests whose body
+  // runs once per backend.
+  static std::vector<Backend> Backends() {
+    std::vector<Backend> out = {Backend::kSqlite};
+    if (PostgresAvailable()) out.push_back(Backend::kPostgres);
+    return out;
   }
   static Backend DefaultBackend() {
     const char* b = std::getenv("METER_TEST_BACKEND");

@@ -18,13 +18,6 @@ using meter::testing::TempDb;
 
 namespace {
 
-// Each test body runs once per available backend.
-std::vector<TempDb::Backend> Backends() {
-  std::vector<TempDb::Backend> out = {TempDb::Backend::kSqlite};
-  if (TempDb::PostgresAvailable()) out.push_back(TempDb::Backend::kPostgres);
-  return out;
-}
-
 void MakeTable(st::Database& db) {
   st::Exec(db, "CREATE TABLE kv(k TEXT PRIMARY KEY, n INTEGER, d REAL, t TEXT)");
 }
@@ -32,7 +25,7 @@ void MakeTable(st::Database& db) {
 }  // namespace
 
 TEST_CASE("database: values round-trip through bind and getColumn") {
-  for (auto backend : Backends()) {
+  for (auto backend : TempDb::Backends()) {
     CAPTURE(static_cast<int>(backend));
     TempDb t(backend);
     st::Database& db = *t.db;
@@ -78,7 +71,7 @@ TEST_CASE("database: values round-trip through bind and getColumn") {
 }
 
 TEST_CASE("database: numbered placeholders, RETURNING, changes and booleans") {
-  for (auto backend : Backends()) {
+  for (auto backend : TempDb::Backends()) {
     CAPTURE(static_cast<int>(backend));
     TempDb t(backend);
     st::Database& db = *t.db;
@@ -107,7 +100,7 @@ TEST_CASE("database: numbered placeholders, RETURNING, changes and booleans") {
 }
 
 TEST_CASE("database: cached statements are reset and cleared on every use") {
-  for (auto backend : Backends()) {
+  for (auto backend : TempDb::Backends()) {
     CAPTURE(static_cast<int>(backend));
     TempDb t(backend);
     st::Database& db = *t.db;
@@ -126,7 +119,7 @@ TEST_CASE("database: cached statements are reset and cleared on every use") {
 }
 
 TEST_CASE("database: a failed transaction leaves nothing behind; nested calls join it") {
-  for (auto backend : Backends()) {
+  for (auto backend : TempDb::Backends()) {
     CAPTURE(static_cast<int>(backend));
     TempDb t(backend);
     st::Database& db = *t.db;
@@ -162,7 +155,7 @@ TEST_CASE("database: a failed transaction leaves nothing behind; nested calls jo
 }
 
 TEST_CASE("database: the schema is migrated to the newest version on both backends") {
-  for (auto backend : Backends()) {
+  for (auto backend : TempDb::Backends()) {
     CAPTURE(static_cast<int>(backend));
     TempDb t(backend);
     CHECK(t.db->SchemaVersion() == st::Database::LatestSchemaVersion());
@@ -170,7 +163,7 @@ TEST_CASE("database: the schema is migrated to the newest version on both backen
 }
 
 TEST_CASE("database: BulkInsert appends rows with every value kind, escapes included") {
-  for (auto backend : Backends()) {
+  for (auto backend : TempDb::Backends()) {
     CAPTURE(static_cast<int>(backend));
     TempDb t(backend);
     st::Database& db = *t.db;
@@ -213,7 +206,7 @@ TEST_CASE("database: BulkInsert appends rows with every value kind, escapes incl
 }
 
 TEST_CASE("database: rows a failed transaction bulk-wrote are gone, and the connection still works") {
-  for (auto backend : Backends()) {
+  for (auto backend : TempDb::Backends()) {
     CAPTURE(static_cast<int>(backend));
     TempDb t(backend);
     st::Database& db = *t.db;

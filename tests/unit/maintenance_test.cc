@@ -16,12 +16,6 @@ using meter::testing::TempDb;
 
 namespace {
 
-std::vector<TempDb::Backend> Backends() {
-  std::vector<TempDb::Backend> out = {TempDb::Backend::kSqlite};
-  if (TempDb::PostgresAvailable()) out.push_back(TempDb::Backend::kPostgres);
-  return out;
-}
-
 void Fill(st::Database& db) {
   Status s = db.Transaction([&] {
     st::Exec(db, "INSERT INTO tenants(id, name, created_at) VALUES('acme', 'Acme', 1), ('beta', 'Beta\tCo', 2)");
@@ -49,7 +43,7 @@ int64_t Count(st::Database& db, const char* table) {
 }  // namespace
 
 TEST_CASE("maintenance: a copy holds every row and the invoice totals, and ids continue") {
-  for (auto backend : Backends()) {
+  for (auto backend : TempDb::Backends()) {
     CAPTURE(static_cast<int>(backend));
     TempDb from(TempDb::Backend::kSqlite), to(backend), back(TempDb::Backend::kSqlite);
     Fill(*from.db);
@@ -73,7 +67,7 @@ TEST_CASE("maintenance: a copy holds every row and the invoice totals, and ids c
 }
 
 TEST_CASE("maintenance: a target holding data is refused and left as it was") {
-  for (auto backend : Backends()) {
+  for (auto backend : TempDb::Backends()) {
     CAPTURE(static_cast<int>(backend));
     TempDb from(TempDb::Backend::kSqlite), to(backend);
     Fill(*from.db);
@@ -91,7 +85,7 @@ TEST_CASE("maintenance: a target holding data is refused and left as it was") {
 }
 
 TEST_CASE("maintenance: the integrity check passes a new database and names a missing table") {
-  for (auto backend : Backends()) {
+  for (auto backend : TempDb::Backends()) {
     CAPTURE(static_cast<int>(backend));
     TempDb t(backend);
     auto ok = st::CheckIntegrity(*t.db);
