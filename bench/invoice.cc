@@ -8,7 +8,9 @@
 //
 // Set-up (not timed): the sample catalog's meters and plans with N generated
 // tenants spread over its plans (1 in 100 in Europe/Berlin, 1 in 50 changing
-// plan on the 15th), `meter init`, then February 2026 usage recorded through
+// plan on the 15th), `meter init`, coupons and prepaid credits in use (SPEC
+// 11: 1 in 4 tenants on a coupon, 1 in 3 holding two credit grants), then
+// February 2026 usage recorded through
 // the library's EventRecorder (the path ingest uses: events plus hourly
 // counters) in one transaction: api calls from a few dozen users, AI requests
 // per operation, LLM tokens and daily storage snapshots, at random hours.
@@ -38,6 +40,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "billing/coupons.h"
+#include "billing/credits.h"
 #include "catalog/catalog.h"
 #include "core/time.h"
 #include "ingest/recorder.h"
@@ -88,6 +92,9 @@ std::string WriteCatalog(const Args& a) {
   json doc = meter::catalog::ToJson(*c);
   doc["tenants"] = json::array();
   doc["webhooks"] = json::array({{{"url", "http://127.0.0.1:9/hooks"}, {"events", {"invoice.*"}}}});
+  doc["coupons"] = json::array({{{"code", "LAUNCH20"}, {"percent_off", "20"}, {"duration", "repeating"}, {"months", 3}},
+                                {{"code", "WELCOME50"}, {"amount_off", "50.00"}, {"duration", "once"}}});
+  doc["credits"] = {{"low_balance", "10"}};
   for (int i = 0; i < a.tenants; ++i) {
     json t = {{"id", fmt::format("t{:05}", i)}, {"name", fmt::format("Tenant {}", i)},
               {"plan", c->plans[i % c->plans.size()].key}, {"email", fmt::format("billing@t{:05}.test", i)}};
@@ -193,6 +200,30 @@ int64_t RecordUsage(const Args& a, const std::string& db_path, const Month& m, b
   return n;
 }
 
+// SPEC 11 in use: 1 in 4 tenants on a coupon (alternately 20 % for three
+// months and 50.00 once), 1 in 3 holding two grants (one expiring, one
+// with a higher priority), all applied through the library in one
+// transaction.
+void UseBalances(const std::string& db_path) {
+  auto db = meter::store::Database::Open(db_path, {});
+  Check(db.status(), "open");
+  auto c = meter::store::CatalogStore(**db).Load(meter::Clock::Now());
+  Check(c.status(), "load catalog");
+  meter::Timestamp at = *meter::ParseRfc3339("2026-01-20T00:00:00Z");
+  Check((*db)->Transaction([&]() -> meter::Status {
+    for (size_t k = 0; k < c->tenants.size(); ++k) {
+      const auto& t = c->tenants[k];
+      if (k % 4 == 1)
+        METER_RETURN_IF_ERROR(meter::billing::ApplyCoupon(**db, *c, t, k % 8 == 1 ? "LAUNCH20" : "WELCOME50",
+                                                          at + 20 * meter::kMillisPerDay, at).status());
+      if (k % 3 != 2) continue;
+      METER_RETURN_IF_ERROR(meter::billing::GrantCredit(**db, *c, {t.id, meter::Dec("25"), "2026-12-31", 0, "", ""}, at).status());
+      METER_RETURN_IF_ERROR(meter::billing::GrantCredit(**db, *c, {t.id, meter::Dec("40"), "", 2, "", ""}, at).status());
+    }
+    return meter::Status::OK();
+  }), "coupons and credits");
+}
+
 double Since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -209,6 +240,7 @@ int main(int argc, char** argv) {
     double init_s = Run(fmt::format("{} init --catalog {} >/dev/null", m, WriteCatalog(a))).wall;
     Month feb{*meter::ParseRfc3339("2026-02-01T00:00:00Z"), 28, "feb"};
     Month mar{*meter::ParseRfc3339("2026-03-01T00:00:00Z"), 31, "mar"};
+    UseBalances(db);
     auto t0 = std::chrono::steady_clock::now();
     int64_t events = RecordUsage(a, db, feb, true, nullptr);
     double record_s = Since(t0);

@@ -88,6 +88,10 @@ void RegisterInvoiceCommands(CLI::App& app, Context& ctx);
 void RegisterWebhookCommands(CLI::App& app, Context& ctx);
 void RegisterReportCommands(CLI::App& app, Context& ctx);
 void RegisterCompletionCommands(CLI::App& app, Context& ctx);
+void RegisterCreditCommands(CLI::App& app, Context& ctx);
+void RegisterCreditNoteCommands(CLI::App& app, Context& ctx);
 void RegisterDbCommands(CLI::App& app, Context& ctx);
+// `invoice credit` (apps/meter/credit_notes.cc), added to the invoice group.
+void AddInvoiceCreditCommand(CLI::App& invoice, Context& ctx);
 
 }  // namespace meter::cli

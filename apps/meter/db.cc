@@ -1,8 +1,10 @@
-// db copy and db check (SPEC section 12): moving every table between a SQLite
-// file and a PostgreSQL schema, and the backend's integrity checks.
+// db copy and db check (SPEC sections 11 and 12): moving every table between
+// a SQLite file and a PostgreSQL schema; the backend's integrity checks, then
+// the billing ones (invoice totals against their lines, every credit ledger).
 // Flags in, library calls, printing out.
 #include <fmt/format.h>
 
+#include "billing/check.h"
 #include "context.h"
 #include "output.h"
 #include "store/maintenance.h"
@@ -47,23 +49,34 @@ int RunCheck(const Context& ctx) {
   if (!db.ok()) return ctx.Fail(db.status());
   auto report = store::CheckIntegrity(**db);
   if (!report.ok()) return ctx.Fail(report.status());
+  std::vector<billing::CheckProblem> problems;
+  for (const auto& p : report->problems) problems.push_back({"backend", p.subject, p.message});
+  // A database the billing checks cannot read (a table missing, say) is one
+  // more problem, not a failure of the command.
+  auto billing = billing::CheckBilling(**db);
+  if (!billing.ok()) problems.push_back({"billing", "database", std::string(billing.status().message())});
+  else problems.insert(problems.end(), billing->problems.begin(), billing->problems.end());
+  int64_t invoices = billing.ok() ? billing->invoices : 0, grants = billing.ok() ? billing->grants : 0;
   if (ctx.json()) {
-    nlohmann::json problems = nlohmann::json::array();
-    for (const auto& p : report->problems)
-      problems.push_back({{"area", "backend"}, {"subject", p.subject}, {"message", p.message}});
-    PrintJson({{"ok", report->problems.empty()},
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& p : problems) rows.push_back({{"area", p.area}, {"subject", p.subject}, {"message", p.message}});
+    PrintJson({{"ok", problems.empty()},
                {"backend", report->backend},
                {"tables_checked", report->tables},
+               {"invoices_checked", invoices},
+               {"grants_checked", grants},
                {"skipped", report->skipped},
-               {"problems", problems}});
+               {"problems", rows}});
   } else {
-    for (const auto& p : report->problems) fmt::print("backend {}: {}\n", p.subject, p.message);
+    for (const auto& p : problems) fmt::print("{} {}: {}\n", p.area, p.subject, p.message);
   }
-  if (!report->problems.empty())
-    return ctx.Fail(Status::Denied(fmt::format("db check found {} problem(s) in {} ({} backend)",
-                                               report->problems.size(), (*db)->path(), report->backend)));
+  if (!problems.empty())
+    return ctx.Fail(Status::Denied(fmt::format("db check found {} problem(s) in {} ({} backend)", problems.size(),
+                                               (*db)->path(), report->backend)));
   for (const auto& s : report->skipped) ctx.Info("db check skipped " + s);
-  ctx.Info(fmt::format("ok: {} table(s) pass the {} integrity checks", report->tables, report->backend));
+  ctx.Info(fmt::format("ok: {} table(s) pass the {} integrity checks; {} invoice(s) match their lines; {} credit "
+                       "grant(s) balance their ledgers",
+                       report->tables, report->backend, invoices, grants));
   return kExitOk;
 }
 
@@ -79,7 +92,7 @@ void RegisterDbCommands(CLI::App& app, Context& ctx) {
   cmd->add_option("--from", copy->from, "The database to read: a SQLite file or a postgresql:// URL")->required();
   cmd->add_option("--to", copy->to, "The new database to write (refused when it holds data)")->required();
   AddCommand(*db, ctx, "check", "Run the backend's integrity checks (SQLite integrity_check; PostgreSQL indexes, "
-             "sequences, amcheck)",
+             "sequences, amcheck), then check invoice totals against their lines and every credit ledger",
              [&ctx] { return RunCheck(ctx); });
 }
 

@@ -1,8 +1,5 @@
 // invoice generate / list / show / finalize / mark-paid / void / sweep-overdue
 // / delete (SPEC section 7). Flags in, library calls, printing out.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -37,13 +34,6 @@ void PrintInvoiceTable(const std::vector<billing::Invoice>& invoices, const std:
            MoneyText(inv.subtotal, inv.currency), MoneyText(inv.tax, inv.currency), MoneyText(inv.total, inv.currency),
            inv.currency, inv.due_date});
   PrintTable(t, format);
-}
-
-Status WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (f) f << content;
-  if (!f) return Status::IOError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
-  return Status::OK();
 }
 
 int RunGenerate(const Context& ctx, const InvoiceArgs& a) {
@@ -87,13 +77,7 @@ int RunShow(const Context& ctx, const InvoiceArgs& a) {
   std::string format = ctx.json() ? "json" : a.format;
   Result<std::string> text = a.explain ? billing::RenderExplain(*inv) : billing::Render(*inv, format);
   if (!text.ok()) return ctx.Fail(text.status());
-  if (a.out.empty()) {
-    fmt::print("{}", *text);
-    return kExitOk;
-  }
-  if (Status st = WriteFile(a.out, *text); !st.ok()) return ctx.Fail(st);
-  ctx.Info(fmt::format("wrote {}", a.out));
-  return kExitOk;
+  return PrintOrWrite(ctx, *text, a.out);
 }
 
 // Prints the invoice a lifecycle step left behind: JSON, or one line.
@@ -193,6 +177,7 @@ void RegisterInvoiceCommands(CLI::App& app, Context& ctx) {
   auto* del = AddCommand(*inv, ctx, "delete", "Delete a draft (generate recreates it)",
                          [&ctx] { return RunDelete(ctx, a); });
   del->add_option("id", a.id, "Draft id")->required()->type_name(kInvoiceValue);
+  AddInvoiceCreditCommand(*inv, ctx);
 }
 
 }  // namespace meter::cli

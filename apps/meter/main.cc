@@ -63,6 +63,8 @@ const CommandGroup kGroups[] = {
     {{"webhooks"}, meter::cli::RegisterWebhookCommands},
     {{"report", "forecast", "recommend", "simulate"}, meter::cli::RegisterReportCommands},
     {{"completion", "__complete"}, meter::cli::RegisterCompletionCommands, kWholeTable},
+    {{"credits"}, meter::cli::RegisterCreditCommands},
+    {{"credit-notes"}, meter::cli::RegisterCreditNoteCommands},
     {{"db"}, meter::cli::RegisterDbCommands},
 };
 

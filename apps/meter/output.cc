@@ -1,6 +1,9 @@
 #include "output.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <chrono>
 #include <cmath>
 
@@ -191,6 +194,23 @@ void TerminalProgress::End() {
     std::fflush(stderr);
   }
   drawn_ = false;
+}
+
+Status WriteTextFile(const std::string& path, const std::string& content) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (f) f << content;
+  if (!f) return Status::IOError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+  return Status::OK();
+}
+
+int PrintOrWrite(const Context& ctx, const std::string& text, const std::string& out) {
+  if (out.empty()) {
+    fmt::print("{}", text);
+    return kExitOk;
+  }
+  if (Status st = WriteTextFile(out, text); !st.ok()) return ctx.Fail(st);
+  ctx.Info(fmt::format("wrote {}", out));
+  return kExitOk;
 }
 
 }  // namespace meter::cli

@@ -31,6 +31,14 @@ struct Table {
 // Prints `t` as aligned text (format "text" or "") or RFC 4180 CSV ("csv").
 void PrintTable(const Table& t, std::string_view format = "text");
 
+// Writes `content` to the file `path` (created or truncated); IOError naming
+// the path and the reason otherwise.
+Status WriteTextFile(const std::string& path, const std::string& content);
+
+// A rendered document: printed on stdout, or written to `out` when given
+// ("wrote F" on stderr). Returns the exit code.
+int PrintOrWrite(const Context& ctx, const std::string& text, const std::string& out);
+
 // Prints one JSON document on stdout, followed by a newline.
 void PrintJson(const nlohmann::json& j);
 

@@ -2,9 +2,13 @@
 #include <fmt/format.h>
 
 #include "catalog/catalog.h"
+#include "core/local_date.h"
 #include "core/json_util.h"
+#include "core/money.h"
 #include "context.h"
 #include "output.h"
+#include "billing/coupons.h"
+#include "billing/credits.h"
 #include "billing/generate.h"
 #include "billing/lifecycle.h"
 #include "store/catalog_store.h"
@@ -16,7 +20,7 @@ namespace meter::cli {
 namespace {
 
 struct TenantArgs {
-  std::string id, plan, name, email, timezone, effective;
+  std::string id, plan, name, email, timezone, effective, code, from;
 };
 
 nlohmann::json TenantJson(const store::TenantRecord& r) {
@@ -49,6 +53,9 @@ struct TenantView {
   std::optional<billing::Invoice> current;  // the current period so far
   std::vector<billing::Invoice> open_invoices;
   std::vector<store::AlertRecord> alerts;   // newest first, at most 5
+  Decimal credit_balance;                   // SPEC 11: prepaid credits usable now
+  std::string currency;
+  std::vector<store::TenantCouponRecord> coupons;  // applied, not removed
 };
 
 Status GatherView(store::Database& db, const catalog::Catalog& c, const std::string& id, TenantView* v) {
@@ -63,6 +70,11 @@ Status GatherView(store::Database& db, const catalog::Catalog& c, const std::str
   }
   METER_ASSIGN_OR_RETURN(v->alerts, usage::ListAlerts(db, id));
   if (v->alerts.size() > 5) v->alerts.resize(5);
+  METER_ASSIGN_OR_RETURN(v->credit_balance, billing::CreditBalance(db, id, now));
+  for (const auto& t : c.tenants)
+    if (t.id == id) v->currency = billing::TenantCurrency(c, t);
+  METER_ASSIGN_OR_RETURN(v->coupons, billing::TenantCoupons(db, id));
+  std::erase_if(v->coupons, [](const auto& r) { return r.removed_at.has_value(); });
   return Status::OK();
 }
 
@@ -85,6 +97,11 @@ nlohmann::json ViewJson(const store::TenantRecord& r, const TenantView& v) {
   for (const auto& inv : v.open_invoices)
     j["open_invoices"].push_back({{"id", inv.id}, {"number", inv.number}, {"status", inv.status},
                                   {"total", inv.total.ToString(2)}, {"due_date", inv.due_date}});
+  j["credit_balance"] = v.credit_balance.ToString(MinorUnitDigits(v.currency));
+  j["currency"] = v.currency;
+  j["coupons"] = nlohmann::json::array();
+  for (const auto& k : v.coupons)
+    j["coupons"].push_back({{"code", k.code}, {"from", k.start_month}, {"applied_at", FormatRfc3339(k.applied_at)}});
   j["recent_alerts"] = nlohmann::json::array();
   for (const auto& a : v.alerts) j["recent_alerts"].push_back(usage::AlertJson(a));
   return j;
@@ -111,6 +128,12 @@ void PrintView(const Context& ctx, const catalog::Catalog& c, const store::Tenan
   if (v.current)
     fmt::print("\ncost of {} so far: {} {} before tax ({} with tax)\n", v.current->period.month, v.current->subtotal.ToString(2),
                v.current->currency, v.current->total.ToString(2));
+  fmt::print("\ncredit balance: {} {}\n", v.currency, GroupThousands(v.credit_balance.ToString(MinorUnitDigits(v.currency))));
+  if (!v.coupons.empty()) {
+    fmt::print("coupons:");
+    for (const auto& k : v.coupons) fmt::print(" {} (from {})", k.code, k.start_month);
+    fmt::print("\n");
+  }
   fmt::print("\nopen invoices\n");
   if (v.open_invoices.empty()) fmt::print("  none\n");
   for (const auto& inv : v.open_invoices)
@@ -168,6 +191,35 @@ int RunSetStatus(const Context& ctx, const std::string& id, const std::string& s
   return kExitOk;
 }
 
+int RunApplyCoupon(const Context& ctx, const TenantArgs& a) {
+  auto db = ctx.OpenDb();
+  if (!db.ok()) return ctx.Fail(db.status());
+  Timestamp now = Clock::Now();
+  auto c = store::CatalogStore(**db).LoadForTenant(a.id, now);
+  if (!c.ok()) return ctx.Fail(c.status());
+  const catalog::Tenant& t = c->tenants.front();
+  Timestamp from = now;
+  if (!a.from.empty()) {
+    auto f = LocalDateStart(a.from, t.timezone);
+    if (!f.ok()) f = ParseTimeArg(a.from);
+    if (!f.ok()) return ctx.Fail(Status::InvalidArgument("--from: " + f.status().message()));
+    from = *f;
+  }
+  auto r = billing::ApplyCoupon(**db, *c, t, a.code, from, now);
+  if (!r.ok()) return ctx.Fail(r.status());
+  if (ctx.json()) PrintJson({{"tenant", r->tenant}, {"code", r->code}, {"from", r->start_month}, {"position", r->position}});
+  else fmt::print("coupon {} applied to {} from its {} invoice on\n", r->code, r->tenant, r->start_month);
+  return kExitOk;
+}
+
+int RunRemoveCoupon(const Context& ctx, const TenantArgs& a) {
+  auto db = ctx.OpenDb();
+  if (!db.ok()) return ctx.Fail(db.status());
+  if (Status st = billing::RemoveCoupon(**db, a.id, a.code, Clock::Now()); !st.ok()) return ctx.Fail(st);
+  ctx.Info(fmt::format("coupon {} removed from {}: the next drafts no longer apply it", a.code, a.id));
+  return kExitOk;
+}
+
 }  // namespace
 
 void RegisterTenantCommands(CLI::App& app, Context& ctx) {
@@ -193,6 +245,15 @@ void RegisterTenantCommands(CLI::App& app, Context& ctx) {
   su->add_option("id", a.id, "Tenant id")->required()->type_name(kTenantValue);
   auto* re = AddCommand(*t, ctx, "resume", "Resume a suspended tenant", [&ctx] { return RunSetStatus(ctx, a.id, "active"); });
   re->add_option("id", a.id, "Tenant id")->required()->type_name(kTenantValue);
+  auto* ac = AddCommand(*t, ctx, "apply-coupon", "Apply a catalog coupon to a tenant",
+                        [&ctx] { return RunApplyCoupon(ctx, a); });
+  ac->add_option("id", a.id, "Tenant id")->required()->type_name(kTenantValue);
+  ac->add_option("code", a.code, "Coupon code")->required();
+  ac->add_option("--from", a.from, "First day it applies (its billing period on; default now)");
+  auto* rc = AddCommand(*t, ctx, "remove-coupon", "Stop a coupon from the next draft on",
+                        [&ctx] { return RunRemoveCoupon(ctx, a); });
+  rc->add_option("id", a.id, "Tenant id")->required()->type_name(kTenantValue);
+  rc->add_option("code", a.code, "Coupon code")->required();
 }
 
 }  // namespace meter::cli

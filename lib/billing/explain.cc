@@ -77,16 +77,40 @@ std::string ExplainAdjustment(const InvoiceLine& l, const std::string& cur) {
   return out;
 }
 
+// A coupon line: what was left before it and what it took (SPEC 11: each
+// coupon applies to what the ones before it left).
+std::string ExplainCoupon(const Invoice& inv, size_t index) {
+  const std::string& cur = inv.currency;
+  Decimal left = inv.subtotal;
+  for (size_t i = 0; i < index; ++i)
+    if (inv.lines[i].kind == LineKind::kCoupon) left = left + inv.lines[i].amount;
+  const InvoiceLine& l = inv.lines[index];
+  return fmt::format("   applied to what was left of the subtotal, {}: takes off {}, leaving {}\n", MoneyText(left, cur),
+                     MoneyText(l.amount.Negated(), cur), MoneyText(left + l.amount, cur));
+}
+
 std::string ExplainTotals(const Invoice& inv) {
   const std::string& cur = inv.currency;
   std::string sum;
-  for (const auto& l : inv.lines) sum += (sum.empty() ? "" : " + ") + MoneyText(l.amount, cur);
+  for (const auto& l : inv.lines)
+    if (l.kind != LineKind::kCoupon) sum += (sum.empty() ? "" : " + ") + MoneyText(l.amount, cur);
   std::string out = fmt::format("subtotal = {} = {}\n", sum.empty() ? "0" : sum, MoneyText(inv.subtotal, cur));
+  if (!inv.discounts.empty()) {
+    std::string off;
+    for (const auto& d : inv.discounts) off += " - " + MoneyText(d.amount, cur);
+    out += fmt::format("discounted subtotal = {}{} = {}\n", MoneyText(inv.subtotal, cur), off,
+                       MoneyText(inv.discounted_subtotal, cur));
+  }
   out += fmt::format("tax ({}, {}) = {} × {} rounded once = {}\n", inv.tax_name.empty() ? "Tax" : inv.tax_name,
-                     PercentText(inv.tax_rate), MoneyText(inv.subtotal, cur), inv.tax_rate.ToString(),
+                     PercentText(inv.tax_rate), MoneyText(inv.discounted_subtotal, cur), inv.tax_rate.ToString(),
                      MoneyText(inv.tax, cur));
-  out += fmt::format("total = {} + {} = {} {}\n", MoneyText(inv.subtotal, cur), MoneyText(inv.tax, cur), cur,
-                     MoneyText(inv.total, cur));
+  out += fmt::format("total = {} + {} = {} {}\n", MoneyText(inv.discounted_subtotal, cur), MoneyText(inv.tax, cur),
+                     cur, MoneyText(inv.total, cur));
+  if (inv.credits_applied.IsZero() && inv.credit_notes.empty()) return out;
+  std::string less;
+  if (!inv.credits_applied.IsZero()) less += " - " + MoneyText(inv.credits_applied, cur) + " prepaid credits";
+  for (const auto& n : inv.credit_notes) less += fmt::format(" - {} credit note {}", MoneyText(n.total, cur), n.number);
+  out += fmt::format("amount due = {}{} = {} {}\n", MoneyText(inv.total, cur), less, cur, MoneyText(inv.amount_due, cur));
   return out;
 }
 
@@ -101,6 +125,7 @@ std::string RenderExplain(const Invoice& inv) {
     if (l.kind == LineKind::kBase) out += ExplainBase(l, inv.currency);
     if (l.kind == LineKind::kUsage) out += ExplainUsage(l, inv.currency);
     if (l.kind == LineKind::kAdjustment) out += ExplainAdjustment(l, inv.currency);
+    if (l.kind == LineKind::kCoupon) out += ExplainCoupon(inv, i);
     out += "\n";
   }
   out += ExplainTotals(inv);

@@ -19,8 +19,24 @@ std::string TaxLabel(const Invoice& inv) {
   return fmt::format("{} {}", inv.tax_name.empty() ? "Tax" : inv.tax_name, PercentText(inv.tax_rate));
 }
 
+std::vector<std::pair<std::string, Decimal>> SummaryRows(const Invoice& inv) {
+  std::vector<std::pair<std::string, Decimal>> rows = {{"Subtotal", inv.subtotal}};
+  if (!inv.discounts.empty()) {
+    Decimal off = inv.subtotal - inv.discounted_subtotal;
+    rows.push_back({"Discounts", off.Negated()});
+    rows.push_back({"Discounted subtotal", inv.discounted_subtotal});
+  }
+  rows.push_back({TaxLabel(inv), inv.tax});
+  rows.push_back({fmt::format("Total ({})", inv.currency), inv.total});
+  if (inv.credits_applied.IsZero() && inv.credit_notes.empty()) return rows;
+  if (!inv.credits_applied.IsZero()) rows.push_back({"Prepaid credits", inv.credits_applied.Negated()});
+  for (const auto& n : inv.credit_notes) rows.push_back({"Credit note " + n.number, n.total.Negated()});
+  rows.push_back({fmt::format("Amount due ({})", inv.currency), inv.amount_due});
+  return rows;
+}
+
 std::string PaymentNote(const Invoice& inv) {
-  std::string total = CurrencyAmount(inv.total, inv.currency);
+  std::string total = CurrencyAmount(inv.amount_due, inv.currency);
   if (inv.status == "draft") return "This is a draft: it is numbered and issued when finalized.";
   if (inv.status == "paid")
     return fmt::format("Paid{}. Thank you.", inv.paid_at ? " on " + FormatDate(*inv.paid_at) : "");
@@ -65,6 +81,7 @@ std::vector<std::string> UsageDetails(const InvoiceLine& l, std::string_view cur
 }  // namespace
 
 std::vector<std::string> LineDetails(const InvoiceLine& l, std::string_view currency) {
+  if (l.kind == LineKind::kCoupon) return {};
   if (l.kind == LineKind::kBase) {
     if (l.days == l.days_in_period) return {};
     return {fmt::format("{} × {} / {} days", PriceText(l.base_price, currency), l.days, l.days_in_period)};

@@ -21,6 +21,11 @@ std::string InvoiceTitle(const Invoice& inv);
 std::string PeriodText(const Invoice& inv);
 // "VAT 10%".
 std::string TaxLabel(const Invoice& inv);
+// The rows under the line table, label and signed amount: subtotal, the
+// discounts and discounted subtotal when a coupon took something off, tax,
+// total, then prepaid credits, each credit note and the amount due when
+// credits or notes reduced it (SPEC 11).
+std::vector<std::pair<std::string, Decimal>> SummaryRows(const Invoice& inv);
 // "Please pay USD 24.75 by 2026-03-15 ..." or what the status says instead.
 std::string PaymentNote(const Invoice& inv);
 // Which units a tier covers: "first 100", "over 100 up to 500", "over 500".

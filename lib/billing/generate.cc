@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "billing/credits.h"
 #include "billing/invoice_record.h"
 #include "billing/lifecycle.h"
 #include "store/catalog_store.h"
@@ -204,6 +205,7 @@ Result<Invoice> BuildDraft(store::Database& db, const catalog::Catalog& catalog,
   in.id = id;
   METER_ASSIGN_OR_RETURN(in.adjustments,
                          LateUsageAdjustments(db, catalog, tenant.id, in.period.period.start, candidates));
+  METER_ASSIGN_OR_RETURN(in.coupons, CouponsForInvoice(db, tenant.id, in.period.month, TenantCurrency(catalog, tenant)));
   return BuildInvoice(in);
 }
 

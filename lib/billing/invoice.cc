@@ -86,6 +86,31 @@ Status AddSegmentLines(const UsageSegment& seg, const InvoiceInputs& in, bool sp
   return Status::OK();
 }
 
+// SPEC 11: coupon lines after the subtotal, each taking what it can from
+// what the ones before it left.
+Status AddDiscounts(const InvoiceInputs& in, Invoice& inv) {
+  auto discounts = ComputeDiscounts(in.coupons, inv.subtotal, inv.currency);
+  if (!discounts.ok()) return PricingError(discounts.status(), in, "coupons");
+  Decimal left = inv.subtotal;
+  for (const auto& d : *discounts) {
+    InvoiceLine l;
+    l.kind = LineKind::kCoupon;
+    l.description = d.description;
+    l.coupon = d.code;
+    l.period = in.period.period;
+    l.quantity = Decimal::FromInt(1);
+    l.amount = d.amount.Negated();
+    inv.lines.push_back(std::move(l));
+    auto next = left.Sub(d.amount);
+    if (!next.ok()) return PricingError(next.status(), in, "coupons");
+    left = *next;
+  }
+  for (const auto& c : in.coupons) inv.coupons_met.push_back(c.position);
+  inv.discounts = std::move(discounts).value();
+  inv.discounted_subtotal = left;
+  return Status::OK();
+}
+
 Status AddTotals(const InvoiceInputs& in, Invoice& inv) {
   Decimal subtotal;
   for (const auto& l : inv.lines) {
@@ -94,13 +119,15 @@ Status AddTotals(const InvoiceInputs& in, Invoice& inv) {
     subtotal = *sum;
   }
   inv.subtotal = subtotal;
-  auto tax = subtotal.Mul(inv.tax_rate);
+  METER_RETURN_IF_ERROR(AddDiscounts(in, inv));
+  auto tax = inv.discounted_subtotal.Mul(inv.tax_rate);
   if (tax.ok()) tax = RoundToMinor(*tax, inv.currency);
   if (!tax.ok()) return PricingError(tax.status(), in, "tax");
   inv.tax = *tax;
-  auto total = subtotal.Add(inv.tax);
+  auto total = inv.discounted_subtotal.Add(inv.tax);
   if (!total.ok()) return PricingError(total.status(), in, "total");
   inv.total = *total;
+  inv.amount_due = inv.total;
   return Status::OK();
 }
 
@@ -129,6 +156,7 @@ std::string_view LineKindName(LineKind k) {
     case LineKind::kBase: return "base";
     case LineKind::kUsage: return "usage";
     case LineKind::kAdjustment: return "adjustment";
+    case LineKind::kCoupon: return "coupon";
   }
   return "usage";
 }

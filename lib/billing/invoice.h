@@ -31,6 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "billing/coupons.h"
 #include "billing/pricing.h"
 #include "catalog/catalog.h"
 #include "core/decimal.h"
@@ -71,7 +72,7 @@ struct PlanSpan {
 Result<std::vector<PlanSpan>> PlanSpans(const std::vector<store::PlanAssignment>& history,
                                         const BillingPeriod& bp);
 
-enum class LineKind { kBase, kUsage, kAdjustment };
+enum class LineKind { kBase, kUsage, kAdjustment, kCoupon };
 std::string_view LineKindName(LineKind k);
 
 // Which finalized invoice line an adjustment corrects, and by how much.
@@ -106,6 +107,14 @@ struct InvoiceLine {
   int days = 0, days_in_period = 0;
   // Adjustment lines.
   std::optional<AdjustmentRef> adjusts;
+  // Coupon lines (SPEC 11): the code; amount is negative.
+  std::string coupon;
+};
+
+// A credit note issued against a finalized invoice, as the invoice lists it.
+struct CreditNoteRef {
+  std::string number;
+  Decimal total;
 };
 
 struct Invoice {
@@ -125,6 +134,18 @@ struct Invoice {
   Decimal tax_rate;
   Decimal tax;
   Decimal total;
+  // SPEC 11: coupons (each discount positive), the discounted subtotal that
+  // tax is computed on, prepaid credits drawn at finalization, credit notes,
+  // and what is left to pay.
+  std::vector<Discount> discounts;
+  Decimal discounted_subtotal;
+  Decimal credits_applied;
+  std::vector<CreditNoteRef> credit_notes;
+  Decimal amount_due;
+  // Positions of the tenant's coupons that met this invoice, those taking 0
+  // off included (a `once` coupon is used up by meeting one). Not stored:
+  // finalization rebuilds the invoice and records them as redemptions.
+  std::vector<int64_t> coupons_met;
   std::string seller_name;
   std::string seller_address;
   std::optional<Timestamp> finalized_at, paid_at, voided_at;
@@ -148,6 +169,7 @@ struct InvoiceInputs {
   BillingPeriod period;
   std::vector<UsageSegment> segments;
   std::vector<InvoiceLine> adjustments;  // late-usage lines, appended as given
+  std::vector<CouponInput> coupons;      // SPEC 11: in the order applied to the tenant
   std::string id;                        // empty: DraftId(tenant, month)
 };
 
@@ -156,7 +178,9 @@ std::string DraftId(std::string_view tenant, std::string_view month, int reissue
 
 // Prices the inputs into a draft invoice: a base line per segment with a
 // non-zero base price, a line per charge per segment, the adjustments, then
-// subtotal, tax and total. Refuses amounts beyond the money range with a
+// subtotal, a negative line per coupon that takes something off, the
+// discounted subtotal, tax on it, total, and amount due (= total: credits
+// are drawn at finalization). Refuses amounts beyond the money range with a
 // DataError naming the tenant and line; never wraps.
 Result<Invoice> BuildInvoice(const InvoiceInputs& in);
 

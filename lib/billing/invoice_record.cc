@@ -122,15 +122,50 @@ AdjustmentRef AdjustsFrom(const json& a) {
 // gives its JSON value (kOmit when it does not apply to this invoice or
 // line); `from_json` reads that value back (nullptr: derived from other
 // fields, written for people and scripts only). Entries are read in table
-// order.
+// order. `is_default` (optional) tells when the value is the one a row
+// without the key reads back as: such a value is printed but not stored, so
+// rows written before the field existed still compare equal to a rebuilt
+// invoice.
 template <typename T>
 struct Attribute {
   const char* key;
   json (*to_json)(const T&, const std::string& currency);
   void (*from_json)(const json&, T&);
+  bool (*is_default)(const T&) = nullptr;
 };
 
-bool Priced(const InvoiceLine& l) { return l.kind != LineKind::kBase; }
+bool Priced(const InvoiceLine& l) { return l.kind == LineKind::kUsage || l.kind == LineKind::kAdjustment; }
+
+// ---- SPEC 11: discounts and credit notes ----
+
+// What an invoice stored without an amount due owes: nothing once paid, else
+// its total.
+Decimal DefaultAmountDue(const Invoice& inv) { return inv.status == "paid" ? Decimal() : inv.total; }
+
+json DiscountsJson(const Invoice& inv) {
+  json out = json::array();
+  for (const auto& d : inv.discounts) out.push_back({{"code", d.code}, {"amount", MoneyString(d.amount, inv.currency)}});
+  return out;
+}
+
+// Each discount's description is its coupon line's (the lines are read
+// before the attributes).
+void DiscountsFrom(const json& j, Invoice& inv) {
+  for (const auto& d : j) inv.discounts.push_back({0, Str(d, "code"), "", Num(d.at("amount"))});
+  for (size_t i = 0, k = 0; i < inv.lines.size() && k < inv.discounts.size(); ++i)
+    if (inv.lines[i].kind == LineKind::kCoupon) inv.discounts[k++].description = inv.lines[i].description;
+}
+
+json CreditNotesJson(const Invoice& inv) {
+  json out = json::array();
+  for (const auto& n : inv.credit_notes)
+    out.push_back({{"number", n.number}, {"total", MoneyString(n.total, inv.currency)}});
+  return out;
+}
+
+void CreditNotesFrom(const json& j, Invoice& inv) {
+  for (const auto& n : j) inv.credit_notes.push_back({Str(n, "number"), Num(n.at("total"))});
+}
 
 const Attribute<InvoiceLine> kLineAttributes[] = {
     // Usage and adjustment lines: the terms they were priced under (read
@@ -162,6 +197,9 @@ const Attribute<InvoiceLine> kLineAttributes[] = {
      [](const json& j, InvoiceLine& l) { l.days = j.get<int>(); }},
     {"days_in_period", [](const InvoiceLine& l, const std::string&) { return l.kind == LineKind::kBase ? json(l.days_in_period) : kOmit; },
      [](const json& j, InvoiceLine& l) { l.days_in_period = j.get<int>(); }},
+    // Coupon lines (SPEC 11): the coupon's code.
+    {"coupon", [](const InvoiceLine& l, const std::string&) { return l.kind == LineKind::kCoupon ? json(l.coupon) : kOmit; },
+     [](const json& j, InvoiceLine& l) { l.coupon = j.get<std::string>(); }},
 };
 
 const Attribute<Invoice> kInvoiceAttributes[] = {
@@ -173,11 +211,32 @@ const Attribute<Invoice> kInvoiceAttributes[] = {
        inv.seller_name = Str(j, "name");
        inv.seller_address = Str(j, "address");
      }},
+    // SPEC 11. Invoices stored before these fields read as no discount, no
+    // credits, no credit notes and the total due (0 once paid): see
+    // InvoiceFrom.
+    {"discounts", [](const Invoice& inv, const std::string&) { return DiscountsJson(inv); }, DiscountsFrom,
+     [](const Invoice& inv) { return inv.discounts.empty(); }},
+    {"discounted_subtotal",
+     [](const Invoice& inv, const std::string& cur) { return json(MoneyString(inv.discounted_subtotal, cur)); },
+     [](const json& j, Invoice& inv) { inv.discounted_subtotal = Num(j); },
+     [](const Invoice& inv) { return inv.discounted_subtotal == inv.subtotal; }},
+    {"credits_applied",
+     [](const Invoice& inv, const std::string& cur) { return json(MoneyString(inv.credits_applied, cur)); },
+     [](const json& j, Invoice& inv) { inv.credits_applied = Num(j); },
+     [](const Invoice& inv) { return inv.credits_applied.IsZero(); }},
+    {"credit_notes", [](const Invoice& inv, const std::string&) { return CreditNotesJson(inv); }, CreditNotesFrom,
+     [](const Invoice& inv) { return inv.credit_notes.empty(); }},
+    {"amount_due", [](const Invoice& inv, const std::string& cur) { return json(MoneyString(inv.amount_due, cur)); },
+     [](const json& j, Invoice& inv) { inv.amount_due = Num(j); },
+     [](const Invoice& inv) { return inv.amount_due == DefaultAmountDue(inv); }},
 };
 
+// `stored`: for the row (values at their default left out), else for output.
 template <typename T, size_t N>
-void AddAttributes(const Attribute<T> (&table)[N], const T& v, const std::string& currency, json& out) {
+void AddAttributes(const Attribute<T> (&table)[N], const T& v, const std::string& currency, json& out,
+                   bool stored = false) {
   for (const auto& a : table) {
+    if (stored && a.is_default && a.is_default(v)) continue;
     json value = a.to_json(v, currency);
     if (!value.is_discarded()) out[a.key] = std::move(value);
   }
@@ -192,7 +251,7 @@ void ReadAttributes(const Attribute<T> (&table)[N], const std::string& text, T& 
 }
 
 LineKind KindFrom(const std::string& name) {
-  for (auto k : {LineKind::kBase, LineKind::kUsage, LineKind::kAdjustment})
+  for (auto k : {LineKind::kBase, LineKind::kUsage, LineKind::kAdjustment, LineKind::kCoupon})
     if (LineKindName(k) == name) return k;
   throw Unreadable("unknown line kind '" + name + "'");
 }
@@ -260,6 +319,8 @@ Invoice InvoiceFrom(const store::InvoiceRecord& r) {
   inv.tax_rate = Num(r.tax_rate);
   inv.tax = Num(r.tax);
   inv.total = Num(r.total);
+  inv.discounted_subtotal = inv.subtotal;
+  inv.amount_due = DefaultAmountDue(inv);
   ReadAttributes(kInvoiceAttributes, r.attributes, inv);
   inv.finalized_at = r.finalized_at;
   inv.paid_at = r.paid_at;
@@ -297,7 +358,7 @@ store::InvoiceRecord InvoiceToRecord(const Invoice& inv, Timestamp created_at, T
   r.tax = MoneyString(inv.tax, cur);
   r.total = MoneyString(inv.total, cur);
   json attributes = json::object();
-  AddInvoiceAttributes(inv, attributes);
+  AddAttributes(kInvoiceAttributes, inv, cur, attributes, /*stored=*/true);
   r.attributes = DumpJson(attributes);
   r.created_at = created_at;
   r.updated_at = now;

@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "billing/credits.h"
 #include "billing/generate.h"
 #include "billing/invoice_record.h"
 #include "store/catalog_store.h"
+#include "store/coupon_store.h"
+#include "store/credit_note_store.h"
 #include "webhooks/queue.h"
 
 namespace meter::billing {
@@ -12,23 +15,6 @@ namespace {
 
 // How an invoice is named in messages: its number once it has one.
 std::string Label(const store::InvoiceRecord& r) { return r.number.empty() ? r.id : r.number; }
-
-// Writes the lifecycle fields of `inv` over its row `old` (keeping the event
-// high-water mark) and queues `type` with the invoice JSON, in the caller's
-// transaction.
-Status SaveTransition(store::Database& db, const Invoice& inv, const store::InvoiceRecord& old,
-                      const std::string& type, Timestamp now) {
-  store::InvoiceRecord rec = old;
-  rec.number = inv.number;
-  rec.status = inv.status;
-  rec.finalized_at = inv.finalized_at;
-  rec.paid_at = inv.paid_at;
-  rec.voided_at = inv.voided_at;
-  rec.void_reason = inv.void_reason;
-  rec.updated_at = now;
-  METER_RETURN_IF_ERROR(store::InvoiceStore(db).UpdateLifecycle(rec));
-  return webhooks::Enqueue(db, type, inv.tenant, InvoiceToJson(inv), now).status();
-}
 
 // Runs `step` on the invoice `id` inside one transaction and returns the
 // invoice as stored afterwards.
@@ -56,7 +42,43 @@ Status RequireBilling(const store::InvoiceRecord& r, const std::string& verb) {
                                     verb == "void" ? "voided" : verb));
 }
 
+// SPEC 11 at finalization: records what each coupon that met the invoice
+// took off (so `once` coupons are used), draws prepaid credits against the
+// total, and marks an invoice with nothing left to pay paid.
+Status ApplyBalances(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp now) {
+  store::CouponStore coupons(db);
+  for (int64_t position : inv.coupons_met) {
+    Decimal taken;
+    for (const auto& d : inv.discounts)
+      if (d.position == position) taken = d.amount;
+    METER_RETURN_IF_ERROR(coupons.InsertRedemption({inv.id, inv.tenant, position, taken}));
+  }
+  METER_ASSIGN_OR_RETURN(inv.credits_applied, DrawCredits(db, catalog, inv.tenant, inv.total, inv.id, inv.number, now));
+  METER_ASSIGN_OR_RETURN(inv.amount_due, inv.total.Sub(inv.credits_applied));
+  if (inv.amount_due.IsZero()) {
+    inv.status = "paid";
+    inv.paid_at = now;
+  }
+  return Status::OK();
+}
+
 }  // namespace
+
+Status SaveTransition(store::Database& db, const Invoice& inv, const store::InvoiceRecord& old,
+                      const std::string& type, Timestamp now) {
+  store::InvoiceRecord rec = old;
+  rec.number = inv.number;
+  rec.status = inv.status;
+  rec.finalized_at = inv.finalized_at;
+  rec.paid_at = inv.paid_at;
+  rec.voided_at = inv.voided_at;
+  rec.void_reason = inv.void_reason;
+  rec.attributes = InvoiceToRecord(inv, old.created_at, now).attributes;
+  rec.updated_at = now;
+  METER_RETURN_IF_ERROR(store::InvoiceStore(db).UpdateLifecycle(rec));
+  if (type.empty()) return Status::OK();
+  return webhooks::Enqueue(db, type, inv.tenant, InvoiceToJson(inv), now).status();
+}
 
 Result<Invoice> GetInvoice(store::Database& db, const std::string& id) {
   METER_ASSIGN_OR_RETURN(store::InvoiceRecord rec, store::InvoiceStore(db).Find(id));
@@ -79,10 +101,14 @@ Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoi
   inv.number = fmt::format("{}{}-{:06}", prefix, year, n);
   inv.status = "open";
   inv.finalized_at = now;
+  METER_RETURN_IF_ERROR(ApplyBalances(db, catalog, inv, now));
   store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, now);
   METER_ASSIGN_OR_RETURN(rec.events_seq, invoices.MaxEventSeq());
   METER_RETURN_IF_ERROR(stored ? invoices.Update(rec) : invoices.Insert(rec));
-  return webhooks::Enqueue(db, "invoice.finalized", inv.tenant, InvoiceToJson(inv), now).status();
+  nlohmann::json doc = InvoiceToJson(inv);
+  METER_RETURN_IF_ERROR(webhooks::Enqueue(db, "invoice.finalized", inv.tenant, doc, now).status());
+  if (inv.status == "paid") return webhooks::Enqueue(db, "invoice.paid", inv.tenant, doc, now).status();
+  return Status::OK();
 }
 
 Result<Invoice> FinalizeInvoice(store::Database& db, const std::string& id, Timestamp now) {
@@ -103,6 +129,7 @@ Result<Invoice> MarkPaid(store::Database& db, const std::string& id, Timestamp p
     METER_RETURN_IF_ERROR(RequireBilling(rec, "paid"));
     inv.status = "paid";
     inv.paid_at = paid_at;
+    inv.amount_due = Decimal();
     return SaveTransition(db, inv, rec, "invoice.paid", now);
   });
 }
@@ -114,6 +141,11 @@ Result<Invoice> VoidInvoice(store::Database& db, const std::string& id, const st
       return Status::Denied(fmt::format("invoice {} is a draft; drafts are not voided (delete it with "
                                         "'meter invoice delete {}' or let generate refresh it)", rec.id, rec.id));
     METER_RETURN_IF_ERROR(RequireBilling(rec, "void"));
+    METER_ASSIGN_OR_RETURN(auto notes, store::CreditNoteStore(db).ForInvoice(rec.id));
+    if (!notes.empty())
+      return Status::Denied(fmt::format("invoice {} has credit note {}; an invoice with credit notes cannot be voided",
+                                        Label(rec), notes.front().number));
+    METER_RETURN_IF_ERROR(ReturnDraws(db, rec.id, Label(rec), now));
     inv.status = "void";
     inv.voided_at = now;
     inv.void_reason = reason;

@@ -23,6 +23,13 @@
 
 namespace meter::billing {
 
+// Writes the lifecycle fields of `inv` and its attributes (amount due,
+// credit notes: SPEC 11) over its row `old`, keeping its lines, amounts and
+// event high-water mark, and queues `type` ("" = none) with the invoice
+// JSON, in the caller's transaction.
+Status SaveTransition(store::Database& db, const Invoice& inv, const store::InvoiceRecord& old,
+                      const std::string& type, Timestamp now);
+
 // The invoice with number or id `id`; NotFound when none.
 Result<Invoice> GetInvoice(store::Database& db, const std::string& id);
 
@@ -30,10 +37,11 @@ Result<Invoice> GetInvoice(store::Database& db, const std::string& id);
 Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::InvoiceFilter& filter);
 
 // Finalizes the draft `inv` (just built from current data): takes the next
-// number, sets status open, records the event high-water mark, updates the
-// stored draft (`stored`) or inserts the rows, and queues invoice.finalized
-// with the finalized invoice's JSON. Must run inside the caller's
-// transaction.
+// number, sets status open, records the coupons it used and draws prepaid
+// credits (SPEC 11; nothing left to pay: status paid), records the event
+// high-water mark, updates the stored draft (`stored`) or inserts the rows,
+// and queues invoice.finalized (and invoice.paid) with the finalized
+// invoice's JSON. Must run inside the caller's transaction.
 Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp created_at,
                      Timestamp now, bool stored);
 
@@ -46,9 +54,10 @@ Result<Invoice> FinalizeInvoice(store::Database& db, const std::string& id, Time
 // drafts, paid and void invoices (Denied).
 Result<Invoice> MarkPaid(store::Database& db, const std::string& id, Timestamp paid_at, Timestamp now);
 
-// `invoice void ID --reason R`: open or overdue -> void. Refuses drafts
-// (delete them instead), paid and void invoices (Denied) and an empty
-// reason (InvalidArgument).
+// `invoice void ID --reason R`: open or overdue -> void; prepaid credits it
+// drew are given back. Refuses drafts (delete them instead), paid and void
+// invoices and invoices with credit notes (Denied) and an empty reason
+// (InvalidArgument).
 Result<Invoice> VoidInvoice(store::Database& db, const std::string& id, const std::string& reason, Timestamp now);
 
 // `invoice sweep-overdue`: every open invoice whose due date is before the

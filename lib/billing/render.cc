@@ -28,9 +28,9 @@ std::vector<Row> Rows(const Invoice& inv) {
 }
 
 std::vector<std::pair<std::string, std::string>> Totals(const Invoice& inv) {
-  return {{"Subtotal", MoneyText(inv.subtotal, inv.currency)},
-          {TaxLabel(inv), MoneyText(inv.tax, inv.currency)},
-          {fmt::format("Total ({})", inv.currency), MoneyText(inv.total, inv.currency)}};
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [label, amount] : SummaryRows(inv)) out.push_back({label, MoneyText(amount, inv.currency)});
+  return out;
 }
 
 std::string Pad(const std::string& s, size_t width, bool right) {
@@ -91,7 +91,7 @@ std::string RenderCsv(const Invoice& inv) {
                     "unit_price,amount\r\n";
   for (size_t i = 0; i < inv.lines.size(); ++i) {
     const InvoiceLine& l = inv.lines[i];
-    bool usage = l.kind != LineKind::kBase;
+    bool usage = l.kind == LineKind::kUsage || l.kind == LineKind::kAdjustment;
     std::vector<std::string> cells = {
         std::to_string(i + 1), std::string(LineKindName(l.kind)), l.description, l.meter, l.plan,
         FormatRfc3339(l.period.start), FormatRfc3339(l.period.end), l.quantity.ToString(),

@@ -65,9 +65,14 @@ std::string TotalRows(const Invoice& inv) {
     return fmt::format("<tr class=\"{}\"><td></td><td></td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
                        cls, HtmlEscape(label), amount);
   };
-  return row("", "Subtotal", MoneyText(inv.subtotal, inv.currency)) +
-         row("", TaxLabel(inv), MoneyText(inv.tax, inv.currency)) +
-         row("grand", "Total " + inv.currency, MoneyText(inv.total, inv.currency));
+  std::string out;
+  for (const auto& [label, amount] : SummaryRows(inv)) {
+    bool grand = label.starts_with("Total") || label.starts_with("Amount due");
+    std::string text = label;
+    if (grand) std::erase_if(text, [](char c) { return c == '(' || c == ')'; });  // "Total USD"
+    out += row(grand ? "grand" : "", text, MoneyText(amount, inv.currency));
+  }
+  return out;
 }
 
 }  // namespace

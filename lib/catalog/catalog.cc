@@ -469,6 +469,7 @@ Result<Catalog> ParseCatalog(std::string_view text) {
   METER_RETURN_IF_ERROR(ParseList(root, "plans", &c.plans, [&](const Reader& r) { return ParsePlan(r, c); }));
   METER_RETURN_IF_ERROR(ParseList(root, "tenants", &c.tenants, ParseTenant));
   METER_RETURN_IF_ERROR(ParseList(root, "webhooks", &c.webhooks, ParseWebhook));
+  METER_RETURN_IF_ERROR(ParseBalances(doc, &c));
   METER_RETURN_IF_ERROR(CheckUnique(c));
   for (size_t i = 0; i < c.tenants.size(); ++i)
     METER_RETURN_IF_ERROR(ValidateTenant(c, c.tenants[i], fmt::format("tenants[{}]", i)));
@@ -558,6 +559,7 @@ json ToJson(const Catalog& c) {
     }
     j["meters"].push_back(mj);
   }
+  BalancesToJson(c, j);
   for (const auto& p : c.plans) j["plans"].push_back(PlanToJson(p));
   for (const auto& t : c.tenants) j["tenants"].push_back(TenantToJson(t));
   for (const auto& w : c.webhooks) {

@@ -131,6 +131,30 @@ struct InvoiceSettings {
   int net_days = 30;
   std::string seller_name;     // optional, printed on invoices
   std::string seller_address;  // optional
+  std::string credit_note_prefix = "CN-";  // SPEC 11: credit note numbers
+};
+
+// ---- Balances (SPEC section 11): coupons and prepaid-credit settings ----
+
+enum class CouponDuration { kOnce, kRepeating, kForever };
+std::string_view CouponDurationName(CouponDuration d);
+
+// A discount a tenant may apply. Exactly one of percent_off (0 < p <= 100)
+// and amount_off (> 0, with its currency) is set.
+struct Coupon {
+  std::string code;
+  std::optional<Decimal> percent_off;
+  std::optional<Decimal> amount_off;
+  std::string currency;                 // amount_off only; defaults to the catalog's
+  CouponDuration duration = CouponDuration::kOnce;
+  int months = 0;                       // repeating only: how many consecutive periods
+  std::optional<int64_t> max_redemptions;  // how many tenants may apply it
+  std::string redeem_by;                // "YYYY-MM-DD", last day it may be applied; "" = no end
+};
+
+struct CreditSettings {
+  // A draw leaving a tenant's balance below this queues credits.balance_low.
+  std::optional<Decimal> low_balance;
 };
 
 struct Catalog {
@@ -141,7 +165,10 @@ struct Catalog {
   std::vector<Plan> plans;  // in catalog order: cheapest first
   std::vector<Tenant> tenants;
   std::vector<WebhookEndpoint> webhooks;
+  std::vector<Coupon> coupons;  // SPEC 11
+  CreditSettings credits;       // SPEC 11
 
+  const Coupon* FindCoupon(std::string_view code) const;
   const Meter* FindMeter(std::string_view key) const;
   const Plan* FindPlan(std::string_view key) const;
   // Index of the plan in catalog order, or -1.
@@ -163,6 +190,17 @@ Result<Catalog> LoadCatalogFile(const std::string& path);
 // The catalog as a JSON document in the file format (what `catalog show
 // --json` prints and what is stored); ParseCatalog(ToJson(c)) == c.
 nlohmann::json ToJson(const Catalog& c);
+
+// Parses the balances block of a catalog document (SPEC 11): `coupons`,
+// `credits.low_balance` and `invoice.credit_note_prefix`, into `c`. Refuses
+// bad entries with a DataError naming the path ("coupons[1].percent_off: ...").
+Status ParseBalances(const nlohmann::json& doc, Catalog* c);
+// Writes the same block into the document `j` (ToJson's output).
+void BalancesToJson(const Catalog& c, nlohmann::json& j);
+// One coupon from its catalog JSON (`path` names it in messages; `currency`
+// is the default of an amount_off coupon), and back.
+Result<Coupon> ParseCoupon(const nlohmann::json& o, const std::string& path, const std::string& currency);
+nlohmann::json CouponToJson(const Coupon& k);
 
 // Checks a tenant against the catalog (known plan, valid time zone, override
 // meters exist); used for tenants added from the command line too.

@@ -1,4 +1,5 @@
 #include "core/time.h"
+#include "core/local_date.h"
 
 #include <chrono>
 #include <cstdio>
@@ -241,6 +242,20 @@ Result<Period> MonthOf(Timestamp t, std::string_view tz) {
   if (t < start) return MonthOf(start - 1, tz);
   if (t >= end) return MonthOf(end, tz);
   return Period{start, end};
+}
+
+Result<Timestamp> LocalDateStart(std::string_view date, std::string_view tz) {
+  int y, m, d;
+  if (date.size() != 10 || !ParseDigits(date, 0, 4, &y) || date[4] != '-' || !ParseDigits(date, 5, 2, &m) ||
+      date[7] != '-' || !ParseDigits(date, 8, 2, &d) || m < 1 || m > 12 || d < 1 ||
+      d > DaysInMonth(y, static_cast<unsigned>(m)))
+    return Status::InvalidArgument(fmt::format("'{}' is not a date (YYYY-MM-DD)", date));
+  return LocalMidnight(DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)), tz);
+}
+
+Result<std::string> LocalDate(Timestamp t, std::string_view tz) {
+  METER_ASSIGN_OR_RETURN(int64_t off, ZoneOffsetAt(t, tz));
+  return FormatDate(t + off);
 }
 
 Result<Period> ParseMonth(std::string_view s, std::string_view tz) {

@@ -256,7 +256,7 @@ Status InvoiceStore::UpdateLifecycle(const InvoiceRecord& r) {
   return db_.Transaction([&]() -> Status {
     Statement& q = Cached(db_,
         "UPDATE invoices SET number=?, status=?, finalized_at=?, paid_at=?, voided_at=?, void_reason=?, "
-        "events_seq=?, updated_at=? WHERE id=?");
+        "events_seq=?, updated_at=?, attributes=? WHERE id=?");
     BindText(q, 1, r.number);
     q.bind(2, r.status);
     BindOptional(q, 3, r.finalized_at);
@@ -265,7 +265,8 @@ Status InvoiceStore::UpdateLifecycle(const InvoiceRecord& r) {
     BindText(q, 6, r.void_reason);
     q.bind(7, static_cast<int64_t>(r.events_seq));
     q.bind(8, static_cast<int64_t>(r.updated_at));
-    q.bind(9, r.id);
+    q.bind(9, r.attributes);
+    q.bind(10, r.id);
     if (q.exec() == 0) return Status::NotFound(fmt::format("no invoice with id '{}'", r.id));
     return Status::OK();
   });

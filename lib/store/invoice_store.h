@@ -104,8 +104,10 @@ class InvoiceStore {
   // and created_at): for drafts, which are rebuilt from the data.
   Status Update(const InvoiceRecord& r);
   // Writes only the lifecycle columns of r.id (number, status, finalized_at,
-  // paid_at, voided_at, void_reason, events_seq, updated_at); the lines and
-  // amounts of a finalized invoice never change. NotFound when absent.
+  // paid_at, voided_at, void_reason, events_seq, updated_at) and its
+  // attributes (where the amount due and credit notes of SPEC 11 live, which
+  // change after finalization); the lines and amounts of a finalized invoice
+  // never change. NotFound when absent.
   Status UpdateLifecycle(const InvoiceRecord& r);
   // Deletes the invoice `id` and its lines; NotFound when absent.
   Status Delete(const std::string& id);

@@ -332,6 +332,92 @@ const std::vector<Migration>& Migrations() {
                 PRIMARY KEY(invoice_id, line)))",
        },
        MigrateInvoiceDocuments},
+      // ---- version 4: balances and corrections (SPEC 11) ----
+      {{
+          // Coupons applied to tenants, in the order applied (position 1, 2
+          // ...). terms: the coupon's catalog JSON when it was applied, so a
+          // later catalog change does not rewrite a running discount.
+          // start_month: the first billing period ("YYYY-MM") it applies to.
+          R"(CREATE TABLE tenant_coupons(
+               tenant_id TEXT NOT NULL,
+               position INTEGER NOT NULL,
+               code TEXT NOT NULL,
+               terms TEXT NOT NULL,
+               start_month TEXT NOT NULL,
+               applied_at INTEGER NOT NULL,
+               removed_at INTEGER,
+               PRIMARY KEY(tenant_id, position)))",
+          "CREATE INDEX tenant_coupons_code ON tenant_coupons(code)",
+          // What each finalized invoice took off with each coupon (amount:
+          // decimal text, >= 0), written in the finalizing transaction.
+          R"(CREATE TABLE coupon_redemptions(
+               invoice_id TEXT NOT NULL,
+               tenant_id TEXT NOT NULL,
+               position INTEGER NOT NULL,
+               amount TEXT NOT NULL,
+               PRIMARY KEY(invoice_id, position)))",
+          "CREATE INDEX coupon_redemptions_tenant ON coupon_redemptions(tenant_id, position)",
+          // Prepaid credit grants. remaining = amount minus the grant's draws,
+          // expiries and voids in credit_ledger (meter db check verifies it).
+          // expires_at: the instant it stops being usable (local midnight after
+          // its --expires day), NULL for never.
+          R"(CREATE TABLE credit_grants(
+               id TEXT PRIMARY KEY,
+               tenant_id TEXT NOT NULL,
+               currency TEXT NOT NULL,
+               amount TEXT NOT NULL,
+               remaining TEXT NOT NULL,
+               priority INTEGER NOT NULL,
+               expires_at INTEGER,
+               reason TEXT NOT NULL,
+               source TEXT NOT NULL,
+               created_at INTEGER NOT NULL,
+               voided_at INTEGER,
+               void_reason TEXT))",
+          "CREATE INDEX credit_grants_tenant ON credit_grants(tenant_id, created_at)",
+          // The ledger: kind grant | draw | expiry | void; amount > 0 except a
+          // draw given back by a voided invoice (negative). seq orders a
+          // tenant's entries.
+          R"(CREATE TABLE credit_ledger(
+               tenant_id TEXT NOT NULL,
+               seq INTEGER NOT NULL,
+               grant_id TEXT NOT NULL,
+               kind TEXT NOT NULL,
+               amount TEXT NOT NULL,
+               invoice_id TEXT,
+               note TEXT NOT NULL,
+               created_at INTEGER NOT NULL,
+               PRIMARY KEY(tenant_id, seq)))",
+          "CREATE INDEX credit_ledger_invoice ON credit_ledger(invoice_id)",
+          // low_notified: 1 while the balance is below credits.low_balance and
+          // credits.balance_low has been queued for this crossing.
+          R"(CREATE TABLE credit_accounts(
+               tenant_id TEXT PRIMARY KEY,
+               low_notified INTEGER NOT NULL))",
+          // Credit notes against finalized invoices. lines: JSON array of
+          // {line, description, amount} credited. grant_id: the credit grant a
+          // note on a paid invoice became (NULL for --refund or none).
+          R"(CREATE TABLE credit_notes(
+               number TEXT PRIMARY KEY,
+               invoice_id TEXT NOT NULL,
+               tenant_id TEXT NOT NULL,
+               currency TEXT NOT NULL,
+               amount TEXT NOT NULL,
+               tax TEXT NOT NULL,
+               total TEXT NOT NULL,
+               reason TEXT NOT NULL,
+               refunded INTEGER NOT NULL,
+               grant_id TEXT,
+               lines TEXT NOT NULL,
+               created_at INTEGER NOT NULL))",
+          "CREATE INDEX credit_notes_invoice ON credit_notes(invoice_id)",
+          "CREATE INDEX credit_notes_tenant ON credit_notes(tenant_id, created_at)",
+          R"(CREATE TABLE credit_note_numbers(
+               prefix TEXT NOT NULL,
+               year INTEGER NOT NULL,
+               last INTEGER NOT NULL,
+               PRIMARY KEY(prefix, year)))",
+      }},
   };
   return kMigrations;
 }

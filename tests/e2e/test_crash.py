@@ -5,7 +5,9 @@ Odd rounds also kill the first re-run (a crash while recovering).
 
 Commands: `meter ingest` (into a fresh database, and of late usage after
 February was invoiced: billed once on March's invoices), `meter aggregate`,
-`meter invoice generate --finalize` and `meter webhooks replay` (against
+`meter invoice generate --finalize` (plain, and with coupons and prepaid
+credits in use: all of a finalization or none of it) and `meter webhooks
+replay` (against
 tests/support/receiver.py on 127.0.0.1). The data is big enough (METER_CRASH_EVENTS events over
 METER_CRASH_TENANTS tenants) that each command runs for a while, and the kill
 lands at a random time within the uninterrupted run's duration.
@@ -247,6 +249,48 @@ def _messages(path):
 def test_killed_invoice_generate_reruns_to_the_same_invoices(world):
     rounds(world, "invoice", world["ingested"], ["invoice", "generate", "--period", PERIOD, "--finalize"],
            compare_invoices)
+
+
+# ---- invoice generate with coupons and prepaid credits (SPEC 11) ----
+
+@pytest.fixture(scope="module")
+def balanced(world):
+    """`ingested` with coupons in the catalog, every 5th tenant on one and
+    every 3rd holding prepaid credits (two grants, one expiring)."""
+    d = world["dir"]
+    db = d / "balanced.db"
+    fk.copy_db(world["ingested"], db)
+    catalog = json.loads((d / "catalog.json").read_text())
+    catalog["coupons"] = [{"code": "LAUNCH20", "percent_off": "20", "duration": "repeating", "months": 3},
+                          {"code": "WELCOME50", "amount_off": "50.00", "duration": "once"}]
+    catalog["credits"] = {"low_balance": "25"}
+    path = d / "balanced-catalog.json"
+    path.write_text(json.dumps(catalog))
+    run(db, "catalog", "apply", path, check_code=0)
+    for i, t in enumerate(catalog["tenants"]):
+        if i % 5 == 0:
+            run(db, "tenants", "apply-coupon", t["id"], "LAUNCH20" if i % 2 else "WELCOME50", "--from", "2026-02-01",
+                check_code=0)
+        if i % 3 == 0:
+            run(db, "credits", "grant", "--tenant", t["id"], "--amount", "40", "--id", f"a-{i}", check_code=0)
+            run(db, "credits", "grant", "--tenant", t["id"], "--amount", "15.50", "--expires", "2026-12-31",
+                "--priority", "2", "--id", f"b-{i}", check_code=0)
+    return db
+
+
+def compare_balances(ref, db, where, ctx):
+    compare_invoices(ref, db, where, ctx)
+    same_tables(ref, db, ["credit_grants", "credit_ledger", "coupon_redemptions", "credit_accounts"], where)
+    check = run(db, "--json", "db", "check")
+    assert check.returncode == 0 and json.loads(check.stdout)["ok"], (where, check.stdout[-2000:], check.stderr)
+
+
+def test_killed_generate_with_coupons_and_credits_applies_all_or_none(world, balanced):
+    rounds(world, "balances", balanced, ["invoice", "generate", "--period", PERIOD, "--finalize"], compare_balances)
+    with fk.reading(balanced.parent / "balances-ref.db") as c:
+        drawn = c.execute("SELECT count(*) FROM credit_ledger WHERE kind='draw'").fetchone()[0]
+        redeemed = c.execute("SELECT count(*) FROM coupon_redemptions").fetchone()[0]
+    assert drawn > 0 and redeemed > 0, "the reference run drew no credit or used no coupon: the test tests nothing"
 
 
 # ---- webhooks replay ----

@@ -115,6 +115,18 @@ ID_COMMANDS = {
     "forecast --tenant": ["forecast", "--tenant={id}"],
     "recommend --tenant": ["recommend", "--tenant={id}"],
     "webhooks add --tenant": ["webhooks", "add", "--url", "http://127.0.0.1:9/h", "--tenant={id}"],
+    "tenants apply-coupon": ["tenants", "apply-coupon", "{id}", "WELCOME50"],
+    "credits grant --tenant": ["credits", "grant", "--tenant={id}", "--amount", "5"],
+    "credits list --tenant": ["credits", "list", "--tenant={id}"],
+    "credits balance --tenant": ["credits", "balance", "--tenant={id}"],
+    "credits ledger --tenant": ["credits", "ledger", "--tenant={id}"],
+    "credit-notes list --tenant": ["credit-notes", "list", "--tenant={id}"],
+    # coupon codes, credit grants, credit notes
+    "tenants apply-coupon CODE": ["tenants", "apply-coupon", "acme", "{id}"],
+    "tenants remove-coupon CODE": ["tenants", "remove-coupon", "acme", "{id}"],
+    "credits void": ["credits", "void", "{id}"],
+    "credit-notes show": ["credit-notes", "show", "{id}"],
+    "invoice credit": ["invoice", "credit", "{id}", "--amount", "1", "--reason", "test"],
     # meter / metric names, features, bucket keys, plans
     "quota check --metric": ["quota", "check", "--tenant", "acme", "--metric={id}"],
     "quota reserve --metric": ["quota", "reserve", "--tenant", "acme", "--metric={id}", "--id", "r-2"],

@@ -60,7 +60,7 @@ TEST_CASE("invoice_store: an invoice and its lines read back as written") {
   CHECK_FALSE(s.Insert(twin).ok());
 }
 
-TEST_CASE("invoice_store: Update replaces the lines; UpdateLifecycle leaves them") {
+TEST_CASE("invoice_store: Update replaces the lines; UpdateLifecycle leaves them and writes the attributes") {
   testing::TempDb t;
   InvoiceStore s(*t.db);
   InvoiceRecord r = Draft("inv_a_2026-02", "a", "2026-02");
@@ -77,6 +77,7 @@ TEST_CASE("invoice_store: Update replaces the lines; UpdateLifecycle leaves them
   fin.events_seq = 7;
   fin.updated_at = 60;
   fin.total = "999.00";  // not a lifecycle field: not written
+  fin.attributes = R"({"amount_due":"0.00"})";  // SPEC 11: changes after finalization
   fin.lines.clear();
   REQUIRE(s.UpdateLifecycle(fin).ok());
   auto got = s.Find("INV-2026-000001");
@@ -84,6 +85,7 @@ TEST_CASE("invoice_store: Update replaces the lines; UpdateLifecycle leaves them
   CHECK(got->status == "open");
   CHECK(got->finalized_at == 50);
   CHECK(got->events_seq == 7);
+  CHECK(got->attributes == fin.attributes);
   CHECK(got->total == "9.90");
   CHECK(got->lines == r.lines);
   fin.id = "nope";
