@@ -41,7 +41,7 @@ BATCH = "5000"  # ingest commits every 5,000 records, so a kill leaves some batc
 # Columns that hold a clock reading or an insertion sequence: they differ
 # between any two runs, killed or not.
 VOLATILE = {"seq", "ingested_at", "created_at", "updated_at", "finalized_at", "applied_at",
-            "delivered_at", "next_attempt_at", "lease_owner", "lease_until", "started_at", "duration_ms",
+            "delivered_at", "paid_at", "next_attempt_at", "lease_owner", "lease_until", "started_at", "duration_ms",
             "recorded_at"}
 
 print(f"crash tests: seed {SEED} (METER_CRASH_SEED={SEED} replays), {ROUNDS} round(s) per command",
