@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include "store/decimal_column.h"
-#include "store/sqlite_internal.h"
+#include "store/statement.h"
 
 namespace meter::store {
 namespace {
 
-std::vector<RedemptionRecord> ReadRedemptions(SQLite::Statement& q) {
+std::vector<RedemptionRecord> ReadRedemptions(Statement& q) {
   std::vector<RedemptionRecord> out;
   while (q.executeStep())
     out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(),
@@ -21,12 +21,12 @@ std::vector<RedemptionRecord> ReadRedemptions(SQLite::Statement& q) {
 Result<int64_t> CouponStore::Insert(const TenantCouponRecord& r) {
   int64_t position = 0;
   Status st = db_.Transaction([&]() -> Status {
-    SQLite::Statement& next = Prepared(db_, "SELECT COALESCE(MAX(position), 0) + 1 FROM tenant_coupons WHERE tenant_id=?");
+    Statement& next = Cached(db_, "SELECT COALESCE(MAX(position), 0) + 1 FROM tenant_coupons WHERE tenant_id=?");
     next.bind(1, r.tenant);
     next.executeStep();
     position = next.getColumn(0).getInt64();
     next.reset();
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "INSERT INTO tenant_coupons(tenant_id, position, code, terms, start_month, applied_at) VALUES(?,?,?,?,?,?)");
     q.bind(1, r.tenant);
     q.bind(2, position);
@@ -43,7 +43,7 @@ Result<int64_t> CouponStore::Insert(const TenantCouponRecord& r) {
 
 Result<std::vector<TenantCouponRecord>> CouponStore::ForTenant(const std::string& tenant) {
   return Guarded(db_, [&]() -> Result<std::vector<TenantCouponRecord>> {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "SELECT tenant_id, position, code, terms, start_month, applied_at, removed_at FROM tenant_coupons "
         "WHERE tenant_id=? ORDER BY position");
     q.bind(1, tenant);
@@ -61,7 +61,7 @@ Result<std::vector<TenantCouponRecord>> CouponStore::ForTenant(const std::string
 
 Result<int64_t> CouponStore::TenantsWithCode(const std::string& code) {
   return Guarded(db_, [&]() -> Result<int64_t> {
-    SQLite::Statement& q = Prepared(db_, "SELECT COUNT(DISTINCT tenant_id) FROM tenant_coupons WHERE code=?");
+    Statement& q = Cached(db_, "SELECT COUNT(DISTINCT tenant_id) FROM tenant_coupons WHERE code=?");
     q.bind(1, code);
     q.executeStep();
     int64_t n = q.getColumn(0).getInt64();
@@ -72,7 +72,7 @@ Result<int64_t> CouponStore::TenantsWithCode(const std::string& code) {
 
 Status CouponStore::MarkRemoved(const std::string& tenant, int64_t position, Timestamp at) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement& q = Prepared(db_, "UPDATE tenant_coupons SET removed_at=? WHERE tenant_id=? AND position=?");
+    Statement& q = Cached(db_, "UPDATE tenant_coupons SET removed_at=? WHERE tenant_id=? AND position=?");
     q.bind(1, static_cast<int64_t>(at));
     q.bind(2, tenant);
     q.bind(3, position);
@@ -83,7 +83,7 @@ Status CouponStore::MarkRemoved(const std::string& tenant, int64_t position, Tim
 
 Result<std::vector<RedemptionRecord>> CouponStore::LiveRedemptions(const std::string& tenant) {
   return Guarded(db_, [&]() -> Result<std::vector<RedemptionRecord>> {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "SELECT r.invoice_id, r.tenant_id, r.position, r.amount FROM coupon_redemptions r "
         "JOIN invoices i ON i.id = r.invoice_id WHERE r.tenant_id=? AND i.status IN ('open','paid','overdue') "
         "ORDER BY i.period_start, r.position");
@@ -94,7 +94,7 @@ Result<std::vector<RedemptionRecord>> CouponStore::LiveRedemptions(const std::st
 
 Result<std::vector<RedemptionRecord>> CouponStore::ForInvoice(const std::string& invoice_id) {
   return Guarded(db_, [&]() -> Result<std::vector<RedemptionRecord>> {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "SELECT invoice_id, tenant_id, position, amount FROM coupon_redemptions WHERE invoice_id=? ORDER BY position");
     q.bind(1, invoice_id);
     return ReadRedemptions(q);
@@ -103,7 +103,7 @@ Result<std::vector<RedemptionRecord>> CouponStore::ForInvoice(const std::string&
 
 Status CouponStore::InsertRedemption(const RedemptionRecord& r) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "INSERT INTO coupon_redemptions(invoice_id, tenant_id, position, amount) VALUES(?,?,?,?)");
     q.bind(1, r.invoice_id);
     q.bind(2, r.tenant);

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "store/decimal_column.h"
-#include "store/sqlite_internal.h"
+#include "store/statement.h"
 
 namespace meter::store {
 namespace {
@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kColumns =
     "number, invoice_id, tenant_id, currency, amount, tax, total, reason, refunded, grant_id, lines, created_at";
 
-std::vector<CreditNoteRecord> ReadAll(SQLite::Statement& q) {
+std::vector<CreditNoteRecord> ReadAll(Statement& q) {
   std::vector<CreditNoteRecord> out;
   while (q.executeStep()) {
     CreditNoteRecord r;
@@ -36,7 +36,7 @@ std::vector<CreditNoteRecord> ReadAll(SQLite::Statement& q) {
 
 Status CreditNoteStore::Insert(const CreditNoteRecord& r) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement& q = Prepared(db_, fmt::format("INSERT INTO credit_notes({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    Statement& q = Cached(db_, fmt::format("INSERT INTO credit_notes({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                                                      kColumns));
     q.bind(1, r.number);
     q.bind(2, r.invoice_id);
@@ -57,7 +57,7 @@ Status CreditNoteStore::Insert(const CreditNoteRecord& r) {
 
 Result<CreditNoteRecord> CreditNoteStore::Find(const std::string& number) {
   return Guarded(db_, [&]() -> Result<CreditNoteRecord> {
-    SQLite::Statement q(Sql(db_), fmt::format("SELECT {} FROM credit_notes WHERE number=?", kColumns));
+    Statement q(db_, fmt::format("SELECT {} FROM credit_notes WHERE number=?", kColumns));
     q.bind(1, number);
     auto all = ReadAll(q);
     if (all.empty()) return Status::NotFound(fmt::format("no credit note '{}'", number));
@@ -67,7 +67,7 @@ Result<CreditNoteRecord> CreditNoteStore::Find(const std::string& number) {
 
 Result<std::vector<CreditNoteRecord>> CreditNoteStore::ForInvoice(const std::string& invoice_id) {
   return Guarded(db_, [&]() -> Result<std::vector<CreditNoteRecord>> {
-    SQLite::Statement& q = Prepared(db_, fmt::format(
+    Statement& q = Cached(db_, fmt::format(
         "SELECT {} FROM credit_notes WHERE invoice_id=? ORDER BY number", kColumns));
     q.bind(1, invoice_id);
     return ReadAll(q);
@@ -76,7 +76,7 @@ Result<std::vector<CreditNoteRecord>> CreditNoteStore::ForInvoice(const std::str
 
 Result<std::vector<CreditNoteRecord>> CreditNoteStore::List(const std::string& tenant) {
   return Guarded(db_, [&]() -> Result<std::vector<CreditNoteRecord>> {
-    SQLite::Statement q(Sql(db_), fmt::format(
+    Statement q(db_, fmt::format(
         "SELECT {} FROM credit_notes WHERE (?1='' OR tenant_id=?1) ORDER BY number", kColumns));
     q.bind(1, tenant);
     return ReadAll(q);
@@ -86,7 +86,7 @@ Result<std::vector<CreditNoteRecord>> CreditNoteStore::List(const std::string& t
 Result<int64_t> CreditNoteStore::TakeNumber(const std::string& prefix, int year) {
   int64_t n = 0;
   Status st = db_.Transaction([&]() -> Status {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "INSERT INTO credit_note_numbers(prefix, year, last) VALUES(?, ?, 1) "
         "ON CONFLICT(prefix, year) DO UPDATE SET last = credit_note_numbers.last + 1 RETURNING last");
     q.bind(1, prefix);

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "store/decimal_column.h"
-#include "store/sqlite_internal.h"
+#include "store/statement.h"
 
 namespace meter::store {
 namespace {
@@ -12,12 +12,12 @@ constexpr const char* kGrantColumns =
     "id, tenant_id, currency, amount, remaining, priority, expires_at, reason, source, created_at, voided_at, "
     "void_reason";
 
-std::optional<Timestamp> OptionalTime(const SQLite::Column& c) {
+std::optional<Timestamp> OptionalTime(const Column& c) {
   if (c.isNull()) return std::nullopt;
   return c.getInt64();
 }
 
-CreditGrantRecord ReadGrant(SQLite::Statement& q) {
+CreditGrantRecord ReadGrant(Statement& q) {
   CreditGrantRecord g;
   g.id = q.getColumn(0).getString();
   g.tenant = q.getColumn(1).getString();
@@ -34,7 +34,7 @@ CreditGrantRecord ReadGrant(SQLite::Statement& q) {
   return g;
 }
 
-std::vector<CreditGrantRecord> ReadGrants(SQLite::Statement& q) {
+std::vector<CreditGrantRecord> ReadGrants(Statement& q) {
   std::vector<CreditGrantRecord> out;
   while (q.executeStep()) out.push_back(ReadGrant(q));
   return out;
@@ -42,7 +42,7 @@ std::vector<CreditGrantRecord> ReadGrants(SQLite::Statement& q) {
 
 constexpr const char* kLedgerColumns = "tenant_id, seq, grant_id, kind, amount, invoice_id, note, created_at";
 
-std::vector<LedgerEntry> ReadLedger(SQLite::Statement& q) {
+std::vector<LedgerEntry> ReadLedger(Statement& q) {
   std::vector<LedgerEntry> out;
   while (q.executeStep()) {
     LedgerEntry e;
@@ -63,7 +63,7 @@ std::vector<LedgerEntry> ReadLedger(SQLite::Statement& q) {
 
 Result<std::optional<CreditGrantRecord>> CreditStore::FindGrant(const std::string& id) {
   return Guarded(db_, [&]() -> Result<std::optional<CreditGrantRecord>> {
-    SQLite::Statement& q = Prepared(db_, fmt::format("SELECT {} FROM credit_grants WHERE id=?", kGrantColumns));
+    Statement& q = Cached(db_, fmt::format("SELECT {} FROM credit_grants WHERE id=?", kGrantColumns));
     q.bind(1, id);
     std::optional<CreditGrantRecord> out;
     if (q.executeStep()) out = ReadGrant(q);
@@ -74,7 +74,7 @@ Result<std::optional<CreditGrantRecord>> CreditStore::FindGrant(const std::strin
 
 Result<std::vector<CreditGrantRecord>> CreditStore::Grants(const std::string& tenant) {
   return Guarded(db_, [&]() -> Result<std::vector<CreditGrantRecord>> {
-    SQLite::Statement& q = Prepared(db_, fmt::format(
+    Statement& q = Cached(db_, fmt::format(
         "SELECT {} FROM credit_grants WHERE (?1='' OR tenant_id=?1) ORDER BY tenant_id, created_at, id",
         kGrantColumns));
     q.bind(1, tenant);
@@ -84,7 +84,7 @@ Result<std::vector<CreditGrantRecord>> CreditStore::Grants(const std::string& te
 
 Result<std::vector<CreditGrantRecord>> CreditStore::ExpiredWithRemaining(Timestamp now) {
   return Guarded(db_, [&]() -> Result<std::vector<CreditGrantRecord>> {
-    SQLite::Statement& q = Prepared(db_, fmt::format(
+    Statement& q = Cached(db_, fmt::format(
         "SELECT {} FROM credit_grants WHERE expires_at IS NOT NULL AND expires_at<=? AND voided_at IS NULL "
         "AND remaining<>'0' ORDER BY tenant_id, created_at, id", kGrantColumns));
     q.bind(1, static_cast<int64_t>(now));
@@ -94,7 +94,7 @@ Result<std::vector<CreditGrantRecord>> CreditStore::ExpiredWithRemaining(Timesta
 
 Status CreditStore::InsertGrant(const CreditGrantRecord& g) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "INSERT INTO credit_grants(id, tenant_id, currency, amount, remaining, priority, expires_at, reason, source, "
         "created_at) VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING");
     q.bind(1, g.id);
@@ -114,7 +114,7 @@ Status CreditStore::InsertGrant(const CreditGrantRecord& g) {
 
 Status CreditStore::SetRemaining(const std::string& id, const Decimal& remaining) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement& q = Prepared(db_, "UPDATE credit_grants SET remaining=? WHERE id=?");
+    Statement& q = Cached(db_, "UPDATE credit_grants SET remaining=? WHERE id=?");
     q.bind(1, remaining.ToString());
     q.bind(2, id);
     if (q.exec() == 0) return Status::NotFound(fmt::format("no credit grant '{}'", id));
@@ -124,7 +124,7 @@ Status CreditStore::SetRemaining(const std::string& id, const Decimal& remaining
 
 Status CreditStore::MarkVoided(const std::string& id, Timestamp at, const std::string& reason) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement& q = Prepared(db_, "UPDATE credit_grants SET voided_at=?, void_reason=?, remaining='0' WHERE id=?");
+    Statement& q = Cached(db_, "UPDATE credit_grants SET voided_at=?, void_reason=?, remaining='0' WHERE id=?");
     q.bind(1, static_cast<int64_t>(at));
     q.bind(2, reason);
     q.bind(3, id);
@@ -136,12 +136,12 @@ Status CreditStore::MarkVoided(const std::string& id, Timestamp at, const std::s
 Result<int64_t> CreditStore::AppendLedger(const LedgerEntry& e) {
   int64_t seq = 0;
   Status st = db_.Transaction([&]() -> Status {
-    SQLite::Statement& next = Prepared(db_, "SELECT COALESCE(MAX(seq), 0) + 1 FROM credit_ledger WHERE tenant_id=?");
+    Statement& next = Cached(db_, "SELECT COALESCE(MAX(seq), 0) + 1 FROM credit_ledger WHERE tenant_id=?");
     next.bind(1, e.tenant);
     next.executeStep();
     seq = next.getColumn(0).getInt64();
     next.reset();
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "INSERT INTO credit_ledger(tenant_id, seq, grant_id, kind, amount, invoice_id, note, created_at) "
         "VALUES(?,?,?,?,?,?,?,?)");
     q.bind(1, e.tenant);
@@ -161,7 +161,7 @@ Result<int64_t> CreditStore::AppendLedger(const LedgerEntry& e) {
 
 Result<std::vector<LedgerEntry>> CreditStore::Ledger(const std::string& tenant) {
   return Guarded(db_, [&]() -> Result<std::vector<LedgerEntry>> {
-    SQLite::Statement& q = Prepared(db_, fmt::format(
+    Statement& q = Cached(db_, fmt::format(
         "SELECT {} FROM credit_ledger WHERE (?1='' OR tenant_id=?1) ORDER BY tenant_id, seq", kLedgerColumns));
     q.bind(1, tenant);
     return ReadLedger(q);
@@ -170,7 +170,7 @@ Result<std::vector<LedgerEntry>> CreditStore::Ledger(const std::string& tenant) 
 
 Result<std::vector<LedgerEntry>> CreditStore::DrawsForInvoice(const std::string& invoice_id) {
   return Guarded(db_, [&]() -> Result<std::vector<LedgerEntry>> {
-    SQLite::Statement& q = Prepared(db_, fmt::format(
+    Statement& q = Cached(db_, fmt::format(
         "SELECT {} FROM credit_ledger WHERE invoice_id=? AND kind='draw' ORDER BY seq", kLedgerColumns));
     q.bind(1, invoice_id);
     return ReadLedger(q);
@@ -179,7 +179,7 @@ Result<std::vector<LedgerEntry>> CreditStore::DrawsForInvoice(const std::string&
 
 Result<bool> CreditStore::LowNotified(const std::string& tenant) {
   return Guarded(db_, [&]() -> Result<bool> {
-    SQLite::Statement& q = Prepared(db_, "SELECT low_notified FROM credit_accounts WHERE tenant_id=?");
+    Statement& q = Cached(db_, "SELECT low_notified FROM credit_accounts WHERE tenant_id=?");
     q.bind(1, tenant);
     bool notified = q.executeStep() && q.getColumn(0).getInt() != 0;
     q.reset();
@@ -189,7 +189,7 @@ Result<bool> CreditStore::LowNotified(const std::string& tenant) {
 
 Status CreditStore::SetLowNotified(const std::string& tenant, bool notified) {
   return db_.Transaction([&]() -> Status {
-    SQLite::Statement& q = Prepared(db_,
+    Statement& q = Cached(db_,
         "INSERT INTO credit_accounts(tenant_id, low_notified) VALUES(?1, ?2) "
         "ON CONFLICT(tenant_id) DO UPDATE SET low_notified=?2");
     q.bind(1, tenant);
