@@ -8,6 +8,7 @@
 #include "core/json_util.h"
 #include "output.h"
 #include "store/catalog_store.h"
+#include "usage/recount.h"
 #include "webhooks/signer.h"
 
 namespace meter::cli {
@@ -24,6 +25,8 @@ int ApplyCatalog(const Context& ctx, store::Database& db, const catalog::Catalog
   store::CatalogStore cs(db);
   auto s = cs.Apply(c, Clock::Now(), [] { return webhooks::GenerateSecret(); });
   if (!s.ok()) return ctx.Fail(s.status());
+  // Counters of meters whose definition changed are recounted from the raw events.
+  if (auto synced = usage::SyncCounters(db, c); !synced.ok()) return ctx.Fail(synced.status());
   *out = SummaryJson(*s);
   ctx.Info(fmt::format("catalog {}: {} meters, {} plans; tenants {} added, {} updated, {} plan changes; {} webhook endpoints added",
                        s->catalog_changed ? "applied" : "unchanged", c.meters.size(), c.plans.size(),

@@ -10,7 +10,7 @@
 #include "billing/invoice_record.h"
 #include "billing/lifecycle.h"
 #include "store/catalog_store.h"
-#include "store/counter_store.h"
+#include "usage/quantity.h"
 #include "webhooks/queue.h"
 
 namespace meter::billing {
@@ -25,7 +25,7 @@ Result<const catalog::Plan*> ResolvePlan(const catalog::Catalog& c, const std::s
 }
 
 // The usage of each of the plan's charge meters over `p`.
-Result<std::map<std::string, Decimal>> MeasureUsage(store::CounterStore& counters, const catalog::Catalog& c,
+Result<std::map<std::string, Decimal>> MeasureUsage(store::Database& db, const catalog::Catalog& c,
                                                     const std::string& tenant, const catalog::Plan& plan,
                                                     const Period& p) {
   std::map<std::string, Decimal> usage;
@@ -33,7 +33,7 @@ Result<std::map<std::string, Decimal>> MeasureUsage(store::CounterStore& counter
     if (usage.count(ch.meter)) continue;
     const catalog::Meter* m = c.FindMeter(ch.meter);
     if (!m) return Status::DataError(fmt::format("plan '{}' charges unknown meter '{}'", plan.key, ch.meter));
-    METER_ASSIGN_OR_RETURN(usage[ch.meter], counters.MeterValue(tenant, *m, p));
+    METER_ASSIGN_OR_RETURN(usage[ch.meter], usage::MeterQuantity(db, tenant, *m, p));
   }
   return usage;
 }
@@ -52,7 +52,7 @@ PriorAdjustments CollectPrior(const std::vector<Invoice>& invoices) {
 
 // The adjustment lines for one finalized invoice: each usage line re-measured
 // over its own segment and compared with what has been billed for it.
-Status AdjustInvoice(store::CounterStore& counters, const catalog::Catalog& c, const Invoice& inv,
+Status AdjustInvoice(store::Database& db, const catalog::Catalog& c, const Invoice& inv,
                      const PriorAdjustments& prior, std::vector<InvoiceLine>& out) {
   for (int k = 0; k < static_cast<int>(inv.lines.size()); ++k) {
     const InvoiceLine& line = inv.lines[k];
@@ -65,7 +65,7 @@ Status AdjustInvoice(store::CounterStore& counters, const catalog::Catalog& c, c
         METER_ASSIGN_OR_RETURN(billed, billed.Add(adj->amount));
       }
     }
-    METER_ASSIGN_OR_RETURN(Decimal current, counters.MeterValue(inv.tenant, *m, line.period));
+    METER_ASSIGN_OR_RETURN(Decimal current, usage::MeterQuantity(db, inv.tenant, *m, line.period));
     auto adj = LateUsageLine(inv, k, q, billed, current);
     if (!adj.ok())
       return Status::DataError(fmt::format("late usage of {} {}: {}", inv.tenant, inv.period.month, adj.status().message()));
@@ -170,11 +170,10 @@ Result<InvoiceInputs> ReadInvoiceInputs(store::Database& db, const catalog::Cata
   in.catalog = &catalog;
   in.tenant = tenant;
   in.period = bp;
-  store::CounterStore counters(db);
   for (const auto& span : spans) {
     const catalog::Plan* plan = plan_override;
     if (!plan) { METER_ASSIGN_OR_RETURN(plan, ResolvePlan(catalog, span.plan, tenant.id)); }
-    METER_ASSIGN_OR_RETURN(auto usage, MeasureUsage(counters, catalog, tenant.id, *plan, span.period));
+    METER_ASSIGN_OR_RETURN(auto usage, MeasureUsage(db, catalog, tenant.id, *plan, span.period));
     in.segments.push_back({*plan, span.period, span.days, std::move(usage)});
   }
   return in;
@@ -193,9 +192,8 @@ Result<std::vector<InvoiceLine>> LateUsageAdjustments(store::Database& db, const
   std::vector<Invoice> invoices;
   for (const auto& r : records) { METER_ASSIGN_OR_RETURN(invoices.emplace_back(), InvoiceFromRecord(r)); }
   PriorAdjustments prior = CollectPrior(invoices);
-  store::CounterStore counters(db);
   for (size_t i = 0; i < records.size(); ++i)
-    if (is_target(records[i])) METER_RETURN_IF_ERROR(AdjustInvoice(counters, catalog, invoices[i], prior, out));
+    if (is_target(records[i])) METER_RETURN_IF_ERROR(AdjustInvoice(db, catalog, invoices[i], prior, out));
   return out;
 }
 

@@ -3,18 +3,10 @@
 #include <algorithm>
 #include <tuple>
 
+#include "ingest/meters.h"
+
 namespace meter::ingest {
-namespace {
-
 using catalog::Aggregation;
-
-store::CounterMerge MergeFor(Aggregation a) {
-  if (a == Aggregation::kMax) return store::CounterMerge::kMax;
-  if (a == Aggregation::kLatest) return store::CounterMerge::kLatest;
-  return store::CounterMerge::kAdd;
-}
-
-}  // namespace
 
 uint32_t DeltaBuffer::TenantId(std::string_view tenant) {
   auto it = tenant_ids_.find(tenant);
@@ -34,17 +26,7 @@ void DeltaBuffer::Add(std::string_view tenant, Timestamp ts, const catalog::Mete
   }
   bool fresh = false;
   Accumulated& a = buffer_.Counter(t, meter, hour, &fresh);
-  if (agg == Aggregation::kMax) {
-    a.value = fresh ? micros : std::max(a.value, micros);
-  } else if (agg == Aggregation::kLatest) {
-    // The latest event time wins; ties keep the larger value, whatever the order.
-    if (fresh || ts > a.latest_ts || (ts == a.latest_ts && micros > a.value)) {
-      a.value = micros;
-      a.latest_ts = ts;
-    }
-  } else {
-    a.value += micros;
-  }
+  Combine(agg, micros, ts, fresh, &a.value, &a.latest_ts);  // the meter's rule (meters.h)
   ++a.events;
 }
 

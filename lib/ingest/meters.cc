@@ -1,8 +1,10 @@
 #include "ingest/meters.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/decimal.h"
 #include "core/json_util.h"
@@ -66,6 +68,7 @@ bool SameNumber(std::string_view a, std::string_view b) {
 
 struct MeterEvaluator::Impl {
   std::unordered_map<std::string, std::vector<CompiledMeter>, StringHash, std::equal_to<>> by_metric;
+  std::vector<FieldSpec> extra_fields;
   const EventView* event = nullptr;
   bool properties_read = false;
   Status properties_status;
@@ -132,11 +135,19 @@ Result<RawValue> MeterEvaluator::Impl::Field(const FieldSpec& f) {
   return RawValue{};
 }
 
+namespace {
+
+// A `where` comparison: the text as written, or the same number.
+bool Equals(const RawValue& v, std::string_view equals) {
+  return v.present() && (v.text == equals || (v.kind == ValueKind::kNumber && SameNumber(v.text, equals)));
+}
+
+}  // namespace
+
 Result<bool> MeterEvaluator::Impl::Matches(const CompiledMeter& m) {
   for (const auto& [field, equals] : m.where) {
     METER_ASSIGN_OR_RETURN(RawValue v, Field(field));
-    if (!v.present()) return false;
-    if (v.text != equals && !(v.kind == ValueKind::kNumber && SameNumber(v.text, equals))) return false;
+    if (!Equals(v, equals)) return false;
   }
   return true;
 }
@@ -166,11 +177,23 @@ Status MeterEvaluator::Impl::Contribute(const CompiledMeter& m, std::vector<Cont
   return Status::OK();
 }
 
-MeterEvaluator::MeterEvaluator(const catalog::Catalog& catalog) : impl_(std::make_unique<Impl>()) {
-  for (const catalog::Meter& m : catalog.meters) {
-    CompiledMeter c{&m, Resolve(m.value), {}};
-    for (const catalog::WhereClause& w : m.where) c.where.emplace_back(Resolve(w.field), w.equals);
-    impl_->by_metric[m.event].push_back(std::move(c));
+namespace {
+
+std::vector<const catalog::Meter*> MetersOf(const catalog::Catalog& catalog) {
+  std::vector<const catalog::Meter*> out;
+  for (const catalog::Meter& m : catalog.meters) out.push_back(&m);
+  return out;
+}
+
+}  // namespace
+
+MeterEvaluator::MeterEvaluator(const catalog::Catalog& catalog) : MeterEvaluator(MetersOf(catalog)) {}
+
+MeterEvaluator::MeterEvaluator(const std::vector<const catalog::Meter*>& meters) : impl_(std::make_unique<Impl>()) {
+  for (const catalog::Meter* m : meters) {
+    CompiledMeter c{m, Resolve(m->value), {}};
+    for (const catalog::WhereClause& w : m->where) c.where.emplace_back(Resolve(w.field), w.equals);
+    impl_->by_metric[m->event].push_back(std::move(c));
   }
 }
 
@@ -182,15 +205,103 @@ bool MeterEvaluator::KnowsMetric(std::string_view metric) const {
 
 Status MeterEvaluator::Evaluate(const EventView& e, std::vector<Contribution>* out) {
   out->clear();
-  auto it = impl_->by_metric.find(e.metric);
-  if (it == impl_->by_metric.end()) return Status::OK();
   impl_->event = &e;
   impl_->properties_read = false;
+  auto it = impl_->by_metric.find(e.metric);
+  if (it == impl_->by_metric.end()) return Status::OK();
   for (const CompiledMeter& m : it->second) {
     METER_ASSIGN_OR_RETURN(bool match, impl_->Matches(m));
     if (match) METER_RETURN_IF_ERROR(impl_->Contribute(m, out));
   }
   return Status::OK();
 }
+
+size_t MeterEvaluator::AddField(const std::string& name) {
+  impl_->extra_fields.push_back(Resolve(name));
+  return impl_->extra_fields.size() - 1;
+}
+
+Result<bool> MeterEvaluator::FieldIn(size_t id, const std::vector<std::string>& values) {
+  METER_ASSIGN_OR_RETURN(RawValue v, impl_->Field(impl_->extra_fields.at(id)));
+  for (const std::string& equals : values)
+    if (Equals(v, equals)) return true;
+  return false;
+}
+
+Result<std::optional<std::string>> MeterEvaluator::FieldText(size_t id) {
+  METER_ASSIGN_OR_RETURN(RawValue v, impl_->Field(impl_->extra_fields.at(id)));
+  if (!v.present()) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(v.text));
+}
+
+void Combine(Aggregation a, int64_t micros, Timestamp ts, bool fresh, int64_t* value, Timestamp* latest_ts) {
+  switch (a) {
+    case Aggregation::kSum:
+    case Aggregation::kCount:
+      *value = fresh ? micros : *value + micros;
+      return;
+    case Aggregation::kMax:
+      *value = fresh ? micros : std::max(*value, micros);
+      return;
+    case Aggregation::kLatest:
+      if (fresh || ts > *latest_ts || (ts == *latest_ts && micros > *value)) {
+        *value = micros;
+        *latest_ts = ts;
+      }
+      return;
+    case Aggregation::kUniqueCount:
+      return;
+  }
+}
+
+std::string MeterDefinition(const catalog::Meter& m) {
+  nlohmann::json where = nlohmann::json::array();
+  for (const auto& w : m.where) where.push_back({w.field, w.equals});
+  return DumpJson(nlohmann::json{{"v", 1}, {"event", m.event}, {"aggregation", catalog::AggregationName(m.aggregation)},
+                                 {"value", m.value}, {"where", where}});
+}
+
+store::CounterMerge MergeFor(Aggregation a) {
+  if (a == Aggregation::kMax) return store::CounterMerge::kMax;
+  if (a == Aggregation::kLatest) return store::CounterMerge::kLatest;
+  return store::CounterMerge::kAdd;
+}
+
+void MeterValue::Add(const Contribution& c, Timestamp ts) {
+  if (aggregation_ == Aggregation::kUniqueCount) {
+    uniques_.insert(c.unique);
+    ++events_;
+    return;
+  }
+  AddPartial(c.micros, 1, ts);
+}
+
+void MeterValue::AddPartial(int64_t micros, int64_t events, Timestamp latest_ts) {
+  if (events <= 0) return;
+  Combine(aggregation_, micros, latest_ts, !has_value_, &value_, &latest_ts_);
+  has_value_ = true;
+  events_ += events;
+}
+
+void MeterValue::AddUniques(const std::vector<std::string>& values, int64_t events) {
+  uniques_.insert(values.begin(), values.end());
+  events_ += events;
+}
+
+void MeterValue::Merge(const MeterValue& other) {
+  if (aggregation_ == Aggregation::kUniqueCount) {
+    uniques_.insert(other.uniques_.begin(), other.uniques_.end());
+    events_ += other.events_;
+    return;
+  }
+  if (other.has_value_) AddPartial(other.value_, other.events_, other.latest_ts_);
+}
+
+int64_t MeterValue::micros() const {
+  if (aggregation_ == Aggregation::kUniqueCount) return static_cast<int64_t>(uniques_.size()) * 1000000;
+  return has_value_ ? value_ : 0;
+}
+
+Decimal MeterValue::value() const { return Decimal::FromScaled(micros(), 6); }
 
 }  // namespace meter::ingest

@@ -1,4 +1,10 @@
-// MeterEvaluator: what one event contributes to each meter of the catalog.
+// The one definition of a meter (SPEC 2): which events it reads, which value
+// it takes from each (MeterEvaluator), and how those values combine
+// (MeterValue). Every count of usage goes through these two: ingest's hourly
+// counters, `quota reserve`, exact quantities over partial hours
+// (usage/quantity.h), roll-up verification, reports split by operation or
+// user, and simulate under another catalog. lib/store only merges rows these
+// produced (store::CounterMerge, chosen by MergeFor).
 //
 // A meter reads the events whose metric equals its `event` and that pass all
 // of its `where` conditions. Its `value` field ("quantity", "latency_ms",
@@ -10,14 +16,20 @@
 // at most 6 decimal places is refused as a whole.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "core/decimal.h"
 #include "core/event.h"
 #include "core/status.h"
+#include "core/time.h"
+#include "store/event_store.h"
 
 namespace meter::ingest {
 
@@ -32,8 +44,10 @@ struct Contribution {
 
 class MeterEvaluator {
  public:
-  // Keeps a pointer to `catalog`, which must outlive the evaluator.
+  // Keeps pointers to `catalog`'s meters, which must outlive the evaluator.
   explicit MeterEvaluator(const catalog::Catalog& catalog);
+  // The same for some meters only (each must outlive the evaluator).
+  explicit MeterEvaluator(const std::vector<const catalog::Meter*>& meters);
   ~MeterEvaluator();
   MeterEvaluator(const MeterEvaluator&) = delete;
   MeterEvaluator& operator=(const MeterEvaluator&) = delete;
@@ -48,9 +62,73 @@ class MeterEvaluator {
   Status Evaluate(const EventView& e, std::vector<Contribution>* out);
   Status Evaluate(const Event& e, std::vector<Contribution>* out) { return Evaluate(ViewOf(e), out); }
 
+  // Fields beyond the meters' own, read by the same rules as `where` (charge
+  // filters and groups, SPEC 10): compiled once by name (AddField returns
+  // its id), then read from the EventView last given to Evaluate, which
+  // must still be alive (not the temporary Evaluate(const Event&) makes).
+  // DataError when its properties are not valid JSON.
+  size_t AddField(const std::string& name);
+  // True when field `id` is present and equals one of `values` (numbers as numbers).
+  Result<bool> FieldIn(size_t id, const std::vector<std::string>& values);
+  // The field's text (strings unescaped, numbers as written); nullopt when absent or null.
+  Result<std::optional<std::string>> FieldText(size_t id);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+// Folds a new value `micros` seen at `ts` into an accumulated `*value`
+// (latest meters: with `*latest_ts`) by aggregation `a`: sum and count add,
+// max keeps the larger, latest keeps the value with the greatest (time,
+// value), so equal times keep the larger value whatever the arrival order.
+// `fresh`: nothing accumulated yet. Not for unique_count (sets, see
+// MeterValue).
+void Combine(catalog::Aggregation a, int64_t micros, Timestamp ts, bool fresh, int64_t* value, Timestamp* latest_ts);
+
+// The text that identifies how a meter selects, reads and combines events
+// (event, where, value, aggregation): counters and roll-up buckets built
+// under another text are rebuilt.
+std::string MeterDefinition(const catalog::Meter& m);
+
+// How stored hourly counter rows of a meter merge (the SQL lib/store runs
+// for Combine's rule).
+store::CounterMerge MergeFor(catalog::Aggregation a);
+
+// A meter's value over some events: contributions, or partial results
+// already combined (an hourly counter, another MeterValue), folded by the
+// meter's aggregation with Combine. unique_count keeps the distinct values.
+class MeterValue {
+ public:
+  explicit MeterValue(catalog::Aggregation a) : aggregation_(a) {}
+
+  // What one event contributed, at its time `ts`.
+  void Add(const Contribution& c, Timestamp ts);
+  // A partial result of `events` events: `micros` (latest meters: the value
+  // kept, from an event at `latest_ts`). Not for unique_count.
+  void AddPartial(int64_t micros, int64_t events, Timestamp latest_ts);
+  // Distinct values of a unique_count meter, with the events behind them.
+  void AddUniques(const std::vector<std::string>& values, int64_t events);
+  void Merge(const MeterValue& other);
+
+  catalog::Aggregation aggregation() const { return aggregation_; }
+  // True when no event contributed.
+  bool empty() const { return events_ == 0 && uniques_.empty(); }
+  int64_t events() const { return events_; }
+  Timestamp latest_ts() const { return latest_ts_; }
+  // In millionths of a unit; unique_count: the number of distinct values * 10^6.
+  int64_t micros() const;
+  // The meter's value (0 when empty).
+  Decimal value() const;
+  const std::set<std::string>& uniques() const { return uniques_; }
+
+ private:
+  catalog::Aggregation aggregation_;
+  int64_t value_ = 0;
+  int64_t events_ = 0;
+  Timestamp latest_ts_ = 0;
+  bool has_value_ = false;
+  std::set<std::string> uniques_;
 };
 
 }  // namespace meter::ingest

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "report/periods.h"
-#include "store/counter_store.h"
+#include "usage/quantity.h"
 #include "store/invoice_store.h"
 #include "usage/quota.h"
 
@@ -19,9 +19,8 @@ constexpr int kInvoiceMonths = 6;
 Status CollectUsage(store::Database& db, const catalog::Catalog& c, const Period& month, DashboardData* d) {
   METER_ASSIGN_OR_RETURN(auto days, SplitPeriod(month, BucketUnit::kDay, ""));
   for (const auto& day : days) d->days.push_back(day.start);
-  store::CounterStore counters(db);
   for (const auto& m : c.meters) {
-    METER_ASSIGN_OR_RETURN(auto users, counters.MeterValues(m, month));
+    METER_ASSIGN_OR_RETURN(auto users, usage::MeterQuantities(db, m, month));
     bool additive = m.aggregation == catalog::Aggregation::kSum || m.aggregation == catalog::Aggregation::kCount;
     MeterSeries s{m.key, m.unit, additive, std::vector<Decimal>(days.size()), m.name};
     bool any = false;
@@ -29,7 +28,7 @@ Status CollectUsage(store::Database& db, const catalog::Catalog& c, const Period
       if (total.IsZero()) continue;
       any = true;
       for (size_t i = 0; i < days.size(); ++i) {
-        METER_ASSIGN_OR_RETURN(Decimal v, counters.MeterValue(tenant, m, days[i]));
+        METER_ASSIGN_OR_RETURN(Decimal v, usage::MeterQuantity(db, tenant, m, days[i]));
         METER_ASSIGN_OR_RETURN(s.values[i], s.values[i].Add(v));
       }
     }

@@ -5,7 +5,7 @@
 #include "billing/pricing.h"
 #include "report/common.h"
 #include "usage/quota.h"
-#include "store/counter_store.h"
+#include "usage/quantity.h"
 
 namespace meter::report {
 namespace {
@@ -50,7 +50,7 @@ Result<std::optional<Timestamp>> Crossing(const catalog::Meter& m, const Decimal
 
 // The limit in force (usage::LimitFor: the tenant's override, else the
 // plan's), its period and the projected crossing for one row.
-Status AddLimit(store::CounterStore& counters, const catalog::Tenant& t, const catalog::Plan* plan,
+Status AddLimit(store::Database& db, const catalog::Tenant& t, const catalog::Plan* plan,
                 const catalog::Meter& m, Timestamp now, ForecastRow* r) {
   if (!plan) return Status::OK();
   usage::EffectiveLimit e = usage::LimitFor(*plan, t, m.key);
@@ -63,7 +63,7 @@ Status AddLimit(store::CounterStore& counters, const catalog::Tenant& t, const c
   }
   r->limit_period = "day";
   Period today = DayOf(now);
-  METER_ASSIGN_OR_RETURN(Decimal used_today, counters.MeterValue(t.id, m, SoFar(today, now)));
+  METER_ASSIGN_OR_RETURN(Decimal used_today, usage::MeterQuantity(db, t.id, m, SoFar(today, now)));
   METER_ASSIGN_OR_RETURN(r->projected_cross_at, Crossing(m, used_today, *r->limit, today, now));
   return Status::OK();
 }
@@ -89,17 +89,16 @@ Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catal
                      std::vector<ForecastRow>* rows) {
   METER_ASSIGN_OR_RETURN(Period period, MonthOf(now, t.timezone));
   const catalog::Plan* plan = c.FindPlan(t.plan);
-  store::CounterStore counters(db);
   for (const auto& m : c.meters) {
     ForecastRow r;
     r.tenant = t.id;
     r.meter = m.key;
     r.period = period;
-    METER_ASSIGN_OR_RETURN(r.used, counters.MeterValue(t.id, m, SoFar(period, now)));
+    METER_ASSIGN_OR_RETURN(r.used, usage::MeterQuantity(db, t.id, m, SoFar(period, now)));
     bool in_plan = plan && (plan->FindCharge(m.key) || usage::LimitFor(*plan, t, m.key).listed);
     if (!in_plan && r.used.IsZero()) continue;
     METER_RETURN_IF_ERROR(Project(m, now, &r));
-    METER_RETURN_IF_ERROR(AddLimit(counters, t, plan, m, now, &r));
+    METER_RETURN_IF_ERROR(AddLimit(db, t, plan, m, now, &r));
     if (const catalog::Charge* ch = plan ? plan->FindCharge(m.key) : nullptr) {
       METER_ASSIGN_OR_RETURN(auto priced, billing::PriceCharge(*ch, r.projected, plan->overage, c.currency));
       r.projected_cost = priced.amount;

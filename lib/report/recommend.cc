@@ -9,7 +9,7 @@
 #include "billing/invoice.h"
 #include "report/common.h"
 #include "report/periods.h"
-#include "store/counter_store.h"
+#include "usage/quantity.h"
 #include "usage/quota.h"
 
 namespace meter::report {
@@ -22,7 +22,7 @@ constexpr int kMonths = 3;
 class WindowUsage {
  public:
   WindowUsage(store::Database& db, const catalog::Tenant& t, std::vector<Period> months)
-      : counters_(db), tenant_(t), months_(std::move(months)) {}
+      : db_(db), tenant_(t), months_(std::move(months)) {}
 
   const std::vector<Period>& months() const { return months_; }
 
@@ -37,14 +37,14 @@ class WindowUsage {
     }
     std::vector<std::pair<Timestamp, Decimal>> values;
     for (const auto& b : buckets) {
-      METER_ASSIGN_OR_RETURN(Decimal v, counters_.MeterValue(tenant_.id, m, b));
+      METER_ASSIGN_OR_RETURN(Decimal v, usage::MeterQuantity(db_, tenant_.id, m, b));
       values.emplace_back(b.start, v);
     }
     return &(cache[m.key] = std::move(values));
   }
 
  private:
-  store::CounterStore counters_;
+  store::Database& db_;
   const catalog::Tenant& tenant_;
   std::vector<Period> months_;
   std::map<std::string, std::vector<std::pair<Timestamp, Decimal>>> monthly_, daily_;

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,24 +34,15 @@ class RawRollup {
   void Add(const Event& e, const std::string& group);
 
   // The value of each (group, meter key) that saw at least one contribution,
-  // aggregated as the meter says: sum / count add up, max keeps the largest,
-  // latest the value of the latest event, unique_count counts distinct
-  // values.
+  // aggregated as the meter says (ingest::MeterValue).
   std::map<std::pair<std::string, std::string>, Decimal> Values() const;
 
   int64_t skipped() const { return skipped_; }
 
  private:
-  struct Cell {
-    catalog::Aggregation aggregation = catalog::Aggregation::kSum;
-    int64_t value = 0;
-    Timestamp latest_ts = 0;
-    bool has_value = false;
-    std::set<std::string> uniques;
-  };
   std::unique_ptr<ingest::MeterEvaluator> evaluator_;
   std::vector<ingest::Contribution> scratch_;
-  std::map<std::pair<std::string, std::string>, Cell> cells_;
+  std::map<std::pair<std::string, std::string>, ingest::MeterValue> cells_;
   int64_t skipped_ = 0;
 };
 

@@ -5,7 +5,7 @@
 #include "billing/generate.h"
 #include "report/common.h"
 #include "report/periods.h"
-#include "store/counter_store.h"
+#include "usage/quantity.h"
 
 namespace meter::report {
 namespace {
@@ -20,13 +20,12 @@ Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catal
   METER_ASSIGN_OR_RETURN(auto months, LastMonths(q.now, q.months, t.timezone, true));
   METER_ASSIGN_OR_RETURN(Period before, PreviousMonth(months.front(), t.timezone));
   METER_ASSIGN_OR_RETURN(Decimal previous, Billed(db, c, t, before));
-  store::CounterStore counters(db);
   for (const auto& month : months) {
     TrendRow r;
     r.tenant = t.id;
     r.month = FormatMonth(month.start, t.timezone);
     for (const auto& m : c.meters) {
-      METER_ASSIGN_OR_RETURN(Decimal v, counters.MeterValue(t.id, m, month));
+      METER_ASSIGN_OR_RETURN(Decimal v, usage::MeterQuantity(db, t.id, m, month));
       r.quantity_by_meter.emplace_back(m.key, v);
     }
     METER_ASSIGN_OR_RETURN(r.billed, Billed(db, c, t, month));

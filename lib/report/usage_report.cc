@@ -9,7 +9,7 @@
 #include "report/common.h"
 #include "report/periods.h"
 #include "report/rollup.h"
-#include "store/counter_store.h"
+#include "usage/quantity.h"
 #include "store/report_store.h"
 
 namespace meter::report {
@@ -24,17 +24,16 @@ BucketUnit UnitOf(UsageBy by) {
 // bucket.
 Status AddTimeRows(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t, const Period& period,
                    UsageBy by, std::vector<UsageRow>* rows) {
-  store::CounterStore counters(db);
   METER_ASSIGN_OR_RETURN(auto buckets, SplitPeriod(period, UnitOf(by), t.timezone));
   for (const auto& m : c.meters) {
-    METER_ASSIGN_OR_RETURN(Decimal total, counters.MeterValue(t.id, m, period));
+    METER_ASSIGN_OR_RETURN(Decimal total, usage::MeterQuantity(db, t.id, m, period));
     if (total.IsZero()) continue;
     if (by == UsageBy::kMeter) {
       rows->push_back({t.id, m.key, m.unit, m.key, total});
       continue;
     }
     for (const auto& b : buckets) {
-      METER_ASSIGN_OR_RETURN(Decimal v, counters.MeterValue(t.id, m, b));
+      METER_ASSIGN_OR_RETURN(Decimal v, usage::MeterQuantity(db, t.id, m, b));
       if (!v.IsZero()) rows->push_back({t.id, m.key, m.unit, FormatRfc3339(b.start), v});
     }
   }

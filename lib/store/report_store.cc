@@ -8,10 +8,12 @@
 namespace meter::store {
 namespace {
 
+// The time range comes first, so the read walks index events_ts(ts, tenant_id).
 std::string EventSql(const EventQuery& q) {
   std::string sql =
-      "SELECT " + EventColumnList() + " FROM events WHERE ts>=? AND ts<?";
+      "SELECT " + EventColumnList() + " FROM events WHERE ts>=? AND ts<? AND voided_at IS NULL";
   if (!q.tenant.empty()) sql += " AND tenant_id=?";
+  if (q.upto_seq) sql += " AND seq<=?";
   if (q.operations_only)
     sql += " AND operation IS NOT NULL AND operation<>'' AND (status IS NULL OR status<>'started')"
            " AND metric<>'operation_start'";
@@ -33,6 +35,7 @@ Status ReportStore::ForEachEvent(const EventQuery& q,
     s.bind(n++, static_cast<int64_t>(q.period.start));
     s.bind(n++, static_cast<int64_t>(q.period.end));
     if (!q.tenant.empty()) s.bind(n++, q.tenant);
+    if (q.upto_seq) s.bind(n++, *q.upto_seq);
     for (const auto& m : q.metrics) s.bind(n++, m);
     Event e;
     while (s.executeStep()) {

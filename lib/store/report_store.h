@@ -1,11 +1,13 @@
-// ReportStore: the raw-event reads of the insight commands (report usage by
-// operation or user, report analytics, simulate under another catalog's
-// meters). Quantities per meter and period are read from the hourly counters
-// of counter_store.h instead; this store is for questions the counters cannot
-// answer: per-operation and per-user splits, latencies, statuses and costs.
+// ReportStore: reads of stored raw events, for what the hourly counters of
+// counter_store.h cannot answer alone: the partial hours at the ends of a
+// period (usage/quantity.h), charge filters and groups, recounts, roll-up
+// verification, and the insight commands' per-operation and per-user splits,
+// latencies, statuses and costs. Voided events are never returned.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,8 @@ struct EventQuery {
   // other than "started" and a metric other than "operation_start" (SPEC 3:
   // operation-start events are not operations).
   bool operations_only = false;
+  // Only events stored up to this seq (roll-up verification); nullopt: all.
+  std::optional<int64_t> upto_seq = std::nullopt;
 };
 
 // Reads only; keeps no state beyond the Database it is given.
@@ -32,9 +36,9 @@ class ReportStore {
  public:
   explicit ReportStore(Database& db) : db_(db) {}
 
-  // Calls `fn` once per stored event matching `q`, in no particular order,
-  // with the event as ingest recorded it (quantity in millionths, optional
-  // fields empty when absent). Stops at and returns the first non-OK status
+  // Calls `fn` once per stored event matching `q` that is not voided, in no
+  // particular order, with the event as ingest recorded it (quantity in
+  // millionths, optional fields empty when absent). Stops at and returns the first non-OK status
   // `fn` returns; SQLite failures become Busy/IOError statuses.
   Status ForEachEvent(const EventQuery& q, const std::function<Status(const Event&)>& fn);
 

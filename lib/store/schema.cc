@@ -418,6 +418,23 @@ const std::vector<Migration>& Migrations() {
                last INTEGER NOT NULL,
                PRIMARY KEY(prefix, year)))",
       }},
+      // ---- version 5 (usage: voided events, reads of any [start, end)) ----
+      {{
+          // An event taken out of every count (`meter events void`): kept,
+          // with when and why. Every usage read skips voided_at IS NOT NULL.
+          "ALTER TABLE events ADD COLUMN voided_at INTEGER",
+          "ALTER TABLE events ADD COLUMN void_reason TEXT",
+          // Reads of raw events by time (the partial hours at the ends of a
+          // period not made of whole hours, charge filters and groups): a
+          // range of ts, then the tenant, found in the index alone.
+          "CREATE INDEX events_ts ON events(ts, tenant_id)",
+          // The meter definition (event, where, value, aggregation) each
+          // meter's hourly counters were built with: a meter whose
+          // definition changes is recounted from its raw events.
+          R"(CREATE TABLE usage_meter_definitions(
+               meter TEXT PRIMARY KEY,
+               definition TEXT NOT NULL))",
+      }},
   };
   return kMigrations;
 }

@@ -5,6 +5,11 @@
 #include <set>
 #include <tuple>
 
+#include "ingest/meters.h"
+#include "store/counter_store.h"
+#include "store/report_store.h"
+#include "usage/quantity.h"
+#include "usage/recount.h"
 #include "usage/units.h"
 
 namespace meter::usage {
@@ -28,79 +33,122 @@ const RollupWatermark* FindWatermark(const std::vector<RollupWatermark>& w, Roll
   return nullptr;
 }
 
+int64_t SeqOf(const std::vector<RollupWatermark>& w, RollupPeriod p, const std::string& m) {
+  const RollupWatermark* x = FindWatermark(w, p, m);
+  return x ? x->last_seq : 0;
+}
+
 // Each tenant's calendar months in its time zone, resolved once per month.
-class MonthIndex {
+class Zones {
  public:
-  explicit MonthIndex(const catalog::Catalog& c) {
+  explicit Zones(const catalog::Catalog& c) {
     for (const auto& t : c.tenants) tz_[t.id] = t.timezone;
   }
-
-  Result<Timestamp> StartOf(const std::string& tenant, Timestamp t) {
+  Result<Period> MonthOf(const std::string& tenant, Timestamp t) {
     std::vector<Period>& months = months_[tenant];
     for (const Period& p : months)
-      if (p.Contains(t)) return p.start;
-    METER_ASSIGN_OR_RETURN(Period p, MonthOf(t, TimeZone(tenant)));
+      if (p.Contains(t)) return p;
+    auto it = tz_.find(tenant);
+    METER_ASSIGN_OR_RETURN(Period p, meter::MonthOf(t, it == tz_.end() ? "" : it->second));
     months.push_back(p);
-    return p.start;
-  }
-
-  Status Cover(const std::string& tenant, Timestamp first, Timestamp last) {
-    METER_ASSIGN_OR_RETURN(auto months, MonthsCovering(first, last, TimeZone(tenant)));
-    for (const Period& p : months) months_[tenant].push_back(p);
-    return Status::OK();
-  }
-
-  std::vector<store::MonthSpan> Spans() const {
-    std::vector<store::MonthSpan> out;
-    for (const auto& [tenant, months] : months_)
-      for (const Period& p : months) out.push_back({tenant, p.start, p.end});
-    return out;
+    return p;
   }
 
  private:
-  std::string TimeZone(const std::string& tenant) const {
-    auto it = tz_.find(tenant);
-    return it == tz_.end() ? "" : it->second;
-  }
   std::map<std::string, std::string> tz_;
   std::map<std::string, std::vector<Period>> months_;
 };
 
-// Merges one contribution into a bucket by the meter's aggregation.
-void Accumulate(Aggregation a, const RollupStore::HourlyPartial& p, RollupBucket* b) {
-  b->events += p.events;
-  switch (a) {
-    case Aggregation::kSum:
-    case Aggregation::kCount: b->value += p.value; break;
-    case Aggregation::kMax: b->value = std::max(b->value, p.value); break;
-    case Aggregation::kLatest:
-      if (std::tie(p.latest_ts, p.value) > std::tie(b->latest_ts, b->value)) {
-        b->latest_ts = p.latest_ts;
-        b->value = p.value;
-      }
-      break;
-    case Aggregation::kUniqueCount: break;  // counted from the distinct sets
-  }
+// The bucket of period `p` holding instant `t` of `tenant`.
+Result<Period> BucketOf(RollupPeriod p, Timestamp t, const std::string& tenant, Zones* zones) {
+  if (p == RollupPeriod::kHour) return HourOf(t);
+  if (p == RollupPeriod::kDay) return DayOf(t);
+  return zones->MonthOf(tenant, t);
 }
 
-// The hourly partials of meter `index` folded into buckets of period `p`.
-Result<std::vector<RollupBucket>> Fold(const std::vector<RollupStore::HourlyPartial>& partials, size_t index,
-                                       Aggregation agg, RollupPeriod p, MonthIndex* months) {
-  std::map<std::pair<std::string, Timestamp>, RollupBucket> buckets;
-  for (const auto& part : partials) {
-    if (part.meter != index) continue;
-    Timestamp start = part.hour;
-    if (p == RollupPeriod::kDay) start = DayOf(part.hour).start;
-    if (p == RollupPeriod::kMonth) {
-      METER_ASSIGN_OR_RETURN(start, months->StartOf(part.tenant, part.hour));
+bool OnTheHour(const Period& p) { return HourOf(p.start).start == p.start && HourOf(p.end).start == p.end; }
+
+using Span = std::pair<Timestamp, Timestamp>;
+
+// One meter's hourly counters of one tenant over a range of hours, folded
+// into the buckets asked for.
+class CounterRows {
+ public:
+  static Result<CounterRows> Read(store::CounterStore& counters, const catalog::Meter& m, const std::string& tenant,
+                                  const Period& hours) {
+    CounterRows r;
+    if (m.aggregation == Aggregation::kUniqueCount) {
+      METER_ASSIGN_OR_RETURN(r.uniques_, counters.UniqueRows(tenant, m.key, hours));
+    } else {
+      METER_ASSIGN_OR_RETURN(r.rows_, counters.Rows(tenant, m.key, hours));
     }
-    RollupBucket& b = buckets[{part.tenant, start}];
-    if (b.tenant.empty()) b = RollupBucket{part.tenant, start, 0, 0, agg == Aggregation::kLatest ? INT64_MIN : 0};
-    Accumulate(agg, part, &b);
+    return r;
   }
-  std::vector<RollupBucket> out;
-  for (auto& [key, b] : buckets) out.push_back(std::move(b));
-  return out;
+  // The meter's value over the whole hours of `span`.
+  ingest::MeterValue Fold(Aggregation a, const Span& span) const {
+    ingest::MeterValue v(a);
+    auto rows = std::lower_bound(rows_.begin(), rows_.end(), span.first,
+                                 [](const store::CounterRow& r, Timestamp t) { return r.hour < t; });
+    for (; rows != rows_.end() && rows->hour < span.second; ++rows) v.AddPartial(rows->value, rows->events, rows->latest_ts);
+    auto u = std::lower_bound(uniques_.begin(), uniques_.end(), span.first,
+                              [](const store::UniqueRow& r, Timestamp t) { return r.hour < t; });
+    std::vector<std::string> values;
+    for (; u != uniques_.end() && u->hour < span.second; ++u) values.push_back(u->value);
+    if (!values.empty()) v.AddUniques(values, 0);
+    return v;
+  }
+
+ private:
+  std::vector<store::CounterRow> rows_;
+  std::vector<store::UniqueRow> uniques_;
+};
+
+RollupBucket BucketFrom(const std::string& tenant, Timestamp start, const ingest::MeterValue& v) {
+  bool unique = v.aggregation() == Aggregation::kUniqueCount;
+  return {tenant, start, v.micros(), unique ? 0 : v.events(), v.latest_ts()};
+}
+
+// Recomputes, from the counters (and the raw events of partial hours), the
+// buckets of meter `m` for `periods` that hold any of `hours` of each
+// tenant, and writes them. Returns how many buckets were written; only those
+// starting inside `window` when it is given.
+Result<int64_t> RefreshBuckets(store::Database& db, const catalog::Meter& m, const std::vector<RollupPeriod>& periods,
+                               const std::map<std::string, std::set<Timestamp>>& hours_by_tenant, Zones* zones,
+                               const store::BucketWindow* window = nullptr) {
+  store::CounterStore counters(db);
+  RollupStore rs(db);
+  int64_t written = 0;
+  std::map<RollupPeriod, std::vector<RollupBucket>> out;
+  for (const auto& [tenant, hours] : hours_by_tenant) {
+    std::map<RollupPeriod, std::set<Span>> spans;
+    Span range{INT64_MAX, INT64_MIN};
+    for (RollupPeriod p : periods)
+      for (Timestamp h : hours)
+        for (Timestamp t : {h, h + kMillisPerHour - 1}) {
+          METER_ASSIGN_OR_RETURN(Period b, BucketOf(p, t, tenant, zones));
+          if (window && ((window->from && b.start < *window->from) || (window->to && b.start >= *window->to))) continue;
+          spans[p].insert({b.start, b.end});
+          range = {std::min(range.first, b.start), std::max(range.second, b.end)};
+        }
+    if (range.first >= range.second) continue;
+    Period hours_range{HourOf(range.first).start, HourOf(range.second - 1).end};
+    METER_ASSIGN_OR_RETURN(CounterRows rows, CounterRows::Read(counters, m, tenant, hours_range));
+    for (const auto& [p, set] : spans)
+      for (const Span& s : set) {
+        Period span{s.first, s.second};
+        if (OnTheHour(span)) {
+          out[p].push_back(BucketFrom(tenant, span.start, rows.Fold(m.aggregation, s)));
+        } else {
+          METER_ASSIGN_OR_RETURN(ingest::MeterValue v, MeterValueOver(db, tenant, m, span));
+          out[p].push_back(BucketFrom(tenant, span.start, v));
+        }
+      }
+  }
+  for (const auto& [p, buckets] : out) {
+    METER_RETURN_IF_ERROR(rs.PutBuckets(p, m.key, buckets));
+    written += static_cast<int64_t>(buckets.size());
+  }
+  return written;
 }
 
 // The (period, meter) pairs a run maintains.
@@ -126,7 +174,7 @@ Result<int64_t> SyncDefinitions(store::Database& db, const catalog::Catalog& c,
     if (!c.FindMeter(w.meter)) METER_RETURN_IF_ERROR(rs.Forget(w.period, w.meter));
   int64_t restarted = 0;
   for (const Target& t : TargetsOf(c, periods)) {
-    std::string def = store::MeterDefinition(*t.meter);
+    std::string def = ingest::MeterDefinition(*t.meter);
     const RollupWatermark* w = FindWatermark(watermarks, t.period, t.meter->key);
     if (w && w->definition == def) continue;
     METER_RETURN_IF_ERROR(rs.Restart(t.period, t.meter->key, def, now));
@@ -145,16 +193,12 @@ struct ChunkPlan {
 
 std::optional<ChunkPlan> PlanChunk(const std::vector<Target>& targets, const std::vector<RollupWatermark>& marks,
                                    int64_t target_seq, int64_t chunk) {
-  auto seq_of = [&](const Target& t) {
-    const RollupWatermark* w = FindWatermark(marks, t.period, t.meter->key);
-    return w ? w->last_seq : 0;
-  };
   int64_t lo = target_seq;
-  for (const Target& t : targets) lo = std::min(lo, seq_of(t));
+  for (const Target& t : targets) lo = std::min(lo, SeqOf(marks, t.period, t.meter->key));
   if (lo >= target_seq) return std::nullopt;
   ChunkPlan plan{lo, std::min(target_seq, lo + chunk), {}, {}};
   for (const Target& t : targets) {
-    if (seq_of(t) != lo) continue;
+    if (SeqOf(marks, t.period, t.meter->key) != lo) continue;
     auto it = std::find(plan.meters.begin(), plan.meters.end(), t.meter);
     if (it == plan.meters.end()) {
       plan.meters.push_back(t.meter);
@@ -166,43 +210,9 @@ std::optional<ChunkPlan> PlanChunk(const std::vector<Target>& targets, const std
   return plan;
 }
 
-// The hours of unique_count meters that a chunk's partials touch.
-Result<std::vector<RollupStore::TouchedHour>> TouchedHours(const ChunkPlan& plan,
-                                                           const std::vector<RollupStore::HourlyPartial>& partials,
-                                                           MonthIndex* months) {
-  std::vector<RollupStore::TouchedHour> out;
-  for (const auto& p : partials) {
-    const catalog::Meter& m = *plan.meters[p.meter];
-    if (m.aggregation != Aggregation::kUniqueCount) continue;
-    METER_ASSIGN_OR_RETURN(Timestamp month, months->StartOf(p.tenant, p.hour));
-    out.push_back({m.key, p.tenant, p.hour, DayOf(p.hour).start, month});
-  }
-  return out;
-}
-
-// Writes one chunk's partials into the buckets of every planned period.
-Status WriteChunk(RollupStore& rs, const ChunkPlan& plan, const std::vector<RollupStore::HourlyPartial>& partials,
-                  MonthIndex* months, AggregateSummary* summary) {
-  std::map<RollupPeriod, std::vector<std::string>> unique_meters;
-  for (size_t i = 0; i < plan.meters.size(); ++i) {
-    const catalog::Meter& m = *plan.meters[i];
-    for (RollupPeriod p : plan.periods[i]) {
-      METER_ASSIGN_OR_RETURN(auto buckets, Fold(partials, i, m.aggregation, p, months));
-      METER_ASSIGN_OR_RETURN(int64_t n, rs.MergeBuckets(m, p, buckets));
-      summary->buckets_updated += n;
-      if (m.aggregation == Aggregation::kUniqueCount) unique_meters[p].push_back(m.key);
-    }
-  }
-  if (unique_meters.empty()) return Status::OK();
-  METER_ASSIGN_OR_RETURN(auto touched, TouchedHours(plan, partials, months));
-  METER_RETURN_IF_ERROR(rs.SetTouchedHours(touched));
-  for (const auto& [p, keys] : unique_meters) METER_RETURN_IF_ERROR(rs.RefreshUniques(p, keys));
-  return Status::OK();
-}
-
 // Rolls up one chunk in its own transaction; false when nothing is left.
-// The events to reach are read under the write lock, so the last chunk
-// ends exactly where the hourly distinct sets of ingest stand.
+// The events to reach are read under the write lock, so the last chunk ends
+// exactly where the counters stand.
 Result<bool> RollUpChunk(store::Database& db, const catalog::Catalog& c, const std::vector<Target>& targets,
                          int64_t chunk, Timestamp now, AggregateSummary* summary) {
   bool more = false;
@@ -214,26 +224,25 @@ Result<bool> RollUpChunk(store::Database& db, const catalog::Catalog& c, const s
     std::optional<ChunkPlan> plan = PlanChunk(targets, marks, last, chunk);
     if (!plan) return Status::OK();
     more = true;
-    int64_t events = 0;
-    METER_ASSIGN_OR_RETURN(auto partials, rs.ScanHourly(plan->meters, plan->after, plan->upto, &events));
-    MonthIndex months(c);
-    METER_RETURN_IF_ERROR(WriteChunk(rs, *plan, partials, &months, summary));
-    for (size_t i = 0; i < plan->meters.size(); ++i)
+    std::vector<std::string> metrics;
+    for (const catalog::Meter* m : plan->meters)
+      if (std::find(metrics.begin(), metrics.end(), m->event) == metrics.end()) metrics.push_back(m->event);
+    METER_ASSIGN_OR_RETURN(auto touched, rs.TouchedHours(metrics, plan->after, plan->upto));
+    Zones zones(c);
+    for (size_t i = 0; i < plan->meters.size(); ++i) {
+      std::map<std::string, std::set<Timestamp>> hours;
+      for (const store::TouchedHour& h : touched)
+        if (h.metric == plan->meters[i]->event) hours[h.tenant].insert(h.hour);
+      METER_ASSIGN_OR_RETURN(int64_t n, RefreshBuckets(db, *plan->meters[i], plan->periods[i], hours, &zones));
+      summary->buckets_updated += n;
       for (RollupPeriod p : plan->periods[i])
         METER_RETURN_IF_ERROR(rs.SetWatermark(p, plan->meters[i]->key, plan->upto, now));
-    summary->events_processed += events;
+    }
+    for (const store::TouchedHour& h : touched) summary->events_processed += h.events;
     ++summary->transactions;
     return Status::OK();
   }));
   return more;
-}
-
-// Month spans covering every tenant's events up to `upto`.
-Status CoverAllMonths(RollupStore& rs, const catalog::Catalog& c, int64_t upto) {
-  METER_ASSIGN_OR_RETURN(auto ranges, rs.TenantTimeRanges(upto));
-  MonthIndex months(c);
-  for (const auto& r : ranges) METER_RETURN_IF_ERROR(months.Cover(r.tenant, r.first, r.last));
-  return rs.SetMonthSpans(months.Spans());
 }
 
 // About how many events a roll-up will read: those after the lowest
@@ -243,17 +252,14 @@ Result<int64_t> EventsToRollUp(store::Database& db, const std::vector<Target>& t
   METER_ASSIGN_OR_RETURN(auto marks, rs.Watermarks());
   METER_ASSIGN_OR_RETURN(int64_t last, rs.LastEventSeq());
   int64_t lowest = last;
-  for (const Target& t : targets) {
-    const RollupWatermark* w = FindWatermark(marks, t.period, t.meter->key);
-    lowest = std::min(lowest, w ? w->last_seq : 0);
-  }
+  for (const Target& t : targets) lowest = std::min(lowest, SeqOf(marks, t.period, t.meter->key));
   return last - lowest;
 }
 
-int64_t MaxWatermark(const std::vector<RollupWatermark>& marks) {
-  int64_t max = 0;
-  for (const auto& w : marks) max = std::max(max, w.last_seq);
-  return max;
+// The stored events' times a window of bucket starts can hold: no bucket is
+// longer than 32 days.
+Period EventSpan(const store::BucketWindow& w) {
+  return {w.from.value_or(INT64_MIN / 4), w.to ? *w.to + 32 * kMillisPerDay : INT64_MAX / 4};
 }
 
 Status RebuildWindow(store::Database& db, const catalog::Catalog& c, const std::vector<Target>& targets,
@@ -261,10 +267,22 @@ Status RebuildWindow(store::Database& db, const catalog::Catalog& c, const std::
   return db.Transaction([&]() -> Status {
     RollupStore rs(db);
     METER_ASSIGN_OR_RETURN(auto marks, rs.Watermarks());
-    METER_RETURN_IF_ERROR(CoverAllMonths(rs, c, MaxWatermark(marks)));
+    // The counters themselves are recounted from the raw events first, so
+    // the rebuilt buckets repair drift in either.
+    Period span = EventSpan(window);
+    std::vector<const catalog::Meter*> meters;
+    for (const auto& m : c.meters) meters.push_back(&m);
+    METER_RETURN_IF_ERROR(RecountRange(db, meters, span));
+    Zones zones(c);
     for (const Target& t : targets) {
-      const RollupWatermark* w = FindWatermark(marks, t.period, t.meter->key);
-      METER_ASSIGN_OR_RETURN(int64_t n, rs.Rebuild(*t.meter, t.period, w ? w->last_seq : 0, window));
+      METER_RETURN_IF_ERROR(rs.DeleteBuckets(t.period, t.meter->key, window));
+      std::map<std::string, std::set<Timestamp>> hours;
+      METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(
+          {"", span, {t.meter->event}, false, std::optional<int64_t>(SeqOf(marks, t.period, t.meter->key))}, [&](const Event& e) {
+            hours[e.tenant].insert(HourOf(e.timestamp).start);
+            return Status::OK();
+          }));
+      METER_ASSIGN_OR_RETURN(int64_t n, RefreshBuckets(db, *t.meter, {t.period}, hours, &zones, &window));
       summary->buckets_rebuilt += n;
     }
     ++summary->transactions;
@@ -272,21 +290,36 @@ Status RebuildWindow(store::Database& db, const catalog::Catalog& c, const std::
   });
 }
 
-// Compares stored and recomputed buckets of one (period, meter).
-void Compare(const std::vector<RollupBucket>& stored, const std::vector<RollupBucket>& expected, const Target& t,
-             VerifyReport* report) {
-  std::map<std::pair<std::string, Timestamp>, std::pair<const RollupBucket*, const RollupBucket*>> all;
-  for (const auto& b : stored) all[{b.tenant, b.bucket}].first = &b;
-  for (const auto& b : expected) all[{b.tenant, b.bucket}].second = &b;
-  for (const auto& [key, pair] : all) {
-    ++report->checked;
-    const auto [s, e] = pair;
-    if (s && e && s->value == e->value && s->events == e->events) continue;
-    BucketDrift d{key.first, t.meter->key, t.period, key.second, {}, {}, s ? s->events : 0, e ? e->events : 0};
-    if (s) d.stored = FromMicros(s->value);
-    if (e) d.expected = FromMicros(e->value);
-    report->drift.push_back(std::move(d));
-  }
+// Every bucket of `targets` (all with the same watermark `upto`) starting
+// in `window`, computed from the raw events through the meters' definition:
+// the reference --verify compares the stored buckets with.
+Result<std::map<std::pair<size_t, std::pair<std::string, Timestamp>>, ingest::MeterValue>> Expected(
+    store::Database& db, const catalog::Catalog& c, const std::vector<Target>& targets, int64_t upto,
+    const store::BucketWindow& window) {
+  std::map<std::pair<size_t, std::pair<std::string, Timestamp>>, ingest::MeterValue> out;
+  std::vector<const catalog::Meter*> meters;
+  std::vector<std::string> metrics;
+  for (const Target& t : targets)
+    if (std::find(meters.begin(), meters.end(), t.meter) == meters.end()) {
+      meters.push_back(t.meter);
+      metrics.push_back(t.meter->event);
+    }
+  ingest::MeterEvaluator eval(meters);
+  Zones zones(c);
+  std::vector<ingest::Contribution> contributions;
+  METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(
+      {"", EventSpan(window), metrics, false, upto}, [&](const Event& e) -> Status {
+        if (!eval.Evaluate(e, &contributions).ok()) return Status::OK();
+        for (const ingest::Contribution& con : contributions)
+          for (size_t i = 0; i < targets.size(); ++i) {
+            if (targets[i].meter != con.meter) continue;
+            METER_ASSIGN_OR_RETURN(Period b, BucketOf(targets[i].period, e.timestamp, e.tenant, &zones));
+            if ((window.from && b.start < *window.from) || (window.to && b.start >= *window.to)) continue;
+            out.try_emplace({i, {e.tenant, b.start}}, con.meter->aggregation).first->second.Add(con, e.timestamp);
+          }
+        return Status::OK();
+      }));
+  return out;
 }
 
 }  // namespace
@@ -302,12 +335,27 @@ Result<std::vector<Period>> MonthsCovering(Timestamp first, Timestamp last, cons
   return out;
 }
 
+Status RefreshRollups(store::Database& db, const catalog::Catalog& c, const std::vector<CounterHour>& hours) {
+  RollupStore rs(db);
+  METER_ASSIGN_OR_RETURN(auto marks, rs.Watermarks());
+  Zones zones(c);
+  std::map<const catalog::Meter*, std::map<std::string, std::set<Timestamp>>> by_meter;
+  for (const CounterHour& h : hours) by_meter[h.meter][h.tenant].insert(HourOf(h.hour).start);
+  for (const auto& [m, tenants] : by_meter) {
+    std::vector<RollupPeriod> periods;
+    for (RollupPeriod p : PeriodsOf({}))
+      if (FindWatermark(marks, p, m->key)) periods.push_back(p);
+    if (!periods.empty()) METER_RETURN_IF_ERROR(RefreshBuckets(db, *m, periods, tenants, &zones).status());
+  }
+  return Status::OK();
+}
+
 Result<AggregateSummary> RunAggregate(store::Database& db, const catalog::Catalog& c, const AggregateOptions& options,
                                       Timestamp now) {
   AggregateSummary summary;
   summary.periods = PeriodsOf(options.periods);
-  METER_RETURN_IF_ERROR(RollupStore(db).TuneForScans());
   METER_RETURN_IF_ERROR(db.Transaction([&]() -> Status {
+    METER_RETURN_IF_ERROR(SyncCounters(db, c).status());
     METER_ASSIGN_OR_RETURN(summary.meters_rebuilt, SyncDefinitions(db, c, summary.periods, now));
     return Status::OK();
   }));
@@ -330,16 +378,32 @@ Result<AggregateSummary> RunAggregate(store::Database& db, const catalog::Catalo
 Result<VerifyReport> VerifyAggregates(store::Database& db, const catalog::Catalog& c,
                                       const std::vector<RollupPeriod>& periods, const store::BucketWindow& window) {
   VerifyReport report;
-  METER_RETURN_IF_ERROR(RollupStore(db).TuneForScans());
   METER_RETURN_IF_ERROR(db.Read([&]() -> Status {
     RollupStore rs(db);
     METER_ASSIGN_OR_RETURN(auto marks, rs.Watermarks());
-    METER_RETURN_IF_ERROR(CoverAllMonths(rs, c, MaxWatermark(marks)));
-    for (const Target& t : TargetsOf(c, PeriodsOf(periods))) {
-      const RollupWatermark* w = FindWatermark(marks, t.period, t.meter->key);
-      METER_ASSIGN_OR_RETURN(auto stored, rs.Buckets(t.period, t.meter->key, window));
-      METER_ASSIGN_OR_RETURN(auto expected, rs.Recompute(*t.meter, t.period, w ? w->last_seq : 0, window));
-      Compare(stored, expected, t, &report);
+    std::map<int64_t, std::vector<Target>> by_seq;
+    for (const Target& t : TargetsOf(c, PeriodsOf(periods))) by_seq[SeqOf(marks, t.period, t.meter->key)].push_back(t);
+    for (const auto& [upto, targets] : by_seq) {
+      METER_ASSIGN_OR_RETURN(auto expected, Expected(db, c, targets, upto, window));
+      for (size_t i = 0; i < targets.size(); ++i) {
+        const Target& t = targets[i];
+        bool unique = t.meter->aggregation == Aggregation::kUniqueCount;
+        METER_ASSIGN_OR_RETURN(auto stored, rs.Buckets(t.period, t.meter->key, window));
+        std::map<std::pair<std::string, Timestamp>, std::pair<const RollupBucket*, const ingest::MeterValue*>> all;
+        for (const auto& b : stored) all[{b.tenant, b.bucket}].first = &b;
+        for (auto it = expected.lower_bound({i, {"", INT64_MIN}}); it != expected.end() && it->first.first == i; ++it)
+          all[it->first.second].second = &it->second;
+        for (const auto& [key, pair] : all) {
+          ++report.checked;
+          const auto [s, e] = pair;
+          int64_t e_value = e ? e->micros() : 0, e_events = e && !unique ? e->events() : 0;
+          if (s && e && s->value == e_value && s->events == e_events) continue;
+          BucketDrift d{key.first, t.meter->key, t.period, key.second, {}, {}, s ? s->events : 0, e_events};
+          if (s) d.stored = FromMicros(s->value);
+          if (e) d.expected = FromMicros(e_value);
+          report.drift.push_back(std::move(d));
+        }
+      }
     }
     return Status::OK();
   }));

@@ -1,17 +1,17 @@
-// Roll-ups (`meter aggregate`): raw events folded into per-tenant, per-meter
-// buckets by UTC hour, UTC day and calendar month in the tenant's time zone,
-// for every aggregation (sum, count, max, unique_count, latest) with the
-// meters' `where` filters (store/rollup_store.h holds the buckets and SQL).
+// Roll-ups (`meter aggregate`): per-tenant, per-meter buckets by UTC hour,
+// UTC day and calendar month in the tenant's time zone, for every
+// aggregation (sum, count, max, unique_count, latest), computed from the
+// hourly counters ingest keeps (months that do not start on the hour: plus
+// the raw events of their partial hours), so a bucket means exactly what
+// usage/quantity.h answers for its period. store/rollup_store.h holds them.
 //
-// Incremental: each (period, meter) keeps a watermark (events.seq), so a run
-// reads only the events stored since the last one, with one SQL GROUP BY per
-// chunk of events. Late events landing in old hours update those buckets
-// correctly: sums and counts add, max keeps the larger, latest the later
-// (time, value), unique_count recounts from the hourly distinct values ingest
-// keeps with the events, plus distinct sets per day and month. Each
-// chunk's buckets and its watermark change in one write transaction, so a
-// crash or an overlapping run never loses or double-counts an event. A meter
-// whose definition changed in the catalog is rebuilt from the first event.
+// Incremental: each (period, meter) keeps a watermark (events.seq); a run
+// reads which (tenant, metric, hour) the events stored since touched and
+// recomputes the buckets holding those hours, so late events update old
+// buckets. Each chunk's buckets and its watermark change in one write
+// transaction: a crash or an overlapping run never loses or double-counts an
+// event. A meter whose definition changed in the catalog has its counters
+// recounted and its buckets rebuilt from the first event.
 #pragma once
 
 #include <cstdint>
@@ -25,15 +25,16 @@
 #include "core/time.h"
 #include "store/database.h"
 #include "store/rollup_store.h"
+#include "usage/recount.h"
 
 namespace meter::usage {
 
 struct AggregateOptions {
   // The bucket sizes to roll up; empty means hour, day and month.
   std::vector<store::RollupPeriod> periods;
-  // --from / --to: after rolling up new events, rebuild every bucket whose
-  // start lies in this window from the raw events (repairs drift that
-  // --verify reported). Both open: no rebuild.
+  // --from / --to: after rolling up new events, recount the counters of this
+  // window from the raw events and rebuild every bucket whose start lies in
+  // it (repairs drift that --verify reported). Both open: no rebuild.
   store::BucketWindow rebuild;
   // Events read per transaction, so other writers are not locked out long.
   int64_t chunk_events = 2000000;
@@ -76,12 +77,18 @@ struct VerifyReport {
 };
 
 // Recomputes the buckets of `periods` (empty: all) whose start lies in
-// `window` from the raw events up to each watermark, with a direct GROUP BY
-// per bucket size (not the incremental path), and lists every bucket whose
-// value or event count differs from the stored one. Reads only.
+// `window` from the raw events up to each watermark, through the meters'
+// definition (not from the counters the buckets were built from), and lists
+// every bucket whose value or event count differs from the stored one.
+// Reads only.
 Result<VerifyReport> VerifyAggregates(store::Database& db, const catalog::Catalog& c,
                                       const std::vector<store::RollupPeriod>& periods,
                                       const store::BucketWindow& window);
+
+// Recomputes the roll-up buckets (of every period already rolled up) that
+// hold `hours`, from the counters: after those counters were recounted
+// (voided events). Joins the caller's transaction.
+Status RefreshRollups(store::Database& db, const catalog::Catalog& c, const std::vector<CounterHour>& hours);
 
 // The calendar months in `timezone` covering [first, last] (both inclusive).
 Result<std::vector<Period>> MonthsCovering(Timestamp first, Timestamp last, const std::string& timezone);

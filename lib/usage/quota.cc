@@ -6,7 +6,7 @@
 #include "core/ids.h"
 #include "core/json_util.h"
 #include "store/catalog_store.h"
-#include "store/counter_store.h"
+#include "usage/quantity.h"
 #include "usage/reservation.h"
 #include "usage/units.h"
 
@@ -90,7 +90,7 @@ Result<QuotaDecision> CheckQuota(store::Database& db, const catalog::Catalog& c,
   d.requested = amount;
   d.limit = LimitFor(*plan, *t, meter->key);
   METER_ASSIGN_OR_RETURN(d.period, LimitPeriodAt(d.limit.period, now, t->timezone));
-  METER_ASSIGN_OR_RETURN(d.used, store::CounterStore(db).MeterValue(tenant, *meter, d.period));
+  METER_ASSIGN_OR_RETURN(d.used, MeterQuantity(db, tenant, *meter, d.period));
   METER_ASSIGN_OR_RETURN(Decimal after, d.used.Add(amount));
   d.over = d.limit.limit && after > *d.limit.limit;
   d.suspended = record.status == "suspended";
@@ -169,13 +169,12 @@ Result<std::vector<QuotaRow>> QuotaStatusFor(store::Database& db, const catalog:
   for (const auto& [m, l] : t->overrides.limits)
     if (!plan->FindLimit(m)) meters.push_back(m);
   std::vector<QuotaRow> rows;
-  store::CounterStore counters(db);
   for (const std::string& key : meters) {
     const catalog::Meter* meter = c.FindMeter(key);
     if (!meter) continue;
     QuotaRow r{tenant, key, {}, LimitFor(*plan, *t, key), {}, {}};
     METER_ASSIGN_OR_RETURN(r.period, LimitPeriodAt(r.limit.period, now, t->timezone));
-    METER_ASSIGN_OR_RETURN(r.used, counters.MeterValue(tenant, *meter, r.period));
+    METER_ASSIGN_OR_RETURN(r.used, MeterQuantity(db, tenant, *meter, r.period));
     if (r.limit.limit && !r.limit.limit->IsZero()) {
       auto pct = r.used.MulDiv(Decimal::FromInt(100), *r.limit.limit, 1, Rounding::kHalfAwayFromZero);
       if (pct.ok()) r.percent = *pct;

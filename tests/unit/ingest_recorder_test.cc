@@ -10,10 +10,10 @@
 #include "ingest/meters.h"
 #include "ingest/recorder.h"
 #include "ingest/validator.h"
-#include "store/counter_store.h"
 #include "store/database.h"
 #include "store/event_store.h"
 #include "support/temp_db.h"
+#include "usage/quantity.h"
 
 namespace meter::ingest {
 namespace {
@@ -122,7 +122,7 @@ TEST_CASE("ingest.validator_tenant_metric_future") {
 using testing::TempDb;
 
 std::string Value(store::Database& db, const char* tenant, const char* meter, Period p) {
-  auto v = store::CounterStore(db).MeterValue(tenant, *TestCatalog().FindMeter(meter), p);
+  auto v = usage::MeterQuantity(db, tenant, *TestCatalog().FindMeter(meter), p);
   REQUIRE(v.ok());
   return v->ToString();
 }

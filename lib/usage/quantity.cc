@@ -1,0 +1,214 @@
+#include "usage/quantity.h"
+
+#include <algorithm>
+#include <optional>
+#include <unordered_map>
+
+#include "store/counter_store.h"
+#include "store/report_store.h"
+
+namespace meter::usage {
+namespace {
+
+using catalog::Aggregation;
+
+// A period cut at whole UTC hours: the hours read from counters, and the
+// partial hours before and after them read from raw events. A period inside
+// one hour is all head.
+struct HourSplit {
+  Period head, hours, tail;
+};
+
+HourSplit SplitAtHours(const Period& p) {
+  if (p.end <= p.start) return {};
+  Timestamp first = HourOf(p.start).start;
+  if (first < p.start) first += kMillisPerHour;
+  Timestamp last = HourOf(p.end).start;
+  if (first >= last) return {p, {}, {}};
+  return {{p.start, first}, {first, last}, {last, p.end}};
+}
+
+bool Empty(const Period& p) { return p.end <= p.start; }
+
+// Raw events of `m`'s metric in `p` (of `tenant`, or of every tenant when
+// ""), not voided, each with what it contributes to `m`. An event the meter
+// cannot read now (its definition changed since ingest) contributes nothing.
+template <typename F>  // f(const Event&, const ingest::Contribution&)
+Status ForEachContribution(store::Database& db, ingest::MeterEvaluator& eval, const catalog::Meter& m,
+                           const std::string& tenant, const Period& p, F f) {
+  if (Empty(p)) return Status::OK();
+  std::vector<ingest::Contribution> out;
+  store::EventQuery q{tenant, p, {m.event}, false, std::nullopt};
+  return store::ReportStore(db).ForEachEvent(q, [&](const Event& e) {
+    if (!eval.Evaluate(e, &out).ok()) return Status::OK();
+    for (const ingest::Contribution& c : out) f(e, c);
+    return Status::OK();
+  });
+}
+
+// Adds the counters of whole hours `hours` for one tenant to `v`.
+Status AddHours(store::CounterStore& counters, const catalog::Meter& m, const std::string& tenant,
+                const Period& hours, ingest::MeterValue* v) {
+  if (Empty(hours)) return Status::OK();
+  if (m.aggregation == Aggregation::kUniqueCount) {
+    METER_ASSIGN_OR_RETURN(auto values, counters.DistinctValues(tenant, m.key, hours));
+    v->AddUniques(values, 0);
+    return Status::OK();
+  }
+  METER_ASSIGN_OR_RETURN(store::CounterTotal t, counters.Total(tenant, m.key, ingest::MergeFor(m.aggregation), hours));
+  v->AddPartial(t.value, t.events, t.latest_ts);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<ingest::MeterValue> MeterValueOver(store::Database& db, const std::string& tenant, const catalog::Meter& m,
+                                          const Period& p) {
+  HourSplit s = SplitAtHours(p);
+  store::CounterStore counters(db);
+  ingest::MeterValue v(m.aggregation);
+  METER_RETURN_IF_ERROR(AddHours(counters, m, tenant, s.hours, &v));
+  ingest::MeterEvaluator eval(std::vector<const catalog::Meter*>{&m});
+  for (const Period& part : {s.head, s.tail})
+    METER_RETURN_IF_ERROR(ForEachContribution(db, eval, m, tenant, part, [&](const Event& e, const auto& c) {
+      v.Add(c, e.timestamp);
+    }));
+  return v;
+}
+
+Result<Decimal> MeterQuantity(store::Database& db, const std::string& tenant, const catalog::Meter& m,
+                              const Period& p) {
+  HourSplit s = SplitAtHours(p);
+  if (Empty(s.head) && Empty(s.tail) && m.aggregation == Aggregation::kUniqueCount) {
+    METER_ASSIGN_OR_RETURN(int64_t n, store::CounterStore(db).DistinctCount(tenant, m.key, s.hours));
+    return Decimal::FromInt(n);
+  }
+  METER_ASSIGN_OR_RETURN(ingest::MeterValue v, MeterValueOver(db, tenant, m, p));
+  return v.value();
+}
+
+Result<std::map<std::string, Decimal>> MeterQuantities(store::Database& db, const catalog::Meter& m,
+                                                       const Period& p) {
+  HourSplit s = SplitAtHours(p);
+  store::CounterStore counters(db);
+  std::map<std::string, ingest::MeterValue> values;
+  auto value_of = [&](const std::string& tenant) -> ingest::MeterValue& {
+    return values.try_emplace(tenant, m.aggregation).first->second;
+  };
+  if (!Empty(s.hours)) {
+    if (m.aggregation == Aggregation::kUniqueCount) {
+      METER_ASSIGN_OR_RETURN(auto by_tenant, counters.DistinctValuesByTenant(m.key, s.hours));
+      for (const auto& [tenant, distinct] : by_tenant) value_of(tenant).AddUniques(distinct, 0);
+    } else {
+      METER_ASSIGN_OR_RETURN(auto totals, counters.Totals(m.key, ingest::MergeFor(m.aggregation), s.hours));
+      for (const auto& [tenant, t] : totals) value_of(tenant).AddPartial(t.value, t.events, t.latest_ts);
+    }
+  }
+  ingest::MeterEvaluator eval(std::vector<const catalog::Meter*>{&m});
+  for (const Period& part : {s.head, s.tail})
+    METER_RETURN_IF_ERROR(ForEachContribution(db, eval, m, "", part, [&](const Event& e, const auto& c) {
+      value_of(e.tenant).Add(c, e.timestamp);
+    }));
+  std::map<std::string, Decimal> out;
+  for (const auto& [tenant, v] : values)
+    if (!v.empty()) out[tenant] = v.value();
+  return out;
+}
+
+namespace {
+
+// Routes each event of the scanned span to the requests of its tenant whose
+// period holds it.
+class RequestIndex {
+ public:
+  explicit RequestIndex(const std::vector<SliceRequest>& requests) {
+    for (size_t i = 0; i < requests.size(); ++i) by_tenant_[requests[i].tenant].push_back(i);
+  }
+  template <typename F>
+  void ForEach(const std::vector<SliceRequest>& requests, const Event& e, F f) const {
+    auto it = by_tenant_.find(e.tenant);
+    if (it == by_tenant_.end()) return;
+    for (size_t i : it->second)
+      if (requests[i].period.Contains(e.timestamp)) f(i);
+  }
+
+ private:
+  std::unordered_map<std::string, std::vector<size_t>> by_tenant_;
+};
+
+// The compiled fields of a SliceSpec.
+struct CompiledSpec {
+  std::vector<std::vector<std::pair<size_t, const std::vector<std::string>*>>> conditions;  // per filter
+  std::vector<std::optional<size_t>> group_by;  // per filter, then the remainder
+};
+
+CompiledSpec Compile(const SliceSpec& spec, ingest::MeterEvaluator& eval) {
+  CompiledSpec c;
+  auto group = [&](const std::string& field) {
+    return field.empty() ? std::optional<size_t>() : std::optional<size_t>(eval.AddField(field));
+  };
+  for (const SliceFilter& f : spec.filters) {
+    auto& conds = c.conditions.emplace_back();
+    for (const FieldIn& w : f.where) conds.emplace_back(eval.AddField(w.field), &w.values);
+    c.group_by.push_back(group(f.group_by));
+  }
+  c.group_by.push_back(group(spec.remainder_group_by));
+  return c;
+}
+
+// The slice of the event last evaluated: its first matching filter, and the group.
+Result<SliceKey> SliceOf(ingest::MeterEvaluator& eval, const CompiledSpec& spec) {
+  SliceKey key;
+  for (size_t f = 0; f < spec.conditions.size() && key.filter < 0; ++f) {
+    bool all = true;
+    for (const auto& [field, values] : spec.conditions[f]) {
+      METER_ASSIGN_OR_RETURN(bool in, eval.FieldIn(field, *values));
+      if (!(all = in)) break;
+    }
+    if (all) key.filter = static_cast<int>(f);
+  }
+  const std::optional<size_t>& group = spec.group_by[key.filter < 0 ? spec.group_by.size() - 1 : key.filter];
+  if (group) {
+    METER_ASSIGN_OR_RETURN(std::optional<std::string> text, eval.FieldText(*group));
+    key.group = text ? *text : kNoGroupValue;
+  }
+  return key;
+}
+
+}  // namespace
+
+Result<std::vector<std::map<SliceKey, Decimal>>> MeasureSlices(store::Database& db, const catalog::Meter& m,
+                                                               const SliceSpec& spec,
+                                                               const std::vector<SliceRequest>& requests) {
+  std::vector<std::map<SliceKey, ingest::MeterValue>> values(requests.size());
+  if (!requests.empty()) {
+    Period span = requests.front().period;
+    bool one_tenant = true;
+    for (const SliceRequest& r : requests) {
+      span = {std::min(span.start, r.period.start), std::max(span.end, r.period.end)};
+      one_tenant = one_tenant && r.tenant == requests.front().tenant;
+    }
+    ingest::MeterEvaluator eval(std::vector<const catalog::Meter*>{&m});
+    CompiledSpec compiled = Compile(spec, eval);
+    RequestIndex index(requests);
+    std::vector<ingest::Contribution> out;
+    store::EventQuery q{one_tenant ? requests.front().tenant : "", span, {m.event}, false, std::nullopt};
+    METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(q, [&](const Event& e) -> Status {
+      if (!eval.Evaluate(e, &out).ok() || out.empty()) return Status::OK();
+      auto key = SliceOf(eval, compiled);
+      if (!key.ok()) return Status::OK();  // properties unreadable now: counted nowhere, as in Evaluate
+      index.ForEach(requests, e, [&](size_t i) {
+        for (const ingest::Contribution& c : out)
+          values[i].try_emplace(*key, m.aggregation).first->second.Add(c, e.timestamp);
+      });
+      return Status::OK();
+    }));
+  }
+  std::vector<std::map<SliceKey, Decimal>> result(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i)
+    for (const auto& [key, v] : values[i])
+      if (!v.empty()) result[i][key] = v.value();
+  return result;
+}
+
+}  // namespace meter::usage
