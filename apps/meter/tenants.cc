@@ -174,8 +174,10 @@ int RunSetPlan(const Context& ctx, const TenantArgs& a) {
   if (!db.ok()) return ctx.Fail(db.status());
   Timestamp effective = Clock::Now();
   if (!a.effective.empty()) {
-    auto t = ParseTimeArg(a.effective);
-    if (!t.ok()) return ctx.Fail(Status::InvalidArgument("--effective: " + t.status().message()));
+    auto t = tenants::TenantTime(**db, a.id, a.effective, Clock::Now());  // a date: local midnight
+    if (!t.ok() && t.status().IsInvalidArgument())
+      return ctx.Fail(Status::InvalidArgument("--effective: " + t.status().message()));
+    if (!t.ok()) return ctx.Fail(t.status());
     effective = *t;
   }
   if (Status st = tenants::SetPlan(**db, a.id, a.plan, effective, Clock::Now()); !st.ok()) return ctx.Fail(st);

@@ -1,6 +1,7 @@
 // Generate: the thin layer between the database and the pure invoice builder.
-// It reads a tenant's plan history and usage (through CounterStore, the one
-// shared usage read), the late usage of finalized months, and stores drafts.
+// It reads a tenant's plan history and usage (through usage/quantity.h, the
+// one shared usage read, exact over any [start, end)), the late usage of
+// finalized months, and stores drafts.
 //
 // Choices where the SPEC is silent:
 // * Every active tenant in the database is invoiced for a month, with or

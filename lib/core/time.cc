@@ -124,18 +124,7 @@ Timestamp FromUnixNumber(int64_t n) {
   return n;
 }
 
-Result<Timestamp> ParseTimeArg(std::string_view text) {
-  if (IsAllDigits(text) && text.size() <= 18) return FromUnixNumber(std::stoll(std::string(text)));
-  if (text.size() == 10) {
-    int y, m, d;
-    if (ParseDigits(text, 0, 4, &y) && text[4] == '-' && ParseDigits(text, 5, 2, &m) &&
-        text[7] == '-' && ParseDigits(text, 8, 2, &d) && m >= 1 && m <= 12 && d >= 1 &&
-        d <= DaysInMonth(y, m))
-      return DaysFromCivil(y, m, d) * kMillisPerDay;
-    return BadTime(text);
-  }
-  return ParseRfc3339(text);
-}
+Result<Timestamp> ParseTimeArg(std::string_view text) { return ParseTimeIn(text, ""); }
 
 std::string FormatRfc3339(Timestamp t) {
   int64_t days = t >= 0 ? t / kMillisPerDay : -((-t + kMillisPerDay - 1) / kMillisPerDay);
@@ -222,6 +211,19 @@ Result<Timestamp> LocalMidnight(int64_t days, std::string_view tz) {
 }
 
 }  // namespace
+
+Result<Timestamp> ParseTimeIn(std::string_view text, std::string_view tz) {
+  if (IsAllDigits(text) && text.size() <= 18) return FromUnixNumber(std::stoll(std::string(text)));
+  if (text.size() == 10) {
+    int y, m, d;
+    if (ParseDigits(text, 0, 4, &y) && text[4] == '-' && ParseDigits(text, 5, 2, &m) &&
+        text[7] == '-' && ParseDigits(text, 8, 2, &d) && m >= 1 && m <= 12 && d >= 1 &&
+        d <= DaysInMonth(y, m))
+      return LocalMidnight(DaysFromCivil(y, m, d), tz);
+    return BadTime(text);
+  }
+  return ParseRfc3339(text);
+}
 
 Status ValidateTimeZone(std::string_view tz) {
   auto r = ZoneOffsetAt(0, tz);

@@ -36,6 +36,14 @@ Timestamp FromUnixNumber(int64_t n);
 // milliseconds.
 Result<Timestamp> ParseTimeArg(std::string_view text);
 
+// The same for a time given for a tenant (`--effective`, `started_at`,
+// `--started-at`; SPEC 10): a bare date means local midnight in the tenant's
+// time zone `tz` ("" for UTC), one instant for usage and proration alike
+// (`--effective 2026-02-15` for Asia/Tokyo is 2026-02-14T15:00:00Z). Other
+// forms name their instant whatever the zone. InvalidArgument for an unknown
+// zone. ParseTimeArg(text) is ParseTimeIn(text, "").
+Result<Timestamp> ParseTimeIn(std::string_view text, std::string_view tz);
+
 // "2026-02-04T14:32:15Z", with ".250" when there are milliseconds.
 std::string FormatRfc3339(Timestamp t);
 // "2026-02-04".

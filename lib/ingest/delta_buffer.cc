@@ -6,6 +6,7 @@
 #include "ingest/meters.h"
 
 namespace meter::ingest {
+
 using catalog::Aggregation;
 
 uint32_t DeltaBuffer::TenantId(std::string_view tenant) {

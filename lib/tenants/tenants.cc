@@ -25,6 +25,11 @@ Status SetPlan(store::Database& db, const std::string& id, const std::string& pl
   });
 }
 
+Result<Timestamp> TenantTime(store::Database& db, const std::string& id, std::string_view text, Timestamp now) {
+  METER_ASSIGN_OR_RETURN(store::TenantRecord r, store::CatalogStore(db).GetTenant(id, now));
+  return ParseTimeIn(text, r.tenant.timezone);
+}
+
 Status SetStatus(store::Database& db, const std::string& id, const std::string& status) {
   return store::CatalogStore(db).SetStatus(id, status);
 }

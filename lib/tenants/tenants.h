@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "catalog/catalog.h"
 #include "core/status.h"
@@ -25,6 +26,11 @@ Status Add(store::Database& db, const catalog::Tenant& t, Timestamp now);
 // plan the catalog does not define; NotFound for an unknown tenant.
 Status SetPlan(store::Database& db, const std::string& id, const std::string& plan, Timestamp effective,
                Timestamp now);
+
+// A time given for tenant `id` (`--effective`; ParseTimeIn): a bare date is
+// local midnight in the tenant's time zone. NotFound for an unknown tenant;
+// InvalidArgument for text that is no time.
+Result<Timestamp> TenantTime(store::Database& db, const std::string& id, std::string_view text, Timestamp now);
 
 // "active" or "suspended"; NotFound for an unknown tenant.
 Status SetStatus(store::Database& db, const std::string& id, const std::string& status);
