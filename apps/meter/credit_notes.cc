@@ -4,6 +4,7 @@
 
 #include "billing/credit_notes.h"
 #include "context.h"
+#include "core/format.h"
 #include "core/money.h"
 #include "output.h"
 
@@ -19,10 +20,6 @@ struct CreditNoteArgs {
 CreditNoteArgs& Args() {
   static CreditNoteArgs a;
   return a;
-}
-
-std::string Amount(const Decimal& d, const std::string& currency) {
-  return GroupThousands(d.ToString(MinorUnitDigits(currency)));
 }
 
 int RunCredit(const Context& ctx, const CreditNoteArgs& a) {
@@ -41,7 +38,7 @@ int RunCredit(const Context& ctx, const CreditNoteArgs& a) {
     return kExitOk;
   }
   fmt::print("credit note {} for invoice {}: {} {} ({} + tax {}){}\n", n->number, n->invoice_number, n->currency,
-             Amount(n->total, n->currency), Amount(n->amount, n->currency), Amount(n->tax, n->currency),
+             MoneyText(n->total, n->currency), MoneyText(n->amount, n->currency), MoneyText(n->tax, n->currency),
              n->refunded ? ", refunded" : !n->grant_id.empty() ? ", credited as grant " + n->grant_id : "");
   return kExitOk;
 }
@@ -60,8 +57,8 @@ int RunList(const Context& ctx, const CreditNoteArgs& a) {
   Table t({"number", "invoice", "tenant", "issued", "amount", "tax", "total", "currency", "settled", "reason"},
           {false, false, false, false, true, true, true, false, false, false});
   for (const auto& n : *notes)
-    t.Add({n.number, n.invoice_number, n.tenant, FormatDate(n.created_at), Amount(n.amount, n.currency),
-           Amount(n.tax, n.currency), Amount(n.total, n.currency), n.currency,
+    t.Add({n.number, n.invoice_number, n.tenant, FormatDate(n.created_at), MoneyText(n.amount, n.currency),
+           MoneyText(n.tax, n.currency), MoneyText(n.total, n.currency), n.currency,
            n.refunded ? "refunded" : n.grant_id.empty() ? "amount due" : "credit grant", n.reason});
   PrintTable(t, a.format);
   return kExitOk;

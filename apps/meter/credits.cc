@@ -4,6 +4,7 @@
 
 #include "billing/credits.h"
 #include "context.h"
+#include "core/format.h"
 #include "core/json_util.h"
 #include "core/money.h"
 #include "output.h"
@@ -17,17 +18,13 @@ struct CreditArgs {
   int64_t priority = 0;
 };
 
-std::string Amount(const Decimal& d, const std::string& currency) {
-  return GroupThousands(d.ToString(MinorUnitDigits(currency)));
-}
-
 std::string OptionalTime(const std::optional<Timestamp>& t) { return t ? FormatRfc3339(*t) : "-"; }
 
 void PrintGrants(const std::vector<store::CreditGrantRecord>& grants, Timestamp now, const std::string& format) {
   Table t({"id", "tenant", "amount", "remaining", "currency", "priority", "expires_at", "status", "reason"},
           {false, false, true, true, false, true, false, false, false});
   for (const auto& g : grants)
-    t.Add({g.id, g.tenant, Amount(g.amount, g.currency), Amount(g.remaining, g.currency), g.currency,
+    t.Add({g.id, g.tenant, MoneyText(g.amount, g.currency), MoneyText(g.remaining, g.currency), g.currency,
            std::to_string(g.priority), OptionalTime(g.expires_at), billing::GrantStatus(g, now), g.reason});
   PrintTable(t, format);
 }
@@ -49,7 +46,7 @@ int RunGrant(const Context& ctx, const CreditArgs& a) {
   auto g = billing::GrantCredit(**db, *c, r, now);
   if (!g.ok()) return ctx.Fail(g.status());
   if (ctx.json()) PrintJson(billing::GrantToJson(*g, now));
-  else fmt::print("{}: {} {} granted to {}{}\n", g->id, g->currency, Amount(g->amount, g->currency), g->tenant,
+  else fmt::print("{}: {} {} granted to {}{}\n", g->id, g->currency, MoneyText(g->amount, g->currency), g->tenant,
                   g->expires_at ? ", usable until " + FormatRfc3339(*g->expires_at) : "");
   return kExitOk;
 }
@@ -78,9 +75,9 @@ int RunBalance(const Context& ctx, const CreditArgs& a) {
   auto balance = billing::CreditBalance(**db, a.tenant, Clock::Now());
   if (!balance.ok()) return ctx.Fail(balance.status());
   std::string currency = billing::TenantCurrency(*c, c->tenants.front());
-  if (ctx.json()) PrintJson({{"tenant", a.tenant}, {"balance", balance->ToString(MinorUnitDigits(currency))},
+  if (ctx.json()) PrintJson({{"tenant", a.tenant}, {"balance", MoneyString(*balance, currency)},
                              {"currency", currency}});
-  else fmt::print("{}: {} {}\n", a.tenant, currency, Amount(*balance, currency));
+  else fmt::print("{}: {} {}\n", a.tenant, currency, MoneyText(*balance, currency));
   return kExitOk;
 }
 
@@ -103,8 +100,8 @@ int RunLedger(const Context& ctx, const CreditArgs& a) {
   Decimal running;
   for (const auto& e : *entries) {
     running = e.kind == "grant" ? running + e.amount : running - e.amount;
-    t.Add({std::to_string(e.seq), FormatRfc3339(e.created_at), e.kind, e.grant_id, Amount(e.amount, currency),
-           Amount(running, currency), e.invoice_id.empty() ? "-" : e.invoice_id, e.note});
+    t.Add({std::to_string(e.seq), FormatRfc3339(e.created_at), e.kind, e.grant_id, MoneyText(e.amount, currency),
+           MoneyText(running, currency), e.invoice_id.empty() ? "-" : e.invoice_id, e.note});
   }
   PrintTable(t, a.format);
   return kExitOk;
@@ -117,7 +114,7 @@ int RunVoid(const Context& ctx, const CreditArgs& a) {
   auto g = billing::VoidGrant(**db, a.grant, a.reason, now);
   if (!g.ok()) return ctx.Fail(g.status());
   if (ctx.json()) PrintJson(billing::GrantToJson(*g, now));
-  else fmt::print("{}: voided, {} {} no longer usable\n", g->id, g->currency, Amount(g->remaining, g->currency));
+  else fmt::print("{}: voided, {} {} no longer usable\n", g->id, g->currency, MoneyText(g->remaining, g->currency));
   return kExitOk;
 }
 
@@ -132,7 +129,7 @@ int RunExpire(const Context& ctx, const CreditArgs& a) {
     for (const auto& g : *expired) {
       nlohmann::json j = billing::GrantToJson(g, now);
       j["expired_amount"] = j["remaining"];
-      j["remaining"] = Decimal().ToString(MinorUnitDigits(g.currency));
+      j["remaining"] = MoneyString(Decimal(), g.currency);
       rows.push_back(j);
     }
     PrintJson({{"expired", rows}});

@@ -3,6 +3,7 @@
 
 #include "catalog/catalog.h"
 #include "core/local_date.h"
+#include "core/format.h"
 #include "core/json_util.h"
 #include "core/money.h"
 #include "context.h"
@@ -97,7 +98,7 @@ nlohmann::json ViewJson(const store::TenantRecord& r, const TenantView& v) {
   for (const auto& inv : v.open_invoices)
     j["open_invoices"].push_back({{"id", inv.id}, {"number", inv.number}, {"status", inv.status},
                                   {"total", inv.total.ToString(2)}, {"due_date", inv.due_date}});
-  j["credit_balance"] = v.credit_balance.ToString(MinorUnitDigits(v.currency));
+  j["credit_balance"] = MoneyString(v.credit_balance, v.currency);
   j["currency"] = v.currency;
   j["coupons"] = nlohmann::json::array();
   for (const auto& k : v.coupons)
@@ -128,7 +129,7 @@ void PrintView(const Context& ctx, const catalog::Catalog& c, const store::Tenan
   if (v.current)
     fmt::print("\ncost of {} so far: {} {} before tax ({} with tax)\n", v.current->period.month, v.current->subtotal.ToString(2),
                v.current->currency, v.current->total.ToString(2));
-  fmt::print("\ncredit balance: {} {}\n", v.currency, GroupThousands(v.credit_balance.ToString(MinorUnitDigits(v.currency))));
+  fmt::print("\ncredit balance: {}\n", CurrencyAmount(v.credit_balance, v.currency));
   if (!v.coupons.empty()) {
     fmt::print("coupons:");
     for (const auto& k : v.coupons) fmt::print(" {} (from {})", k.code, k.start_month);

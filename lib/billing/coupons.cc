@@ -35,7 +35,7 @@ Result<catalog::Coupon> Terms(const store::TenantCouponRecord& r) {
 
 std::string CouponLabel(const catalog::Coupon& c) {
   if (c.percent_off) return fmt::format("Coupon {} ({} %)", c.code, c.percent_off->ToString());
-  return fmt::format("Coupon {} ({} {})", c.code, c.amount_off->ToString(MinorUnitDigits(c.currency)), c.currency);
+  return fmt::format("Coupon {} ({} {})", c.code, MoneyString(*c.amount_off, c.currency), c.currency);
 }
 
 Result<std::vector<Discount>> ComputeDiscounts(const std::vector<CouponInput>& coupons, const Decimal& subtotal,

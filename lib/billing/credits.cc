@@ -29,8 +29,7 @@ Result<std::optional<Timestamp>> ExpiryInstant(const std::string& date, const st
 }
 
 nlohmann::json GrantMessage(const store::CreditGrantRecord& g, const Decimal& amount) {
-  int places = MinorUnitDigits(g.currency);
-  return {{"tenant", g.tenant}, {"grant_id", g.id}, {"amount", amount.ToString(places)}, {"currency", g.currency},
+  return {{"tenant", g.tenant}, {"grant_id", g.id}, {"amount", MoneyString(amount, g.currency)}, {"currency", g.currency},
           {"expires_at", g.expires_at ? nlohmann::json(FormatRfc3339(*g.expires_at)) : nlohmann::json(nullptr)}};
 }
 
@@ -44,9 +43,8 @@ Status CheckLowBalance(store::Database& db, const catalog::Catalog& c, const std
   const Decimal& low = *c.credits.low_balance;
   if (balance >= low) return notified ? credits.SetLowNotified(tenant, false) : Status::OK();
   if (!after_draw || notified) return Status::OK();
-  int places = MinorUnitDigits(currency);
-  nlohmann::json data = {{"tenant", tenant}, {"balance", balance.ToString(places)},
-                         {"low_balance", low.ToString(places)}, {"currency", currency}};
+  nlohmann::json data = {{"tenant", tenant}, {"balance", MoneyString(balance, currency)},
+                         {"low_balance", MoneyString(low, currency)}, {"currency", currency}};
   METER_RETURN_IF_ERROR(webhooks::Enqueue(db, "credits.balance_low", tenant, data, now).status());
   return credits.SetLowNotified(tenant, true);
 }
@@ -208,9 +206,8 @@ nlohmann::json GrantToJson(const store::CreditGrantRecord& g, Timestamp now) {
   auto time = [](const std::optional<Timestamp>& t) {
     return t ? nlohmann::json(FormatRfc3339(*t)) : nlohmann::json(nullptr);
   };
-  int places = MinorUnitDigits(g.currency);
-  return {{"id", g.id}, {"tenant", g.tenant}, {"currency", g.currency}, {"amount", g.amount.ToString(places)},
-          {"remaining", g.remaining.ToString(places)}, {"priority", g.priority}, {"expires_at", time(g.expires_at)},
+  return {{"id", g.id}, {"tenant", g.tenant}, {"currency", g.currency}, {"amount", MoneyString(g.amount, g.currency)},
+          {"remaining", MoneyString(g.remaining, g.currency)}, {"priority", g.priority}, {"expires_at", time(g.expires_at)},
           {"reason", g.reason}, {"source", g.source}, {"created_at", FormatRfc3339(g.created_at)},
           {"voided_at", time(g.voided_at)}, {"void_reason", g.voided_at ? nlohmann::json(g.void_reason) : nlohmann::json(nullptr)},
           {"status", GrantStatus(g, now)}};
@@ -218,7 +215,7 @@ nlohmann::json GrantToJson(const store::CreditGrantRecord& g, Timestamp now) {
 
 nlohmann::json LedgerEntryToJson(const store::LedgerEntry& e, const std::string& currency) {
   return {{"seq", e.seq}, {"tenant", e.tenant}, {"grant_id", e.grant_id}, {"kind", e.kind},
-          {"amount", e.amount.ToString(MinorUnitDigits(currency))},
+          {"amount", MoneyString(e.amount, currency)},
           {"invoice", e.invoice_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.invoice_id)},
           {"note", e.note}, {"created_at", FormatRfc3339(e.created_at)}};
 }
