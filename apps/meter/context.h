@@ -91,6 +91,7 @@ void RegisterCompletionCommands(CLI::App& app, Context& ctx);
 void RegisterCreditCommands(CLI::App& app, Context& ctx);
 void RegisterCreditNoteCommands(CLI::App& app, Context& ctx);
 void RegisterDbCommands(CLI::App& app, Context& ctx);
+void RegisterEventCommands(CLI::App& app, Context& ctx);
 // `invoice credit` (apps/meter/credit_notes.cc), added to the invoice group.
 void AddInvoiceCreditCommand(CLI::App& invoice, Context& ctx);
 

@@ -66,6 +66,7 @@ const CommandGroup kGroups[] = {
     {{"credits"}, meter::cli::RegisterCreditCommands},
     {{"credit-notes"}, meter::cli::RegisterCreditNoteCommands},
     {{"db"}, meter::cli::RegisterDbCommands},
+    {{"events"}, meter::cli::RegisterEventCommands},
 };
 
 // The command word of the command line: its first argument that is neither

@@ -280,14 +280,18 @@ Status EventStore::InsertMany(const std::vector<EventView>& events, Timestamp in
 
 namespace {
 
-// "SELECT seq, <event columns>, ingested_at FROM events"
-std::string SelectStored() { return "SELECT seq, " + EventColumnList() + ", ingested_at FROM events"; }
+// "SELECT seq, <event columns>, ingested_at, voided_at, void_reason FROM events"
+std::string SelectStored() {
+  return "SELECT seq, " + EventColumnList() + ", ingested_at, voided_at, void_reason FROM events";
+}
 
 StoredEvent ReadStored(Statement& q) {
   StoredEvent out;
   out.seq = q.getColumn(0).getInt64();
   int next = ReadEventColumns(q, 1, &out.event);
   out.ingested_at = q.getColumn(next).getInt64();
+  if (!q.getColumn(next + 1).isNull()) out.voided_at = q.getColumn(next + 1).getInt64();
+  if (!q.getColumn(next + 2).isNull()) out.void_reason = q.getColumn(next + 2).getString();
   return out;
 }
 
@@ -303,6 +307,20 @@ Result<std::vector<StoredEvent>> EventStore::FindById(std::string_view id) {
   });
 }
 
+Result<bool> EventStore::Void(std::string_view id, std::string_view source, std::string_view reason,
+                              Timestamp now) {
+  return Guarded(db_, [&]() -> Result<bool> {
+    Statement& q = Cached(db_,
+                          "UPDATE events SET voided_at = ?, void_reason = ? "
+                          "WHERE id = ? AND source = ? AND voided_at IS NULL");
+    q.bind(1, now);
+    q.bind(2, reason);
+    q.bind(3, id);
+    q.bind(4, source);
+    return q.exec() > 0;
+  });
+}
+
 Result<std::vector<StoredEvent>> EventStore::List(const EventFilter& f) {
   return Guarded(db_, [&]() -> Result<std::vector<StoredEvent>> {
     std::string sql = SelectStored() + " WHERE 1 = 1";
@@ -310,6 +328,7 @@ Result<std::vector<StoredEvent>> EventStore::List(const EventFilter& f) {
     if (!f.metric.empty()) sql += " AND metric = ?";
     if (f.from) sql += " AND ts >= ?";
     if (f.to) sql += " AND ts < ?";
+    if (f.voided_only) sql += " AND voided_at IS NOT NULL";
     sql += " ORDER BY ts DESC, seq DESC LIMIT ?";
     Statement q(db_, sql);
     int n = 1;

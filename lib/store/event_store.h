@@ -48,11 +48,14 @@ struct UniqueValue {
   std::string_view value;
 };
 
-// An event as stored: the record, the order it was stored in (seq) and when.
+// An event as stored: the record, the order it was stored in (seq) and when;
+// for a voided event (`meter events void`), when and why.
 struct StoredEvent {
   int64_t seq = 0;
   Event event;
   Timestamp ingested_at = 0;
+  std::optional<Timestamp> voided_at;
+  std::string void_reason;
 };
 
 // Which events EventStore::List returns; each field that is set narrows it.
@@ -62,6 +65,7 @@ struct EventFilter {
   std::optional<Timestamp> from;  // events with from <= timestamp
   std::optional<Timestamp> to;    // events with timestamp < to
   int64_t limit = 100;            // at most this many (> 0)
+  bool voided_only = false;       // only voided events
 };
 
 class EventStore {
@@ -87,6 +91,12 @@ class EventStore {
   // several sources may share an id; other events have source ""), ordered
   // by source. Empty when there is none.
   Result<std::vector<StoredEvent>> FindById(std::string_view id);
+
+  // Marks the stored event (id, source) void at `now` with `reason`, unless
+  // it is void already: true when it was marked now. Call inside
+  // db.Transaction(), with the events' counters recounted in the same one
+  // (usage::UncountVoided).
+  Result<bool> Void(std::string_view id, std::string_view source, std::string_view reason, Timestamp now);
 
   // The stored events matching `f`, newest first (by timestamp, then by the
   // order they were stored in), at most f.limit of them.

@@ -197,7 +197,6 @@ def test_credit_note_refusals_and_paid_invoices(m):
 
 # ---- voided events -------------------------------------------------------------------------
 
-@NOT_BUILT
 def test_events_list_show_void(m):
     m.now = "2026-02-20T00:00:00Z"
     evs = [ev(i, "c1", "calls", f"2026-02-{i:02d}T00:00:00Z", i) for i in range(1, 6)]
