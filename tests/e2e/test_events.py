@@ -149,3 +149,18 @@ def test_list_marks_voided_events_and_keeps_them(m):
     assert len(rows) == 5 and rows[0]["void_reason"] == "oops" and rows[1]["voided_at"] == "-", rows
     r = m("events", "show", "e5")
     assert r.code == 0 and "oops" in r.out and "voided_at" in r.out, r
+
+
+def test_void_takes_events_out_of_analytics(m):
+    ops = [{"id": f"op{i}", "tenant": "acme", "metric": "calls", "timestamp": "2026-02-10T10:00:00Z",
+            "operation": "send", "status": "success", "latency_ms": 100 * i} for i in range(1, 4)]
+    assert m.ingest(ops, "ops.ndjson").code == 0
+
+    def send():
+        r = m("report", "analytics", "--tenant", "acme", "--from", "2026-02-01", "--to", "2026-03-01",
+              "--by", "operation", json=True)
+        assert r.code == 0, r
+        return [(row["total"], row["latency_p95_ms"]) for row in r.json["rows"]]
+    assert send() == [(3, 300)]
+    assert m("events", "void", "op3", "--reason", "load test").code == 0
+    assert send() == [(2, 200)]
