@@ -219,8 +219,8 @@ PG_PENDING = {
 # PG_PENDING). A module not listed (a new one) runs on SQLite only until
 # someone has run it with METER_TEST_BACKENDS=postgresql and listed it, so a
 # feature built on SQLite first never turns CI red on the other backend
-# unseen. The spec acceptance tests of sections 10 and 11 wait for their
-# features to be checked on PostgreSQL.
+# unseen. The spec acceptance tests of section 10 wait for their features to
+# be checked on PostgreSQL.
 PG_READY = {
     "test_aggregate", "test_alerts", "test_catalog", "test_cli_errors", "test_completion", "test_crash",
     "test_dashboard_browser", "test_db", "test_faults", "test_ingest", "test_ingest_concurrency",
@@ -230,6 +230,7 @@ PG_READY = {
     "test_report_simulate", "test_report_trends", "test_report_usage", "test_security", "test_spec_catalog",
     "test_spec_commands", "test_spec_conventions", "test_spec_ingest", "test_spec_invoice", "test_spec_postgres",
     "test_spec_quota", "test_spec_ratelimit", "test_spec_webhooks", "test_webhooks",
+    "test_balances", "test_events", "test_spec_balances",
 }
 
 

@@ -1,7 +1,6 @@
 """End-to-end: coupons, prepaid credits, credit notes and `db check` (SPEC
 section 11) with the real binary on a temporary database."""
 import json
-import sqlite3
 import subprocess
 import threading
 
@@ -39,9 +38,8 @@ def generate(meter, period, *extra, now="2026-06-01T00:00:00Z"):
 
 
 def messages(meter, kind):
-    with sqlite3.connect(meter.db) as db:
-        return [json.loads(d) for (d,) in db.execute("SELECT data FROM webhook_messages WHERE type=? ORDER BY rowid",
-                                                       (kind,))]
+    rows = meter.sql("SELECT data FROM webhook_messages WHERE type=? ORDER BY created_at, id", (kind,))
+    return [json.loads(d) for (d,) in rows]
 
 
 def db_check(meter):
@@ -310,9 +308,8 @@ def test_db_check_finds_a_tampered_ledger_and_invoice(meter):
     grant(meter, "--tenant", "acme", "--amount", "10", "--id", "g")
     generate(meter, "2026-02", "--tenant", "acme", "--finalize")
     assert db_check(meter)["invoices_checked"] == 1
-    with sqlite3.connect(meter.db) as db:
-        db.execute("UPDATE credit_grants SET remaining='7' WHERE id='g'")
-        db.execute("UPDATE invoices SET tax='11.00' WHERE tax='10.00'")
+    meter.sql("UPDATE credit_grants SET remaining='7' WHERE id='g'")
+    meter.sql("UPDATE invoices SET tax='11.00' WHERE tax='10.00'")
     r = meter("db", "check", json=True)
     assert r.code == 1, r
     messages_ = [p["message"] for p in r.json["problems"]]
