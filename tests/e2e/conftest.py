@@ -63,6 +63,13 @@ if not os.environ.get("METER_TEST_PG_URL") and os.environ.get("METER_TEST_PG_DIR
         os.environ["METER_TEST_PG_URL"] = _url_file.read_text().strip()
 
 BACKENDS = [b for b in os.environ.get("METER_TEST_BACKENDS", "sqlite").split(",") if b]
+# ctest runs each module once per backend, as two tests that can run at the
+# same time (tests/CMakeLists.txt): $METER_TEST_PASS names this run's backend.
+# Tests that take no `backend` (they make their own SQLite files, or use the
+# server directly) belong to the sqlite pass.
+PASS = os.environ.get("METER_TEST_PASS")
+if PASS:
+    BACKENDS = [b for b in BACKENDS if b == PASS]
 
 
 def pg_schema_url(server_url, schema):
@@ -161,6 +168,14 @@ class Meter:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only(reason): the test is about the SQLite file itself")
+
+
+def pytest_collection_modifyitems(config, items):
+    if PASS and PASS != "sqlite":
+        other = [i for i in items if "backend" not in getattr(i, "fixturenames", ())]
+        if other:
+            config.hook.pytest_deselected(items=other)
+            items[:] = [i for i in items if "backend" in getattr(i, "fixturenames", ())]
 
 
 class PgServer:
