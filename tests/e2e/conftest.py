@@ -212,13 +212,8 @@ def pg_server():
 # or by "module::test", and why: their PostgreSQL runs are skipped with that
 # reason (CI runs every other one on both backends). Take an entry off once
 # it passes with METER_TEST_BACKENDS=postgresql.
-_AGGREGATE = "meter aggregate's roll-up store (lib/store/rollup_store.cc) still uses the SQLite-only Prepared()"
 _SQLITE3 = "reads the database with Python's sqlite3; to move to meter.sql()"
 PG_PENDING = {
-    "test_aggregate": _AGGREGATE,
-    "test_names": _AGGREGATE,
-    "test_progress": _AGGREGATE,
-    "test_spec_commands::test_aggregate_is_incremental_idempotent_and_verifies": _AGGREGATE,
     "test_invoice_migration": "its fixture is a version-1 SQLite file (the migration runs on PostgreSQL in "
                               "unit.database.postgresql)",
     "test_ingest_identity": "its fixture is a version-1 SQLite file; " + _SQLITE3,

@@ -2,9 +2,8 @@
 aggregation (sum, count, max, unique_count, latest) and `where` filters
 against hand-computed values, incremental runs with late events, idempotent
 and overlapping runs, month buckets in the tenant's time zone, and --verify
-finding a bucket tampered with through sqlite3 (then repaired with
+finding a bucket tampered with in the database (then repaired with
 --from/--to). Buckets are read from the usage_rollups table."""
-import sqlite3
 import subprocess
 from datetime import datetime, timezone
 
@@ -80,10 +79,9 @@ def iso(ms_value):
 
 
 def buckets(m, period, meter, tenant="acme"):
-    """{bucket start: value} of stored buckets, read straight from the file."""
-    with sqlite3.connect(m.db) as db:
-        rows = db.execute("SELECT bucket, value FROM usage_rollups WHERE period=? AND meter=? AND tenant_id=?",
-                          (period, meter, tenant)).fetchall()
+    """{bucket start: value} of stored buckets, read straight from the database."""
+    rows = m.sql("SELECT bucket, value FROM usage_rollups WHERE period=? AND meter=? AND tenant_id=?",
+                 (period, meter, tenant))
     return {iso(b): v / 1e6 for b, v in rows}
 
 
@@ -131,8 +129,7 @@ def test_every_aggregation_against_hand_computed_buckets(m):
     assert buckets(m, "day", "temp") == {D3: 4}
     assert buckets(m, "month", "temp") == {FEB: 4}
     # tokens counted two events (the one without tokens feeds nothing)
-    with sqlite3.connect(m.db) as db:
-        assert db.execute("SELECT events FROM usage_rollups WHERE period='hour' AND meter='tokens'").fetchone() == (2,)
+    assert m.sql("SELECT events FROM usage_rollups WHERE period='hour' AND meter='tokens'") == [(2,)]
 
 
 def test_month_buckets_follow_the_tenant_time_zone_and_days_stay_utc(m):
@@ -166,10 +163,9 @@ def test_incremental_run_reads_only_new_events_and_handles_late_ones(m):
 def test_verify_finds_a_tampered_bucket_and_from_to_repairs_it(m):
     aggregate(m)
     assert m("aggregate", "--verify").code == 0
-    with sqlite3.connect(m.db) as db:
-        db.execute("UPDATE usage_rollups SET value = value + 1000000 "
-                   "WHERE period='day' AND meter='calls' AND tenant_id='acme' AND bucket=?", (ms(D3),))
-        db.execute("DELETE FROM usage_rollups WHERE period='hour' AND meter='storage' AND bucket=?", (ms(H11),))
+    m.sql("UPDATE usage_rollups SET value = value + 1000000 "
+          "WHERE period='day' AND meter='calls' AND tenant_id='acme' AND bucket=?", (ms(D3),))
+    m.sql("DELETE FROM usage_rollups WHERE period='hour' AND meter='storage' AND bucket=?", (ms(H11),))
     r = m("aggregate", "--verify", json=True)
     assert r.code == 1, r
     drift = sorted(r.json["drift"], key=lambda d: d["meter"])
