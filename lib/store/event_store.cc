@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <set>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -117,6 +120,22 @@ void Bind(Statement& s, int i, EventColumn c, std::string_view v) {
 void Bind(Statement& s, int i, EventColumn, int64_t v) { s.bind(i, v); }
 void Bind(Statement& s, int i, EventColumn, std::optional<int64_t> v) { s.bind(i, v); }
 
+void BindCounter(Statement& s, int* p, const CounterDelta& d) {
+  s.bindNoCopy((*p)++, d.tenant);
+  s.bindNoCopy((*p)++, d.meter);
+  s.bind((*p)++, d.hour);
+  s.bind((*p)++, d.value);
+  s.bind((*p)++, d.events);
+  if (d.merge == CounterMerge::kLatest) s.bind((*p)++, d.latest_ts);
+}
+
+void BindUnique(Statement& s, int* p, const UniqueValue& u) {
+  s.bindNoCopy((*p)++, u.tenant);
+  s.bindNoCopy((*p)++, u.meter);
+  s.bind((*p)++, u.hour);
+  s.bindNoCopy((*p)++, u.value);
+}
+
 }  // namespace
 
 // Ingest's hot path: on SQLite, raw statements prepared once
@@ -131,12 +150,12 @@ struct EventStore::Impl {
   }
   // The same statement for kRowsPerStatement rows: the single-row text up
   // to " VALUES ", its row repeated, then the conflict clause.
-  static std::string ManySql(Which w) {
+  static std::string ManySql(Which w, size_t rows = kRowsPerStatement) {
     std::string one = Sql(w);
     size_t values = one.find(" VALUES") + 7, open = one.find('(', values), close = one.find(')', open);
     std::string head = one.substr(0, values), row = one.substr(open, close + 1 - open), rest = one.substr(close + 1);
     std::string sql = head + " ";
-    for (size_t r = 0; r < kRowsPerStatement; ++r) sql.append(r ? "," : "").append(row);
+    for (size_t r = 0; r < rows; ++r) sql.append(r ? "," : "").append(row);
     return sql + rest;
   }
   bool postgres = false;
@@ -171,6 +190,19 @@ struct EventStore::Impl {
       for (size_t r = 0; r < rows; ++r) bind(s, &p, first + r);
       Step(s);
       after(first, rows);
+      first += rows;
+    }
+  }
+  // PostgreSQL: the same, through cached Statements, every statement (the
+  // last one too) writing up to kRowsPerStatement rows: one round trip each.
+  template <typename BindRow>
+  void WriteRows(Database& db, Which w, size_t n, BindRow bind) {
+    for (size_t first = 0; first < n;) {
+      size_t rows = std::min(n - first, kRowsPerStatement);
+      Statement& s = Cached(db, rows == 1 ? std::string(Sql(w)) : ManySql(w, rows));
+      int p = 1;
+      for (size_t r = 0; r < rows; ++r) bind(s, &p, first + r);
+      s.exec();
       first += rows;
     }
   }
@@ -229,6 +261,53 @@ struct EventStore::Impl {
   }
 };
 
+namespace {
+
+// On PostgreSQL a batch travels as one COPY into a temporary table of this
+// session, then one INSERT ... SELECT in the batch's order (so seq follows
+// it, and of two copies of an event the first is the one stored) whose
+// RETURNING names the events it stored; the others were duplicates. Two
+// round trips per batch instead of one per event. Throws on failures.
+void InsertManyPostgres(Database& db, const std::vector<EventView>& events, const std::vector<size_t>& todo,
+                        Timestamp ingested_at, std::vector<bool>* inserted) {
+  static const std::string kStage = "meter_ingest_stage";
+  static const std::string kColumns = EventColumnList() + ", ingested_at";
+  // ON COMMIT DELETE ROWS: each batch's transaction leaves it empty; the
+  // TRUNCATE covers a second batch in one transaction.
+  Exec(db, "CREATE TEMP TABLE IF NOT EXISTS " + kStage + " ON COMMIT DELETE ROWS AS SELECT 0::bigint AS ord, " +
+                kColumns + " FROM events WITH NO DATA");
+  Exec(db, "TRUNCATE " + kStage);
+  std::vector<std::string> names = {"ord"};
+  EventView none;
+  ForEachEventField(none, none, [&](EventColumn c, auto&, auto&) { names.emplace_back(c.name); });
+  names.emplace_back("ingested_at");
+  BulkInsert rows(db, kStage, names);
+  for (size_t i : todo) {
+    rows.add(static_cast<int64_t>(i));
+    ForEachEventField(events[i], events[i], [&](EventColumn c, const auto& field, const auto&) {
+      using T = std::decay_t<decltype(field)>;
+      if constexpr (std::is_same_v<T, std::string_view>) {
+        if (field.empty() && !c.required) rows.add(nullptr);
+        else rows.add(field);
+      } else {
+        rows.add(field);
+      }
+    });
+    rows.add(ingested_at);
+    rows.endRow();
+  }
+  rows.finish();
+  Statement q(db, "INSERT INTO " + EventInsertColumns() + " SELECT " + kColumns + " FROM " + kStage +
+                       " ORDER BY ord " + kEventConflict + " RETURNING id, source");
+  std::set<std::pair<std::string, std::string>> stored;
+  while (q.executeStep())
+    stored.emplace(q.getColumn(0).getString(), q.getColumn(1).isNull() ? std::string() : q.getColumn(1).getString());
+  for (size_t i : todo)
+    if (stored.erase({std::string(events[i].id), std::string(events[i].source)})) (*inserted)[i] = true;
+}
+
+}  // namespace
+
 EventStore::EventStore(Database& db) : db_(db), impl_(std::make_unique<Impl>()) {
   impl_->postgres = Dialect(db) == Backend::kPostgres;
   if (!impl_->postgres) impl_->handle = store::Sql(db).getHandle();
@@ -256,20 +335,16 @@ Result<bool> EventStore::Insert(const EventView& e, Timestamp ingested_at) {
 
 Status EventStore::InsertMany(const std::vector<EventView>& events, Timestamp ingested_at,
                               std::vector<bool>* inserted) {
-  if (impl_->postgres) {
-    inserted->assign(events.size(), false);
-    for (size_t i = 0; i < events.size(); ++i) {
-      METER_ASSIGN_OR_RETURN(bool fresh, Insert(events[i], ingested_at));
-      (*inserted)[i] = fresh;
-    }
-    return Status::OK();
-  }
   return Guarded(db_, [&]() -> Status {
     inserted->assign(events.size(), false);
     std::vector<size_t> todo;
     todo.reserve(events.size());
     for (size_t i = 0; i < events.size(); ++i)
       if (events[i].source.empty() || !impl_->StoredUnderLegacyId(db_, events[i])) todo.push_back(i);
+    if (impl_->postgres) {
+      if (!todo.empty()) InsertManyPostgres(db_, events, todo, ingested_at, inserted);
+      return Status::OK();
+    }
     impl_->WriteRows(
         Impl::kInsert, todo.size(),
         [&](sqlite3_stmt* s, int* p, size_t i) { BindEvent(s, p, events[todo[i]], ingested_at); },
@@ -345,21 +420,6 @@ Result<std::vector<StoredEvent>> EventStore::List(const EventFilter& f) {
 
 Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
   return Guarded(db_, [&]() -> Status {
-    if (impl_->postgres) {
-      for (const CounterDelta& d : deltas) {
-        Statement& s = Cached(db_, Impl::Sql(d.merge == CounterMerge::kAdd   ? Impl::kAdd
-                                             : d.merge == CounterMerge::kMax ? Impl::kMax
-                                                                             : Impl::kLatest));
-        s.bindNoCopy(1, d.tenant);
-        s.bindNoCopy(2, d.meter);
-        s.bind(3, d.hour);
-        s.bind(4, d.value);
-        s.bind(5, d.events);
-        if (d.merge == CounterMerge::kLatest) s.bind(6, d.latest_ts);
-        s.exec();
-      }
-      return Status::OK();
-    }
     // One statement merges one way: each kind's deltas, in the order given.
     std::vector<const CounterDelta*> kind;
     kind.reserve(deltas.size());
@@ -368,9 +428,12 @@ Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
       for (const CounterDelta& d : deltas)
         if (d.merge == merge) kind.push_back(&d);
       Impl::Which w = merge == CounterMerge::kAdd ? Impl::kAdd : merge == CounterMerge::kMax ? Impl::kMax : Impl::kLatest;
-      impl_->WriteRows(
-          w, kind.size(), [&](sqlite3_stmt* s, int* p, size_t i) { BindCounter(s, p, *kind[i]); },
-          [](size_t, size_t) {});
+      if (impl_->postgres)
+        impl_->WriteRows(db_, w, kind.size(), [&](Statement& s, int* p, size_t i) { BindCounter(s, p, *kind[i]); });
+      else
+        impl_->WriteRows(
+            w, kind.size(), [&](sqlite3_stmt* s, int* p, size_t i) { BindCounter(s, p, *kind[i]); },
+            [](size_t, size_t) {});
     }
     return Status::OK();
   });
@@ -379,14 +442,8 @@ Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
 Status EventStore::AddUniques(const std::vector<UniqueValue>& values) {
   return Guarded(db_, [&]() -> Status {
     if (impl_->postgres) {
-      for (const UniqueValue& u : values) {
-        Statement& s = Cached(db_, Impl::Sql(Impl::kUnique));
-        s.bindNoCopy(1, u.tenant);
-        s.bindNoCopy(2, u.meter);
-        s.bind(3, u.hour);
-        s.bindNoCopy(4, u.value);
-        s.exec();
-      }
+      impl_->WriteRows(db_, Impl::kUnique, values.size(),
+                       [&](Statement& s, int* p, size_t i) { BindUnique(s, p, values[i]); });
       return Status::OK();
     }
     impl_->WriteRows(
