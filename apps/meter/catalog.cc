@@ -6,6 +6,7 @@
 #include "catalog/catalog.h"
 #include "context.h"
 #include "core/json_util.h"
+#include "core/money.h"
 #include "output.h"
 #include "store/catalog_store.h"
 #include "usage/recount.h"
@@ -22,6 +23,7 @@ nlohmann::json SummaryJson(const store::ApplySummary& s) {
 
 // Applies the loaded catalog `c`; prints what changed.
 int ApplyCatalog(const Context& ctx, store::Database& db, const catalog::Catalog& c, nlohmann::json* out) {
+  for (const auto& w : catalog::CatalogWarnings(c)) ctx.Warn(w);
   store::CatalogStore cs(db);
   auto s = cs.Apply(c, Clock::Now(), [] { return webhooks::GenerateSecret(); });
   if (!s.ok()) return ctx.Fail(s.status());
@@ -70,15 +72,24 @@ int RunApply(const Context& ctx, const std::string& file) {
 std::string LimitText(const std::optional<Decimal>& l) { return l ? Thousands(*l) : "unlimited"; }
 
 void PrintPlans(const catalog::Catalog& c) {
-  Table t({"plan", "name", "base", "charges", "limits"}, {false, false, true, false, false});
+  Table t({"plan", "name", "base", "terms", "charges", "limits"}, {false, false, true, false, false, false});
   for (const auto& p : c.plans) {
-    std::string charges, limits;
-    for (const auto& ch : p.charges)
-      charges += fmt::format("{}{} ({})", charges.empty() ? "" : ", ", ch.meter, catalog::ChargeModelName(ch.model));
+    std::string charges, limits, terms;
+    for (const auto& ch : p.charges) {
+      std::string extra;
+      if (!ch.filters.empty()) extra += fmt::format(", {} filters", ch.filters.size());
+      if (!ch.group_by.empty()) extra += fmt::format(", by {}", ch.group_by);
+      charges += fmt::format("{}{} ({}{})", charges.empty() ? "" : ", ", ch.meter, catalog::ChargeModelName(ch.model), extra);
+    }
     for (const auto& l : p.limits)
       limits += fmt::format("{}{} {}/{} {}", limits.empty() ? "" : ", ", l.meter, LimitText(l.limit),
                             catalog::LimitPeriodName(l.period), catalog::EnforcementName(l.enforcement));
-    t.Add({p.key, p.name, p.base_price.ToString(2), charges.empty() ? "-" : charges, limits.empty() ? "-" : limits});
+    const std::string& currency = c.CurrencyOf(p);
+    if (!p.minimum_commitment.IsZero())
+      terms = fmt::format("commitment {} {}", p.minimum_commitment.ToString(MinorUnitDigits(currency)), currency);
+    if (p.trial_days > 0) terms += fmt::format("{}trial {} days", terms.empty() ? "" : ", ", p.trial_days);
+    t.Add({p.key, p.name, fmt::format("{} {}/{}", p.base_price.ToString(MinorUnitDigits(currency)), currency, p.interval),
+           terms.empty() ? "-" : terms, charges.empty() ? "-" : charges, limits.empty() ? "-" : limits});
   }
   PrintTable(t);
 }

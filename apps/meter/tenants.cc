@@ -21,7 +21,8 @@ namespace meter::cli {
 namespace {
 
 struct TenantArgs {
-  std::string id, plan, name, email, timezone, effective, code, from;
+  std::string id, plan, name, email, timezone, effective, code, from, started_at;
+  int billing_day = 1;
 };
 
 nlohmann::json TenantJson(const store::TenantRecord& r) {
@@ -164,7 +165,7 @@ int RunShow(const Context& ctx, const std::string& id) {
 int RunAdd(const Context& ctx, const TenantArgs& a) {
   auto db = ctx.OpenDb();
   if (!db.ok()) return ctx.Fail(db.status());
-  catalog::Tenant t{a.id, a.name.empty() ? a.id : a.name, a.plan, a.email, a.timezone, {}};
+  catalog::Tenant t{a.id, a.name.empty() ? a.id : a.name, a.plan, a.email, a.timezone, {}, a.billing_day, a.started_at};
   if (Status st = tenants::Add(**db, t, Clock::Now()); !st.ok()) return ctx.Fail(st);
   ctx.Info(fmt::format("tenant {} added on plan {}", a.id, a.plan));
   return kExitOk;
@@ -240,6 +241,10 @@ void RegisterTenantCommands(CLI::App& app, Context& ctx) {
   add->add_option("--name", a.name, "Display name");
   add->add_option("--email", a.email, "Billing email");
   add->add_option("--timezone", a.timezone, "IANA time zone or +HH:MM for monthly periods");
+  add->add_option("--started-at", a.started_at,
+                  "When the tenant started (date = local midnight, or RFC 3339): a partial first period, and "
+                  "its plan's trial");
+  add->add_option("--billing-day", a.billing_day, "Day of the month its billing periods start (1-31, default 1)");
   auto* sp = AddCommand(*t, ctx, "set-plan", "Move a tenant to another plan", [&ctx] { return RunSetPlan(ctx, a); });
   sp->add_option("id", a.id, "Tenant id")->required()->type_name(kTenantValue);
   sp->add_option("plan", a.plan, "Plan key")->required()->type_name(kPlanValue);

@@ -5,7 +5,9 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "core/currency.h"
 #include "core/json_util.h"
 #include "core/time.h"
 
@@ -138,6 +140,15 @@ class Reader {
     return d;
   }
 
+  // A whole number in [min, max].
+  Result<int> WholeNumber(const char* key, int fallback, int min, int max) const {
+    if (IsNull(key)) return fallback;
+    METER_ASSIGN_OR_RETURN(Decimal d, Number(key, Decimal()));
+    if (!d.IsInteger() || d < Decimal::FromInt(min) || d > Decimal::FromInt(max))
+      return FieldError(key, fmt::format("must be a whole number from {} to {}, got {}", min, max, d.ToString()));
+    return static_cast<int>(*d.ToInt64());
+  }
+
   // A limit value: null or -1 mean unlimited.
   Result<std::optional<Decimal>> OptionalLimit(const char* key) const {
     if (IsNull(key)) return std::optional<Decimal>();
@@ -151,6 +162,15 @@ class Reader {
   const json& node_;
   std::string path_;
 };
+
+// Longest trial: ten years.
+constexpr int kMaxTrialDays = 3650;
+
+Status CheckCurrency(const Reader& r, const char* key, const std::string& code) {
+  if (!IsoMinorUnit(code))
+    return r.FieldError(key, fmt::format("'{}' is not an ISO 4217 code (a currency such as USD, EUR, JPY)", code));
+  return Status::OK();
+}
 
 bool IsIdentifier(std::string_view s) {
   if (s.empty() || s.size() > 128) return false;
@@ -219,28 +239,125 @@ Result<std::vector<Tier>> ParseTiers(const Reader& r) {
   return tiers;
 }
 
+// The pricing fields of a charge, which a filter may override.
+constexpr const char* kPricingFields[] = {"model", "unit_price", "included", "tiers",
+                                          "package_size", "package_price", "group_by"};
+
+// The model and its prices, read from `r` (a charge, or a filter merged over
+// its charge).
+Status ParsePricing(const Reader& r, Charge* ch) {
+  METER_ASSIGN_OR_RETURN(std::string model, r.String("model", "per_unit"));
+  METER_ASSIGN_OR_RETURN(ch->included, r.NonNegative("included", Decimal()));
+  if (model == "per_unit") {
+    ch->model = ChargeModel::kPerUnit;
+    METER_ASSIGN_OR_RETURN(ch->unit_price, r.NonNegative("unit_price", Decimal(), true));
+  } else if (model == "package") {
+    ch->model = ChargeModel::kPackage;
+    METER_ASSIGN_OR_RETURN(ch->package_size, r.NonNegative("package_size", Decimal(), true));
+    if (ch->package_size.IsZero()) return r.FieldError("package_size", "must be greater than 0");
+    METER_ASSIGN_OR_RETURN(ch->package_price, r.NonNegative("package_price", Decimal(), true));
+  } else if (model == "graduated" || model == "volume") {
+    ch->model = model == "graduated" ? ChargeModel::kGraduated : ChargeModel::kVolume;
+    METER_ASSIGN_OR_RETURN(ch->tiers, ParseTiers(r));
+  } else {
+    return r.FieldError("model", fmt::format("unknown model '{}' (per_unit, graduated, volume, package)", model));
+  }
+  METER_ASSIGN_OR_RETURN(ch->group_by, r.String("group_by", ""));
+  if (!r.IsNull("group_by") && !IsFilterField(ch->group_by))
+    return r.FieldError("group_by", fmt::format("'{}' is not an event field (operation, user, status or "
+                                                "properties.<name>)", ch->group_by));
+  return Status::OK();
+}
+
+// A filter's field as people read it: without "properties.".
+std::string_view DisplayField(std::string_view field) {
+  return field.starts_with("properties.") ? field.substr(11) : field;
+}
+
+Result<std::vector<FilterCondition>> ParseFilterWhere(const Reader& r) {
+  if (r.IsNull("where")) return r.FieldError("where", "is required (the event fields the filter prices)");
+  Reader w = r.Child("where");
+  METER_RETURN_IF_ERROR(w.ExpectObject());
+  if (w.node().empty()) return w.Error("needs at least one condition");
+  std::vector<FilterCondition> out;
+  for (const auto& [field, value] : w.node().items()) {
+    if (!IsFilterField(field))
+      return w.FieldError(field.c_str(), "is not an event field a filter can test (operation, user, status or "
+                                         "properties.<name>)");
+    FilterCondition cond{field, {}};
+    if (value.is_string()) cond.values.push_back(value.get<std::string>());
+    else if (value.is_array() && !value.empty() && std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_string(); }))
+      for (const auto& v : value) cond.values.push_back(v.get<std::string>());
+    else return w.FieldError(field.c_str(), "expected a string or a non-empty list of strings");
+    out.push_back(std::move(cond));
+  }
+  std::sort(out.begin(), out.end(), [](const FilterCondition& a, const FilterCondition& b) {
+    return std::pair(DisplayField(a.field), a.field) < std::pair(DisplayField(b.field), b.field);
+  });
+  return out;
+}
+
+// "model=claude-sonnet|claude-opus, tier=batch": SPEC section 10's default name.
+std::string DefaultFilterName(const std::vector<FilterCondition>& where) {
+  std::string name;
+  for (const auto& c : where) {
+    if (!name.empty()) name += ", ";
+    name += fmt::format("{}={}", DisplayField(c.field), fmt::join(c.values, "|"));
+  }
+  return name;
+}
+
+// One filter of `charge` (whose document is `charge_node`): its where, its
+// name and its effective pricing, the charge's fields with the filter's
+// overrides applied (null un-sets) and validated as a charge of its own.
+Result<ChargeFilter> ParseFilter(const Reader& r, const json& charge_node, const Charge& charge) {
+  METER_RETURN_IF_ERROR(r.ExpectObject());
+  ChargeFilter f;
+  for (const auto& [key, value] : r.node().items()) {
+    bool known = key == "name" || key == "where" ||
+                 std::any_of(std::begin(kPricingFields), std::end(kPricingFields), [&](const char* k) { return key == k; });
+    if (!known)
+      return r.FieldError(key.c_str(), "unknown filter field (name, where, model, unit_price, included, tiers, "
+                                       "package_size, package_price, group_by)");
+    if (key != "name" && key != "where") f.overrides[key] = value;
+  }
+  METER_ASSIGN_OR_RETURN(f.where, ParseFilterWhere(r));
+  f.name_given = !r.IsNull("name");
+  METER_ASSIGN_OR_RETURN(f.name, r.String("name", DefaultFilterName(f.where)));
+  if (f.name.empty()) return r.FieldError("name", "must not be empty");
+  json merged = json::object();
+  for (const char* k : kPricingFields)
+    if (charge_node.contains(k)) merged[k] = charge_node.at(k);
+  for (const auto& [k, v] : f.overrides.items()) {
+    if (v.is_null()) merged.erase(k);
+    else merged[k] = v;
+  }
+  f.charge.meter = charge.meter;
+  f.charge.description = charge.description;
+  METER_RETURN_IF_ERROR(ParsePricing(Reader(merged, r.path()), &f.charge));
+  return f;
+}
+
 Result<Charge> ParseCharge(const Reader& r, const Catalog& c) {
   METER_RETURN_IF_ERROR(r.ExpectObject());
   Charge ch;
   METER_ASSIGN_OR_RETURN(ch.meter, r.String("meter", "", true));
   if (!c.FindMeter(ch.meter)) return r.Error(fmt::format("unknown meter '{}'", ch.meter));
   METER_ASSIGN_OR_RETURN(ch.description, r.String("description", ""));
-  METER_ASSIGN_OR_RETURN(std::string model, r.String("model", "per_unit"));
-  METER_ASSIGN_OR_RETURN(ch.included, r.NonNegative("included", Decimal()));
-  if (model == "per_unit") {
-    ch.model = ChargeModel::kPerUnit;
-    METER_ASSIGN_OR_RETURN(ch.unit_price, r.NonNegative("unit_price", Decimal(), true));
-  } else if (model == "package") {
-    ch.model = ChargeModel::kPackage;
-    METER_ASSIGN_OR_RETURN(ch.package_size, r.NonNegative("package_size", Decimal(), true));
-    if (ch.package_size.IsZero()) return r.FieldError("package_size", "must be greater than 0");
-    METER_ASSIGN_OR_RETURN(ch.package_price, r.NonNegative("package_price", Decimal(), true));
-  } else if (model == "graduated" || model == "volume") {
-    ch.model = model == "graduated" ? ChargeModel::kGraduated : ChargeModel::kVolume;
-    METER_ASSIGN_OR_RETURN(ch.tiers, ParseTiers(r));
-  } else {
-    return r.FieldError("model", fmt::format("unknown model '{}' (per_unit, graduated, volume, package)", model));
+  METER_RETURN_IF_ERROR(ParsePricing(r, &ch));
+  if (r.IsNull("filters")) return ch;
+  Reader fr = r.Child("filters");
+  METER_RETURN_IF_ERROR(fr.ExpectArray());
+  std::vector<ChargeFilter> filters;
+  for (size_t i = 0; i < fr.node().size(); ++i) {
+    METER_ASSIGN_OR_RETURN(ChargeFilter f, ParseFilter(fr.Item(i), r.node(), ch));
+    for (size_t j = 0; j < filters.size(); ++j)
+      if (filters[j].name == f.name)
+        return fr.Item(i).FieldError("name", fmt::format("'{}' is also the name of filters[{}]; each filter's "
+                                                         "invoice line needs its own name", f.name, j));
+    filters.push_back(std::move(f));
   }
+  ch.filters = std::move(filters);
   return ch;
 }
 
@@ -331,8 +448,15 @@ Result<Plan> ParsePlan(const Reader& r, const Catalog& c) {
   METER_ASSIGN_OR_RETURN(p.name, r.String("name", p.key));
   METER_ASSIGN_OR_RETURN(p.base_price, r.NonNegative("base_price", Decimal()));
   METER_ASSIGN_OR_RETURN(p.interval, r.String("interval", "month"));
-  if (p.interval != "month") return r.FieldError("interval", fmt::format("unsupported interval '{}' (month)", p.interval));
+  if (p.interval != "month" && p.interval != "year")
+    return r.FieldError("interval", fmt::format("unsupported interval '{}' (month, year)", p.interval));
   METER_ASSIGN_OR_RETURN(p.overage, r.Bool("overage", true));
+  if (!r.IsNull("currency")) {
+    METER_ASSIGN_OR_RETURN(p.currency, r.String("currency", ""));
+    METER_RETURN_IF_ERROR(CheckCurrency(r, "currency", p.currency));
+  }
+  METER_ASSIGN_OR_RETURN(p.minimum_commitment, r.NonNegative("minimum_commitment", Decimal()));
+  METER_ASSIGN_OR_RETURN(p.trial_days, r.WholeNumber("trial_days", 0, 0, kMaxTrialDays));
   METER_RETURN_IF_ERROR(ParsePlanLists(r, c, &p));
   METER_RETURN_IF_ERROR(ParsePlanExtras(r, &p));
   return p;
@@ -366,6 +490,8 @@ Result<Tenant> ParseTenant(const Reader& r) {
   METER_ASSIGN_OR_RETURN(t.email, r.String("email", ""));
   METER_ASSIGN_OR_RETURN(t.timezone, r.String("timezone", ""));
   METER_ASSIGN_OR_RETURN(t.overrides, ParseOverrides(r));
+  METER_ASSIGN_OR_RETURN(t.billing_day, r.WholeNumber("billing_day", 1, 1, 31));
+  METER_ASSIGN_OR_RETURN(t.started_at, r.String("started_at", ""));
   return t;
 }
 
@@ -390,8 +516,7 @@ Result<WebhookEndpoint> ParseWebhook(const Reader& r) {
 
 Status ParseSettings(const Reader& r, Catalog* c) {
   METER_ASSIGN_OR_RETURN(c->currency, r.String("currency", "USD"));
-  if (c->currency.size() != 3 || !std::all_of(c->currency.begin(), c->currency.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
-    return r.FieldError("currency", fmt::format("'{}' is not an ISO 4217 code like USD", c->currency));
+  METER_RETURN_IF_ERROR(CheckCurrency(r, "currency", c->currency));
   if (!r.IsNull("tax")) {
     Reader tr = r.Child("tax");
     METER_RETURN_IF_ERROR(tr.ExpectObject());
@@ -442,6 +567,18 @@ Status CheckUnique(const Catalog& c) {
 
 }  // namespace
 
+bool IsFilterField(std::string_view field) {
+  if (field == "operation" || field == "user" || field == "status") return true;
+  if (!field.starts_with("properties.")) return false;
+  std::string_view name = field.substr(11);
+  return !name.empty() && name.front() != '.' && name.back() != '.' && name.find("..") == std::string_view::npos;
+}
+
+bool IsStartTime(std::string_view text) {
+  if (text.size() == 10) return ParseTimeArg(text).ok();  // a date: YYYY-MM-DD
+  return ParseRfc3339(text).ok();
+}
+
 Status ValidateTenant(const Catalog& c, const Tenant& t, const std::string& path) {
   auto err = [&](std::string_view m) { return Status::DataError(path.empty() ? std::string(m) : fmt::format("{}: {}", path, m)); };
   if (!IsIdentifier(t.id)) return err(fmt::format("'{}' is not a valid tenant id (letters, digits, _ - . :)", t.id));
@@ -452,6 +589,10 @@ Status ValidateTenant(const Catalog& c, const Tenant& t, const std::string& path
   }
   for (const auto& [meter, limit] : t.overrides.limits)
     if (!c.FindMeter(meter)) return err(fmt::format("overrides.limits: unknown meter '{}'", meter));
+  if (t.billing_day < 1 || t.billing_day > 31)
+    return err(fmt::format("billing_day: must be a whole number from 1 to 31, got {}", t.billing_day));
+  if (!t.started_at.empty() && !IsStartTime(t.started_at))
+    return err(fmt::format("started_at: '{}' is not a date (YYYY-MM-DD) or an RFC 3339 time", t.started_at));
   return Status::OK();
 }
 
@@ -474,6 +615,39 @@ Result<Catalog> ParseCatalog(std::string_view text) {
   for (size_t i = 0; i < c.tenants.size(); ++i)
     METER_RETURN_IF_ERROR(ValidateTenant(c, c.tenants[i], fmt::format("tenants[{}]", i)));
   return c;
+}
+
+namespace {
+
+// True when some event could match both filters: every field both test
+// accepts a value both accept (a field only one tests constrains nothing).
+bool Overlap(const ChargeFilter& a, const ChargeFilter& b) {
+  for (const auto& ca : a.where)
+    for (const auto& cb : b.where) {
+      if (ca.field != cb.field) continue;
+      bool shared = std::any_of(ca.values.begin(), ca.values.end(), [&](const std::string& v) {
+        return std::find(cb.values.begin(), cb.values.end(), v) != cb.values.end();
+      });
+      if (!shared) return false;
+    }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> CatalogWarnings(const Catalog& c) {
+  std::vector<std::string> out;
+  for (size_t p = 0; p < c.plans.size(); ++p)
+    for (size_t ch = 0; ch < c.plans[p].charges.size(); ++ch) {
+      const auto& filters = c.plans[p].charges[ch].filters;
+      for (size_t i = 0; i < filters.size(); ++i)
+        for (size_t j = i + 1; j < filters.size(); ++j)
+          if (Overlap(filters[i], filters[j]))
+            out.push_back(fmt::format("plans[{}].charges[{}].filters[{}] and filters[{}]: filters '{}' and '{}' "
+                                      "overlap; an event matching both is priced by '{}' (the first match wins)",
+                                      p, ch, i, j, filters[i].name, filters[j].name, filters[i].name));
+    }
+  return out;
 }
 
 Result<Catalog> LoadCatalogFile(const std::string& path) {
@@ -508,6 +682,18 @@ json ChargeToJson(const Charge& ch) {
                               {"flat_price", t.flat_price.ToString()}});
       break;
   }
+  if (!ch.group_by.empty()) j["group_by"] = ch.group_by;
+  if (!ch.filters.empty()) {
+    j["filters"] = json::array();
+    for (const auto& f : ch.filters) {
+      json fj = f.overrides;
+      if (f.name_given) fj["name"] = f.name;
+      fj["where"] = json::object();
+      for (const auto& w : f.where)
+        fj["where"][w.field] = w.values.size() == 1 ? json(w.values.front()) : json(w.values);
+      j["filters"].push_back(std::move(fj));
+    }
+  }
   return j;
 }
 
@@ -515,6 +701,9 @@ json PlanToJson(const Plan& p) {
   json j = {{"key", p.key}, {"name", p.name}, {"base_price", p.base_price.ToString()},
             {"interval", p.interval}, {"overage", p.overage}, {"charges", json::array()},
             {"limits", json::array()}, {"features", p.features}, {"alert_thresholds", p.alert_thresholds}};
+  if (!p.currency.empty()) j["currency"] = p.currency;
+  if (!p.minimum_commitment.IsZero()) j["minimum_commitment"] = p.minimum_commitment.ToString();
+  if (p.trial_days != 0) j["trial_days"] = p.trial_days;
   for (const auto& ch : p.charges) j["charges"].push_back(ChargeToJson(ch));
   for (const auto& l : p.limits)
     j["limits"].push_back({{"meter", l.meter}, {"limit", LimitToJson(l.limit)},
@@ -536,6 +725,8 @@ json TenantToJson(const Tenant& t) {
   }
   if (t.overrides.tax_rate) o["tax_rate"] = t.overrides.tax_rate->ToString();
   if (!o.empty()) j["overrides"] = o;
+  if (t.billing_day != 1) j["billing_day"] = t.billing_day;
+  if (!t.started_at.empty()) j["started_at"] = t.started_at;
   return j;
 }
 

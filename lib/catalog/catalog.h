@@ -53,6 +53,8 @@ struct Tier {
   Decimal flat_price;
 };
 
+struct ChargeFilter;
+
 struct Charge {
   std::string meter;
   ChargeModel model = ChargeModel::kPerUnit;
@@ -62,6 +64,32 @@ struct Charge {
   Decimal package_size;      // package
   Decimal package_price;     // package
   std::vector<Tier> tiers;   // graduated, volume
+  // An event field ("operation", "user", "status" or "properties.<name>")
+  // whose distinct values are priced separately, one line each; "" = none.
+  std::string group_by;
+  // Dimensional prices (SPEC section 10): each event of the meter is priced
+  // by the first filter it matches; the rest (the remainder) by this charge.
+  std::vector<ChargeFilter> filters;
+};
+
+// One condition of a filter: the event's `field` equals one of `values`.
+struct FilterCondition {
+  std::string field;                // "operation", "user", "status" or "properties.<name>"
+  std::vector<std::string> values;  // in the order written; at least one
+};
+
+struct ChargeFilter {
+  // As written, or the default: the conditions written `field=value` (the
+  // field without "properties.", values joined by '|'), joined by ", ".
+  std::string name;
+  bool name_given = false;
+  std::vector<FilterCondition> where;  // sorted by field as displayed; all must hold
+  // The pricing fields the filter sets, as written (a null un-sets the
+  // charge's value): kept so the catalog writes back as it was read.
+  nlohmann::json overrides = nlohmann::json::object();
+  // The effective pricing: the charge's fields with the overrides applied
+  // (its `filters` empty, its `meter` and `description` the charge's).
+  Charge charge;
 };
 
 enum class LimitPeriod { kDay, kMonth };
@@ -86,7 +114,10 @@ struct Plan {
   std::string key;
   std::string name;
   Decimal base_price;
-  std::string interval = "month";
+  std::string interval = "month";  // "month" or "year" (base price charged once per plan year)
+  std::string currency;            // ISO 4217; "" = the catalog's (Catalog::CurrencyOf)
+  Decimal minimum_commitment;      // per billing period; 0 = none
+  int trial_days = 0;              // from the tenant's first start on the plan
   bool overage = true;  // false: nothing billed beyond included; limits are hard caps
   std::vector<Charge> charges;
   std::vector<Limit> limits;
@@ -112,6 +143,13 @@ struct Tenant {
   std::string email;
   std::string timezone;  // "" = UTC
   TenantOverrides overrides;
+  // The day of the month its billing periods start (1-31; clamped to short
+  // months' last day); 1 = calendar months.
+  int billing_day = 1;
+  // When the tenant started, as written: a date "YYYY-MM-DD" (local midnight
+  // in `timezone`) or an RFC 3339 time; "" = billed whole periods, no trial
+  // on its first plan.
+  std::string started_at;
 };
 
 struct WebhookEndpoint {
@@ -177,12 +215,27 @@ struct Catalog {
   bool KnowsMetric(std::string_view metric) const;
   // The meters that read events of this metric.
   std::vector<const Meter*> MetersForMetric(std::string_view metric) const;
+  // The currency plan `p` bills in: its own, else the catalog's.
+  const std::string& CurrencyOf(const Plan& p) const { return p.currency.empty() ? currency : p.currency; }
 };
 
 // Parses and validates a catalog document (JSON with // and /* */ comments).
 // Refuses the whole document on the first problem, with Status::DataError
 // whose message starts with the JSON path.
 Result<Catalog> ParseCatalog(std::string_view text);
+
+// What a valid catalog may still hold that its author likely did not mean,
+// one message each, naming the JSON path: filters of one charge that overlap
+// (an event could match both; the first wins).
+std::vector<std::string> CatalogWarnings(const Catalog& c);
+
+// True for the event field forms a filter's `where` and a `group_by` may
+// name: "operation", "user", "status" and "properties.<name>".
+bool IsFilterField(std::string_view field);
+
+// True for the forms a tenant's `started_at` may take: a date "YYYY-MM-DD"
+// or an RFC 3339 time.
+bool IsStartTime(std::string_view text);
 
 // Reads and parses a catalog file: Status::NoInput when it does not exist.
 Result<Catalog> LoadCatalogFile(const std::string& path);
@@ -203,7 +256,8 @@ Result<Coupon> ParseCoupon(const nlohmann::json& o, const std::string& path, con
 nlohmann::json CouponToJson(const Coupon& k);
 
 // Checks a tenant against the catalog (known plan, valid time zone, override
-// meters exist); used for tenants added from the command line too.
+// meters exist, billing_day 1-31, started_at a date or time); used for
+// tenants added from the command line too.
 Status ValidateTenant(const Catalog& c, const Tenant& t, const std::string& path);
 
 }  // namespace meter::catalog

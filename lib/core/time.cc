@@ -1,6 +1,7 @@
 #include "core/time.h"
 #include "core/local_date.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -201,7 +202,8 @@ Result<int64_t> ZoneOffsetAt(Timestamp t, std::string_view tz) {
   return static_cast<int64_t>(offset) * kMillisPerSecond;
 }
 
-// The UTC instant of local midnight starting civil day `days` in zone tz.
+}  // namespace
+
 Result<Timestamp> LocalMidnight(int64_t days, std::string_view tz) {
   Timestamp guess = days * kMillisPerDay;
   METER_ASSIGN_OR_RETURN(int64_t off1, ZoneOffsetAt(guess, tz));
@@ -210,7 +212,12 @@ Result<Timestamp> LocalMidnight(int64_t days, std::string_view tz) {
   return guess - off2;
 }
 
-}  // namespace
+Result<CivilDate> LocalDateOf(Timestamp t, std::string_view tz) {
+  METER_ASSIGN_OR_RETURN(int64_t off, ZoneOffsetAt(t, tz));
+  Timestamp local = t + off;
+  int64_t days = local >= 0 ? local / kMillisPerDay : -((-local + kMillisPerDay - 1) / kMillisPerDay);
+  return CivilFromDays(days);
+}
 
 Result<Timestamp> ParseTimeIn(std::string_view text, std::string_view tz) {
   if (IsAllDigits(text) && text.size() <= 18) return FromUnixNumber(std::stoll(std::string(text)));
@@ -230,21 +237,35 @@ Status ValidateTimeZone(std::string_view tz) {
   return r.ok() ? Status::OK() : r.status();
 }
 
-Result<Period> MonthOf(Timestamp t, std::string_view tz) {
-  METER_ASSIGN_OR_RETURN(int64_t off, ZoneOffsetAt(t, tz));
-  Timestamp local = t + off;
-  int64_t days = local >= 0 ? local / kMillisPerDay : -((-local + kMillisPerDay - 1) / kMillisPerDay);
-  CivilDate c = CivilFromDays(days);
-  int64_t first = DaysFromCivil(c.year, c.month, 1);
-  int ny = c.month == 12 ? c.year + 1 : c.year;
-  unsigned nm = c.month == 12 ? 1 : c.month + 1;
-  int64_t next = DaysFromCivil(ny, nm, 1);
-  METER_ASSIGN_OR_RETURN(Timestamp start, LocalMidnight(first, tz));
-  METER_ASSIGN_OR_RETURN(Timestamp end, LocalMidnight(next, tz));
-  if (t < start) return MonthOf(start - 1, tz);
-  if (t >= end) return MonthOf(end, tz);
+namespace {
+
+struct YearMonth {
+  int year;
+  unsigned month;
+  YearMonth Next() const { return month == 12 ? YearMonth{year + 1, 1} : YearMonth{year, month + 1}; }
+  YearMonth Prev() const { return month == 1 ? YearMonth{year - 1, 12} : YearMonth{year, month - 1}; }
+};
+
+// The civil day (days since the epoch) a period anchored on `billing_day`
+// starts in month `ym`: the day, clamped to the month's last.
+int64_t AnchorDay(YearMonth ym, int billing_day) {
+  unsigned day = static_cast<unsigned>(std::min(billing_day, DaysInMonth(ym.year, ym.month)));
+  return DaysFromCivil(ym.year, ym.month, day);
+}
+
+Result<Period> PeriodStartingIn(YearMonth ym, std::string_view tz, int billing_day) {
+  METER_ASSIGN_OR_RETURN(Timestamp start, LocalMidnight(AnchorDay(ym, billing_day), tz));
+  METER_ASSIGN_OR_RETURN(Timestamp end, LocalMidnight(AnchorDay(ym.Next(), billing_day), tz));
   return Period{start, end};
 }
+
+Status CheckBillingDay(int billing_day) {
+  if (billing_day < 1 || billing_day > 31)
+    return Status::InvalidArgument(fmt::format("billing day {} is not from 1 to 31", billing_day));
+  return Status::OK();
+}
+
+}  // namespace
 
 Result<Timestamp> LocalDateStart(std::string_view date, std::string_view tz) {
   int y, m, d;
@@ -260,14 +281,31 @@ Result<std::string> LocalDate(Timestamp t, std::string_view tz) {
   return FormatDate(t + off);
 }
 
-Result<Period> ParseMonth(std::string_view s, std::string_view tz) {
+Result<Period> BillingPeriodOf(Timestamp t, std::string_view tz, int billing_day) {
+  METER_RETURN_IF_ERROR(CheckBillingDay(billing_day));
+  METER_ASSIGN_OR_RETURN(CivilDate c, LocalDateOf(t, tz));
+  YearMonth ym{c.year, c.month};
+  if (DaysFromCivil(c.year, c.month, c.day) < AnchorDay(ym, billing_day)) ym = ym.Prev();
+  METER_ASSIGN_OR_RETURN(Period p, PeriodStartingIn(ym, tz, billing_day));
+  // Where a zone skips local midnight the period's edges move with it; t then
+  // belongs to the neighbouring period.
+  if (t < p.start) return PeriodStartingIn(ym.Prev(), tz, billing_day);
+  if (t >= p.end) return PeriodStartingIn(ym.Next(), tz, billing_day);
+  return p;
+}
+
+Result<Period> BillingPeriodStartingIn(std::string_view s, std::string_view tz, int billing_day) {
+  METER_RETURN_IF_ERROR(CheckBillingDay(billing_day));
   int y, m;
   if (s.size() != 7 || !ParseDigits(s, 0, 4, &y) || s[4] != '-' || !ParseDigits(s, 5, 2, &m) ||
       m < 1 || m > 12)
     return Status::InvalidArgument(fmt::format("period '{}' is not a month (YYYY-MM)", s));
-  METER_ASSIGN_OR_RETURN(Timestamp start, LocalMidnight(DaysFromCivil(y, m, 1), tz));
-  return MonthOf(start, tz);
+  return PeriodStartingIn(YearMonth{y, static_cast<unsigned>(m)}, tz, billing_day);
 }
+
+Result<Period> MonthOf(Timestamp t, std::string_view tz) { return BillingPeriodOf(t, tz, 1); }
+
+Result<Period> ParseMonth(std::string_view s, std::string_view tz) { return BillingPeriodStartingIn(s, tz, 1); }
 
 std::string FormatMonth(Timestamp start, std::string_view tz) {
   auto off = ZoneOffsetAt(start, tz);

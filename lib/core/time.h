@@ -71,6 +71,23 @@ Period DayOf(Timestamp t);
 Result<Period> MonthOf(Timestamp t, std::string_view tz = "");
 // The calendar month "YYYY-MM" in time zone `tz`; refuses other text.
 Result<Period> ParseMonth(std::string_view yyyy_mm, std::string_view tz = "");
+
+// Billing periods anchored on a day of the month (SPEC section 10): each runs
+// from local midnight (zone `tz`) of `billing_day` to the same day of the next
+// month, a day beyond a month's end clamping to its last day (31: Jan 31,
+// Feb 28, Mar 31). billing_day 1 gives calendar months. Refuses a
+// billing_day outside 1-31 and an unknown zone (InvalidArgument).
+// The billing period containing t.
+Result<Period> BillingPeriodOf(Timestamp t, std::string_view tz, int billing_day);
+// The billing period that starts in the local calendar month "YYYY-MM" (there
+// is exactly one); refuses other text.
+Result<Period> BillingPeriodStartingIn(std::string_view yyyy_mm, std::string_view tz, int billing_day);
+
+// The local calendar date of t in zone `tz`.
+Result<CivilDate> LocalDateOf(Timestamp t, std::string_view tz);
+// The instant local midnight starts civil day `days` (days since 1970-01-01)
+// in zone `tz` (the first instant of that day where a zone skips midnight).
+Result<Timestamp> LocalMidnight(int64_t days, std::string_view tz);
 // "2026-02" for the month starting at `start` in `tz`.
 std::string FormatMonth(Timestamp start, std::string_view tz = "");
 // Checks that `tz` names a zone we can resolve.

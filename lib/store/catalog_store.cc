@@ -69,14 +69,16 @@ Status StoreDocument(Database& db, const catalog::Catalog& c, Timestamp now, App
 }
 
 Status UpsertTenant(Database& db, const catalog::Tenant& t, Timestamp now, ApplySummary* s) {
-  Statement cur(db, "SELECT name, email, timezone, overrides FROM tenants WHERE id=?");
+  Statement cur(db, "SELECT name, email, timezone, overrides, billing_day, started_at FROM tenants WHERE id=?");
   cur.bind(1, t.id);
   std::string overrides = OverridesJson(t);
   if (!cur.executeStep()) {
     Statement ins(db,
-        "INSERT INTO tenants(id, name, email, timezone, overrides, created_at) VALUES(?,?,?,?,?,?)");
+        "INSERT INTO tenants(id, name, email, timezone, overrides, created_at, billing_day, started_at) "
+        "VALUES(?,?,?,?,?,?,?,?)");
     ins.bind(1, t.id); ins.bind(2, t.name); ins.bind(3, t.email); ins.bind(4, t.timezone);
-    ins.bind(5, overrides); ins.bind(6, static_cast<int64_t>(now));
+    ins.bind(5, overrides); ins.bind(6, static_cast<int64_t>(now)); ins.bind(7, t.billing_day);
+    ins.bind(8, t.started_at);
     ins.exec();
     Statement plan(db,
         "INSERT INTO tenant_plans(tenant_id, plan_key, effective_from, recorded_at) VALUES(?,?,?,?)");
@@ -87,9 +89,12 @@ Status UpsertTenant(Database& db, const catalog::Tenant& t, Timestamp now, Apply
     return Status::OK();
   }
   if (cur.getColumn(0).getString() != t.name || cur.getColumn(1).getString() != t.email ||
-      cur.getColumn(2).getString() != t.timezone || cur.getColumn(3).getString() != overrides) {
-    Statement up(db, "UPDATE tenants SET name=?, email=?, timezone=?, overrides=? WHERE id=?");
-    up.bind(1, t.name); up.bind(2, t.email); up.bind(3, t.timezone); up.bind(4, overrides); up.bind(5, t.id);
+      cur.getColumn(2).getString() != t.timezone || cur.getColumn(3).getString() != overrides ||
+      cur.getColumn(4).getInt() != t.billing_day || cur.getColumn(5).getString() != t.started_at) {
+    Statement up(db, "UPDATE tenants SET name=?, email=?, timezone=?, overrides=?, billing_day=?, "
+                                  "started_at=? WHERE id=?");
+    up.bind(1, t.name); up.bind(2, t.email); up.bind(3, t.timezone); up.bind(4, overrides);
+    up.bind(5, t.billing_day); up.bind(6, t.started_at); up.bind(7, t.id);
     up.exec();
     ++s->tenants_updated;
   }
@@ -159,8 +164,9 @@ Result<std::vector<TenantRecord>> CatalogStore::ListTenants(Timestamp now) { ret
 Result<std::vector<TenantRecord>> CatalogStore::ReadTenants(const std::string* only, Timestamp now) {
   return Guarded(db_, [&]() -> Result<std::vector<TenantRecord>> {
     std::vector<TenantRecord> out;
-    Statement q(db_, std::string("SELECT id, name, email, timezone, status, overrides, created_at "
-                                              "FROM tenants") + (only ? " WHERE id=?" : " ORDER BY id"));
+    Statement q(db_, std::string("SELECT id, name, email, timezone, status, overrides, created_at, "
+                                              "billing_day, started_at FROM tenants") +
+                                      (only ? " WHERE id=?" : " ORDER BY id"));
     if (only) q.bind(1, *only);
     while (q.executeStep()) {
       TenantRecord r;
@@ -171,6 +177,8 @@ Result<std::vector<TenantRecord>> CatalogStore::ReadTenants(const std::string* o
       r.status = q.getColumn(4).getString();
       METER_ASSIGN_OR_RETURN(r.tenant.overrides, ParseOverrides(q.getColumn(5).getString()));
       r.created_at = q.getColumn(6).getInt64();
+      r.tenant.billing_day = q.getColumn(7).getInt();
+      r.tenant.started_at = q.getColumn(8).getString();
       out.push_back(std::move(r));
     }
     if (out.empty()) return out;

@@ -435,6 +435,15 @@ const std::vector<Migration>& Migrations() {
                meter TEXT PRIMARY KEY,
                definition TEXT NOT NULL))",
       }},
+      // ---- version 6: tenants' billing periods and start (SPEC section 10) ----
+      {{
+          // billing_day: the day of the month the tenant's periods start (1-31).
+          // started_at: when the tenant started, as written in the catalog or
+          // `tenants add --started-at` (a date means local midnight in its
+          // time zone); '' = billed whole periods.
+          "ALTER TABLE tenants ADD COLUMN billing_day INTEGER NOT NULL DEFAULT 1",
+          "ALTER TABLE tenants ADD COLUMN started_at TEXT NOT NULL DEFAULT ''",
+      }},
   };
   return kMigrations;
 }

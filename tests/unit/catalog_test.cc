@@ -139,3 +139,157 @@ TEST_CASE("catalog.refuses_malformed_json") {
   CHECK(!ParseCatalog("[]").ok());
 }
 
+
+TEST_CASE("json_util.decimals_from_json_numbers_are_exact") {
+  CHECK(*DecimalFromJson(nlohmann::json::parse("0.00001")) == Dec("0.00001"));
+  CHECK(*DecimalFromJson(nlohmann::json::parse("0.1")) == Dec("0.1"));
+  CHECK(*DecimalFromJson(nlohmann::json::parse("1e3")) == Dec("1000"));
+  CHECK(*DecimalFromJson(nlohmann::json::parse("123456.123456789")) == Dec("123456.123456789"));
+  CHECK(*DecimalFromJson(nlohmann::json::parse("\"0.333333333333333333\"")) == Dec("0.333333333333333333"));
+  CHECK(!DecimalFromJson(nlohmann::json::parse("0.12345678901234567")).ok());
+  CHECK(!DecimalFromJson(nlohmann::json::parse("true")).ok());
+  CHECK(*ParseDecimalNumberText("1.5e-3") == Dec("0.0015"));
+  CHECK(*ParseDecimalNumberText("-2E2") == Dec("-200"));
+  CHECK(!ParseDecimalNumberText("1e").ok());
+}
+
+namespace {
+
+// SPEC section 2's pricing-depth plan, with a tenant on its own billing day.
+const char* kDepth = R"({
+  "currency": "USD",
+  "meters": [{"key": "llm_tokens", "name": "LLM tokens", "value": "properties.tokens"},
+             {"key": "storage_gb", "aggregation": "max"}],
+  "plans": [
+    {"key": "ai", "name": "AI", "currency": "EUR", "base_price": "1200.00", "interval": "year",
+     "minimum_commitment": "300.00", "trial_days": 14,
+     "charges": [
+       {"meter": "llm_tokens", "model": "package", "package_size": 1000, "package_price": "0.002",
+        "filters": [
+          {"name": "GPT-4o", "where": {"properties.model": "gpt-4o"}, "package_price": "0.01"},
+          {"where": {"properties.model": ["claude-sonnet", "claude-opus"]},
+           "model": "graduated", "package_size": null,
+           "tiers": [{"up_to": 1000000, "unit_price": "0.000012"}, {"up_to": null, "unit_price": "0.00001"}]}]},
+       {"meter": "storage_gb", "model": "per_unit", "included": 10, "unit_price": "0.20",
+        "group_by": "properties.project"}]}],
+  "tenants": [{"id": "acme", "plan": "ai", "billing_day": 31, "started_at": "2026-01-15",
+               "timezone": "Europe/Berlin"}]
+})";
+
+}  // namespace
+
+TEST_CASE("catalog.parses_pricing_depth") {
+  auto c = ParseCatalog(kDepth);
+  REQUIRE_MESSAGE(c.ok(), c.status().message());
+  const Plan& ai = c->plans[0];
+  CHECK(ai.interval == "year");
+  CHECK(ai.currency == "EUR");
+  CHECK(c->CurrencyOf(ai) == "EUR");
+  CHECK(ai.minimum_commitment == Dec("300"));
+  CHECK(ai.trial_days == 14);
+  const Charge& tokens = ai.charges[0];
+  REQUIRE(tokens.filters.size() == 2);
+  // Fields a filter does not set are inherited; null un-sets one.
+  const ChargeFilter& gpt = tokens.filters[0];
+  CHECK(gpt.name == "GPT-4o");
+  CHECK(gpt.charge.model == ChargeModel::kPackage);
+  CHECK(gpt.charge.package_size == Dec("1000"));
+  CHECK(gpt.charge.package_price == Dec("0.01"));
+  const ChargeFilter& claude = tokens.filters[1];
+  CHECK(claude.name == "model=claude-sonnet|claude-opus");  // SPEC 10's default name
+  CHECK(claude.charge.model == ChargeModel::kGraduated);
+  CHECK(claude.charge.tiers.size() == 2);
+  REQUIRE(claude.where.size() == 1);
+  CHECK(claude.where[0].field == "properties.model");
+  CHECK(claude.where[0].values == std::vector<std::string>{"claude-sonnet", "claude-opus"});
+  CHECK(ai.charges[1].group_by == "properties.project");
+  CHECK(c->tenants[0].billing_day == 31);
+  CHECK(c->tenants[0].started_at == "2026-01-15");
+  CHECK(c->plans[0].charges[0].group_by.empty());
+  // A plan without a currency bills in the catalog's.
+  CHECK(c->CurrencyOf(Plan{}) == "USD");
+}
+
+TEST_CASE("catalog.pricing_depth_round_trips_through_json") {
+  auto c = ParseCatalog(kDepth);
+  REQUIRE(c.ok());
+  auto again = ParseCatalog(ToJson(*c).dump());
+  REQUIRE_MESSAGE(again.ok(), again.status().message());
+  CHECK(ToJson(*again) == ToJson(*c));
+  CHECK(again->plans[0].charges[0].filters[1].name == "model=claude-sonnet|claude-opus");
+  CHECK(again->plans[0].charges[0].filters[1].charge.model == ChargeModel::kGraduated);
+}
+
+TEST_CASE("catalog.default_filter_name_sorts_conditions_by_field") {
+  std::string doc = Replace(kDepth, R"({"name": "GPT-4o", "where": {"properties.model": "gpt-4o"})",
+                            R"({"where": {"properties.model": "gpt-4o", "operation": "chat", "properties.batch": ["no", "x"]})");
+  auto c = ParseCatalog(doc);
+  REQUIRE_MESSAGE(c.ok(), c.status().message());
+  CHECK(c->plans[0].charges[0].filters[0].name == "batch=no|x, model=gpt-4o, operation=chat");
+}
+
+TEST_CASE("catalog.refuses_pricing_depth_errors_with_json_path") {
+  struct { const char* from; const char* to; const char* message; } cases[] = {
+      {R"({"properties.model": "gpt-4o"})", R"({"model": "gpt-4o"})",
+       "plans[0].charges[0].filters[0].where.model: is not an event field a filter can test"},
+      {R"({"properties.model": "gpt-4o"})", R"({"properties.": "gpt-4o"})",
+       "plans[0].charges[0].filters[0].where.properties.: is not an event field"},
+      {R"({"properties.model": "gpt-4o"})", R"({"properties.model": 4})",
+       "plans[0].charges[0].filters[0].where.properties.model: expected a string or a non-empty list of strings"},
+      {R"({"properties.model": "gpt-4o"})", R"({"properties.model": []})",
+       "plans[0].charges[0].filters[0].where.properties.model: expected a string or a non-empty list"},
+      {R"({"properties.model": "gpt-4o"})", R"({})", "plans[0].charges[0].filters[0].where: needs at least one condition"},
+      {R"("package_price": "0.01")", R"("package_prise": "0.01")",
+       "plans[0].charges[0].filters[0].package_prise: unknown filter field"},
+      {R"("package_price": "0.01")", R"("package_price": "-0.01")",
+       "plans[0].charges[0].filters[0].package_price: must not be negative"},
+      // Un-setting the tiers a graduated filter needs: named at the filter.
+      {R"("tiers": [{"up_to": 1000000, "unit_price": "0.000012"}, {"up_to": null, "unit_price": "0.00001"}])",
+       R"("tiers": null)",
+       "plans[0].charges[0].filters[1].tiers: is required for this model"},
+      {R"({"name": "GPT-4o")", R"({"name": "model=claude-sonnet|claude-opus")",
+       "plans[0].charges[0].filters[1].name: 'model=claude-sonnet|claude-opus' is also the name of filters[0]"},
+      {R"("group_by": "properties.project")", R"("group_by": "project")",
+       "plans[0].charges[1].group_by: 'project' is not an event field"},
+      {R"("billing_day": 31)", R"("billing_day": 32)", "tenants[0].billing_day: must be a whole number from 1 to 31"},
+      {R"("billing_day": 31)", R"("billing_day": 0)", "tenants[0].billing_day: must be a whole number from 1 to 31"},
+      {R"("billing_day": 31)", R"("billing_day": 1.5)", "tenants[0].billing_day: must be a whole number"},
+      {R"("currency": "EUR")", R"("currency": "EUX")", "plans[0].currency: 'EUX' is not an ISO 4217 code"},
+      {R"("currency": "EUR")", R"("currency": "eur")", "plans[0].currency: 'eur' is not an ISO 4217 code"},
+      {R"("currency": "USD")", R"("currency": "ABC")", "currency: 'ABC' is not an ISO 4217 code"},
+      {R"("trial_days": 14)", R"("trial_days": -1)", "plans[0].trial_days: must be a whole number from 0 to 3650"},
+      {R"("minimum_commitment": "300.00")", R"("minimum_commitment": "-300.00")",
+       "plans[0].minimum_commitment: must not be negative"},
+      {R"("interval": "year")", R"("interval": "week")", "plans[0].interval: unsupported interval 'week' (month, year)"},
+      {R"("started_at": "2026-01-15")", R"("started_at": "2026-02-30")", "tenants[0]: started_at: '2026-02-30' is not a date"},
+  };
+  for (const auto& c : cases) {
+    auto r = ParseCatalog(Replace(kDepth, c.from, c.to));
+    REQUIRE_MESSAGE(!r.ok(), c.to);
+    CHECK(r.status().IsDataError());
+    CHECK_MESSAGE(r.status().message().find(c.message) == 0, r.status().message());
+  }
+}
+
+TEST_CASE("catalog.warns_about_overlapping_filters") {
+  auto c = ParseCatalog(kDepth);
+  REQUIRE(c.ok());
+  CHECK(CatalogWarnings(*c).empty());
+  // Same field, a shared value: overlap.
+  auto overlap = ParseCatalog(Replace(kDepth, R"({"properties.model": "gpt-4o"})",
+                                      R"({"properties.model": ["gpt-4o", "claude-opus"]})"));
+  REQUIRE(overlap.ok());
+  auto w = CatalogWarnings(*overlap);
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].find("plans[0].charges[0].filters[0] and filters[1]: filters 'GPT-4o' and "
+                  "'model=claude-sonnet|claude-opus' overlap") == 0);
+  // Different fields: an event can have both.
+  auto fields = ParseCatalog(Replace(kDepth, R"({"properties.model": "gpt-4o"})", R"({"operation": "chat"})"));
+  REQUIRE(fields.ok());
+  CHECK(CatalogWarnings(*fields).size() == 1);
+  // A common field with disjoint values: never both.
+  auto disjoint = ParseCatalog(Replace(kDepth, R"({"properties.model": "gpt-4o"})",
+                                       R"({"operation": "chat", "properties.model": "gpt-4o"})"));
+  REQUIRE(disjoint.ok());
+  CHECK(CatalogWarnings(*disjoint).empty());
+}

@@ -111,3 +111,72 @@ TEST_CASE("time.zone_names_are_compiled_zone_files") {
     if (!m.ok()) CHECK(m.status().message().find("unknown time zone") != std::string::npos);
   }
 }
+
+namespace {
+
+std::string Show(const Period& p) { return FormatRfc3339(p.start) + " " + FormatRfc3339(p.end); }
+
+std::string PeriodOf(const char* t, const char* tz, int day) {
+  auto p = BillingPeriodOf(*ParseRfc3339(t), tz, day);
+  REQUIRE_MESSAGE(p.ok(), p.status().message());
+  return Show(*p);
+}
+
+std::string StartingIn(const char* month, const char* tz, int day) {
+  auto p = BillingPeriodStartingIn(month, tz, day);
+  REQUIRE_MESSAGE(p.ok(), p.status().message());
+  return Show(*p);
+}
+
+}  // namespace
+
+// Lago's open bugs on anniversaries of the 29th-31st: a period anchored on a
+// day a month lacks clamps to that month's last day and returns to the day in
+// the next month (31: Jan 31 -> Feb 28 -> Mar 31), never drifting to the 28th.
+TEST_CASE("time.billing_period_clamps_days_beyond_the_month_end") {
+  CHECK(StartingIn("2026-01", "", 31) == "2026-01-31T00:00:00Z 2026-02-28T00:00:00Z");
+  CHECK(StartingIn("2026-02", "", 31) == "2026-02-28T00:00:00Z 2026-03-31T00:00:00Z");
+  CHECK(StartingIn("2026-03", "", 31) == "2026-03-31T00:00:00Z 2026-04-30T00:00:00Z");
+  CHECK(StartingIn("2026-04", "", 31) == "2026-04-30T00:00:00Z 2026-05-31T00:00:00Z");
+  CHECK(StartingIn("2026-01", "", 30) == "2026-01-30T00:00:00Z 2026-02-28T00:00:00Z");
+  CHECK(StartingIn("2026-02", "", 30) == "2026-02-28T00:00:00Z 2026-03-30T00:00:00Z");
+  CHECK(StartingIn("2026-02", "", 29) == "2026-02-28T00:00:00Z 2026-03-29T00:00:00Z");
+  CHECK(StartingIn("2028-02", "", 29) == "2028-02-29T00:00:00Z 2028-03-29T00:00:00Z");  // leap year
+  CHECK(StartingIn("2028-02", "", 31) == "2028-02-29T00:00:00Z 2028-03-31T00:00:00Z");
+  CHECK(StartingIn("2026-12", "", 31) == "2026-12-31T00:00:00Z 2027-01-31T00:00:00Z");
+  CHECK(StartingIn("2026-02", "", 1) == "2026-02-01T00:00:00Z 2026-03-01T00:00:00Z");
+  CHECK(StartingIn("2026-02", "", 15) == "2026-02-15T00:00:00Z 2026-03-15T00:00:00Z");
+}
+
+TEST_CASE("time.billing_period_of_an_instant") {
+  CHECK(PeriodOf("2026-02-27T23:59:59Z", "", 31) == "2026-01-31T00:00:00Z 2026-02-28T00:00:00Z");
+  CHECK(PeriodOf("2026-02-28T00:00:00Z", "", 31) == "2026-02-28T00:00:00Z 2026-03-31T00:00:00Z");
+  CHECK(PeriodOf("2026-03-30T12:00:00Z", "", 31) == "2026-02-28T00:00:00Z 2026-03-31T00:00:00Z");
+  CHECK(PeriodOf("2026-03-31T00:00:00Z", "", 31) == "2026-03-31T00:00:00Z 2026-04-30T00:00:00Z");
+  CHECK(PeriodOf("2026-01-14T23:00:00Z", "", 15) == "2025-12-15T00:00:00Z 2026-01-15T00:00:00Z");
+  CHECK(PeriodOf("2026-02-10T00:00:00Z", "", 1) == "2026-02-01T00:00:00Z 2026-03-01T00:00:00Z");
+  // Local midnight in the tenant's zone: Tokyo is 9 hours ahead of UTC.
+  CHECK(PeriodOf("2026-02-14T15:00:00Z", "Asia/Tokyo", 15) == "2026-02-14T15:00:00Z 2026-03-14T15:00:00Z");
+  CHECK(PeriodOf("2026-02-14T14:59:59Z", "Asia/Tokyo", 15) == "2026-01-14T15:00:00Z 2026-02-14T15:00:00Z");
+  CHECK(StartingIn("2026-03", "Asia/Kolkata", 31) == "2026-03-30T18:30:00Z 2026-04-29T18:30:00Z");
+  // Across a daylight-saving change the period still runs midnight to midnight.
+  CHECK(StartingIn("2026-03", "Europe/Berlin", 15) == "2026-03-14T23:00:00Z 2026-04-14T22:00:00Z");
+}
+
+TEST_CASE("time.billing_period_refusals") {
+  CHECK(!BillingPeriodOf(0, "", 0).ok());
+  CHECK(!BillingPeriodOf(0, "", 32).ok());
+  CHECK(!BillingPeriodStartingIn("2026-13", "", 1).ok());
+  CHECK(!BillingPeriodStartingIn("2026-02", "Mars/Base", 1).ok());
+  // Calendar months are billing day 1.
+  CHECK(Show(*MonthOf(*ParseRfc3339("2026-02-10T00:00:00Z"))) == StartingIn("2026-02", "", 1));
+}
+
+TEST_CASE("time.a_bare_date_for_a_tenant_is_local_midnight") {
+  CHECK(FormatRfc3339(*ParseTimeIn("2026-02-15", "Asia/Tokyo")) == "2026-02-14T15:00:00Z");
+  CHECK(FormatRfc3339(*ParseTimeIn("2026-02-15", "")) == "2026-02-15T00:00:00Z");
+  CHECK(FormatRfc3339(*ParseTimeIn("2026-02-15T10:30:00Z", "Asia/Tokyo")) == "2026-02-15T10:30:00Z");
+  CHECK(!ParseTimeIn("2026-02-30", "Asia/Tokyo").ok());
+  auto d = LocalDateOf(*ParseRfc3339("2026-02-14T15:00:00Z"), "Asia/Tokyo");
+  CHECK(d->day == 15);
+}
