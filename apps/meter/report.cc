@@ -166,13 +166,13 @@ int RunAnalytics(const Context& ctx, const ReportArgs& a) {
 
 // ---- report trends ----
 
-json TrendsJson(const std::vector<report::TrendRow>& rows, const std::string& currency) {
+json TrendsJson(const std::vector<report::TrendRow>& rows) {
   json out = json::array();
   for (const auto& r : rows) {
     json q = json::object();
     for (const auto& [meter, v] : r.quantity_by_meter) q[meter] = JsonNumber(v);
-    out.push_back({{"tenant", r.tenant}, {"month", r.month}, {"quantity_by_meter", q},
-                   {"billed", MoneyString(r.billed, currency)}, {"change", MoneyString(r.change, currency)}});
+    out.push_back({{"tenant", r.tenant}, {"month", r.month}, {"quantity_by_meter", q}, {"currency", r.currency},
+                   {"billed", MoneyString(r.billed, r.currency)}, {"change", MoneyString(r.change, r.currency)}});
   }
   return {{"rows", out}};
 }
@@ -205,21 +205,21 @@ int RunTrends(const Context& ctx, const ReportArgs& a) {
   if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
   auto rows = Snapshot(*l.db, [&] { return report::BuildTrends(*l.db, l.catalog, {a.tenant, a.months, Clock::Now()}); });
   if (!rows.ok()) return ctx.Fail(rows.status());
-  const std::string& cur = l.catalog.currency;
   if (ctx.json()) {
-    PrintJson(TrendsJson(*rows, cur));
+    PrintJson(TrendsJson(*rows));
     return kExitOk;
   }
   bool csv = a.format == "csv", chart = !csv && ctx.stdout_is_tty();
   std::map<std::string, Decimal> max;
   for (const auto& r : *rows) max[r.tenant] = std::max(max[r.tenant], r.billed);
-  std::vector<std::string> cols = {"tenant", "month", "billed", "change", "usage"};
+  std::vector<std::string> cols = {"tenant", "month", "currency", "billed", "change", "usage"};
   if (chart) cols.push_back("");
-  Table t(cols, {false, false, true, true, false, false});
+  Table t(cols, {false, false, false, true, true, false, false});
   for (const auto& r : *rows) {
-    std::string change = MoneyString(r.change, cur);
+    std::string change = MoneyString(r.change, r.currency);
     if (!csv && !r.change.IsNegative() && !r.change.IsZero()) change = "+" + change;
-    std::vector<std::string> row = {r.tenant, r.month, MoneyString(r.billed, cur), change, UsedMeters(l.catalog, r, csv)};
+    std::vector<std::string> row = {r.tenant, r.month, r.currency, MoneyString(r.billed, r.currency), change,
+                                    UsedMeters(l.catalog, r, csv)};
     if (chart) row.push_back(Colored(ctx, "green", Bar(r.billed, max[r.tenant])));
     t.Add(row);
   }
@@ -330,12 +330,27 @@ int RunRecommend(const Context& ctx, const ReportArgs& a) {
 json SimulationJson(const report::Simulation& s) {
   json rows = json::array();
   for (const auto& r : s.rows)
-    rows.push_back({{"tenant", r.tenant}, {"current_total", MoneyString(r.current_total, s.currency)},
-                    {"simulated_total", MoneyString(r.simulated_total, s.currency)},
-                    {"difference", MoneyString(r.difference, s.currency)},
+    rows.push_back({{"tenant", r.tenant}, {"currency", r.currency},
+                    {"current_total", MoneyString(r.current_total, r.currency)},
+                    {"simulated_total", MoneyString(r.simulated_total, r.currency)},
+                    {"difference", MoneyString(r.difference, r.currency)},
                     {"percent", r.percent ? JsonNumber(*r.percent) : json(nullptr)}});
-  return {{"period", s.period}, {"rows", rows}, {"current_total", MoneyString(s.current_total, s.currency)},
-          {"simulated_total", MoneyString(s.simulated_total, s.currency)}, {"difference", MoneyString(s.difference, s.currency)}};
+  // SPEC section 10: the scalar totals only when every row has one currency.
+  json by = json::array();
+  for (const auto& c : s.totals)
+    by.push_back({{"currency", c.currency}, {"current_total", MoneyString(c.current_total, c.currency)},
+                  {"simulated_total", MoneyString(c.simulated_total, c.currency)},
+                  {"difference", MoneyString(c.difference, c.currency)}});
+  json j = {{"period", s.period}, {"rows", rows}, {"current_total", nullptr}, {"simulated_total", nullptr},
+            {"difference", nullptr}, {"totals_by_currency", by}};
+  if (s.totals.size() == 1) {
+    j["current_total"] = by[0]["current_total"];
+    j["simulated_total"] = by[0]["simulated_total"];
+    j["difference"] = by[0]["difference"];
+  } else if (s.totals.empty()) {
+    j["current_total"] = j["simulated_total"] = j["difference"] = "0.00";
+  }
+  return j;
 }
 
 std::string PercentText(const std::optional<Decimal>& p) {
@@ -364,12 +379,13 @@ int RunSimulate(const Context& ctx, const ReportArgs& a) {
     PrintJson(SimulationJson(*s));
     return kExitOk;
   }
-  const std::string& cur = s->currency;
-  Table t({"tenant", "current", "simulated", "difference", "percent"}, {false, true, true, true, true});
+  Table t({"tenant", "currency", "current", "simulated", "difference", "percent"}, {false, false, true, true, true, true});
   for (const auto& r : s->rows)
-    t.Add({r.tenant, MoneyString(r.current_total, cur), MoneyString(r.simulated_total, cur), MoneyString(r.difference, cur),
-           PercentText(r.percent)});
-  t.Add({"total", MoneyString(s->current_total, cur), MoneyString(s->simulated_total, cur), MoneyString(s->difference, cur), ""});
+    t.Add({r.tenant, r.currency, MoneyString(r.current_total, r.currency), MoneyString(r.simulated_total, r.currency),
+           MoneyString(r.difference, r.currency), PercentText(r.percent)});
+  for (const auto& c : s->totals)
+    t.Add({"total", c.currency, MoneyString(c.current_total, c.currency), MoneyString(c.simulated_total, c.currency),
+           MoneyString(c.difference, c.currency), ""});
   PrintTable(t, a.format);
   return kExitOk;
 }

@@ -12,6 +12,7 @@
 #include "billing/credits.h"
 #include "billing/generate.h"
 #include "billing/lifecycle.h"
+#include "billing/schedule.h"
 #include "store/catalog_store.h"
 #include "tenants/tenants.h"
 #include "usage/alerts.h"
@@ -28,7 +29,9 @@ struct TenantArgs {
 nlohmann::json TenantJson(const store::TenantRecord& r) {
   return {{"id", r.tenant.id}, {"name", r.tenant.name}, {"plan", r.tenant.plan},
           {"email", r.tenant.email}, {"timezone", r.tenant.timezone.empty() ? "UTC" : r.tenant.timezone},
-          {"status", r.status}, {"created_at", FormatRfc3339(r.created_at)}};
+          {"status", r.status}, {"created_at", FormatRfc3339(r.created_at)},
+          {"billing_day", r.tenant.billing_day},
+          {"started_at", r.tenant.started_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.tenant.started_at)}};
 }
 
 int RunList(const Context& ctx, const std::string& format) {
@@ -58,11 +61,24 @@ struct TenantView {
   Decimal credit_balance;                   // SPEC 11: prepaid credits usable now
   std::string currency;
   std::vector<store::TenantCouponRecord> coupons;  // applied, not removed
+  std::optional<Timestamp> trial_ends_at;   // the first paid day of a trial running or ahead
+  std::string first_paid_day;               // that day, "YYYY-MM-DD" in the tenant's zone
+  std::optional<billing::BillingPeriod> period;  // the billing period containing now
 };
 
 Status GatherView(store::Database& db, const catalog::Catalog& c, const std::string& id, TenantView* v) {
   Timestamp now = Clock::Now();
   METER_ASSIGN_OR_RETURN(v->history, store::CatalogStore(db).PlanHistory(id));
+  for (const auto& t : c.tenants)
+    if (t.id == id) {
+      METER_ASSIGN_OR_RETURN(billing::TenantTerms terms, billing::TermsOf(t, v->history));
+      METER_ASSIGN_OR_RETURN(v->trial_ends_at, billing::TrialEndsAt(terms, c, now));
+      if (v->trial_ends_at) {
+        METER_ASSIGN_OR_RETURN(CivilDate d, LocalDateOf(*v->trial_ends_at, t.timezone));
+        v->first_paid_day = billing::DayText(DaysFromCivil(d.year, d.month, d.day));
+      }
+      METER_ASSIGN_OR_RETURN(v->period, billing::PeriodContaining(now, t.timezone, t.billing_day));
+    }
   METER_ASSIGN_OR_RETURN(v->limits, usage::QuotaStatusFor(db, c, id, now));
   auto current = billing::PreviewCurrentPeriod(db, c, id, now);
   if (current.ok()) v->current = std::move(current).value();
@@ -93,12 +109,18 @@ nlohmann::json ViewJson(const store::TenantRecord& r, const TenantView& v) {
                            {"limit", q.limit.limit ? JsonNumber(*q.limit.limit) : nlohmann::json(nullptr)},
                            {"percent", q.percent ? nlohmann::json(q.percent->ToString()) : nlohmann::json(nullptr)},
                            {"period_start", FormatRfc3339(q.period.start)}, {"period_end", FormatRfc3339(q.period.end)}});
-  if (v.current) j["current_period"] = {{"month", v.current->period.month}, {"subtotal", v.current->subtotal.ToString(2)},
-                                        {"total", v.current->total.ToString(2)}, {"currency", v.current->currency}};
+  j["trial_ends_at"] = v.trial_ends_at ? nlohmann::json(FormatRfc3339(*v.trial_ends_at)) : nlohmann::json(nullptr);
+  if (v.period)
+    j["billing_period"] = {{"month", v.period->month}, {"start", FormatRfc3339(v.period->period.start)},
+                           {"end", FormatRfc3339(v.period->period.end)}};
+  if (v.current)
+    j["current_period"] = {{"month", v.current->period.month},
+                           {"subtotal", MoneyString(v.current->subtotal, v.current->currency)},
+                           {"total", MoneyString(v.current->total, v.current->currency)}, {"currency", v.current->currency}};
   j["open_invoices"] = nlohmann::json::array();
   for (const auto& inv : v.open_invoices)
     j["open_invoices"].push_back({{"id", inv.id}, {"number", inv.number}, {"status", inv.status},
-                                  {"total", inv.total.ToString(2)}, {"due_date", inv.due_date}});
+                                  {"total", MoneyString(inv.total, inv.currency)}, {"due_date", inv.due_date}});
   j["credit_balance"] = MoneyString(v.credit_balance, v.currency);
   j["currency"] = v.currency;
   j["coupons"] = nlohmann::json::array();
@@ -113,6 +135,10 @@ void PrintView(const Context& ctx, const catalog::Catalog& c, const store::Tenan
   fmt::print("{} ({})  {}\n", Colored(ctx, "bold", r.tenant.name), r.tenant.id, r.status);
   fmt::print("plan      {}\nemail     {}\ntimezone  {}\n", r.tenant.plan, r.tenant.email.empty() ? "-" : r.tenant.email,
              r.tenant.timezone.empty() ? "UTC" : r.tenant.timezone);
+  if (v.period)
+    fmt::print("period    {} to {} (billing day {}){}\n", v.period->first_day, v.period->last_day, r.tenant.billing_day,
+               r.tenant.started_at.empty() ? "" : fmt::format("; started {}", r.tenant.started_at));
+  if (v.trial_ends_at) fmt::print("trial     first paid day {}\n", v.first_paid_day);
   fmt::print("\nplan history\n");
   for (const auto& a : v.history)
     fmt::print("  {:<32} {}\n", a.effective_from == store::kBeginningOfTime ? "from the start" : "from " + FormatRfc3339(a.effective_from), a.plan);
@@ -128,8 +154,9 @@ void PrintView(const Context& ctx, const catalog::Catalog& c, const store::Tenan
                Colored(ctx, color, bar), catalog::LimitPeriodName(q.limit.period));
   }
   if (v.current)
-    fmt::print("\ncost of {} so far: {} {} before tax ({} with tax)\n", v.current->period.month, v.current->subtotal.ToString(2),
-               v.current->currency, v.current->total.ToString(2));
+    fmt::print("\ncost of {} so far: {} {} before tax ({} with tax)\n", v.current->period.month,
+               MoneyString(v.current->subtotal, v.current->currency), v.current->currency,
+               MoneyString(v.current->total, v.current->currency));
   fmt::print("\ncredit balance: {}\n", CurrencyAmount(v.credit_balance, v.currency));
   if (!v.coupons.empty()) {
     fmt::print("coupons:");
@@ -139,7 +166,7 @@ void PrintView(const Context& ctx, const catalog::Catalog& c, const store::Tenan
   fmt::print("\nopen invoices\n");
   if (v.open_invoices.empty()) fmt::print("  none\n");
   for (const auto& inv : v.open_invoices)
-    fmt::print("  {:<20} {:<8} {:>12} due {}\n", inv.number, inv.status, inv.total.ToString(2), inv.due_date);
+    fmt::print("  {:<20} {:<8} {:>12} due {}\n", inv.number, inv.status, MoneyString(inv.total, inv.currency), inv.due_date);
   fmt::print("\nrecent alerts\n");
   if (v.alerts.empty()) fmt::print("  none\n");
   for (const auto& a : v.alerts)

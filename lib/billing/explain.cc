@@ -49,7 +49,11 @@ std::string ExplainModel(const InvoiceLine& l, const std::string& cur) {
 }
 
 std::string ExplainUsage(const InvoiceLine& l, const std::string& cur) {
-  std::string out = fmt::format("   quantity: {} in {} = {}\n", l.source, Span(l.period), Thousands(l.quantity));
+  std::string out;
+  if (l.events >= 0)
+    out += fmt::format("   events taken: {} ({} event{})\n", l.condition.empty() ? "all of the meter's" : l.condition,
+                       l.events, l.events == 1 ? "" : "s");
+  out += fmt::format("   quantity: {} in {} = {}\n", l.source, Span(l.period), Thousands(l.quantity));
   if (!l.overage)
     out += fmt::format("   plan '{}' has no overage: units beyond the {} included are not billed; billable = {}\n",
                        l.plan, Thousands(l.charge.included), Thousands(l.priced.billable));
@@ -126,6 +130,13 @@ std::string RenderExplain(const Invoice& inv) {
     if (l.kind == LineKind::kUsage) out += ExplainUsage(l, inv.currency);
     if (l.kind == LineKind::kAdjustment) out += ExplainAdjustment(l, inv.currency);
     if (l.kind == LineKind::kCoupon) out += ExplainCoupon(inv, i);
+    if (l.kind == LineKind::kAnnualCredit)
+      out += fmt::format("   unused days of the plan year of '{}': {} × {} / {} = {} (rounded once)\n", l.plan,
+                         PriceText(l.base_price, inv.currency), l.days, l.days_in_period, MoneyText(l.amount, inv.currency));
+    if (l.kind == LineKind::kCommitment)
+      out += fmt::format("   commitment in force {} (each plan's minimum_commitment prorated by its paid days, exact),\n"
+                         "   less the base price and usage lines, rounded once = {}\n",
+                         PriceText(l.base_price, inv.currency), MoneyText(l.amount, inv.currency));
     out += "\n";
   }
   out += ExplainTotals(inv);

@@ -82,7 +82,9 @@ std::vector<std::string> UsageDetails(const InvoiceLine& l, std::string_view cur
 
 std::vector<std::string> LineDetails(const InvoiceLine& l, std::string_view currency) {
   if (l.kind == LineKind::kCoupon) return {};
-  if (l.kind == LineKind::kBase) {
+  if (l.kind == LineKind::kCommitment)
+    return {fmt::format("commitment in force {}, less the base and usage lines", PriceText(l.base_price, currency))};
+  if (l.kind == LineKind::kBase || l.kind == LineKind::kAnnualCredit) {
     if (l.days == l.days_in_period) return {};
     return {fmt::format("{} × {} / {} days", PriceText(l.base_price, currency), l.days, l.days_in_period)};
   }

@@ -11,6 +11,7 @@
 #include "billing/lifecycle.h"
 #include "store/catalog_store.h"
 #include "usage/quantity.h"
+#include "usage/slices.h"
 #include "webhooks/queue.h"
 
 namespace meter::billing {
@@ -52,6 +53,26 @@ PriorAdjustments CollectPrior(const std::vector<Invoice>& invoices) {
 
 // The adjustment lines for one finalized invoice: each usage line re-measured
 // over its own segment and compared with what has been billed for it.
+// The quantity a sliced line (SPEC section 10: a filter's or group's line)
+// measures now: its slice re-measured under the plan's charge; nullopt when
+// the catalog no longer has that charge.
+Result<std::optional<Decimal>> SliceNow(store::Database& db, const catalog::Catalog& c, const Invoice& inv,
+                                        const InvoiceLine& line) {
+  const catalog::Plan* plan = c.FindPlan(line.plan);
+  if (!plan) return std::optional<Decimal>();
+  for (const auto& ch : plan->charges) {
+    if (ch.meter != line.meter || !usage::IsSliced(ch)) continue;
+    METER_ASSIGN_OR_RETURN(auto slices, usage::MeasureSlices(db, c, inv.tenant, ch, line.period));
+    for (const auto& s : slices) {
+      std::optional<std::string> name;
+      if (s.filter >= 0) name = ch.filters[s.filter].name;
+      if (name == line.filter && s.group == line.group && s.events > 0) return std::optional<Decimal>(s.quantity);
+    }
+    return std::optional<Decimal>(Decimal());
+  }
+  return std::optional<Decimal>();
+}
+
 Status AdjustInvoice(store::Database& db, const catalog::Catalog& c, const Invoice& inv,
                      const PriorAdjustments& prior, std::vector<InvoiceLine>& out) {
   for (int k = 0; k < static_cast<int>(inv.lines.size()); ++k) {
@@ -65,7 +86,14 @@ Status AdjustInvoice(store::Database& db, const catalog::Catalog& c, const Invoi
         METER_ASSIGN_OR_RETURN(billed, billed.Add(adj->amount));
       }
     }
-    METER_ASSIGN_OR_RETURN(Decimal current, usage::MeterQuantity(db, inv.tenant, *m, line.period));
+    Decimal current;
+    if (line.events >= 0) {
+      METER_ASSIGN_OR_RETURN(std::optional<Decimal> now, SliceNow(db, c, inv, line));
+      if (!now) continue;
+      current = *now;
+    } else {
+      METER_ASSIGN_OR_RETURN(current, usage::MeterQuantity(db, inv.tenant, *m, line.period));
+    }
     auto adj = LateUsageLine(inv, k, q, billed, current);
     if (!adj.ok())
       return Status::DataError(fmt::format("late usage of {} {}: {}", inv.tenant, inv.period.month, adj.status().message()));
@@ -134,6 +162,14 @@ bool HasUsage(const Invoice& inv) {
   });
 }
 
+// True when the tenant starts after the period ends: it owes nothing for the
+// period but usage it may have sent early.
+bool StartsAfter(const catalog::Tenant& t, const Invoice& inv) {
+  if (t.started_at.empty()) return false;
+  auto start = ParseTimeIn(t.started_at, t.timezone);
+  return start.ok() && *start >= inv.period.period.end;
+}
+
 Status GenerateForTenant(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t,
                          const Existing& ex, const std::set<std::string>* candidates, bool suspended,
                          const GenerateOptions& o, GenerateResult& res) {
@@ -145,7 +181,7 @@ Status GenerateForTenant(store::Database& db, const catalog::Catalog& c, const c
   }
   std::string id = ex.draft ? ex.draft->id : DraftId(t.id, o.month, ex.voids + 1);
   METER_ASSIGN_OR_RETURN(Invoice inv, BuildDraft(db, c, t, o.month, id, candidates));
-  if (suspended && !ex.draft && !HasUsage(inv)) return Status::OK();
+  if ((suspended || StartsAfter(t, inv)) && !ex.draft && !HasUsage(inv)) return Status::OK();
   if (!o.dry_run) METER_RETURN_IF_ERROR(StoreDraft(db, c, inv, ex, o, res));
   res.invoices.push_back(std::move(inv));
   return Status::OK();
@@ -156,25 +192,39 @@ Status GenerateForTenant(store::Database& db, const catalog::Catalog& c, const c
 Result<InvoiceInputs> ReadInvoiceInputs(store::Database& db, const catalog::Catalog& catalog,
                                         const catalog::Tenant& tenant, std::string_view month,
                                         const catalog::Plan* plan_override) {
-  METER_ASSIGN_OR_RETURN(BillingPeriod bp, MonthPeriod(month, tenant.timezone));
-  std::vector<PlanSpan> spans;
+  METER_ASSIGN_OR_RETURN(BillingPeriod bp, MonthPeriod(month, tenant.timezone, tenant.billing_day));
+  PeriodSchedule schedule;
   if (plan_override) {
-    spans.push_back({plan_override->key, bp.period, bp.days});
+    schedule = WholePeriodOn(*plan_override, bp);
   } else {
     METER_ASSIGN_OR_RETURN(auto history, store::CatalogStore(db).PlanHistory(tenant.id));
-    auto s = PlanSpans(history, bp);
+    METER_ASSIGN_OR_RETURN(TenantTerms terms, TermsOf(tenant, std::move(history)));
+    auto s = Schedule(terms, catalog, bp);
     if (!s.ok()) return s.status().WithContext(fmt::format("tenant '{}'", tenant.id));
-    spans = std::move(s).value();
+    schedule = std::move(s).value();
   }
   InvoiceInputs in;
   in.catalog = &catalog;
   in.tenant = tenant;
   in.period = bp;
-  for (const auto& span : spans) {
+  in.annual_charges = std::move(schedule.annual_charges);
+  in.annual_credits = std::move(schedule.annual_credits);
+  for (const auto& seg : schedule.segments) {
     const catalog::Plan* plan = plan_override;
-    if (!plan) { METER_ASSIGN_OR_RETURN(plan, ResolvePlan(catalog, span.plan, tenant.id)); }
-    METER_ASSIGN_OR_RETURN(auto usage, MeasureUsage(db, catalog, tenant.id, *plan, span.period));
-    in.segments.push_back({*plan, span.period, span.days, std::move(usage)});
+    if (!plan) { METER_ASSIGN_OR_RETURN(plan, ResolvePlan(catalog, seg.plan, tenant.id)); }
+    METER_ASSIGN_OR_RETURN(auto usage, MeasureUsage(db, catalog, tenant.id, *plan, seg.period));
+    UsageSegment& u = in.segments.emplace_back();
+    u.plan = *plan;
+    u.period = seg.period;
+    u.days = seg.days;
+    u.usage = std::move(usage);
+    u.paid_days = seg.paid_days;
+    u.trial_days = seg.trial_days;
+    u.trial_paid_from = seg.trial_paid_from;
+    for (size_t i = 0; i < plan->charges.size(); ++i)
+      if (usage::IsSliced(plan->charges[i])) {
+        METER_ASSIGN_OR_RETURN(u.slices[i], usage::MeasureSlices(db, catalog, tenant.id, plan->charges[i], seg.period));
+      }
   }
   return in;
 }
@@ -268,8 +318,8 @@ Result<Invoice> PreviewCurrentPeriod(store::Database& db, const catalog::Catalog
   for (const auto& x : catalog.tenants)
     if (x.id == tenant) t = &x;
   if (!t) return Status::NotFound(fmt::format("unknown tenant '{}'", tenant));
-  METER_ASSIGN_OR_RETURN(Period month, MonthOf(now, t->timezone));
-  return PreviewInvoice(db, catalog, tenant, FormatMonth(month.start, t->timezone));
+  METER_ASSIGN_OR_RETURN(BillingPeriod current, PeriodContaining(now, t->timezone, t->billing_day));
+  return PreviewInvoice(db, catalog, tenant, current.month);
 }
 
 }  // namespace meter::billing

@@ -105,8 +105,8 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
 Result<Invoice> PreviewInvoice(store::Database& db, const catalog::Catalog& catalog, const std::string& tenant,
                                std::string_view month);
 
-// The cost of `tenant`'s current month so far: PreviewInvoice for the month
-// containing `now` in the tenant's time zone.
+// The cost of `tenant`'s current period so far: PreviewInvoice for its
+// billing period containing `now`.
 Result<Invoice> PreviewCurrentPeriod(store::Database& db, const catalog::Catalog& catalog,
                                      const std::string& tenant, Timestamp now);
 

@@ -9,11 +9,6 @@
 namespace meter::billing {
 namespace {
 
-std::string CivilText(int64_t days) {
-  CivilDate c = CivilFromDays(days);
-  return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, c.day);
-}
-
 // Amount errors (overflow) are data the catalog and usage produced: report
 // them as rejected data naming where they arose.
 Status PricingError(const Status& st, const InvoiceInputs& in, std::string_view what) {
@@ -46,18 +41,87 @@ InvoiceLine BaseLine(const UsageSegment& seg, const InvoiceInputs& in, const Dec
   l.unit_price = seg.plan.base_price;
   l.base_price = seg.plan.base_price;
   l.amount = amount;
-  l.days = seg.days;
+  l.days = seg.paid();
   l.days_in_period = in.period.days;
   l.description = fmt::format("{} plan, base price", seg.plan.name);
-  if (seg.days != in.period.days) l.description += fmt::format(" ({} of {} days)", seg.days, in.period.days);
+  if (seg.trial_paid_from)
+    l.description += fmt::format(" ({} of {} days; {}-day trial, paid from {})", seg.paid(), in.period.days,
+                                 seg.trial_days, DayText(*seg.trial_paid_from));
+  else if (seg.paid() != in.period.days)
+    l.description += fmt::format(" ({} of {} days)", seg.paid(), in.period.days);
   return l;
 }
 
-Result<InvoiceLine> UsageLine(const UsageSegment& seg, const catalog::Charge& c, const InvoiceInputs& in,
-                              bool split) {
-  auto it = seg.usage.find(c.meter);
-  Decimal q = it == seg.usage.end() ? Decimal() : it->second;
-  METER_ASSIGN_OR_RETURN(PricedCharge priced, PriceCharge(c, q, seg.plan.overage, in.catalog->currency));
+const UsageSegment* SegmentOn(const InvoiceInputs& in, const std::string& plan) {
+  for (const auto& seg : in.segments)
+    if (seg.plan.key == plan) return &seg;
+  return nullptr;
+}
+
+// An annual plan's base price: whole on an invoice (or a share of its days
+// when pricing what-ifs), for the plan year it opens.
+Result<InvoiceLine> AnnualBaseLine(const AnnualCharge& a, const InvoiceInputs& in, const std::string& currency) {
+  const UsageSegment* seg = SegmentOn(in, a.plan);
+  if (!seg) return Status::Internal(fmt::format("annual plan '{}' is in no segment", a.plan));
+  int year_days = static_cast<int>(a.year_end - a.year_start);
+  int days = a.share_days > 0 ? a.share_days : year_days;
+  METER_ASSIGN_OR_RETURN(Decimal amount, ProrateBase(seg->plan.base_price, days, year_days, currency));
+  InvoiceLine l = BaseLine(*seg, in, amount);
+  l.days = days;
+  l.days_in_period = year_days;
+  l.description = fmt::format("{} plan, annual base price ({} to {})", seg->plan.name, DayText(a.year_start),
+                              DayText(a.year_end - 1));
+  if (a.share_days > 0) l.description += fmt::format(" ({} of {} days)", days, year_days);
+  return l;
+}
+
+// Leaving an annual plan early: the unused days of its year, as a credit.
+// The plan left is among the segments unless the change falls exactly on the
+// period's start: then it is the catalog's.
+Result<InvoiceLine> AnnualCreditLine(const AnnualCredit& a, const InvoiceInputs& in, const std::string& currency) {
+  const UsageSegment* seg = SegmentOn(in, a.plan);
+  UsageSegment left;
+  if (!seg) {
+    const catalog::Plan* plan = in.catalog->FindPlan(a.plan);
+    if (!plan) return Status::DataError(fmt::format("annual plan '{}' is not in the catalog", a.plan));
+    left.plan = *plan;
+    left.period = in.period.period;
+    seg = &left;
+  }
+  METER_ASSIGN_OR_RETURN(Decimal amount, ProrateBase(seg->plan.base_price, a.unused_days(), a.year_days(), currency));
+  InvoiceLine l = BaseLine(*seg, in, amount.Negated());
+  l.kind = LineKind::kAnnualCredit;
+  l.quantity = Decimal::FromInt(-1);
+  l.days = a.unused_days();
+  l.days_in_period = a.year_days();
+  l.description = fmt::format("{} plan, unused days credited ({} of {} days from {})", seg->plan.name,
+                              a.unused_days(), a.year_days(), DayText(a.change_day));
+  return l;
+}
+
+// The event field as a description writes it: without "properties.".
+std::string FieldLabel(const std::string& field) {
+  return field.starts_with("properties.") ? field.substr(11) : field;
+}
+
+// How a filter's where condition reads in --explain ("model=a|b, user=u").
+std::string ConditionText(const catalog::ChargeFilter& f) {
+  std::string out;
+  for (const auto& cond : f.where) {
+    if (!out.empty()) out += ", ";
+    out += FieldLabel(cond.field) + "=";
+    for (size_t i = 0; i < cond.values.size(); ++i) out += (i ? "|" : "") + cond.values[i];
+  }
+  return out;
+}
+
+// The line pricing `q` of charge `c` (or of its filter `filter` and group
+// `group` when the charge is sliced) in segment `seg`.
+Result<InvoiceLine> UsageLine(const UsageSegment& seg, const catalog::Charge& c, const Decimal& q,
+                              const usage::UsageSlice* slice, const InvoiceInputs& in, bool split) {
+  const catalog::Charge& pricing = slice && slice->filter >= 0 ? c.filters[slice->filter].charge : c;
+  METER_ASSIGN_OR_RETURN(PricedCharge priced,
+                         PriceCharge(pricing, q, seg.plan.overage, in.catalog->CurrencyOf(seg.plan)));
   const catalog::Meter* m = in.catalog->FindMeter(c.meter);
   InvoiceLine l;
   l.kind = LineKind::kUsage;
@@ -65,21 +129,49 @@ Result<InvoiceLine> UsageLine(const UsageSegment& seg, const catalog::Charge& c,
   l.plan = seg.plan.key;
   l.period = seg.period;
   l.quantity = q;
-  if (c.model == catalog::ChargeModel::kPerUnit) l.unit_price = c.unit_price;
-  if (c.model == catalog::ChargeModel::kPackage) l.unit_price = c.package_price;
+  if (pricing.model == catalog::ChargeModel::kPerUnit) l.unit_price = pricing.unit_price;
+  if (pricing.model == catalog::ChargeModel::kPackage) l.unit_price = pricing.package_price;
   l.amount = priced.amount;
-  l.charge = c;
+  l.charge = pricing;
+  l.charge.filters.clear();
   l.overage = seg.plan.overage;
   l.priced = std::move(priced);
   l.source = SourceText(m, c.meter);
   l.description = !c.description.empty() ? c.description : (m && !m->name.empty() ? m->name : c.meter);
+  if (slice) {
+    l.events = slice->events;
+    if (slice->filter >= 0) {
+      const catalog::ChargeFilter& f = c.filters[slice->filter];
+      l.filter = f.name;
+      l.description += " · " + f.name;
+      l.condition = "where " + ConditionText(f);
+    } else if (!c.filters.empty()) {
+      l.condition = "matching no filter";
+    }
+    if (slice->group) {
+      l.group = slice->group;
+      std::string field = FieldLabel(pricing.group_by);
+      l.description += fmt::format(" · {}={}", field, *slice->group);
+      l.condition += fmt::format("{}{}={}", l.condition.empty() ? "" : ", ", field, *slice->group);
+    }
+  }
   if (split) l.description += fmt::format(" ({} plan)", seg.plan.name);
   return l;
 }
 
 Status AddSegmentLines(const UsageSegment& seg, const InvoiceInputs& in, bool split, Invoice& inv) {
-  for (const auto& c : seg.plan.charges) {
-    auto line = UsageLine(seg, c, in, split);
+  for (size_t i = 0; i < seg.plan.charges.size(); ++i) {
+    const catalog::Charge& c = seg.plan.charges[i];
+    if (auto sl = seg.slices.find(i); sl != seg.slices.end()) {
+      for (const auto& slice : sl->second) {
+        auto line = UsageLine(seg, c, slice.quantity, &slice, in, split);
+        if (!line.ok()) return PricingError(line.status(), in, c.meter);
+        inv.lines.push_back(std::move(line).value());
+      }
+      continue;
+    }
+    auto it = seg.usage.find(c.meter);
+    auto line = UsageLine(seg, c, it == seg.usage.end() ? Decimal() : it->second, nullptr, in, split);
     if (!line.ok()) return PricingError(line.status(), in, c.meter);
     inv.lines.push_back(std::move(line).value());
   }
@@ -111,12 +203,61 @@ Status AddDiscounts(const InvoiceInputs& in, Invoice& inv) {
   return Status::OK();
 }
 
+// The minimum commitment true-up (SPEC section 10): the commitment in force
+// (each segment's plan's commitment over its paid days, summed exactly: the
+// sum of commitment × days, over the period's days) less the base and usage
+// lines, rounded once; none when they reach it.
+Status AddCommitment(const InvoiceInputs& in, Invoice& inv) {
+  Decimal committed_days;  // sum of commitment × paid days
+  for (const auto& seg : in.segments) {
+    auto part = seg.plan.minimum_commitment.Mul(Decimal::FromInt(seg.paid()));
+    if (part.ok()) part = committed_days.Add(*part);
+    if (!part.ok()) return PricingError(part.status(), in, "minimum commitment");
+    committed_days = *part;
+  }
+  if (committed_days.IsZero() || in.period.days <= 0) return Status::OK();
+  Decimal billed;
+  for (const auto& l : inv.lines)
+    if (l.kind == LineKind::kBase || l.kind == LineKind::kUsage) {
+      auto sum = billed.Add(l.amount);
+      if (!sum.ok()) return PricingError(sum.status(), in, "minimum commitment");
+      billed = *sum;
+    }
+  auto gap = billed.Mul(Decimal::FromInt(in.period.days));
+  if (gap.ok()) gap = committed_days.Sub(*gap);
+  if (!gap.ok()) return PricingError(gap.status(), in, "minimum commitment");
+  if (!gap->IsNegative() && !gap->IsZero()) {
+    auto amount = ProrateToMinor(*gap, Decimal::FromInt(1), Decimal::FromInt(in.period.days), inv.currency);
+    if (!amount.ok()) return PricingError(amount.status(), in, "minimum commitment");
+    if (amount->IsZero()) return Status::OK();
+    InvoiceLine l;
+    l.kind = LineKind::kCommitment;
+    l.description = "Minimum commitment true-up";
+    l.plan = in.segments.back().plan.key;
+    l.period = in.period.period;
+    l.quantity = Decimal::FromInt(1);
+    l.unit_price = *amount;
+    l.amount = *amount;
+    l.days = in.period.days;
+    l.days_in_period = in.period.days;
+    METER_ASSIGN_OR_RETURN(l.base_price, committed_days.MulDiv(Decimal::FromInt(1), Decimal::FromInt(in.period.days),
+                                                               Decimal::kScaleDigits, Rounding::kHalfAwayFromZero));
+    inv.lines.push_back(std::move(l));
+  }
+  return Status::OK();
+}
+
 Status AddTotals(const InvoiceInputs& in, Invoice& inv) {
   Decimal subtotal;
   for (const auto& l : inv.lines) {
     auto sum = subtotal.Add(l.amount);
     if (!sum.ok()) return PricingError(sum.status(), in, "subtotal");
     subtotal = *sum;
+  }
+  // Lines adding up to less than zero bill nothing; the rest becomes credit.
+  if (subtotal.IsNegative()) {
+    inv.carried_credit = subtotal.Negated();
+    subtotal = Decimal();
   }
   inv.subtotal = subtotal;
   METER_RETURN_IF_ERROR(AddDiscounts(in, inv));
@@ -131,6 +272,18 @@ Status AddTotals(const InvoiceInputs& in, Invoice& inv) {
   return Status::OK();
 }
 
+// The currency the segments' plans bill in: one, or a DataError.
+Result<std::string> InvoiceCurrency(const InvoiceInputs& in) {
+  if (in.segments.empty()) return in.catalog->currency;
+  const std::string& first = in.catalog->CurrencyOf(in.segments.front().plan);
+  for (const auto& seg : in.segments)
+    if (in.catalog->CurrencyOf(seg.plan) != first)
+      return Status::DataError(fmt::format(
+          "invoice for {} {}: its plans bill in {} and {}; a change of currency must take effect at the start of "
+          "a billing period", in.tenant.id, in.period.month, first, in.catalog->CurrencyOf(seg.plan)));
+  return first;
+}
+
 Invoice Header(const InvoiceInputs& in) {
   const catalog::Catalog& c = *in.catalog;
   Invoice inv;
@@ -139,7 +292,7 @@ Invoice Header(const InvoiceInputs& in) {
   inv.tenant_name = in.tenant.name;
   inv.tenant_email = in.tenant.email;
   inv.period = in.period;
-  inv.currency = c.currency;
+  inv.currency = c.currency;  // BuildInvoice sets the plans' currency
   inv.issue_date = in.period.issue_date;
   inv.due_date = AddDays(in.period.issue_date, c.invoice.net_days);
   inv.tax_name = c.tax.name;
@@ -156,58 +309,22 @@ std::string_view LineKindName(LineKind k) {
     case LineKind::kBase: return "base";
     case LineKind::kUsage: return "usage";
     case LineKind::kAdjustment: return "adjustment";
+    case LineKind::kAnnualCredit: return "annual_credit";
+    case LineKind::kCommitment: return "commitment";
     case LineKind::kCoupon: return "coupon";
   }
   return "usage";
 }
 
-Result<BillingPeriod> MonthPeriod(std::string_view month, std::string_view tz) {
-  METER_ASSIGN_OR_RETURN(Period p, ParseMonth(month, tz));
-  int year = std::stoi(std::string(month.substr(0, 4)));
-  unsigned mon = static_cast<unsigned>(std::stoi(std::string(month.substr(5, 2))));
-  BillingPeriod bp;
-  bp.month = std::string(month);
-  bp.timezone = std::string(tz);
-  bp.period = p;
-  bp.days = DaysInMonth(year, mon);
-  int64_t first = DaysFromCivil(year, mon, 1);
-  bp.first_day = CivilText(first);
-  bp.last_day = CivilText(first + bp.days - 1);
-  bp.issue_date = CivilText(first + bp.days);
-  return bp;
-}
-
-std::string AddDays(std::string_view date, int days) {
-  int y = std::stoi(std::string(date.substr(0, 4)));
-  unsigned m = static_cast<unsigned>(std::stoi(std::string(date.substr(5, 2))));
-  unsigned d = static_cast<unsigned>(std::stoi(std::string(date.substr(8, 2))));
-  return CivilText(DaysFromCivil(y, m, d) + days);
-}
-
 Result<std::vector<PlanSpan>> PlanSpans(const std::vector<store::PlanAssignment>& history,
                                         const BillingPeriod& bp) {
-  if (history.empty()) return Status::NotFound("tenant has no plan");
-  const Period& p = bp.period;
-  std::vector<Timestamp> cuts = {p.start};
-  for (const auto& a : history)
-    if (a.effective_from > p.start && a.effective_from < p.end) cuts.push_back(a.effective_from);
-  cuts.push_back(p.end);
-  // For the base price a change counts from the nearest midnight of the month.
-  auto day_index = [&](size_t i) -> int {
-    if (i + 1 == cuts.size()) return bp.days;
-    int64_t d = (cuts[i] - p.start + kMillisPerDay / 2) / kMillisPerDay;
-    return static_cast<int>(std::clamp<int64_t>(d, 0, bp.days));
-  };
+  TenantTerms terms;
+  terms.timezone = bp.timezone;
+  terms.billing_day = bp.billing_day;
+  terms.history = history;
+  METER_ASSIGN_OR_RETURN(PeriodSchedule s, Schedule(terms, catalog::Catalog{}, bp));
   std::vector<PlanSpan> spans;
-  for (size_t i = 0; i + 1 < cuts.size(); ++i) {
-    PlanSpan s{store::PlanAt(history, cuts[i]), {cuts[i], cuts[i + 1]}, day_index(i + 1) - day_index(i)};
-    if (!spans.empty() && spans.back().plan == s.plan) {
-      spans.back().period.end = s.period.end;
-      spans.back().days += s.days;
-    } else {
-      spans.push_back(s);
-    }
-  }
+  for (const auto& seg : s.segments) spans.push_back({seg.plan, seg.period, seg.days});
   return spans;
 }
 
@@ -219,14 +336,27 @@ std::string DraftId(std::string_view tenant, std::string_view month, int reissue
 Result<Invoice> BuildInvoice(const InvoiceInputs& in) {
   if (!in.catalog) return Status::Internal("BuildInvoice: no catalog");
   Invoice inv = Header(in);
+  METER_ASSIGN_OR_RETURN(inv.currency, InvoiceCurrency(in));
   for (const auto& seg : in.segments) {
-    if (seg.plan.base_price.IsZero()) continue;
-    auto amount = ProrateBase(seg.plan.base_price, seg.days, in.period.days, inv.currency);
+    if (seg.plan.base_price.IsZero() || seg.plan.interval == "year") continue;
+    if (seg.paid() == 0 && !seg.trial_paid_from) continue;  // before the tenant started
+    auto amount = ProrateBase(seg.plan.base_price, seg.paid(), in.period.days, inv.currency);
     if (!amount.ok()) return PricingError(amount.status(), in, "base price");
     inv.lines.push_back(BaseLine(seg, in, *amount));
   }
+  for (const auto& a : in.annual_charges) {
+    auto line = AnnualBaseLine(a, in, inv.currency);
+    if (!line.ok()) return PricingError(line.status(), in, "annual base price");
+    if (!line->base_price.IsZero()) inv.lines.push_back(std::move(line).value());
+  }
   for (const auto& seg : in.segments) METER_RETURN_IF_ERROR(AddSegmentLines(seg, in, in.segments.size() > 1, inv));
   for (const auto& adj : in.adjustments) inv.lines.push_back(adj);
+  for (const auto& a : in.annual_credits) {
+    auto line = AnnualCreditLine(a, in, inv.currency);
+    if (!line.ok()) return PricingError(line.status(), in, "annual credit");
+    if (!line->amount.IsZero()) inv.lines.push_back(std::move(line).value());
+  }
+  METER_RETURN_IF_ERROR(AddCommitment(in, inv));
   METER_RETURN_IF_ERROR(AddTotals(in, inv));
   return inv;
 }

@@ -7,13 +7,15 @@
 // is the thin layer that reads those inputs from the database.
 //
 // Choices where the SPEC is silent:
-// * A plan change splits the month into segments. The base price is prorated
-//   by day: base × days in force / days in the month. For the base price a
-//   change counts from the nearest midnight (in the tenant's time zone), so
-//   `--effective 2026-02-15` gives the old plan 14 days and the new one 14 in
-//   February 2026. Usage is split at the exact instant of the change (at the
-//   hour granularity of the usage counters) and priced under the plan then in
-//   force.
+// * A plan change splits the period into segments (billing/schedule.h). The
+//   base price is prorated by day: base × paid days / days in the period.
+//   For the base price a change counts from the nearest midnight (in the
+//   tenant's time zone), so `--effective 2026-02-15` gives the old plan 14
+//   days and the new one 14 in February 2026. Usage is split at the exact
+//   instant of the change and priced under the plan then in force.
+// * The minimum commitment true-up compares the commitment in force (each
+//   segment's plan's commitment × paid days / days in the period, summed
+//   exactly) with the base and usage lines; the difference is rounded once.
 // * Each segment's charges get their plan's full included amount and tiers:
 //   a segment is priced as if it were a whole month of its plan; only the base
 //   price is prorated.
@@ -33,6 +35,8 @@
 
 #include "billing/coupons.h"
 #include "billing/pricing.h"
+#include "billing/schedule.h"
+#include "usage/slices.h"
 #include "catalog/catalog.h"
 #include "core/decimal.h"
 #include "core/status.h"
@@ -41,38 +45,24 @@
 
 namespace meter::billing {
 
-// A calendar month as billed to one tenant.
-struct BillingPeriod {
-  std::string month;       // "2026-02"
-  std::string timezone;    // the tenant's zone ("" = UTC)
-  Period period;           // the month's half-open instants in that zone
-  int days = 0;            // calendar days in the month
-  std::string first_day;   // "2026-02-01"
-  std::string last_day;    // "2026-02-28"
-  std::string issue_date;  // the day after the month ends: "2026-03-01"
-};
-
-// The month "YYYY-MM" in time zone `tz`; InvalidArgument for other text.
-Result<BillingPeriod> MonthPeriod(std::string_view month, std::string_view tz = "");
-
-// "YYYY-MM-DD" plus `days` days ("2026-03-01" + 14 = "2026-03-15").
-std::string AddDays(std::string_view date, int days);
-
-// A stretch of the month during which one plan was in force.
+// A stretch of the period during which one plan was in force.
 struct PlanSpan {
   std::string plan;  // plan key
-  Period period;     // clipped to the month; usage in it is priced under `plan`
-  int days = 0;      // days of the month its base price is charged for
+  Period period;     // clipped to the period; usage in it is priced under `plan`
+  int days = 0;      // days of the period its base price is charged for
 };
 
 // The plan segments of `bp` from a plan history (oldest first, as
-// CatalogStore::PlanHistory returns it). Adjacent segments of the same plan
-// are merged; the days of all segments add up to bp.days. Refuses an empty
-// history (NotFound: the tenant has no plan).
+// CatalogStore::PlanHistory returns it): Schedule's segments without
+// catalog terms. The days of all segments add up to bp.days. Refuses an
+// empty history (NotFound: the tenant has no plan).
 Result<std::vector<PlanSpan>> PlanSpans(const std::vector<store::PlanAssignment>& history,
                                         const BillingPeriod& bp);
 
-enum class LineKind { kBase, kUsage, kAdjustment, kCoupon };
+// The kinds of invoice lines, in SPEC section 11's order: base price and
+// usage; adjustments (late usage, voided events, annual credits); the
+// commitment true-up; then, after the subtotal, coupons.
+enum class LineKind { kBase, kUsage, kAdjustment, kAnnualCredit, kCommitment, kCoupon };
 std::string_view LineKindName(LineKind k);
 
 // Which finalized invoice line an adjustment corrects, and by how much.
@@ -102,11 +92,22 @@ struct InvoiceLine {
   bool overage = true;
   PricedCharge priced;
   std::string source;         // how the quantity was measured, for --explain
-  // Base lines.
+  // Base lines: the base price prorated to `days` paid days of
+  // `days_in_period` (an annual base: charged whole, days = days_in_period =
+  // the plan year's days). Annual credits: `days` unused of the year's
+  // `days_in_period`.
   Decimal base_price;
   int days = 0, days_in_period = 0;
   // Adjustment lines.
   std::optional<AdjustmentRef> adjusts;
+  // Sliced usage (SPEC section 10): the filter's name and the group value
+  // ("(none)" for events without the field); nullopt when not filtered /
+  // grouped. `condition` says which events the line took, for --explain;
+  // `events` how many (-1: not counted).
+  std::optional<std::string> filter;
+  std::optional<std::string> group;
+  std::string condition;
+  int64_t events = -1;
   // Coupon lines (SPEC 11): the code; amount is negative.
   std::string coupon;
 };
@@ -129,7 +130,10 @@ struct Invoice {
   std::string issue_date;       // "YYYY-MM-DD"
   std::string due_date;         // issue_date + net_days
   std::vector<InvoiceLine> lines;
-  Decimal subtotal;
+  Decimal subtotal;             // never negative (SPEC section 10)
+  // When the lines add up to less than zero: the part below zero, which
+  // finalization turns into a prepaid credit grant.
+  Decimal carried_credit;
   std::string tax_name;
   Decimal tax_rate;
   Decimal tax;
@@ -156,18 +160,32 @@ struct Invoice {
 struct UsageSegment {
   catalog::Plan plan;
   Period period;
-  int days = 0;
+  int days = 0;                          // days of the period the plan was in force
   std::map<std::string, Decimal> usage;  // meter key -> quantity; absent = 0
+  // Of `days`, those its base price and commitment are charged for (after the
+  // tenant's start, outside a trial); nullopt = all of them.
+  std::optional<int> paid_days;
+  int trial_days = 0;                    // the plan's trial when it overlaps the segment
+  std::optional<int64_t> trial_paid_from;  // its first paid day (local civil day)
+  // Charges with filters or group_by (by index in plan.charges): their
+  // usage in slices, in line order (usage/slices.h).
+  std::map<size_t, std::vector<usage::UsageSlice>> slices;
+  int paid() const { return paid_days.value_or(days); }
 };
 
 // Everything BuildInvoice needs. `catalog` must outlive the call; it supplies
 // currency, tax, invoice settings and meter descriptions (its tenants and
-// plans are not read: the tenant and the segments' plans are given).
+// plans are not read: the tenant and the segments' plans are given; only an
+// annual plan left exactly at the period's start is looked up for its credit).
 struct InvoiceInputs {
   const catalog::Catalog* catalog = nullptr;
   catalog::Tenant tenant;
   BillingPeriod period;
   std::vector<UsageSegment> segments;
+  // Annual base prices falling due and annual plans left early (their plans
+  // among the segments' plans).
+  std::vector<AnnualCharge> annual_charges;
+  std::vector<AnnualCredit> annual_credits;
   std::vector<InvoiceLine> adjustments;  // late-usage lines, appended as given
   std::vector<CouponInput> coupons;      // SPEC 11: in the order applied to the tenant
   std::string id;                        // empty: DraftId(tenant, month)
@@ -176,12 +194,16 @@ struct InvoiceInputs {
 // The id of the draft for `tenant`'s `month`; `reissue` > 1 after voided ones.
 std::string DraftId(std::string_view tenant, std::string_view month, int reissue = 1);
 
-// Prices the inputs into a draft invoice: a base line per segment with a
-// non-zero base price, a line per charge per segment, the adjustments, then
-// subtotal, a negative line per coupon that takes something off, the
-// discounted subtotal, tax on it, total, and amount due (= total: credits
-// are drawn at finalization). Refuses amounts beyond the money range with a
-// DataError naming the tenant and line; never wraps.
+// Prices the inputs into a draft invoice, lines in SPEC section 11's order:
+// a base line per monthly segment with a non-zero base price (prorated to its
+// paid days) and per annual base falling due, a line per charge per segment;
+// the adjustments and annual credits; the minimum commitment true-up; then
+// subtotal (0 when the lines add up to less, the rest carried as credit), a
+// negative line per coupon that takes something off, the discounted
+// subtotal, tax on it, total, and amount due (= total: credits are drawn at
+// finalization). The currency is the segments' plans' (Catalog::CurrencyOf).
+// Refuses segments in different currencies and amounts beyond the money
+// range with a DataError naming the tenant; never wraps.
 Result<Invoice> BuildInvoice(const InvoiceInputs& in);
 
 // The line that corrects finalized `billed` (line `index` of invoice `of`)

@@ -26,6 +26,9 @@ json LineJson(const InvoiceLine& l, const std::string& currency) {
             {"unit_price", l.unit_price ? json(PriceString(*l.unit_price, currency)) : json(nullptr)},
             {"amount", MoneyString(l.amount, currency)}};
   AddLineAttributes(l, currency, j);
+  // SPEC section 10: every line says its filter and group, null when none.
+  for (const char* key : {"filter", "group"})
+    if (!j.contains(key)) j[key] = nullptr;
   return j;
 }
 

@@ -134,7 +134,13 @@ struct Attribute {
   bool (*is_default)(const T&) = nullptr;
 };
 
+// Usage and late-usage lines carry how they were priced; the others (base
+// prices, annual credits, the commitment true-up) carry days.
 bool Priced(const InvoiceLine& l) { return l.kind == LineKind::kUsage || l.kind == LineKind::kAdjustment; }
+
+// Stored only when set, so rows written before SPEC section 10 compare equal
+// to the same line built now; InvoiceToJson writes null for the missing ones.
+json OptionalString(const std::optional<std::string>& s) { return s ? json(*s) : kOmit; }
 
 // ---- SPEC 11: discounts and credit notes ----
 
@@ -192,11 +198,28 @@ const Attribute<InvoiceLine> kLineAttributes[] = {
     // Every line: the tiers a usage line was priced through (none on others).
     {"tiers", [](const InvoiceLine& l, const std::string&) { return l.kind == LineKind::kUsage ? TiersJson(l.priced.tiers) : json::array(); },
      [](const json& j, InvoiceLine& l) { l.priced.tiers = TiersFrom(j); }},
-    // Base lines: the days the base price was charged for.
-    {"days", [](const InvoiceLine& l, const std::string&) { return l.kind == LineKind::kBase ? json(l.days) : kOmit; },
+    // Base lines, annual credits and the commitment true-up: the days the
+    // amount was prorated over.
+    {"days", [](const InvoiceLine& l, const std::string&) { return !Priced(l) ? json(l.days) : kOmit; },
      [](const json& j, InvoiceLine& l) { l.days = j.get<int>(); }},
-    {"days_in_period", [](const InvoiceLine& l, const std::string&) { return l.kind == LineKind::kBase ? json(l.days_in_period) : kOmit; },
+    {"days_in_period", [](const InvoiceLine& l, const std::string&) { return !Priced(l) ? json(l.days_in_period) : kOmit; },
      [](const json& j, InvoiceLine& l) { l.days_in_period = j.get<int>(); }},
+    // The commitment true-up: the commitment in force, exact.
+    {"commitment",
+     [](const InvoiceLine& l, const std::string&) { return l.kind == LineKind::kCommitment ? json(l.base_price.ToString()) : kOmit; },
+     [](const json& j, InvoiceLine& l) { l.base_price = Num(j); }},
+    // Sliced lines (SPEC section 10): the filter that priced it and the group
+    // value.
+    {"filter", [](const InvoiceLine& l, const std::string&) { return OptionalString(l.filter); },
+     [](const json& j, InvoiceLine& l) { l.filter = j.get<std::string>(); }},
+    {"group", [](const InvoiceLine& l, const std::string&) { return OptionalString(l.group); },
+     [](const json& j, InvoiceLine& l) { l.group = j.get<std::string>(); }},
+    // Sliced usage lines, for --explain: the filter's where condition (or
+    // that none matched) and group, and how many events the line took.
+    {"condition", [](const InvoiceLine& l, const std::string&) { return l.condition.empty() ? kOmit : json(l.condition); },
+     [](const json& j, InvoiceLine& l) { l.condition = j.get<std::string>(); }},
+    {"events", [](const InvoiceLine& l, const std::string&) { return l.events < 0 ? kOmit : json(l.events); },
+     [](const json& j, InvoiceLine& l) { l.events = j.get<int64_t>(); }},
     // Coupon lines (SPEC 11): the coupon's code.
     {"coupon", [](const InvoiceLine& l, const std::string&) { return l.kind == LineKind::kCoupon ? json(l.coupon) : kOmit; },
      [](const json& j, InvoiceLine& l) { l.coupon = j.get<std::string>(); }},
@@ -229,6 +252,16 @@ const Attribute<Invoice> kInvoiceAttributes[] = {
     {"amount_due", [](const Invoice& inv, const std::string& cur) { return json(MoneyString(inv.amount_due, cur)); },
      [](const json& j, Invoice& inv) { inv.amount_due = Num(j); },
      [](const Invoice& inv) { return inv.amount_due == DefaultAmountDue(inv); }},
+    // Written only when they say something, so invoices that use neither
+    // read and render as before.
+    {"billing_day",
+     [](const Invoice& inv, const std::string&) { return inv.period.billing_day != 1 ? json(inv.period.billing_day) : kOmit; },
+     [](const json& j, Invoice& inv) { inv.period.billing_day = j.get<int>(); }},
+    {"carried_credit",
+     [](const Invoice& inv, const std::string& cur) {
+       return inv.carried_credit.IsZero() ? kOmit : json(MoneyString(inv.carried_credit, cur));
+     },
+     [](const json& j, Invoice& inv) { inv.carried_credit = Num(j); }},
 };
 
 // `stored`: for the row (values at their default left out), else for output.
@@ -251,7 +284,8 @@ void ReadAttributes(const Attribute<T> (&table)[N], const std::string& text, T& 
 }
 
 LineKind KindFrom(const std::string& name) {
-  for (auto k : {LineKind::kBase, LineKind::kUsage, LineKind::kAdjustment, LineKind::kCoupon})
+  for (auto k : {LineKind::kBase, LineKind::kUsage, LineKind::kAdjustment, LineKind::kAnnualCredit,
+                 LineKind::kCommitment, LineKind::kCoupon})
     if (LineKindName(k) == name) return k;
   throw Unreadable("unknown line kind '" + name + "'");
 }
@@ -289,9 +323,9 @@ InvoiceLine LineFromRecord(const store::InvoiceLineRecord& r) {
   l.amount = Num(r.amount);
   l.priced.exact_amount = l.amount;
   ReadAttributes(kLineAttributes, r.attributes, l);
-  if (l.kind == LineKind::kBase) {
+  if (l.kind == LineKind::kBase || l.kind == LineKind::kAnnualCredit) {
     l.base_price = l.unit_price.value_or(Decimal());
-  } else {
+  } else if (Priced(l)) {
     l.priced.quantity = l.quantity;
     l.priced.included = l.charge.included;
     l.priced.amount = l.amount;
@@ -306,9 +340,6 @@ Invoice InvoiceFrom(const store::InvoiceRecord& r) {
   inv.tenant = r.tenant;
   inv.tenant_name = r.tenant_name;
   inv.tenant_email = r.tenant_email;
-  auto bp = MonthPeriod(r.month, r.timezone);
-  if (!bp.ok()) throw Unreadable(bp.status().message());
-  inv.period = *bp;
   inv.currency = r.currency;
   inv.status = r.status;
   inv.issue_date = FormatDate(r.issue_date);
@@ -321,7 +352,10 @@ Invoice InvoiceFrom(const store::InvoiceRecord& r) {
   inv.total = Num(r.total);
   inv.discounted_subtotal = inv.subtotal;
   inv.amount_due = DefaultAmountDue(inv);
-  ReadAttributes(kInvoiceAttributes, r.attributes, inv);
+  ReadAttributes(kInvoiceAttributes, r.attributes, inv);  // after the lines: discounts name theirs
+  auto bp = MonthPeriod(r.month, r.timezone, inv.period.billing_day);
+  if (!bp.ok()) throw Unreadable(bp.status().message());
+  inv.period = *bp;
   inv.finalized_at = r.finalized_at;
   inv.paid_at = r.paid_at;
   inv.voided_at = r.voided_at;

@@ -87,7 +87,7 @@ Status Project(const catalog::Meter& m, Timestamp now, ForecastRow* r) {
 
 Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t, Timestamp now,
                      std::vector<ForecastRow>* rows) {
-  METER_ASSIGN_OR_RETURN(Period period, MonthOf(now, t.timezone));
+  METER_ASSIGN_OR_RETURN(Period period, BillingPeriodOf(now, t.timezone, t.billing_day));
   const catalog::Plan* plan = c.FindPlan(t.plan);
   for (const auto& m : c.meters) {
     ForecastRow r;
@@ -100,7 +100,7 @@ Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catal
     METER_RETURN_IF_ERROR(Project(m, now, &r));
     METER_RETURN_IF_ERROR(AddLimit(db, t, plan, m, now, &r));
     if (const catalog::Charge* ch = plan ? plan->FindCharge(m.key) : nullptr) {
-      METER_ASSIGN_OR_RETURN(auto priced, billing::PriceCharge(*ch, r.projected, plan->overage, c.currency));
+      METER_ASSIGN_OR_RETURN(auto priced, billing::PriceCharge(*ch, r.projected, plan->overage, c.CurrencyOf(*plan)));
       r.projected_cost = priced.amount;
     }
     rows->push_back(std::move(r));
@@ -116,7 +116,9 @@ Result<Forecast> BuildForecast(store::Database& db, const catalog::Catalog& cata
   now = now / kMillisPerSecond * kMillisPerSecond;
   Forecast f;
   f.as_of = now;
-  METER_ASSIGN_OR_RETURN(f.period, MonthOf(now, tenant.empty() ? "" : tenants.front()->timezone));
+  METER_ASSIGN_OR_RETURN(f.period, tenant.empty() ? MonthOf(now, "")
+                                                  : BillingPeriodOf(now, tenants.front()->timezone,
+                                                                    tenants.front()->billing_day));
   for (const catalog::Tenant* t : tenants) METER_RETURN_IF_ERROR(AddTenantRows(db, catalog, *t, now, &f.rows));
   return f;
 }

@@ -1,6 +1,7 @@
 #include "report/simulate.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -60,11 +61,16 @@ Result<SimulationRow> SimulateTenant(store::Database& db, const catalog::Catalog
   r.tenant = t.id;
   METER_ASSIGN_OR_RETURN(billing::Invoice current, billing::PreviewInvoice(db, stored, t.id, period));
   r.current_total = current.total;
+  r.currency = current.currency;
   auto in = billing::ReadInvoiceInputs(db, candidate, t, period);
   if (!in.ok()) return in.status().WithContext("candidate catalog");
   METER_RETURN_IF_ERROR(Remeasure(db, candidate, raw, *in, skipped));
   METER_ASSIGN_OR_RETURN(billing::Invoice simulated, billing::BuildInvoice(*in));
   r.simulated_total = simulated.total;
+  if (simulated.currency != current.currency)
+    return Status::InvalidArgument(fmt::format("tenant '{}': the candidate catalog bills it in {}, the stored one in {}; "
+                                               "simulate compares one currency per tenant",
+                                               t.id, simulated.currency, current.currency));
   METER_ASSIGN_OR_RETURN(r.difference, r.simulated_total.Sub(r.current_total));
   if (!r.current_total.IsZero()) {
     METER_ASSIGN_OR_RETURN(Decimal pct, r.difference.MulDiv(Decimal::FromInt(100), r.current_total, 2,
@@ -79,21 +85,25 @@ Result<SimulationRow> SimulateTenant(store::Database& db, const catalog::Catalog
 Result<Simulation> Simulate(store::Database& db, const catalog::Catalog& stored, const catalog::Catalog& candidate,
                             const std::string& period) {
   METER_RETURN_IF_ERROR(ParseMonth(period).status());
-  if (candidate.currency != stored.currency)
-    return Status::InvalidArgument(fmt::format("the candidate catalog bills in {}, the stored one in {}; simulate compares one currency",
-                                               candidate.currency, stored.currency));
   Simulation s;
   s.period = period;
-  s.currency = stored.currency;
   std::set<std::string> raw = RawMeters(stored, candidate);
   s.raw_meters.assign(raw.begin(), raw.end());
   for (const auto& t : stored.tenants) {
     METER_ASSIGN_OR_RETURN(SimulationRow r, SimulateTenant(db, stored, candidate, raw, t, period, &s.events_skipped));
-    METER_ASSIGN_OR_RETURN(s.current_total, s.current_total.Add(r.current_total));
-    METER_ASSIGN_OR_RETURN(s.simulated_total, s.simulated_total.Add(r.simulated_total));
     s.rows.push_back(std::move(r));
   }
-  METER_ASSIGN_OR_RETURN(s.difference, s.simulated_total.Sub(s.current_total));
+  std::map<std::string, CurrencyTotals> by;
+  for (const auto& r : s.rows) {
+    CurrencyTotals& c = by[r.currency];
+    c.currency = r.currency;
+    METER_ASSIGN_OR_RETURN(c.current_total, c.current_total.Add(r.current_total));
+    METER_ASSIGN_OR_RETURN(c.simulated_total, c.simulated_total.Add(r.simulated_total));
+  }
+  for (auto& [code, c] : by) {
+    METER_ASSIGN_OR_RETURN(c.difference, c.simulated_total.Sub(c.current_total));
+    s.totals.push_back(c);
+  }
   return s;
 }
 

@@ -27,25 +27,32 @@ namespace meter::report {
 // One tenant's month under both catalogs; money with tax.
 struct SimulationRow {
   std::string tenant;
+  std::string currency;     // the tenant's plan's (SPEC section 10)
   Decimal current_total;    // the finalized invoice's total, else what the stored catalog bills (with tax)
   Decimal simulated_total;  // what the candidate catalog bills for the same usage (with tax)
   Decimal difference;       // simulated - current
   std::optional<Decimal> percent;  // difference / current * 100, 2 decimals; nullopt when current is 0
 };
 
-// Every tenant of the month and the grand totals.
+// The rows of one currency added up (never summed across currencies).
+struct CurrencyTotals {
+  std::string currency;
+  Decimal current_total, simulated_total, difference;
+};
+
+// Every tenant of the month and the totals per currency.
 struct Simulation {
   std::string period;  // "2026-02"
-  std::string currency;
   std::vector<SimulationRow> rows;  // one per tenant, in tenant order
-  Decimal current_total, simulated_total, difference;
+  std::vector<CurrencyTotals> totals;  // one per currency of the rows, by code
   std::vector<std::string> raw_meters;  // candidate meters evaluated from raw events
   int64_t events_skipped = 0;           // events a candidate meter could not read
 };
 
 // Prices month `period` ("YYYY-MM") for every tenant of `stored` under
 // `stored` and under `candidate`. Refuses a bad month (InvalidArgument) and
-// a candidate in another currency (InvalidArgument). Reads only.
+// a tenant the candidate would bill in another currency than the stored
+// catalog (InvalidArgument). Reads only.
 Result<Simulation> Simulate(store::Database& db, const catalog::Catalog& stored, const catalog::Catalog& candidate,
                             const std::string& period);
 

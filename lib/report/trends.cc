@@ -10,8 +10,10 @@
 namespace meter::report {
 namespace {
 
-Result<Decimal> Billed(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t, const Period& month) {
+Result<Decimal> Billed(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t, const Period& month,
+                       std::string* currency = nullptr) {
   METER_ASSIGN_OR_RETURN(billing::Invoice inv, billing::PreviewInvoice(db, c, t.id, FormatMonth(month.start, t.timezone)));
+  if (currency) *currency = inv.currency;
   return inv.total;
 }
 
@@ -28,7 +30,7 @@ Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catal
       METER_ASSIGN_OR_RETURN(Decimal v, usage::MeterQuantity(db, t.id, m, month));
       r.quantity_by_meter.emplace_back(m.key, v);
     }
-    METER_ASSIGN_OR_RETURN(r.billed, Billed(db, c, t, month));
+    METER_ASSIGN_OR_RETURN(r.billed, Billed(db, c, t, month, &r.currency));
     METER_ASSIGN_OR_RETURN(r.change, r.billed.Sub(previous));
     previous = r.billed;
     rows->push_back(std::move(r));

@@ -26,6 +26,7 @@ struct TrendsQuery {
 struct TrendRow {
   std::string tenant;
   std::string month;  // "2026-02", a calendar month in the tenant's time zone
+  std::string currency;  // the currency `billed` is in (the month's invoice's)
   // Every meter of the catalog, in catalog order (0 when unused).
   std::vector<std::pair<std::string, Decimal>> quantity_by_meter;
   // The finalized invoice's total (with tax) where one exists, else what the

@@ -6,6 +6,29 @@
 
 namespace meter::tenants {
 
+namespace {
+
+std::string DayText(Timestamp t, std::string_view tz) {
+  auto d = LocalDateOf(t, tz);
+  return d.ok() ? fmt::format("{:04}-{:02}-{:02}", d->year, d->month, d->day) : FormatRfc3339(t);
+}
+
+}  // namespace
+
+Status CheckCurrencyChange(const catalog::Catalog& c, const catalog::Tenant& t,
+                           const std::vector<store::PlanAssignment>& history, const std::string& plan,
+                           Timestamp effective) {
+  const catalog::Plan* to = c.FindPlan(plan);
+  const catalog::Plan* from = history.empty() ? nullptr : c.FindPlan(store::PlanAt(history, effective - 1));
+  if (!to || !from || c.CurrencyOf(*to) == c.CurrencyOf(*from)) return Status::OK();
+  METER_ASSIGN_OR_RETURN(Period p, BillingPeriodOf(effective, t.timezone, t.billing_day));
+  if (p.start == effective) return Status::OK();
+  return Status::InvalidArgument(fmt::format(
+      "tenant '{}' is billed in {} on plan '{}'; a move to plan '{}' ({}) must take effect at the start of a "
+      "billing period, e.g. --effective {}", t.id, c.CurrencyOf(*from), from->key, to->key, c.CurrencyOf(*to),
+      DayText(p.end, t.timezone)));
+}
+
 Status Add(store::Database& db, const catalog::Tenant& t, Timestamp now) {
   return db.Transaction([&]() -> Status {
     store::CatalogStore cs(db);
@@ -21,6 +44,9 @@ Status SetPlan(store::Database& db, const std::string& id, const std::string& pl
     store::CatalogStore cs(db);
     METER_ASSIGN_OR_RETURN(catalog::Catalog c, cs.Load(now));
     if (!c.FindPlan(plan)) return Status::InvalidArgument(fmt::format("unknown plan '{}'", plan));
+    METER_ASSIGN_OR_RETURN(store::TenantRecord record, cs.GetTenant(id, now));
+    METER_ASSIGN_OR_RETURN(auto history, cs.PlanHistory(id));
+    METER_RETURN_IF_ERROR(CheckCurrencyChange(c, record.tenant, history, plan, effective));
     return cs.SetPlan(id, plan, effective, now);
   });
 }

@@ -7,10 +7,12 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "store/catalog_store.h"
 #include "store/database.h"
 
 namespace meter::tenants {
@@ -20,6 +22,15 @@ namespace meter::tenants {
 // transaction. Denied for an id already present; NotFound when no catalog
 // was applied.
 Status Add(store::Database& db, const catalog::Tenant& t, Timestamp now);
+
+// A move of tenant `t` (plan history `history`) to `plan` from `effective`
+// on (SPEC section 10): a plan billing in another currency than the plan in
+// force before is refused (InvalidArgument naming the next period start)
+// unless `effective` is exactly the start of one of the tenant's billing
+// periods (its billing_day at local midnight).
+Status CheckCurrencyChange(const catalog::Catalog& c, const catalog::Tenant& t,
+                           const std::vector<store::PlanAssignment>& history, const std::string& plan,
+                           Timestamp effective);
 
 // Moves tenant `id` to `plan` from `effective` on (replacing a change
 // recorded for the same instant), in one transaction. InvalidArgument for a

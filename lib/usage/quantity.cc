@@ -177,9 +177,10 @@ Result<SliceKey> SliceOf(ingest::MeterEvaluator& eval, const CompiledSpec& spec)
 
 }  // namespace
 
-Result<std::vector<std::map<SliceKey, Decimal>>> MeasureSlices(store::Database& db, const catalog::Meter& m,
-                                                               const SliceSpec& spec,
-                                                               const std::vector<SliceRequest>& requests) {
+Result<std::vector<std::map<SliceKey, ingest::MeterValue>>> MeasureSlices(store::Database& db,
+                                                                          const catalog::Meter& m,
+                                                                          const SliceSpec& spec,
+                                                                          const std::vector<SliceRequest>& requests) {
   std::vector<std::map<SliceKey, ingest::MeterValue>> values(requests.size());
   if (!requests.empty()) {
     Period span = requests.front().period;
@@ -204,11 +205,8 @@ Result<std::vector<std::map<SliceKey, Decimal>>> MeasureSlices(store::Database& 
       return Status::OK();
     }));
   }
-  std::vector<std::map<SliceKey, Decimal>> result(requests.size());
-  for (size_t i = 0; i < requests.size(); ++i)
-    for (const auto& [key, v] : values[i])
-      if (!v.empty()) result[i][key] = v.value();
-  return result;
+  for (auto& slices : values) std::erase_if(slices, [](const auto& kv) { return kv.second.empty(); });
+  return values;
 }
 
 }  // namespace meter::usage

@@ -83,10 +83,12 @@ struct SliceRequest {
 
 // For each request, in order, the meter's value per slice with usage (the
 // meter's own aggregation over that slice's events only: max and
-// unique_count per filter and group). One pass over the raw events of the
-// union of the requested periods, whatever the number of requests.
-Result<std::vector<std::map<SliceKey, Decimal>>> MeasureSlices(store::Database& db, const catalog::Meter& m,
-                                                               const SliceSpec& spec,
-                                                               const std::vector<SliceRequest>& requests);
+// unique_count per filter and group; MeterValue::events() how many events
+// the slice took). One pass over the raw events of the union of the
+// requested periods, whatever the number of requests.
+Result<std::vector<std::map<SliceKey, ingest::MeterValue>>> MeasureSlices(store::Database& db,
+                                                                          const catalog::Meter& m,
+                                                                          const SliceSpec& spec,
+                                                                          const std::vector<SliceRequest>& requests);
 
 }  // namespace meter::usage

@@ -31,9 +31,9 @@ EffectiveLimit LimitFor(const catalog::Plan& plan, const catalog::Tenant& tenant
   return e;
 }
 
-Result<Period> LimitPeriodAt(LimitPeriod period, Timestamp now, std::string_view timezone) {
+Result<Period> LimitPeriodAt(LimitPeriod period, Timestamp now, std::string_view timezone, int billing_day) {
   if (period == LimitPeriod::kDay) return DayOf(now);
-  return MonthOf(now, timezone);
+  return BillingPeriodOf(now, timezone, billing_day);
 }
 
 Result<const catalog::Meter*> ResolveMeter(const catalog::Catalog& c, std::string_view metric) {
@@ -89,7 +89,7 @@ Result<QuotaDecision> CheckQuota(store::Database& db, const catalog::Catalog& c,
   d.plan = plan->key;
   d.requested = amount;
   d.limit = LimitFor(*plan, *t, meter->key);
-  METER_ASSIGN_OR_RETURN(d.period, LimitPeriodAt(d.limit.period, now, t->timezone));
+  METER_ASSIGN_OR_RETURN(d.period, LimitPeriodAt(d.limit.period, now, t->timezone, t->billing_day));
   METER_ASSIGN_OR_RETURN(d.used, MeterQuantity(db, tenant, *meter, d.period));
   METER_ASSIGN_OR_RETURN(Decimal after, d.used.Add(amount));
   d.over = d.limit.limit && after > *d.limit.limit;
@@ -173,7 +173,7 @@ Result<std::vector<QuotaRow>> QuotaStatusFor(store::Database& db, const catalog:
     const catalog::Meter* meter = c.FindMeter(key);
     if (!meter) continue;
     QuotaRow r{tenant, key, {}, LimitFor(*plan, *t, key), {}, {}};
-    METER_ASSIGN_OR_RETURN(r.period, LimitPeriodAt(r.limit.period, now, t->timezone));
+    METER_ASSIGN_OR_RETURN(r.period, LimitPeriodAt(r.limit.period, now, t->timezone, t->billing_day));
     METER_ASSIGN_OR_RETURN(r.used, MeterQuantity(db, tenant, *meter, r.period));
     if (r.limit.limit && !r.limit.limit->IsZero()) {
       auto pct = r.used.MulDiv(Decimal::FromInt(100), *r.limit.limit, 1, Rounding::kHalfAwayFromZero);

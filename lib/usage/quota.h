@@ -36,9 +36,11 @@ struct EffectiveLimit {
 // else unlimited (monthly, hard). Limits of a plan without overage are hard.
 EffectiveLimit LimitFor(const catalog::Plan& plan, const catalog::Tenant& tenant, const std::string& meter);
 
-// The period of a limit containing `now`: the UTC day, or the calendar month
-// in `timezone` ("" for UTC).
-Result<Period> LimitPeriodAt(catalog::LimitPeriod period, Timestamp now, std::string_view timezone);
+// The period of a limit containing `now`: the UTC day, or the tenant's
+// billing period ("month": from its `billing_day` at local midnight in
+// `timezone`, "" for UTC; day 1 is the calendar month).
+Result<Period> LimitPeriodAt(catalog::LimitPeriod period, Timestamp now, std::string_view timezone,
+                             int billing_day = 1);
 
 // The meter `metric` names: a meter key, or else an event metric read by
 // exactly one meter. NotFound listing the meters otherwise.

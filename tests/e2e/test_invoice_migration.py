@@ -4,7 +4,8 @@ typed rows, and renders every invoice byte for byte as the meter that wrote
 it did (fixtures/invoices_v1, made by make_fixture.py with commit 68070e7).
 The one difference is what SPEC 11 added to `--json` after that meter: the
 invoice keys in SPEC11_KEYS, which a migrated invoice carries with the values
-of an invoice without coupons, credits or credit notes."""
+of an invoice without coupons, credits or credit notes, and SPEC 10's
+`filter` and `group` on every line (null: these lines are not sliced)."""
 import json
 import shutil
 import sqlite3
@@ -46,6 +47,8 @@ def test_version1_invoices_render_byte_identically(meter, render):
     for inv in got["invoices"] if "invoices" in got else [got]:
         due = "0.00" if inv["status"] == "paid" else inv["total"]
         assert [inv.pop(k) for k in SPEC11_KEYS] == [[], inv["subtotal"], "0.00", [], due]
+        for line in inv.get("lines", []):
+            assert [line.pop("filter"), line.pop("group")] == [None, None]
     assert got == want
     # The rest is printed as before, byte for byte.
     assert json.dumps(got, indent=2) == json.dumps(want, indent=2)

@@ -36,12 +36,12 @@ def simulate(m, cat, *args):
 def test_price_change_per_tenant_and_totals(m):
     before = hashlib.sha256(Path(m.db).read_bytes()).hexdigest()
     s = simulate(m, candidate())
-    assert set(s) == {"period", "rows", "current_total", "simulated_total", "difference"}
+    assert set(s) == {"period", "rows", "current_total", "simulated_total", "difference", "totals_by_currency"}
     assert s["period"] == "2026-02"
     rows = {r["tenant"]: r for r in s["rows"]}
-    assert rows["acme"] == {"tenant": "acme", "current_total": "55.22", "simulated_total": "66.22",
+    assert rows["acme"] == {"tenant": "acme", "currency": "USD", "current_total": "55.22", "simulated_total": "66.22",
                             "difference": "11.00", "percent": 19.92}
-    assert rows["beta"] == {"tenant": "beta", "current_total": "11.00", "simulated_total": "11.00",
+    assert rows["beta"] == {"tenant": "beta", "currency": "USD", "current_total": "11.00", "simulated_total": "11.00",
                             "difference": "0.00", "percent": 0}
     assert rows["idle"]["simulated_total"] == "11.00"
     assert (s["current_total"], s["simulated_total"], s["difference"]) == ("77.22", "88.22", "11.00")

@@ -28,7 +28,7 @@ def test_months_end_with_the_current_one_and_billed_comes_from_billing(m):
     # February: 2 packages of 1,000 tokens at 0.10 on top of the base: 50.20 + 10 % tax.
     assert [r["change"] for r in rows] == ["0.00", "0.00", "0.22"]
     feb = rows[-1]
-    assert set(feb) == {"tenant", "month", "quantity_by_meter", "billed", "change"}
+    assert set(feb) == {"tenant", "month", "quantity_by_meter", "currency", "billed", "change"}  # SPEC 10: currency
     assert feb["quantity_by_meter"] == {"api_calls": 400, "ai_requests": 3, "email_analysis": 2, "storage_gb": 12.5,
                                         "active_users": 2, "llm_tokens": 1500, "operations_started": 0}
     assert rows[1]["quantity_by_meter"]["api_calls"] == 1000
@@ -68,6 +68,6 @@ def test_text_and_csv_and_bad_flags(m):
     assert "55.22" in r.out and "+0.22" in r.out and "\u2588" not in r.out  # no chart when not a TTY
     c = m("report", "trends", "--months", "1", "--tenant", "acme", "--format", "csv")
     assert c.code == 0, c
-    assert c.out.splitlines()[0] == "tenant,month,billed,change,usage"
+    assert c.out.splitlines()[0] == "tenant,month,currency,billed,change,usage"
     assert m("report", "trends", "--months", "0").code == 2
     assert m("report", "trends", "--tenant", "nobody").code == 2

@@ -13,7 +13,6 @@ import pytest
 
 from acceptance import assert_one_line_error, ev, generate, invoice_list, loads_exact, show
 
-NOT_BUILT = pytest.mark.xfail(reason="SPEC 10: not built yet (pricing16)", strict=False)
 MARCH = "2026-03-02T00:00:00Z"
 
 
@@ -49,7 +48,6 @@ FILTER_PLAN = {
          ]}]}
 
 
-@NOT_BUILT
 def test_filters_first_match_inherit_and_own_lines(meter):
     meter.init(base_catalog([FILTER_PLAN], [{"id": "t", "plan": "ai"}]))
     meter.now = MARCH
@@ -67,7 +65,6 @@ def test_filters_first_match_inherit_and_own_lines(meter):
     assert inv["subtotal"] == "4.65"
 
 
-@NOT_BUILT
 def test_filter_null_unsets_included_and_each_filter_has_its_own_included(meter):
     plan = {"key": "p", "base_price": "0", "charges": [
         {"meter": "calls", "model": "per_unit", "included": 100, "unit_price": "0.10",
@@ -84,7 +81,6 @@ def test_filter_null_unsets_included_and_each_filter_has_its_own_included(meter)
     assert amounts == {"EU": "5.00", "US": "15.00", None: "5.00"}
 
 
-@NOT_BUILT
 def test_max_and_unique_count_work_per_filter(meter):
     plan = {"key": "p", "base_price": "0", "charges": [
         {"meter": "gb", "model": "per_unit", "unit_price": "1.00",
@@ -109,7 +105,6 @@ def test_max_and_unique_count_work_per_filter(meter):
     assert seats == {"Admins": (2, "4.00"), None: (2, "4.00")}
 
 
-@NOT_BUILT
 def test_default_filter_name_sorts_conditions_by_field(meter):
     plan = {"key": "p", "base_price": "0", "charges": [
         {"meter": "calls", "model": "per_unit", "unit_price": "1",
@@ -124,7 +119,6 @@ def test_default_filter_name_sorts_conditions_by_field(meter):
     assert line["description"] == "calls · model=m2|m1, user=u1"
 
 
-@NOT_BUILT
 def test_group_by_lines_ordered_by_bytes_none_last(meter):
     plan = {"key": "p", "base_price": "0", "charges": [
         {"meter": "calls", "model": "per_unit", "included": 10, "unit_price": "0.20",
@@ -142,7 +136,6 @@ def test_group_by_lines_ordered_by_bytes_none_last(meter):
                    ("beta", "calls · project=beta", "0.00"), ("(none)", "calls · project=(none)", "0.40")]
 
 
-@NOT_BUILT
 def test_group_by_inside_a_filter(meter):
     plan = {"key": "p", "base_price": "0", "charges": [
         {"meter": "tokens", "model": "per_unit", "unit_price": "0.01",
@@ -169,7 +162,6 @@ def test_plain_lines_carry_null_filter_and_group(meter):
     assert all(line["filter"] is None and line["group"] is None for line in inv["lines"])
 
 
-@NOT_BUILT
 def test_started_at_prorates_the_first_period_and_a_bare_date_is_local_midnight(meter):
     plans = [{"key": "p", "base_price": "28.00", "minimum_commitment": "56.00",
               "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "1.00"}]}]
@@ -189,7 +181,6 @@ def test_started_at_prorates_the_first_period_and_a_bare_date_is_local_midnight(
     assert [line["quantity"] for line in usage_lines(tk, "calls")] == [3]
 
 
-@NOT_BUILT
 def test_minimum_commitment_true_up(meter):
     plans = [{"key": "p", "base_price": "10.00", "minimum_commitment": "50.00",
               "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "1.00"}]}]
@@ -204,7 +195,6 @@ def test_minimum_commitment_true_up(meter):
     assert high["subtotal"] == "70.00"
 
 
-@NOT_BUILT
 def test_trial_days_skip_the_base_price_and_tenants_show_names_the_end(meter):
     plans = [{"key": "p", "base_price": "56.00", "trial_days": 14,
               "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "1.00"}]}]
@@ -223,7 +213,6 @@ def test_trial_days_skip_the_base_price_and_tenants_show_names_the_end(meter):
     assert inv["subtotal"] == "30.00"     # usage is charged as usual
 
 
-@NOT_BUILT
 def test_billing_day_periods_clamp_and_dates(meter):
     plans = [{"key": "p", "base_price": "31.00",
               "limits": [{"meter": "calls", "limit": 100, "period": "month", "enforcement": "hard"}]}]
@@ -246,7 +235,7 @@ def test_billing_day_periods_clamp_and_dates(meter):
     assert (r.json["period_start"], r.json["period_end"]) == ("2026-02-15T00:00:00Z", "2026-03-15T00:00:00Z")
 
 
-@NOT_BUILT
+@pytest.mark.xfail(reason="SPEC 10/11: the negative part becomes a credit grant at finalization; `credits balance` comes with balances15", strict=False)
 def test_annual_plan_charges_base_once_in_advance_usage_monthly(meter):
     plans = [{"key": "yr", "base_price": "1200.00", "interval": "year",
               "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "0.50"}]},
@@ -270,7 +259,6 @@ def test_annual_plan_charges_base_once_in_advance_usage_monthly(meter):
     assert bal.code == 0 and "894.11" in bal.out, bal
 
 
-@NOT_BUILT
 def test_currency_minor_units(meter):
     plans = [{"key": "jp", "currency": "JPY", "base_price": "1000",
               "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "0.5"}]},
@@ -285,7 +273,6 @@ def test_currency_minor_units(meter):
     assert (k["currency"], k["subtotal"]) == ("KWD", "1.002")          # 0.0015 -> 0.002
 
 
-@NOT_BUILT
 def test_plan_change_across_currencies_only_at_a_period_start(meter):
     plans = [{"key": "usd", "base_price": "10.00"}, {"key": "eur", "currency": "EUR", "base_price": "9.00"}]
     meter.init(base_catalog(plans, [{"id": "t", "plan": "usd"}]))
@@ -295,7 +282,6 @@ def test_plan_change_across_currencies_only_at_a_period_start(meter):
     assert meter("tenants", "set-plan", "t", "eur", "--effective", "2026-03-01").code == 0
 
 
-@NOT_BUILT
 def test_simulate_totals_per_currency(meter):
     plans = [{"key": "usd", "base_price": "10.00"}, {"key": "eur", "currency": "EUR", "base_price": "9.00"}]
     cat = base_catalog(plans, [{"id": "a", "plan": "usd"}, {"id": "b", "plan": "eur"}])
@@ -336,7 +322,6 @@ def test_catalog_refuses_bad_pricing_fields_with_the_path(meter, mutate, path):
     assert meter("catalog", "show", json=True).out == before
 
 
-@NOT_BUILT
 def test_overlapping_filters_apply_with_a_warning(meter):
     meter.init(base_catalog([FILTER_PLAN], [{"id": "t", "plan": "ai"}]))
     r = meter("catalog", "apply", meter.write("again.json", base_catalog([FILTER_PLAN], [{"id": "t", "plan": "ai"}])))
@@ -344,7 +329,6 @@ def test_overlapping_filters_apply_with_a_warning(meter):
     assert "overlap" in r.err.lower() and "big-1" in r.err.lower() or "Big" in r.err, r.err
 
 
-@NOT_BUILT
 def test_explain_shows_each_filter_and_group(meter):
     meter.init(base_catalog([FILTER_PLAN], [{"id": "t", "plan": "ai"}]))
     meter.now = MARCH

@@ -288,5 +288,200 @@ TEST_CASE("invoice: renderers show what a person needs") {
   CHECK_FALSE(Render(*inv, "pdf").ok());
 }
 
+// ---- pricing depth (SPEC section 10): trials, commitments, annual plans,
+// currencies, negative subtotals ----
+
+catalog::Catalog DepthCatalog() {
+  catalog::Catalog c = TestCatalog();
+  catalog::Plan& pro = c.plans[2];  // professional: 99.00, ai_requests 0.02 beyond 1,000
+  pro.trial_days = 14;
+  catalog::Plan committed;
+  committed.key = "committed";
+  committed.name = "Committed";
+  committed.minimum_commitment = Dec("300.00");
+  committed.charges = {PerUnit("ai_requests", "0.10")};
+  catalog::Plan cent = committed;
+  cent.key = "cent";
+  cent.minimum_commitment = Dec("0.01");
+  catalog::Plan cent2 = cent;
+  cent2.key = "cent2";
+  catalog::Plan annual;
+  annual.key = "annual";
+  annual.name = "Annual";
+  annual.interval = "year";
+  annual.base_price = Dec("365.00");
+  catalog::Plan yen;
+  yen.key = "yen";
+  yen.name = "Yen";
+  yen.currency = "JPY";
+  yen.base_price = Dec("1000");
+  yen.charges = {PerUnit("ai_requests", "0.5")};
+  catalog::Plan dinar = yen;
+  dinar.key = "dinar";
+  dinar.currency = "KWD";
+  dinar.base_price = Dec("10");
+  dinar.charges = {PerUnit("ai_requests", "0.0015")};
+  c.plans.insert(c.plans.end(), {committed, cent, cent2, annual, yen, dinar});
+  return c;
+}
+
+TEST_CASE("invoice: a trial is one base line prorated to the paid days, naming the trial") {
+  catalog::Catalog c = DepthCatalog();
+  InvoiceInputs in = Inputs(c, "professional", {{"ai_requests", Dec("1250")}});
+  in.segments[0].paid_days = 5;
+  in.segments[0].trial_days = 14;
+  in.segments[0].trial_paid_from = DaysFromCivil(2026, 2, 24);
+  auto inv = BuildInvoice(in);
+  REQUIRE_MESSAGE(inv.ok(), inv.status().message());
+  REQUIRE(inv->lines.size() == 2);
+  CHECK(inv->lines[0].description == "Professional plan, base price (5 of 28 days; 14-day trial, paid from 2026-02-24)");
+  CHECK(inv->lines[0].amount.ToString(2) == "17.68");  // 99 x 5/28 = 17.678...
+  CHECK(inv->lines[1].amount.ToString(2) == "5.00");   // usage is charged as usual
+  // All of the period in trial: a zero line still names it.
+  in.segments[0].paid_days = 0;
+  auto all = BuildInvoice(in);
+  CHECK(all->lines[0].amount.IsZero());
+  CHECK(all->lines[0].description.find("0 of 28 days; 14-day trial") != std::string::npos);
+  // Before the tenant started (no trial): no base line at all.
+  in.segments[0].trial_paid_from.reset();
+  CHECK(BuildInvoice(in)->lines.size() == 1);
+}
+
+TEST_CASE("invoice: minimum commitment true-up") {
+  catalog::Catalog c = DepthCatalog();
+  // 1,200 x 0.10 = 120 of a 300 commitment: 180 more.
+  auto inv = BuildInvoice(Inputs(c, "committed", {{"ai_requests", Dec("1200")}}));
+  REQUIRE_MESSAGE(inv.ok(), inv.status().message());
+  REQUIRE(inv->lines.size() == 2);
+  CHECK(inv->lines[1].kind == LineKind::kCommitment);
+  CHECK(inv->lines[1].description == "Minimum commitment true-up");
+  CHECK(inv->lines[1].amount.ToString(2) == "180.00");
+  CHECK(inv->subtotal.ToString(2) == "300.00");
+  // Usage beyond the commitment: no true-up line.
+  CHECK(BuildInvoice(Inputs(c, "committed", {{"ai_requests", Dec("3000")}}))->lines.size() == 1);
+  CHECK(BuildInvoice(Inputs(c, "committed", {{"ai_requests", Dec("3000")}}))->subtotal.ToString(2) == "300.00");
+  // Prorated by day like the base price: 14 paid days of 28 owe 150.
+  InvoiceInputs half = Inputs(c, "committed", {{"ai_requests", Dec("1200")}});
+  half.segments[0].paid_days = 14;
+  CHECK(BuildInvoice(half)->lines[1].amount.ToString(2) == "30.00");
+  // Late-usage adjustments never re-open a true-up.
+  InvoiceInputs late = Inputs(c, "committed", {{"ai_requests", Dec("1200")}});
+  InvoiceLine adj;
+  adj.kind = LineKind::kAdjustment;
+  adj.amount = Dec("500");
+  late.adjustments.push_back(adj);
+  auto with_late = BuildInvoice(late);
+  REQUIRE(with_late->lines.size() == 3);
+  CHECK(with_late->lines[2].amount.ToString(2) == "180.00");
+}
+
+// The commitment in force is kept exact across plan segments and only the
+// true-up is rounded: two half-periods of a 0.01 commitment owe 0.005 each,
+// 0.01 together; rounding each half first would bill 0.02.
+TEST_CASE("invoice: commitment across plan segments is rounded once") {
+  catalog::Catalog c = DepthCatalog();
+  InvoiceInputs in = Inputs(c, "cent", {});
+  Timestamp mid = At("2026-02-15T00:00:00Z");
+  in.segments[0].period.end = mid;
+  in.segments[0].days = 14;
+  in.segments.push_back({*c.FindPlan("cent2"), {mid, in.period.period.end}, 14, {}});
+  auto inv = BuildInvoice(in);
+  REQUIRE_MESSAGE(inv.ok(), inv.status().message());
+  REQUIRE(inv->lines.back().kind == LineKind::kCommitment);
+  CHECK(inv->lines.back().amount.ToString(2) == "0.01");
+}
+
+TEST_CASE("invoice: annual base once a year, unused days credited, negative subtotal carried as credit") {
+  catalog::Catalog c = DepthCatalog();
+  InvoiceInputs in = Inputs(c, "annual", {});
+  int64_t y0 = DaysFromCivil(2026, 2, 10);
+  in.annual_charges.push_back({"annual", y0, DaysFromCivil(2027, 2, 10), 0});
+  auto inv = BuildInvoice(in);
+  REQUIRE_MESSAGE(inv.ok(), inv.status().message());
+  REQUIRE(inv->lines.size() == 1);
+  CHECK(inv->lines[0].description == "Annual plan, annual base price (2026-02-10 to 2027-02-09)");
+  CHECK(inv->lines[0].amount.ToString(2) == "365.00");
+  // No annual charge due: no base line in the other periods.
+  CHECK(BuildInvoice(Inputs(c, "annual", {}))->lines.empty());
+  // Leaving on May 10 credits 276 unused days of 365: 276.00 on a 365.00 year.
+  InvoiceInputs leave = Inputs(c, "annual", {});
+  leave.annual_credits.push_back({"annual", DaysFromCivil(2026, 5, 10), y0, DaysFromCivil(2027, 2, 10)});
+  auto credit = BuildInvoice(leave);
+  REQUIRE(credit->lines.size() == 1);
+  CHECK(credit->lines[0].kind == LineKind::kAnnualCredit);
+  CHECK(credit->lines[0].amount.ToString(2) == "-276.00");
+  CHECK(credit->lines[0].description == "Annual plan, unused days credited (276 of 365 days from 2026-05-10)");
+  // The lines add up to less than zero: the invoice bills 0 and carries the rest.
+  CHECK(credit->subtotal.IsZero());
+  CHECK(credit->tax.IsZero());
+  CHECK(credit->total.IsZero());
+  CHECK(credit->carried_credit.ToString(2) == "276.00");
+}
+
+TEST_CASE("invoice: a plan's currency and its minor unit") {
+  catalog::Catalog c = DepthCatalog();
+  InvoiceInputs in = Inputs(c, "yen", {{"ai_requests", Dec("3")}});
+  in.segments[0].paid_days = 13;
+  auto inv = BuildInvoice(in);
+  REQUIRE_MESSAGE(inv.ok(), inv.status().message());
+  CHECK(inv->currency == "JPY");
+  CHECK(inv->lines[0].amount == Dec("464"));  // 1000 x 13/28 = 464.28...
+  CHECK(inv->lines[1].amount == Dec("2"));    // 3 x 0.5 = 1.5 -> 2
+  CHECK(inv->tax == Dec("47"));               // 466 x 0.10 = 46.6
+  InvoiceInputs kwd = Inputs(c, "dinar", {{"ai_requests", Dec("3")}});
+  auto dinar = BuildInvoice(kwd);
+  CHECK(dinar->currency == "KWD");
+  CHECK(dinar->lines[1].amount.ToString(3) == "0.005");  // 0.0045 -> 0.005
+  // Plans of two currencies in one period are refused.
+  InvoiceInputs mixed = Inputs(c, "yen", {});
+  mixed.segments.push_back({*c.FindPlan("professional"), in.period.period, 0, {}});
+  auto refused = BuildInvoice(mixed);
+  REQUIRE(!refused.ok());
+  CHECK(refused.status().message().find("bill in JPY and USD") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace meter::billing
+
+namespace meter::billing {
+namespace {
+
+// SPEC section 10: a sliced charge prices each filter and group on its own,
+// one line each, described `<meter> · <filter> · <field>=<value>`, carrying
+// `filter` and `group`; the remainder is described by the meter alone.
+TEST_CASE("invoice: filter and group lines price each slice with its own terms") {
+  catalog::Catalog c = TestCatalog();
+  catalog::Plan& pro = c.plans[2];  // ai_requests 0.02 beyond 1,000
+  catalog::ChargeFilter big;
+  big.name = "Big";
+  big.where = {{"properties.model", {"big-1"}}};
+  big.charge = pro.charges[0];
+  big.charge.unit_price = Dec("1.00");
+  big.charge.included = Dec("0");
+  big.charge.group_by = "properties.project";
+  pro.charges[0].filters = {big};
+  pro.base_price = Dec("0");
+  InvoiceInputs in = Inputs(c, "professional", {});
+  in.segments[0].slices[0] = {{0, "alpha", Dec("3"), 2}, {0, usage::kNoGroupValue, Dec("1"), 1}, {-1, std::nullopt, Dec("1500"), 4}};
+  auto inv = BuildInvoice(in);
+  REQUIRE_MESSAGE(inv.ok(), inv.status().message());
+  REQUIRE(inv->lines.size() == 3);
+  CHECK(inv->lines[0].description == "ai_requests · Big · project=alpha");
+  CHECK(inv->lines[0].amount.ToString(2) == "3.00");
+  CHECK(inv->lines[0].filter == std::optional<std::string>("Big"));
+  CHECK(inv->lines[0].group == std::optional<std::string>("alpha"));
+  CHECK(inv->lines[1].description == "ai_requests · Big · project=(none)");
+  CHECK(inv->lines[2].description == "ai_requests");  // the remainder: the charge's own terms
+  CHECK(inv->lines[2].amount.ToString(2) == "10.00");  // (1500 - 1000) x 0.02
+  CHECK_FALSE(inv->lines[2].filter.has_value());
+  // Stored and read back, the slice fields survive.
+  auto back = InvoiceFromRecord(InvoiceToRecord(*inv, 0, 0));
+  REQUIRE(back.ok());
+  CHECK(back->lines[0].filter == inv->lines[0].filter);
+  CHECK(back->lines[0].group == inv->lines[0].group);
+  CHECK(back->lines[0].events == 2);
+  CHECK(InvoiceToJson(*back)["lines"][2]["filter"].is_null());
+}
+
 }  // namespace
 }  // namespace meter::billing

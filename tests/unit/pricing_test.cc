@@ -201,5 +201,27 @@ TEST_CASE("pricing: base price prorated by day") {
   CHECK_FALSE(ProrateBase(Dec("99"), 1, 0).ok());
 }
 
+// The public pricing examples issue 16 takes as test values (Lago's and
+// Orb's docs): volume tiers and graduated tiers on the same bounds.
+TEST_CASE("pricing: issue 16 worked figures, volume and graduated") {
+  Charge volume;
+  volume.meter = "seats";
+  volume.model = ChargeModel::kVolume;
+  volume.tiers = {Tier{Dec("5"), Dec("7"), Dec("0")}, Tier{Dec("10"), Dec("6.5"), Dec("0")},
+                  Tier{std::nullopt, Dec("6"), Dec("0")}};
+  CHECK(PriceCharge(volume, Dec("5"), true)->amount.ToString(2) == "35.00");
+  CHECK(PriceCharge(volume, Dec("6"), true)->amount.ToString(2) == "39.00");
+  CHECK(PriceCharge(volume, Dec("20"), true)->amount.ToString(2) == "120.00");
+  Charge graduated;
+  graduated.meter = "api_calls";
+  graduated.model = ChargeModel::kGraduated;
+  graduated.tiers = {Tier{Dec("1000"), Dec("0.10"), Dec("0")}, Tier{Dec("10000"), Dec("0.05"), Dec("0")},
+                     Tier{std::nullopt, Dec("0.01"), Dec("0")}};
+  CHECK(PriceCharge(graduated, Dec("15000"), true)->amount.ToString(2) == "600.00");
+  Charge as_volume = graduated;
+  as_volume.model = ChargeModel::kVolume;
+  CHECK(PriceCharge(as_volume, Dec("15000"), true)->amount.ToString(2) == "150.00");
+}
+
 }  // namespace
 }  // namespace meter::billing

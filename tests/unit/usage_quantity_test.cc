@@ -102,6 +102,18 @@ TEST_CASE("usage.quantity: voided events count nowhere") {
   CHECK(f.Q("calls", "2026-02-01T18:30:00Z", "2026-02-01T19:00:00Z") == "2");
 }
 
+// The slices' values, without how many events each took.
+Result<std::vector<std::map<SliceKey, Decimal>>> Values(
+    Result<std::vector<std::map<SliceKey, ingest::MeterValue>>> measured) {
+  if (!measured.ok()) return measured.status();
+  std::vector<std::map<SliceKey, Decimal>> out;
+  for (const auto& slices : *measured) {
+    auto& m = out.emplace_back();
+    for (const auto& [key, v] : slices) m[key] = v.value();
+  }
+  return out;
+}
+
 TEST_CASE("usage.quantity: charge filters, first match wins, groups and the remainder") {
   Fixture f;
   f.Use("llm", "2026-02-02T10:00:00Z", 1, "", R"({"tokens": 100, "model": "gpt-4o", "project": "alpha"})");
@@ -116,7 +128,7 @@ TEST_CASE("usage.quantity: charge filters, first match wins, groups and the rema
   spec.remainder_group_by = "";
   Period feb{At("2026-02-01T00:00:00Z"), At("2026-03-01T00:00:00Z")};
   std::vector<SliceRequest> requests = {{"acme", feb}, {"beta", feb}, {"acme", {At("2026-02-02T10:05:00Z"), At("2026-02-02T10:25:00Z")}}};
-  auto r = MeasureSlices(f.db, *f.c.FindMeter("tokens"), spec, requests);
+  auto r = Values(MeasureSlices(f.db, *f.c.FindMeter("tokens"), spec, requests));
   REQUIRE(r.ok());
   REQUIRE(r->size() == 3);
   std::map<SliceKey, Decimal> acme{{{0, "alpha"}, Decimal::FromInt(100)}, {{0, "beta"}, Decimal::FromInt(30)},
@@ -139,13 +151,13 @@ TEST_CASE("usage.quantity: max and unique_count are per filter and group") {
   Period feb{At("2026-02-01T00:00:00Z"), At("2026-03-01T00:00:00Z")};
   SliceSpec tiers;
   tiers.filters.push_back({{{"properties.tier", {"ssd"}}}, ""});
-  auto peak = MeasureSlices(f.db, *f.c.FindMeter("peak"), tiers, {{"acme", feb}});
+  auto peak = Values(MeasureSlices(f.db, *f.c.FindMeter("peak"), tiers, {{"acme", feb}}));
   REQUIRE(peak.ok());
   std::map<SliceKey, Decimal> want_peak{{{0, ""}, Decimal::FromInt(20)}, {{-1, ""}, Decimal::FromInt(80)}};
   CHECK((*peak)[0] == want_peak);
   SliceSpec regions;
   regions.remainder_group_by = "properties.region";
-  auto users = MeasureSlices(f.db, *f.c.FindMeter("users"), regions, {{"acme", feb}});
+  auto users = Values(MeasureSlices(f.db, *f.c.FindMeter("users"), regions, {{"acme", feb}}));
   REQUIRE(users.ok());
   std::map<SliceKey, Decimal> want_users{{{-1, "eu"}, Decimal::FromInt(2)}, {{-1, "us"}, Decimal::FromInt(1)}};
   CHECK((*users)[0] == want_users);

@@ -1,0 +1,110 @@
+"""End-to-end: pricing depth through the real binary (SPEC section 10, issue
+16): filter and group lines in every format, late events adjusting the
+slice they fall in, --explain, billing days on the 29th-31st (Lago's open
+bugs), proration counting the start day, tenants added with --started-at and
+--billing-day, trends and simulate per currency."""
+import json
+
+from acceptance import ev, generate, invoice_list
+
+MARCH = "2026-03-02T00:00:00Z"
+
+
+def catalog(plans, tenants, **extra):
+    cat = {"currency": "USD", "tax": {"name": "Tax", "rate": "0"},
+           "invoice": {"number_prefix": "PD-", "net_days": 10},
+           "meters": [{"key": "tokens", "name": "LLM tokens", "event": "llm", "value": "properties.tokens"},
+                      {"key": "calls"}],
+           "plans": plans, "tenants": tenants}
+    cat.update(extra)
+    return cat
+
+
+AI = {"key": "ai", "name": "AI", "base_price": "0", "charges": [
+    {"meter": "tokens", "model": "per_unit", "unit_price": "0.001",
+     "filters": [{"name": "Claude", "where": {"properties.model": ["claude-sonnet", "claude-opus"]},
+                  "unit_price": "0.01", "group_by": "properties.project"}]}]}
+
+
+def llm(i, model, tokens, project=None, ts="2026-02-10T00:00:00Z"):
+    props = {"model": model, "tokens": tokens}
+    if project:
+        props["project"] = project
+    return ev(f"e{i}", "t", "llm", ts, properties=props)
+
+
+def test_filter_group_lines_render_in_every_format(meter):
+    meter.init(catalog([AI], [{"id": "t", "plan": "ai"}]))
+    meter.now = MARCH
+    assert meter.ingest([llm(1, "claude-opus", 100, "beta"), llm(2, "claude-sonnet", 200, "alpha"),
+                         llm(3, "claude-opus", 50), llm(4, "gpt", 1000)]).code == 0
+    inv = generate(meter, "2026-02", "t")
+    got = [(line["description"], line["filter"], line["group"], line["amount"])
+           for line in inv["lines"] if line["meter"] == "tokens"]
+    assert got == [("LLM tokens · Claude · project=alpha", "Claude", "alpha", "2.00"),
+                   ("LLM tokens · Claude · project=beta", "Claude", "beta", "1.00"),
+                   ("LLM tokens · Claude · project=(none)", "Claude", "(none)", "0.50"),
+                   ("LLM tokens", None, None, "1.00")]
+    for fmt in ("text", "md", "html", "csv"):
+        r = meter("invoice", "show", inv["id"], "--format", fmt)
+        assert r.code == 0, r
+        assert "Claude · project=alpha" in r.out, (fmt, r.out)
+    r = meter("invoice", "show", inv["id"], "--explain")
+    assert "where model=claude-sonnet|claude-opus, project=alpha (1 event)" in r.out, r.out
+    assert "matching no filter (1 event)" in r.out, r.out
+
+
+def test_late_event_adjusts_its_own_slice(meter):
+    meter.init(catalog([AI], [{"id": "t", "plan": "ai"}]))
+    meter.now = MARCH
+    meter.ingest([llm(1, "claude-opus", 100, "beta")])
+    feb = generate(meter, "2026-02", "t", "--finalize")
+    assert feb["subtotal"] == "1.00"
+    meter.ingest([llm(2, "claude-opus", 300, "beta", ts="2026-02-20T00:00:00Z")], "late.ndjson")
+    meter.now = "2026-04-02T00:00:00Z"
+    mar = generate(meter, "2026-03", "t")
+    adj = [line for line in mar["lines"] if line["kind"] == "adjustment"]
+    assert [(a["filter"], a["group"], a["quantity"], a["amount"]) for a in adj] == [("Claude", "beta", 300, "3.00")]
+
+
+def test_billing_day_29_to_31_through_february_and_back(meter):
+    plans = [{"key": "p", "base_price": "30.00"}]
+    tenants = [{"id": f"d{d}", "plan": "p", "billing_day": d} for d in (29, 30, 31)]
+    meter.init(catalog(plans, tenants))
+    meter.now = "2026-05-05T00:00:00Z"
+    for month in ("2026-01", "2026-02", "2026-03"):
+        assert meter("invoice", "generate", "--period", month).code == 0
+    got = {(inv["tenant"], inv["period"]): (inv["period_start"][:10], inv["period_end"][:10])
+           for inv in invoice_list(meter)}
+    assert got[("d29", "2026-01")] == ("2026-01-29", "2026-02-28")
+    assert got[("d29", "2026-02")] == ("2026-02-28", "2026-03-29")
+    assert got[("d29", "2026-03")] == ("2026-03-29", "2026-04-29")
+    assert got[("d31", "2026-03")] == ("2026-03-31", "2026-04-30")
+    assert got[("d30", "2026-02")] == ("2026-02-28", "2026-03-30")
+
+
+def test_added_tenant_starts_mid_period_paying_from_its_day_inclusive(meter):
+    meter.init(catalog([{"key": "p", "base_price": "31.00"}], []))
+    r = meter("tenants", "add", "late", "--plan", "p", "--started-at", "2026-03-17", "--billing-day", "1")
+    assert r.code == 0, r
+    meter.now = "2026-04-02T00:00:00Z"
+    inv = generate(meter, "2026-03", "late")
+    (base,) = inv["lines"]
+    # March 17 to 31 inclusive: 15 of 31 days
+    assert base["amount"] == "15.00" and "15 of 31 days" in base["description"]
+    assert meter("tenants", "show", "late", json=True).json["started_at"] == "2026-03-17"
+
+
+def test_trends_and_simulate_rows_carry_currency(meter):
+    plans = [{"key": "jp", "currency": "JPY", "base_price": "1000"}, {"key": "us", "base_price": "5.00"}]
+    cat = catalog(plans, [{"id": "j", "plan": "jp"}, {"id": "u", "plan": "us"}])
+    meter.init(cat)
+    meter.now = MARCH
+    rows = meter("report", "trends", "--months", "1", json=True).json["rows"]
+    assert {r["tenant"]: (r["currency"], r["billed"]) for r in rows} == {"j": ("JPY", "1000"), "u": ("USD", "5.00")}
+    r = meter("simulate", "--catalog", meter.write("same.json", cat), "--period", "2026-02", json=True)
+    assert r.code == 0, r
+    assert r.json["current_total"] is None
+    by = {t["currency"]: t["current_total"] for t in r.json["totals_by_currency"]}
+    assert by == {"JPY": "1000", "USD": "5.00"}
+    assert "JPY" in meter("simulate", "--catalog", meter.write("same2.json", cat), "--period", "2026-02").out
