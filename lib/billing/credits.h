@@ -20,6 +20,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -42,6 +43,11 @@ struct GrantRequest {
   std::string id;           // "" = generated ("cg_...")
   std::string source = "manual";  // manual, credit_note, invoice
 };
+
+// The id of the credit grant a finalized invoice numbered `number` made
+// from its negative subtotal (SPEC 10): one per invoice, so finalization
+// retried after a crash cannot grant twice.
+inline std::string CarriedCreditId(std::string_view number) { return "cg_" + std::string(number); }
 
 // The currency tenant `t` is billed in.
 std::string TenantCurrency(const catalog::Catalog& c, const catalog::Tenant& t);

@@ -59,6 +59,12 @@ Status ApplyBalances(store::Database& db, const catalog::Catalog& catalog, Invoi
     inv.status = "paid";
     inv.paid_at = now;
   }
+  // SPEC 10: lines adding up to less than zero become a prepaid credit grant,
+  // with the invoice's number as its reason (drawn from the next invoices).
+  if (!inv.carried_credit.IsZero()) {
+    GrantRequest g{inv.tenant, inv.carried_credit, "", 0, inv.number, CarriedCreditId(inv.number), "invoice"};
+    METER_RETURN_IF_ERROR(GrantCredit(db, catalog, g, now).status());
+  }
   return Status::OK();
 }
 

@@ -108,3 +108,26 @@ def test_trends_and_simulate_rows_carry_currency(meter):
     by = {t["currency"]: t["current_total"] for t in r.json["totals_by_currency"]}
     assert by == {"JPY": "1000", "USD": "5.00"}
     assert "JPY" in meter("simulate", "--catalog", meter.write("same2.json", cat), "--period", "2026-02").out
+
+
+def test_negative_subtotal_becomes_a_credit_grant_once(meter):
+    # SPEC 10: lines adding up below zero give subtotal 0 and a prepaid credit
+    # grant at finalization, the invoice's number as its reason. The invoice
+    # is paid (nothing due) and so cannot be voided: the grant stays.
+    plans = [{"key": "yr", "base_price": "365.00", "interval": "year"}, {"key": "free", "base_price": "0"}]
+    meter.init(catalog(plans, [{"id": "t", "plan": "yr", "started_at": "2026-01-01"}]))
+    meter.now = "2026-02-02T00:00:00Z"
+    generate(meter, "2026-01", "t", "--finalize")
+    assert meter("tenants", "set-plan", "t", "free", "--effective", "2026-02-01").code == 0
+    meter.now = MARCH
+    feb = generate(meter, "2026-02", "t", "--finalize")
+    assert feb["subtotal"] == "0.00" and feb["status"] == "paid", feb
+    assert [line["amount"] for line in feb["lines"]] == ["-334.00"]  # 334 unused days of 365 at 1.00
+    grants = meter("credits", "list", "--tenant", "t", json=True).json
+    grants = grants["grants"] if isinstance(grants, dict) else grants
+    assert [(g["amount"], g["reason"], g["source"]) for g in grants] == [("334.00", feb["number"], "invoice")]
+    assert meter("invoice", "void", feb["id"], "--reason", "wrong plan change").code == 1
+    # generating again (a retried cron run) grants nothing more
+    generate(meter, "2026-02", "t", "--finalize")
+    bal = meter("credits", "balance", "--tenant", "t", json=True)
+    assert bal.code == 0 and bal.json["balance"] == "334.00", bal

@@ -235,7 +235,6 @@ def test_billing_day_periods_clamp_and_dates(meter):
     assert (r.json["period_start"], r.json["period_end"]) == ("2026-02-15T00:00:00Z", "2026-03-15T00:00:00Z")
 
 
-@pytest.mark.xfail(reason="SPEC 10/11: the negative part becomes a credit grant at finalization; `credits balance` comes with balances15", strict=False)
 def test_annual_plan_charges_base_once_in_advance_usage_monthly(meter):
     plans = [{"key": "yr", "base_price": "1200.00", "interval": "year",
               "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "0.50"}]},
