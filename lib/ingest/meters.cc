@@ -10,6 +10,7 @@
 #include "core/json_util.h"
 #include "ingest/json_record.h"
 #include "ingest/record.h"
+#include "ingest/string_hash.h"
 
 namespace meter::ingest {
 namespace {
@@ -51,11 +52,6 @@ struct CompiledMeter {
   const catalog::Meter* meter;
   FieldSpec value;
   std::vector<std::pair<FieldSpec, std::string>> where;
-};
-
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 bool SameNumber(std::string_view a, std::string_view b) {
