@@ -14,6 +14,7 @@ Writes one calendar month of realistic usage for the tenants of a catalog
   mixed        ndjson, cloudevents and lago records interleaved (for --format auto)
 
 Python 3 standard library only. The same arguments always give the same bytes.
+A tenant sends no usage before its catalog `started_at`.
 Output is written as it is generated (an hour of the month at a time), so
 `--events 1000000` streams in constant memory.
 
@@ -125,6 +126,21 @@ PROFILES = {
     "gringotts": dict(users=6,   api=140,   api_events=140,
                       ai={"email_analysis": 260, "video_understanding": 15, "audio_transcription": 80,
                           "text_to_speech": 45}),
+    # The AI-model plans (SPEC section 10): LLM completions priced per model
+    # and, for one model, per project. "models" and "projects" are (value,
+    # weight) pairs; the project "" leaves the property out (the "(none)"
+    # group). Their events come from a random stream of their own, so adding
+    # them left every other tenant's usage as it was.
+    "tessier":   dict(users=10,  api=0,     api_events=0, llm=(700, 1150000),
+                      models=(("claude-opus", 1), ("claude-sonnet", 3), ("gpt-4o", 2), ("gpt-4o-mini", 5),
+                              ("llama-3.1-70b", 2)),
+                      projects=(("search", 4), ("support-bot", 3), ("", 1))),
+    "sirius":    dict(users=8,   api=0,     api_events=0, llm=(600, 2400000),
+                      models=(("claude-opus", 1), ("claude-sonnet", 2), ("gpt-4o-mini", 4), ("mistral-large", 1)),
+                      projects=(("happy-vertical", 2), ("marvin", 1))),
+    "nakatomi":  dict(users=14,  api=0,     api_events=0, llm=(900, 12000000),
+                      models=(("claude-opus", 2), ("claude-sonnet", 3), ("gpt-4o", 3), ("gpt-4o-mini", 2)),
+                      projects=(("trading-desk", 3), ("translation", 2), ("", 1))),
 }
 # used for catalog tenants that have no profile of their own
 PLAN_DEFAULTS = {
@@ -139,7 +155,11 @@ PLAN_DEFAULTS = {
                            "text_to_speech": 90}),
     "ai_usage": dict(users=5, api=100, api_events=120,
                      ai={"email_analysis": 200, "audio_transcription": 60, "text_to_speech": 30}),
+    "ai_models": dict(users=6, api=0, api_events=0, llm=(300, 600000),
+                      models=(("claude-sonnet", 2), ("gpt-4o-mini", 3)), projects=(("default", 1),)),
 }
+for _plan in ("ai_models_eur", "ai_models_jpy"):
+    PLAN_DEFAULTS[_plan] = PLAN_DEFAULTS["ai_models"]
 WORKED_EXAMPLE = {"email_analysis": 5000, "video_understanding": 200,
                   "audio_transcription": 1000, "text_to_speech": 500}
 OP_START_SHARE = 0.012  # operation_start events per AI operation
@@ -276,6 +296,10 @@ def build_tenants(cat, args, rng):
         lstart = dt.datetime(y, m, 1, tzinfo=tz).astimezone(UTC)
         lend = (dt.datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=tz)).astimezone(UTC)
         lo, hi = max(start, lstart), min(end, lend)
+        if t.get("started_at"):
+            # no usage before the tenant starts (a bare date: local midnight)
+            sy, sm, sd = (int(x) for x in t["started_at"][:10].split("-"))
+            lo = max(lo, dt.datetime(sy, sm, sd, tzinfo=tz).astimezone(UTC))
         noise = [rng.lognormvariate(0.0, 0.18) for _ in range(ndays)]
         for d, f in (prof.get("spikes") or {}).items():
             if 1 <= d <= ndays:
@@ -399,6 +423,8 @@ class Gen:
     def __init__(self, args, cat, tenants, start, ndays, H):
         self.args = args
         self.rng = random.Random(args.seed * 1000003 + 17)
+        # the per-model tenants' own stream (see PROFILES)
+        self.model_rng = random.Random(args.seed * 1000003 + 29)
         self.tenants = tenants
         self.start = start
         self.ndays = ndays
@@ -420,12 +446,38 @@ class Gen:
         self.seq += 1
         return "%s%s%010x" % (prefix, self.yymm, x)
 
-    def pick_user(self, T):
-        r = self.rng.random() * T.user_cw[-1]
+    def pick_user(self, T, rng=None):
+        r = (rng or self.rng).random() * T.user_cw[-1]
         return T.users[bisect.bisect_left(T.user_cw, r)]
 
-    def latency(self, median):
-        return max(1, int(self.rng.lognormvariate(math.log(median), 0.45)))
+    def latency(self, median, rng=None):
+        return max(1, int((rng or self.rng).lognormvariate(math.log(median), 0.45)))
+
+    @staticmethod
+    def pick(rng, pairs):
+        r = rng.random() * sum(w for _, w in pairs)
+        for value, w in pairs:
+            r -= w
+            if r < 0:
+                return value
+        return pairs[-1][0]
+
+    def model_events(self, T, h):
+        """The LLM completions of a per-model tenant in hour h (its own stream)."""
+        rng, evs = self.model_rng, []
+        for _ in range(T.hourly["llm"][h] if "llm" in T.hourly else 0):
+            tokens = max(12, int(T.llm_mean * rng.lognormvariate(-0.18, 0.6)))
+            st = "error" if rng.random() < 0.015 else "success"
+            props = {"tokens": tokens, "model": self.pick(rng, T.prof["models"])}
+            project = self.pick(rng, T.prof["projects"])
+            if project:
+                props["project"] = project
+            cost = (LLM_PRICE_PER_TOKEN * tokens) if st == "success" else Decimal(0)
+            evs.append({"tenant": T.id, "metric": "llm_completion", "quantity": 1,
+                        "user": self.pick_user(T, rng), "status": st,
+                        "latency_ms": self.latency(1400, rng), "cost": str(cost.normalize()) if cost else "0",
+                        "properties": props})
+        return evs
 
     def status(self, p_fail, p_err):
         r = self.rng.random()
@@ -440,7 +492,11 @@ class Gen:
         rng = self.rng
         evs = []
         day = h // 24
+        model_evs = []
         for T in self.tenants:
+            if "models" in T.prof:
+                model_evs += self.model_events(T, h)
+                continue
             hr = T.hourly
             # api_calls: units of the hour spread over its events
             n = hr["api"][h] if "api" in hr else 0
@@ -483,7 +539,8 @@ class Gen:
                                 "user": self.pick_user(T), "status": st,
                                 "latency_ms": self.latency(1400), "cost": str(cost.normalize()) if cost else "0",
                                 "properties": {"tokens": tokens, "model": model}})
-        secs = [rng.randrange(3600) for _ in evs]
+        secs = [rng.randrange(3600) for _ in evs] + [self.model_rng.randrange(3600) for _ in model_evs]
+        evs += model_evs
         out = list(zip(secs, range(len(evs)), evs))
         # daily storage snapshots, early in the day
         for T in self.tenants:

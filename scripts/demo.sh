@@ -2,7 +2,9 @@
 # README command one: install what is missing, build, and run the main job end
 # to end on sample-data/: a fresh database from the sample catalog, a month of
 # usage ingested, quota status, alerts, February's invoices generated and
-# finalized, and the webhook queue replayed to a local receiver.
+# finalized (among them tessier's: an AI plan priced per model and per project,
+# in its trial, held to a minimum commitment), and the webhook queue replayed to
+# a local receiver.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh || exit $?
@@ -22,6 +24,9 @@ $meter --now 2026-02-28T18:00:00Z alerts scan || exit $?
 $meter --now 2026-03-01T06:00:00Z invoice generate --period 2026-02 --finalize || exit $?
 $meter --now 2026-03-01T06:00:00Z invoice show INV-2026-000001 || exit $?
 $meter --now 2026-03-01T06:00:00Z invoice show INV-2026-000001 --format html --out demo/INV-2026-000001.html || exit $?
+# SPEC section 10: per-model lines (filters), per-project lines (group_by), the
+# trial named on the base price line and the minimum commitment true-up.
+$meter --now 2026-03-01T06:00:00Z invoice show inv_tessier_2026-02 || exit $?
 # The sample catalog's webhook endpoint is http://127.0.0.1:8787/hooks: a
 # loopback receiver stands in for it (it stops by itself after 60 s).
 python3 tests/support/receiver.py --mode ok --port 8787 --max-seconds 60 --log demo/received.ndjson > demo/receiver.out 2>&1 &

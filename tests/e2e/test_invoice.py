@@ -104,7 +104,22 @@ def test_worked_example_on_sample_data(meter, sample_catalog):
     assert (all_invoices["cyberdyne"]["subtotal"], all_invoices["cyberdyne"]["total"]) == ("318.80", "350.68")
     assert all_invoices["acme"]["tax"] == "0.00"  # tenant override 0 %
     assert all_invoices["stark"]["tax_rate"] == "0.19"
-    assert len(all_invoices) == 20
+    assert len(all_invoices) == len(sample_catalog["tenants"]) == 23
+    # The AI-model tenants (SPEC section 10): tessier starts on 2026-02-09 with a
+    # 14-day trial, so 6 of 28 days of base price and commitment are charged;
+    # its usage (per model, Claude Opus per project) stays under the commitment.
+    tessier = all_invoices["tessier"]
+    lines = [(line["description"], line["filter"], line["group"]) for line in tessier["lines"]]
+    assert lines[0][0] == "AI Models plan, base price (6 of 28 days; 14-day trial, paid from 2026-02-23)"
+    assert ("LLM tokens · Claude Opus · project=(none)", "Claude Opus", "(none)") in lines
+    assert ("LLM tokens · GPT-4o mini", "GPT-4o mini", None) in lines
+    assert lines[-1][0] == "Minimum commitment true-up"
+    assert (tessier["subtotal"], tessier["currency"]) == ("32.14", "USD")  # 150 x 6 / 28
+    # sirius bills in EUR from the 15th (Berlin), nakatomi in JPY from the 10th (Tokyo).
+    sirius, nakatomi = all_invoices["sirius"], all_invoices["nakatomi"]
+    assert (sirius["currency"], sirius["period_start"], sirius["subtotal"]) == ("EUR", "2026-02-14T23:00:00Z", "140.00")
+    assert (nakatomi["currency"], nakatomi["period_start"]) == ("JPY", "2026-02-09T15:00:00Z")
+    assert "." not in nakatomi["total"] and nakatomi["lines"][-1]["description"] != "Minimum commitment true-up"
 
 
 def test_professional_overage(meter):
