@@ -251,7 +251,7 @@ int RunDashboard(const Context& ctx, const ReportArgs& a) {
 
 // ---- forecast ----
 
-json ForecastJson(const report::Forecast& f, const std::string& currency) {
+json ForecastJson(const report::Forecast& f) {
   json rows = json::array();
   for (const auto& r : f.rows)
     rows.push_back({{"tenant", r.tenant}, {"meter", r.meter}, {"used", JsonNumber(r.used)},
@@ -259,7 +259,7 @@ json ForecastJson(const report::Forecast& f, const std::string& currency) {
                     {"days_left", JsonNumber(r.days_left)}, {"projected", JsonNumber(r.projected)},
                     {"limit", r.limit ? JsonNumber(*r.limit) : json(nullptr)},
                     {"projected_cross_at", r.projected_cross_at ? json(FormatRfc3339(*r.projected_cross_at)) : json(nullptr)},
-                    {"projected_cost", MoneyString(r.projected_cost, currency)}});
+                    {"currency", r.currency}, {"projected_cost", MoneyString(r.projected_cost, r.currency)}});
   return {{"as_of", FormatRfc3339(f.as_of)}, {"period_start", FormatRfc3339(f.period.start)},
           {"period_end", FormatRfc3339(f.period.end)}, {"rows", rows}};
 }
@@ -269,9 +269,8 @@ int RunForecast(const Context& ctx, const ReportArgs& a) {
   if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
   auto f = Snapshot(*l.db, [&] { return report::BuildForecast(*l.db, l.catalog, a.tenant, Clock::Now()); });
   if (!f.ok()) return ctx.Fail(f.status());
-  const std::string& cur = l.catalog.currency;
   if (ctx.json()) {
-    PrintJson(ForecastJson(*f, cur));
+    PrintJson(ForecastJson(*f));
     return kExitOk;
   }
   bool csv = a.format == "csv";
@@ -280,15 +279,15 @@ int RunForecast(const Context& ctx, const ReportArgs& a) {
   auto q = [&](const Decimal& d) { return csv ? d.ToString() : Thousands(*d.Round(2)); };
   auto exact = [&](const Decimal& d) { return csv ? d.ToString() : Thousands(d); };
   Table t({"tenant", "meter", "used", "per day", "days", "left", "projected", "limit", "unit", "crosses at",
-           "projected cost"},
-          {false, false, true, true, true, true, true, true, false, false, true});
+           "projected cost", "currency"},
+          {false, false, true, true, true, true, true, true, false, false, true, false});
   for (const auto& r : f->rows) {
     MeterLabel label = LabelOf(l.catalog, r.meter);
     std::string limit = r.limit ? exact(*r.limit) + (csv ? "" : "/" + r.limit_period) : (csv ? "" : "-");
     std::string cross = r.projected_cross_at ? FormatRfc3339(*r.projected_cross_at) : (csv ? "" : "-");
     if (r.projected_cross_at && !csv) cross = Colored(ctx, "red", cross);
     t.Add({r.tenant, csv ? r.meter : label.name, exact(r.used), q(r.daily_average), q(r.days_elapsed), q(r.days_left),
-           q(r.projected), limit, label.unit, cross, MoneyString(r.projected_cost, cur)});
+           q(r.projected), limit, label.unit, cross, MoneyString(r.projected_cost, r.currency), r.currency});
   }
   if (!csv)
     ctx.Info(fmt::format("as of {}: linear projection, used / days elapsed x days in the period (the tenant's month)",
@@ -304,22 +303,24 @@ int RunRecommend(const Context& ctx, const ReportArgs& a) {
   if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
   auto recs = Snapshot(*l.db, [&] { return report::BuildRecommendations(*l.db, l.catalog, a.tenant, Clock::Now()); });
   if (!recs.ok()) return ctx.Fail(recs.status());
-  const std::string& cur = l.catalog.currency;
   if (ctx.json()) {
     json rows = json::array();
-    for (const auto& r : *recs)
+    for (const auto& r : *recs) {
+      const std::string& cur = r.currency;
       rows.push_back({{"tenant", r.tenant}, {"current_plan", r.current_plan}, {"recommended_plan", r.recommended_plan},
-                      {"kind", r.kind}, {"current_cost", MoneyString(r.current_cost, cur)},
+                      {"kind", r.kind}, {"currency", cur}, {"current_cost", MoneyString(r.current_cost, cur)},
                       {"recommended_cost", MoneyString(r.recommended_cost, cur)}, {"saving", MoneyString(r.saving, cur)},
                       {"reason", r.reason}});
+    }
     PrintJson({{"rows", rows}});
     return kExitOk;
   }
-  Table t({"tenant", "current", "recommended", "kind", "3-month cost now", "recommended cost", "saving", "reason"},
-          {false, false, false, false, true, true, true, false});
+  Table t({"tenant", "current", "recommended", "kind", "currency", "3-month cost now", "recommended cost", "saving",
+           "reason"},
+          {false, false, false, false, false, true, true, true, false});
   for (const auto& r : *recs)
-    t.Add({r.tenant, r.current_plan, r.recommended_plan, r.kind, MoneyString(r.current_cost, cur),
-           MoneyString(r.recommended_cost, cur), MoneyString(r.saving, cur), r.reason});
+    t.Add({r.tenant, r.current_plan, r.recommended_plan, r.kind, r.currency, MoneyString(r.current_cost, r.currency),
+           MoneyString(r.recommended_cost, r.currency), MoneyString(r.saving, r.currency), r.reason});
   PrintTable(t, a.format);
   if (recs->empty()) ctx.Info("no advice: every tenant is on the cheapest plan that holds its usage");
   return kExitOk;

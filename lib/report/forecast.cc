@@ -6,6 +6,7 @@
 #include "report/common.h"
 #include "usage/quota.h"
 #include "usage/quantity.h"
+#include "usage/slices.h"
 
 namespace meter::report {
 namespace {
@@ -68,21 +69,49 @@ Status AddLimit(store::Database& db, const catalog::Tenant& t, const catalog::Pl
   return Status::OK();
 }
 
+int64_t Elapsed(const Period& p, Timestamp now) { return std::clamp<int64_t>(now - p.start, 0, p.end - p.start); }
+
+// `used` so far projected to the end of `p`: linear for a flow meter, flat
+// for a level meter (and before the period starts).
+Result<Decimal> ProjectQuantity(const catalog::Meter& m, const Decimal& used, const Period& p, Timestamp now) {
+  int64_t elapsed = Elapsed(p, now);
+  if (elapsed == 0 || !Accumulates(m)) return used;
+  return used.MulDiv(Decimal::FromInt(p.end - p.start), Decimal::FromInt(elapsed), 6, Rounding::kHalfAwayFromZero);
+}
+
 Status Project(const catalog::Meter& m, Timestamp now, ForecastRow* r) {
   int64_t length = r->period.end - r->period.start;
-  int64_t elapsed = std::clamp<int64_t>(now - r->period.start, 0, length);
+  int64_t elapsed = Elapsed(r->period, now);
   r->days_elapsed = Days(elapsed);
   METER_ASSIGN_OR_RETURN(r->days_left, Days(length).Sub(r->days_elapsed));
   r->daily_average = r->used;
-  r->projected = r->used;
+  METER_ASSIGN_OR_RETURN(r->projected, ProjectQuantity(m, r->used, r->period, now));
   if (elapsed == 0) return Status::OK();
   METER_ASSIGN_OR_RETURN(r->daily_average, r->used.MulDiv(Decimal::FromInt(kMillisPerDay), Decimal::FromInt(elapsed), 6,
                                                           Rounding::kHalfAwayFromZero));
-  if (Accumulates(m)) {
-    METER_ASSIGN_OR_RETURN(r->projected, r->used.MulDiv(Decimal::FromInt(length), Decimal::FromInt(elapsed), 6,
-                                                        Rounding::kHalfAwayFromZero));
-  }
   return Status::OK();
+}
+
+// What charge `ch` bills for the projected usage, as the invoice would: a
+// sliced charge (SPEC 10 filters, group_by) prices each slice's own
+// projection under its filter's pricing, each rounded, then added up.
+Result<Decimal> ProjectedCost(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t,
+                              const catalog::Plan& plan, const catalog::Charge& ch, const catalog::Meter& m,
+                              const ForecastRow& r, Timestamp now) {
+  const std::string& currency = c.CurrencyOf(plan);
+  if (!usage::IsSliced(ch)) {
+    METER_ASSIGN_OR_RETURN(auto priced, billing::PriceCharge(ch, r.projected, plan.overage, currency));
+    return priced.amount;
+  }
+  METER_ASSIGN_OR_RETURN(auto slices, usage::MeasureSlices(db, c, t.id, ch, SoFar(r.period, now)));
+  Decimal sum;
+  for (const auto& s : slices) {
+    METER_ASSIGN_OR_RETURN(Decimal q, ProjectQuantity(m, s.quantity, r.period, now));
+    const catalog::Charge& pricing = s.filter >= 0 ? ch.filters[s.filter].charge : ch;
+    METER_ASSIGN_OR_RETURN(auto priced, billing::PriceCharge(pricing, q, plan.overage, currency));
+    METER_ASSIGN_OR_RETURN(sum, sum.Add(priced.amount));
+  }
+  return sum;
 }
 
 Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t, Timestamp now,
@@ -94,14 +123,14 @@ Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catal
     r.tenant = t.id;
     r.meter = m.key;
     r.period = period;
+    r.currency = plan ? c.CurrencyOf(*plan) : c.currency;
     METER_ASSIGN_OR_RETURN(r.used, usage::MeterQuantity(db, t.id, m, SoFar(period, now)));
     bool in_plan = plan && (plan->FindCharge(m.key) || usage::LimitFor(*plan, t, m.key).listed);
     if (!in_plan && r.used.IsZero()) continue;
     METER_RETURN_IF_ERROR(Project(m, now, &r));
     METER_RETURN_IF_ERROR(AddLimit(db, t, plan, m, now, &r));
     if (const catalog::Charge* ch = plan ? plan->FindCharge(m.key) : nullptr) {
-      METER_ASSIGN_OR_RETURN(auto priced, billing::PriceCharge(*ch, r.projected, plan->overage, c.CurrencyOf(*plan)));
-      r.projected_cost = priced.amount;
+      METER_ASSIGN_OR_RETURN(r.projected_cost, ProjectedCost(db, c, t, *plan, *ch, m, r, now));
     }
     rows->push_back(std::move(r));
   }

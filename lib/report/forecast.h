@@ -47,8 +47,12 @@ struct ForecastRow {
   std::optional<Timestamp> projected_cross_at;
   // What the plan's charge for the meter bills for the projected quantity
   // (billing's PriceCharge: included units, tiers, rounding), before tax and
-  // without the base price; 0 when the plan has no charge for it.
+  // without the base price or a commitment true-up; 0 when the plan has no
+  // charge for it. A charge with filters or a group_by (SPEC 10) projects
+  // each filter's and group's usage on its own and prices it as its invoice
+  // line would, the amounts added up.
   Decimal projected_cost;
+  std::string currency;  // the tenant's plan's (SPEC 10), which projected_cost is in
 };
 
 // The whole forecast: when it was made, the period, the rows.

@@ -7,6 +7,7 @@
 
 #include "billing/generate.h"
 #include "billing/invoice.h"
+#include "core/money.h"
 #include "report/common.h"
 #include "report/periods.h"
 #include "usage/quantity.h"
@@ -97,6 +98,7 @@ Result<std::optional<Recommendation>> Advise(store::Database& db, const catalog:
   METER_ASSIGN_OR_RETURN(Decimal current_cost, WindowCost(db, c, t, *current, months));
   std::optional<Candidate> best;
   for (const auto& p : c.plans) {
+    if (c.CurrencyOf(p) != c.CurrencyOf(*current)) continue;
     METER_ASSIGN_OR_RETURN(std::string exceeded, FirstExceeded(c, t, p, &p == current, window));
     if (!exceeded.empty()) continue;
     METER_ASSIGN_OR_RETURN(Decimal cost, &p == current ? current_cost : WindowCost(db, c, t, p, months));
@@ -107,13 +109,15 @@ Result<std::optional<Recommendation>> Advise(store::Database& db, const catalog:
   r.tenant = t.id;
   r.current_plan = current->key;
   r.recommended_plan = best->plan->key;
+  r.currency = c.CurrencyOf(*current);
   r.kind = c.PlanIndex(best->plan->key) > c.PlanIndex(current->key) ? "upgrade" : "downgrade";
   r.current_cost = current_cost;
   r.recommended_cost = best->cost;
   METER_ASSIGN_OR_RETURN(r.saving, current_cost.Sub(best->cost));
   r.reason = fmt::format("plan '{}' holds the usage of {} to {} and would have billed {} instead of {}",
                          best->plan->key, FormatMonth(months.front().start, t.timezone),
-                         FormatMonth(months.back().start, t.timezone), best->cost.ToString(2), current_cost.ToString(2));
+                         FormatMonth(months.back().start, t.timezone), MoneyString(best->cost, r.currency),
+                         MoneyString(current_cost, r.currency));
   if (!current_exceeded.empty()) r.reason += fmt::format("; on plan '{}' {}", current->key, current_exceeded);
   return std::optional<Recommendation>(std::move(r));
 }

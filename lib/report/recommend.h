@@ -13,7 +13,9 @@
 // current plan (ties go to the plan listed first); `upgrade` when it comes
 // later in the catalog than the current plan, else `downgrade`. A tenant
 // whose current plan is already the cheapest that holds gets no row, and so
-// does one that no plan holds.
+// does one that no plan holds. Only plans billing in the current plan's
+// currency are candidates (SPEC 10: a move to another currency is a
+// decision about the customer, and amounts in two currencies do not compare).
 #pragma once
 
 #include <string>
@@ -33,6 +35,7 @@ struct Recommendation {
   std::string current_plan;
   std::string recommended_plan;
   std::string kind;  // "upgrade" or "downgrade"
+  std::string currency;      // the current plan's, which every cost below is in
   Decimal current_cost;      // the three months under the current plan
   Decimal recommended_cost;  // the three months under the recommended plan
   Decimal saving;            // current_cost - recommended_cost (> 0)

@@ -131,3 +131,74 @@ def test_negative_subtotal_becomes_a_credit_grant_once(meter):
     generate(meter, "2026-02", "t", "--finalize")
     bal = meter("credits", "balance", "--tenant", "t", json=True)
     assert bal.code == 0 and bal.json["balance"] == "334.00", bal
+
+
+# ---- forecast, simulate and recommend price with filters, groups and commitments (issue 16 item 8) ----
+
+PER_MODEL = {"meter": "tokens", "model": "per_unit", "unit_price": "0.001",
+             "filters": [{"name": "Claude", "where": {"properties.model": ["claude-sonnet", "claude-opus"]},
+                          "unit_price": "0.01", "included": 100, "group_by": "properties.project"}]}
+
+
+def test_forecast_projects_and_prices_each_filter_and_group(meter):
+    # Each slice is projected and priced on its own, with its own included
+    # units: pricing the meter's whole projection at the charge's price (the
+    # old forecast) gave 2600 x 0.001 = 2.60.
+    plans = [{"key": "ai", "base_price": "0", "charges": [PER_MODEL]},
+             {"key": "jp", "currency": "JPY", "base_price": "0",
+              "charges": [{"meter": "tokens", "model": "per_unit", "unit_price": "0.3"}]}]
+    meter.init(catalog(plans, [{"id": "t", "plan": "ai"}, {"id": "j", "plan": "jp"}]))
+    meter.now = "2026-02-15T00:00:00Z"  # 14 of 28 days: projections double
+    assert meter.ingest([llm(1, "claude-opus", 100, "beta"), llm(2, "claude-sonnet", 200, "alpha"),
+                         llm(3, "gpt", 1000), ev("j1", "j", "llm", "2026-02-10T00:00:00Z",
+                                                 properties={"model": "gpt", "tokens": 1001})]).code == 0
+    rows = {r["tenant"]: r for r in meter("forecast", json=True).json["rows"] if r["meter"] == "tokens"}
+    # alpha (400 - 100) x 0.01 + beta (200 - 100) x 0.01 + the rest 2000 x 0.001
+    assert (rows["t"]["projected"], rows["t"]["projected_cost"], rows["t"]["currency"]) == (2600, "6.00", "USD")
+    # JPY has no minor unit: 2002 x 0.3 = 600.6 -> 601
+    assert (rows["j"]["projected_cost"], rows["j"]["currency"]) == ("601", "JPY")
+    assert "601" in meter("forecast", "--tenant", "j").out
+
+
+def test_simulate_prices_candidate_filters_groups_and_commitment(meter):
+    stored = catalog([{"key": "ai", "base_price": "0",
+                       "charges": [{"meter": "tokens", "model": "per_unit", "unit_price": "0.001"}]}],
+                     [{"id": "t", "plan": "ai"}])
+    meter.init(stored)
+    meter.now = MARCH
+    assert meter.ingest([llm(1, "claude-opus", 100, "beta"), llm(2, "claude-sonnet", 200, "alpha"),
+                         llm(3, "gpt", 1000)]).code == 0
+
+    def simulated(plan_fields):
+        cand = json.loads(json.dumps(stored))
+        cand["plans"][0].update(plan_fields)
+        r = meter("simulate", "--catalog", meter.write("cand.json", cand), "--period", "2026-02", json=True)
+        assert r.code == 0, r
+        return r.json["current_total"], r.json["simulated_total"]
+
+    # alpha (200 - 100) x 0.01 + beta 0 (100 included) + the rest 1000 x 0.001
+    assert simulated({"charges": [PER_MODEL]}) == ("1.30", "2.00")
+    assert simulated({"charges": [PER_MODEL], "minimum_commitment": "10.00"}) == ("1.30", "10.00")
+
+
+def test_recommend_prices_filters_and_commitments_within_the_currency(meter):
+    # per_model wins on its slices (36.00; 23.00 if its filter were ignored);
+    # committed would be cheapest without its commitment (1.60) and jpy is
+    # cheapest in figures (3), but a yen amount does not compare with dollars.
+    flat = {"meter": "tokens", "model": "per_unit", "unit_price": "0.002"}
+    per_model = {"meter": "tokens", "model": "per_unit", "unit_price": "0.0005",
+                 "filters": [{"where": {"properties.model": "claude-opus"}, "unit_price": "0.004", "included": 1000,
+                              "group_by": "properties.project"}]}
+    plans = [{"key": "flat", "base_price": "5.00", "charges": [flat]},
+             {"key": "per_model", "base_price": "5.00", "charges": [per_model]},
+             {"key": "committed", "base_price": "0", "minimum_commitment": "20.00",
+              "charges": [{"meter": "tokens", "model": "per_unit", "unit_price": "0.0001"}]},
+             {"key": "jpy", "currency": "JPY", "base_price": "1",
+              "charges": [{"meter": "tokens", "model": "per_unit", "unit_price": "0"}]}]
+    meter.init(catalog(plans, [{"id": "t", "plan": "flat"}]))
+    meter.now = "2026-05-02T00:00:00Z"  # February to April
+    assert meter.ingest([llm(1, "claude-opus", 3000, "alpha"), llm(2, "claude-opus", 3000, "beta"),
+                         llm(3, "gpt", 10000)]).code == 0
+    (row,) = meter("recommend", json=True).json["rows"]
+    assert (row["recommended_plan"], row["currency"], row["current_cost"], row["recommended_cost"], row["saving"]) == (
+        "per_model", "USD", "47.00", "36.00", "11.00")

@@ -30,7 +30,7 @@ def test_shape_and_period(m):
     assert set(f) == {"as_of", "period_start", "period_end", "rows"}
     assert (f["as_of"], f["period_start"], f["period_end"]) == (NOW, "2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z")
     assert set(f["rows"][0]) == {"tenant", "meter", "used", "daily_average", "days_elapsed", "days_left", "projected",
-                                 "limit", "projected_cross_at", "projected_cost"}
+                                 "limit", "projected_cross_at", "projected_cost", "currency"}
 
 
 def test_month_limit_crossing(m):

@@ -59,7 +59,7 @@ def test_downgrade_and_upgrade_with_savings(m):
     # basic: 10.00 + 5,000 x 0.01 = 60.00 a month; pro: 50.00 a month.
     assert rows["beta"] == {**rows["beta"], "current_plan": "basic", "recommended_plan": "pro", "kind": "upgrade",
                             "current_cost": "180.00", "recommended_cost": "150.00", "saving": "30.00"}
-    assert set(rows["beta"]) == {"tenant", "current_plan", "recommended_plan", "kind", "current_cost",
+    assert set(rows["beta"]) == {"tenant", "current_plan", "recommended_plan", "kind", "currency", "current_cost",
                                  "recommended_cost", "saving", "reason"}
     assert "api_calls" in rows["beta"]["reason"] and "basic" in rows["beta"]["reason"]
 
