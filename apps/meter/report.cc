@@ -234,9 +234,9 @@ int RunDashboard(const Context& ctx, const ReportArgs& a) {
   if (Status st = LoadAll(ctx, &l); !st.ok()) return ctx.Fail(st);
   store::Database& db = *l.db;
   const catalog::Catalog& c = l.catalog;
-  report::BilledFn billed_fn = [&](const catalog::Tenant& t, const std::string& month) -> Result<Decimal> {
+  report::BilledFn billed_fn = [&](const catalog::Tenant& t, const std::string& month) -> Result<report::Billed> {
     METER_ASSIGN_OR_RETURN(billing::Invoice inv, billing::PreviewInvoice(db, c, t.id, month));
-    return inv.total;
+    return report::Billed{inv.total, inv.currency};
   };
   auto data = Snapshot(db, [&] { return report::CollectDashboard(db, c, Clock::Now(), a.period, billed_fn); });
   if (!data.ok()) return ctx.Fail(data.status());

@@ -1,6 +1,7 @@
 #include "report/dashboard.h"
 
 #include <algorithm>
+#include <map>
 
 #include "report/periods.h"
 #include "usage/quantity.h"
@@ -37,16 +38,23 @@ Status CollectUsage(store::Database& db, const catalog::Catalog& c, const Period
   return Status::OK();
 }
 
+// The ten tenants billed most in each currency.
 Status CollectTopTenants(const catalog::Catalog& c, const std::string& month, const BilledFn& billed,
                          DashboardData* d) {
+  std::map<std::string, std::vector<TenantAmount>> by;
+  d->billed[c.currency];  // the catalog's currency is shown even when nothing is billed
   for (const auto& t : c.tenants) {
-    METER_ASSIGN_OR_RETURN(Decimal amount, billed(t, month));
-    METER_ASSIGN_OR_RETURN(d->billed, d->billed.Add(amount));
-    if (!amount.IsZero()) d->top_tenants.push_back({t.id, t.name, t.plan, amount});
+    METER_ASSIGN_OR_RETURN(Billed b, billed(t, month));
+    Decimal& sum = d->billed[b.currency];
+    METER_ASSIGN_OR_RETURN(sum, sum.Add(b.amount));
+    if (!b.amount.IsZero()) by[b.currency].push_back({t.id, t.name, t.plan, b.amount, b.currency});
   }
-  std::stable_sort(d->top_tenants.begin(), d->top_tenants.end(),
-                   [](const TenantAmount& a, const TenantAmount& b) { return a.amount > b.amount; });
-  if (d->top_tenants.size() > kTopTenants) d->top_tenants.resize(kTopTenants);
+  for (auto& [currency, rows] : by) {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const TenantAmount& a, const TenantAmount& b) { return a.amount > b.amount; });
+    if (rows.size() > kTopTenants) rows.resize(kTopTenants);
+    d->top_tenants.insert(d->top_tenants.end(), rows.begin(), rows.end());
+  }
   return Status::OK();
 }
 
@@ -60,16 +68,28 @@ Status AddInvoice(const store::InvoiceRecord& r, MonthInvoices* m) {
   return Status::OK();
 }
 
-Status CollectInvoices(store::Database& db, Timestamp month_start, DashboardData* d) {
+// Six months of invoice totals per currency: the catalog's currency first,
+// the others (those with invoices) by code.
+Status CollectInvoices(store::Database& db, const catalog::Catalog& c, Timestamp month_start, DashboardData* d) {
   METER_ASSIGN_OR_RETURN(auto months, LastMonths(month_start, kInvoiceMonths, "", true));
   store::InvoiceStore invoices(db);
-  for (const auto& p : months) {
-    MonthInvoices m;
-    m.month = FormatMonth(p.start);
-    METER_ASSIGN_OR_RETURN(auto records, invoices.ForMonth(m.month, ""));
-    for (const auto& r : records) METER_RETURN_IF_ERROR(AddInvoice(r, &m));
-    d->invoices.push_back(m);
+  std::map<std::string, std::vector<MonthInvoices>> by;
+  auto series = [&](const std::string& currency) -> std::vector<MonthInvoices>& {
+    auto [it, added] = by.try_emplace(currency);
+    if (added)
+      for (const auto& p : months) it->second.push_back({FormatMonth(p.start), {}, {}, {}, {}, 0, currency});
+    return it->second;
+  };
+  series(c.currency);
+  for (size_t i = 0; i < months.size(); ++i) {
+    METER_ASSIGN_OR_RETURN(auto records, invoices.ForMonth(FormatMonth(months[i].start), ""));
+    for (const auto& r : records)
+      if (r.status != "void") METER_RETURN_IF_ERROR(AddInvoice(r, &series(r.currency)[i]));
   }
+  auto append = [&](const std::vector<MonthInvoices>& s) { d->invoices.insert(d->invoices.end(), s.begin(), s.end()); };
+  append(by[c.currency]);
+  for (const auto& [currency, s] : by)
+    if (currency != c.currency) append(s);
   return Status::OK();
 }
 
@@ -100,7 +120,7 @@ Result<DashboardData> CollectDashboard(store::Database& db, const catalog::Catal
   d.month = FormatMonth(p.start);
   METER_RETURN_IF_ERROR(CollectUsage(db, catalog, p, &d));
   METER_RETURN_IF_ERROR(CollectTopTenants(catalog, d.month, billed, &d));
-  METER_RETURN_IF_ERROR(CollectInvoices(db, p.start, &d));
+  METER_RETURN_IF_ERROR(CollectInvoices(db, catalog, p.start, &d));
   METER_RETURN_IF_ERROR(CollectQuotas(db, catalog, now, &d));
   return d;
 }

@@ -1,12 +1,15 @@
 // report dashboard: one self-contained HTML page (inline CSS and SVG, no
 // scripts, no network) with usage per meter over time, the top tenants by
-// amount billed, invoice totals per month and quota status.
+// amount billed, invoice totals per month and quota status. Money is per
+// currency, never summed across currencies (SPEC 10): one KPI figure, one
+// top-tenants chart and one invoice chart per currency.
 //
 // Collecting (reads the database) and rendering (a pure function of the
 // collected figures) are separate, so the page can be tested from fixed data.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +37,7 @@ struct TenantAmount {
   std::string name;
   std::string plan;
   Decimal amount;  // billed for the period (total with tax)
+  std::string currency;  // what `amount` is in ("" = DashboardData::currency)
 };
 
 // Invoice totals of one month, by status.
@@ -41,6 +45,7 @@ struct MonthInvoices {
   std::string month;  // "2026-02"
   Decimal draft, open, paid, overdue;
   int count = 0;
+  std::string currency;  // the invoices' ("" = DashboardData::currency)
 };
 
 // One limit of one tenant's plan in its current period.
@@ -59,23 +64,32 @@ struct QuotaLine {
 struct DashboardData {
   Timestamp generated_at = 0;
   std::string month;  // "2026-02"
-  std::string currency = "USD";
+  std::string currency = "USD";  // the catalog's
   int tenants = 0;
-  Decimal billed;  // every tenant's amount billed for the month, with tax
+  // Every tenant's amount billed for the month, with tax, per currency.
+  std::map<std::string, Decimal> billed;
   std::vector<Timestamp> days;  // UTC day starts of the month
   std::vector<MeterSeries> usage;
-  std::vector<TenantAmount> top_tenants;  // largest first
-  std::vector<MonthInvoices> invoices;    // oldest first
+  std::vector<TenantAmount> top_tenants;  // per currency, largest first
+  // Per currency (the catalog's first, then by code), its months oldest
+  // first; the catalog's currency always has its months, others only when
+  // they have invoices in them.
+  std::vector<MonthInvoices> invoices;
   std::vector<QuotaLine> quotas;
 };
 
-// What a tenant is billed for a month ("YYYY-MM"), with tax: supplied by the
-// caller so the dashboard prices through billing's code.
-using BilledFn = std::function<Result<Decimal>(const catalog::Tenant&, const std::string& month)>;
+// What a tenant is billed for a month ("YYYY-MM"), with tax, and its
+// currency: supplied by the caller so the dashboard prices through billing's
+// code.
+struct Billed {
+  Decimal amount;
+  std::string currency;
+};
+using BilledFn = std::function<Result<Billed>(const catalog::Tenant&, const std::string& month)>;
 
 // Collects the dashboard of the month containing `now` (or of `month` when
 // given, "YYYY-MM"): daily usage per meter (UTC days), the ten tenants billed
-// most in it, invoice totals of the six months ending with it, and quota
+// most in it in each currency, invoice totals per currency of the six months ending with it, and quota
 // status at `now` (taken to the whole second). InvalidArgument for a bad
 // month.
 Result<DashboardData> CollectDashboard(store::Database& db, const catalog::Catalog& catalog, Timestamp now,

@@ -4,9 +4,11 @@
 // from the exact decimals.
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <string>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "billing/format.h"
 #include "core/format.h"
@@ -31,6 +33,38 @@ std::string Num(const Decimal& d, int places) {
 std::string Money(const Decimal& d, const std::string& currency) { return CurrencyAmount(d, currency); }
 
 double Px(const Decimal& d) { return std::stod(d.ToString()); }
+
+const std::string& CurrencyOf(const DashboardData& d, const std::string& currency) {
+  return currency.empty() ? d.currency : currency;
+}
+
+// The currencies the page shows money in: the catalog's first, then those of
+// the amounts billed and the invoices, by code. SPEC 10: money is never added
+// up or charted across currencies.
+std::vector<std::string> Currencies(const DashboardData& d) {
+  std::set<std::string> others;
+  for (const auto& t : d.top_tenants) others.insert(CurrencyOf(d, t.currency));
+  for (const auto& m : d.invoices) others.insert(CurrencyOf(d, m.currency));
+  for (const auto& [currency, amount] : d.billed) others.insert(currency);
+  others.erase(d.currency);
+  std::vector<std::string> out = {d.currency};
+  out.insert(out.end(), others.begin(), others.end());
+  return out;
+}
+
+// The items of `items` in `currency`.
+template <typename T>
+std::vector<const T*> In(const DashboardData& d, const std::vector<T>& items, const std::string& currency) {
+  std::vector<const T*> out;
+  for (const T& item : items)
+    if (CurrencyOf(d, item.currency) == currency) out.push_back(&item);
+  return out;
+}
+
+// A section heading, naming the currency when the page shows several.
+std::string Heading(const std::string& title, const std::string& currency, bool several) {
+  return fmt::format("<h2>{}{}</h2>", title, several ? " (" + Esc(currency) + ")" : "");
+}
 
 constexpr const char* kCss = R"(
 *{box-sizing:border-box}
@@ -66,20 +100,27 @@ th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}
 
 std::string Header(const DashboardData& d) {
   return fmt::format("<header><h1>meter dashboard</h1><p>Month {} &middot; generated {} &middot; {} tenants &middot; {}</p></header>\n",
-                     Esc(d.month), Esc(FormatRfc3339(d.generated_at)), d.tenants, Esc(d.currency));
+                     Esc(d.month), Esc(FormatRfc3339(d.generated_at)), d.tenants,
+                     Esc(fmt::format("{}", fmt::join(Currencies(d), ", "))));
 }
 
 std::string Kpis(const DashboardData& d) {
-  Decimal open;
-  for (const auto& m : d.invoices) open = open + m.open + m.overdue;
+  // One figure per currency, each on its own line.
+  std::string billed, open;
+  for (const std::string& currency : Currencies(d)) {
+    auto it = d.billed.find(currency);
+    billed += (billed.empty() ? "" : "<br>") + Esc(Money(it == d.billed.end() ? Decimal() : it->second, currency));
+    Decimal sum;
+    for (const MonthInvoices* m : In(d, d.invoices, currency)) sum = sum + m->open + m->overdue;
+    open += (open.empty() ? "" : "<br>") + Esc(Money(sum, currency));
+  }
   int over = 0;
   for (const auto& q : d.quotas) over += (q.limit && q.used > *q.limit) ? 1 : 0;
   auto card = [](const std::string& v, const char* label) {
     return fmt::format("<div class=\"kpi\"><b>{}</b><span>{}</span></div>", v, label);
   };
   return "<section class=\"kpis\">" + card(std::to_string(d.tenants), "tenants") +
-         card(Esc(Money(d.billed, d.currency)), "billed this month, all tenants") +
-         card(Esc(Money(open, d.currency)), "open and overdue invoices") +
+         card(billed, "billed this month, all tenants") + card(open, "open and overdue invoices") +
          card(std::to_string(over), "limits exceeded now") + "</section>\n";
 }
 
@@ -141,13 +182,15 @@ std::string UsageSection(const DashboardData& d) {
   return out + "</div></section>\n";
 }
 
-// Horizontal bars on a money axis (round ticks, the currency) below them.
-std::string TopTenantsSection(const DashboardData& d) {
-  std::string out = "<section class=\"card\"><h2>Top tenants by amount billed this month</h2>";
-  if (d.top_tenants.empty()) return out + "<p class=\"empty\">Nothing billed this month.</p></section>\n";
+// Horizontal bars on a money axis (round ticks, the currency) below them, for
+// one currency.
+std::string TopTenantsChart(const std::vector<const TenantAmount*>& tenants, const std::string& currency,
+                            const std::string& heading) {
+  std::string out = "<section class=\"card\">" + heading;
+  if (tenants.empty()) return out + "<p class=\"empty\">Nothing billed this month.</p></section>\n";
   const double w = 560, row = 26, label_w = 170, value_w = 110, axis_h = 22, bar_w = w - label_w - value_w;
-  double bars_h = row * d.top_tenants.size() + 4, h = bars_h + axis_h;
-  std::vector<double> ticks = AxisTicks(Px(d.top_tenants.front().amount));
+  double bars_h = row * tenants.size() + 4, h = bars_h + axis_h;
+  std::vector<double> ticks = AxisTicks(Px(tenants.front()->amount));
   double max = ticks.back();
   out += fmt::format("<svg class=\"chart tenants\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"top tenants\">", w, h);
   for (double t : ticks) {
@@ -158,38 +201,41 @@ std::string TopTenantsSection(const DashboardData& d) {
                        AxisLabel(t));
   }
   out += fmt::format("<text class=\"unit\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", label_w - 8, bars_h + 14,
-                     Esc(d.currency));
-  for (size_t i = 0; i < d.top_tenants.size(); ++i) {
-    const auto& t = d.top_tenants[i];
+                     Esc(currency));
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    const auto& t = *tenants[i];
     double y = i * row + 2, bw = Px(t.amount) / max * bar_w;
     out += fmt::format("<text x=\"0\" y=\"{:.1f}\">{}</text>", y + 16, Esc((t.name.empty() ? t.tenant : t.name).substr(0, 28)));
     out += fmt::format("<rect x=\"{}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" rx=\"3\" fill=\"#2f9e72\"><title>{} ({}, plan {})</title></rect>",
-                       label_w, y + 3, std::max(1.0, bw), row - 8, Esc(t.tenant), Esc(Money(t.amount, d.currency)), Esc(t.plan));
-    out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", label_w + bw + 6, y + 16, Esc(Money(t.amount, d.currency)));
+                       label_w, y + 3, std::max(1.0, bw), row - 8, Esc(t.tenant), Esc(Money(t.amount, currency)), Esc(t.plan));
+    out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", label_w + bw + 6, y + 16, Esc(Money(t.amount, currency)));
   }
   return out + "</svg></section>\n";
 }
 
+
 // The months from the first to the last that has invoices.
-std::vector<const MonthInvoices*> MonthsWithInvoices(const std::vector<MonthInvoices>& all) {
+std::vector<const MonthInvoices*> MonthsWithInvoices(const std::vector<const MonthInvoices*>& all) {
   size_t first = all.size(), last = 0;
   for (size_t i = 0; i < all.size(); ++i)
-    if (all[i].count > 0) {
+    if (all[i]->count > 0) {
       first = std::min(first, i);
       last = i;
     }
   std::vector<const MonthInvoices*> out;
-  for (size_t i = first; i < all.size() && i <= last; ++i) out.push_back(&all[i]);
+  for (size_t i = first; i < all.size() && i <= last; ++i) out.push_back(all[i]);
   return out;
 }
 
-// Stacked bars per month (paid, open, overdue, draft) on a money axis.
-std::string InvoicesSection(const DashboardData& d) {
+// Stacked bars per month (paid, open, overdue, draft) on a money axis, for
+// one currency.
+std::string InvoicesChart(const std::vector<const MonthInvoices*>& series, const std::string& currency,
+                          const std::string& heading) {
   struct Part { const char* name; const char* color; Decimal MonthInvoices::*field; };
   const Part parts[] = {{"paid", "#2f9e72", &MonthInvoices::paid}, {"open", "#3e7cb1", &MonthInvoices::open},
                         {"overdue", "#d64545", &MonthInvoices::overdue}, {"draft", "#9aa5b1", &MonthInvoices::draft}};
-  std::string out = "<section class=\"card\"><h2>Invoice totals per month</h2>";
-  std::vector<const MonthInvoices*> months = MonthsWithInvoices(d.invoices);
+  std::string out = "<section class=\"card\">" + heading;
+  std::vector<const MonthInvoices*> months = MonthsWithInvoices(series);
   if (months.empty()) return out + "<p class=\"empty\">No invoices yet.</p></section>\n";
   const double w = 560, h = 200, left = 56, top = 20, bottom = 22, chart_h = h - top - bottom;
   Decimal peak;
@@ -202,7 +248,7 @@ std::string InvoicesSection(const DashboardData& d) {
   if (months.size() == 1)
     out += fmt::format("<span class=\"empty\">one month of invoices so far ({})</span>", Esc(months.front()->month));
   out += fmt::format("</div><svg class=\"chart invoices\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"invoice totals\">", w, h);
-  out += VerticalAxis(ticks, left, w, top + chart_h, chart_h, d.currency);
+  out += VerticalAxis(ticks, left, w, top + chart_h, chart_h, currency);
   for (size_t i = 0; i < months.size(); ++i) {
     const MonthInvoices& m = *months[i];
     double x = left + i * slot, y = top + chart_h;
@@ -211,7 +257,7 @@ std::string InvoicesSection(const DashboardData& d) {
       if (bh <= 0) continue;
       y -= bh;
       out += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"><title>{} {}: {}</title></rect>",
-                         x + slot * 0.2, y, slot * 0.6, bh, p.color, m.month, p.name, Esc(Money(m.*p.field, d.currency)));
+                         x + slot * 0.2, y, slot * 0.6, bh, p.color, m.month, p.name, Esc(Money(m.*p.field, currency)));
     }
     Decimal sum = m.paid + m.open + m.overdue + m.draft;
     out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", x + slot / 2, h - 6, m.month);
@@ -220,6 +266,17 @@ std::string InvoicesSection(const DashboardData& d) {
                          std::max(12.0, y - 4), Esc(Num(sum, 0)));
   }
   return out + "</svg></section>\n";
+}
+
+// Per currency, side by side: its top tenants and its invoice totals.
+std::string MoneySections(const DashboardData& d) {
+  std::vector<std::string> currencies = Currencies(d);
+  bool several = currencies.size() > 1;
+  std::string out;
+  for (const std::string& c : currencies)
+    out += TopTenantsChart(In(d, d.top_tenants, c), c, Heading("Top tenants by amount billed this month", c, several)) +
+           InvoicesChart(In(d, d.invoices, c), c, Heading("Invoice totals per month", c, several));
+  return out;
 }
 
 std::string QuotaBar(const QuotaLine& q) {
@@ -291,7 +348,7 @@ std::string RenderDashboardHtml(const DashboardData& d) {
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
   html += fmt::format("<title>meter dashboard {}</title><style>{}</style></head><body>\n", Esc(d.month), kCss);
   html += Header(d) + "<main>\n" + Kpis(d) + "<div class=\"grid\">\n";
-  html += UsageSection(d) + TopTenantsSection(d) + InvoicesSection(d) + QuotaSection(d);
+  html += UsageSection(d) + MoneySections(d) + QuotaSection(d);
   return html + "</div></main></body></html>\n";
 }
 

@@ -202,3 +202,21 @@ def test_recommend_prices_filters_and_commitments_within_the_currency(meter):
     (row,) = meter("recommend", json=True).json["rows"]
     assert (row["recommended_plan"], row["currency"], row["current_cost"], row["recommended_cost"], row["saving"]) == (
         "per_model", "USD", "47.00", "36.00", "11.00")
+
+
+def test_dashboard_totals_per_currency_never_summed(meter):
+    # SPEC 10: the dashboard's cross-tenant money is per currency: before, its
+    # "billed" figure added yen to dollars (USD 1,005.00) and one chart ranked
+    # them on one axis.
+    plans = [{"key": "jp", "currency": "JPY", "base_price": "1000"}, {"key": "us", "base_price": "5.00"}]
+    meter.init(catalog(plans, [{"id": "j", "plan": "jp"}, {"id": "u", "plan": "us"}]))
+    meter.now = MARCH
+    generate(meter, "2026-02", "j", "--finalize")
+    generate(meter, "2026-02", "u", "--finalize")
+    out = meter.dir / "dash.html"
+    assert meter("report", "dashboard", "--period", "2026-02", "--out", out).code == 0
+    html = out.read_text()
+    assert "<b>USD 5.00<br>JPY 1,000</b>" in html  # billed this month, all tenants
+    assert "1,005" not in html
+    for title in ("Top tenants by amount billed this month", "Invoice totals per month"):
+        assert f"<h2>{title} (USD)</h2>" in html and f"<h2>{title} (JPY)</h2>" in html

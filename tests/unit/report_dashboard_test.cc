@@ -160,3 +160,31 @@ TEST_CASE("report.dashboard_invoice_chart_shows_the_months_with_invoices") {
   d.invoices.clear();
   CHECK(RenderDashboardHtml(d).find("No invoices yet.") != std::string::npos);
 }
+
+TEST_CASE("report.dashboard_money_per_currency_never_summed") {
+  // SPEC 10: a USD and a JPY tenant; the page shows each currency's figures
+  // and charts on their own and never 165 + 1,500.
+  DashboardData d = Sample();
+  d.billed = {{"USD", Dec("176.00")}, {"JPY", Dec("1500")}};
+  d.top_tenants.push_back({"nak", "Nakatomi", "jp", Dec("1500"), "JPY"});
+  MonthInvoices jp;
+  jp.month = "2026-01";
+  jp.open = Dec("1500");
+  jp.count = 1;
+  jp.currency = "JPY";
+  d.invoices.push_back(jp);
+  std::string html = RenderDashboardHtml(d);
+  CHECK(Count(html, "<svg class=\"chart tenants\"") == 2);
+  CHECK(Count(html, "<svg class=\"chart invoices\"") == 2);
+  CHECK(html.find("<h2>Top tenants by amount billed this month (USD)</h2>") <
+        html.find("<h2>Top tenants by amount billed this month (JPY)</h2>"));
+  CHECK(html.find("<h2>Invoice totals per month (JPY)</h2>") != std::string::npos);
+  CHECK(html.find("<b>USD 176.00<br>JPY 1,500</b>") != std::string::npos);  // billed
+  CHECK(html.find("<b>USD 20.50<br>JPY 1,500</b>") != std::string::npos);   // open and overdue
+  CHECK(html.find("1,676") == std::string::npos);
+  CHECK(html.find("1,520") == std::string::npos);
+  CHECK(Count(html, ">JPY</text>") == 2);  // each JPY chart's money axis
+  // One currency: headings as before, without a currency.
+  std::string one = RenderDashboardHtml(Sample());
+  CHECK(one.find("<h2>Top tenants by amount billed this month</h2>") != std::string::npos);
+}
