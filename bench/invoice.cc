@@ -4,16 +4,20 @@
 //   cmake --build build --target bench_invoice meter
 //   build/bench/bench_invoice [--meter build/meter] [--tenants 10000]
 //                             [--events-per-tenant 150] [--catalog sample-data/catalog.json]
-//                             [--dir /tmp/bench-invoice] [--json FILE]
+//                             [--pricing all|plain|sliced] [--dir /tmp/bench-invoice] [--json FILE]
 //
 // Set-up (not timed): the sample catalog's meters and plans with N generated
-// tenants spread over its plans (1 in 100 in Europe/Berlin, 1 in 50 changing
-// plan on the 15th), `meter init`, coupons and prepaid credits in use (SPEC
+// tenants spread over its plans (--pricing: `all` of them; `plain`, those
+// without charge filters or group_by; `sliced`, those with them, SPEC 10),
+// 1 in 100 in Europe/Berlin, 1 in 50 changing plan on the 15th to the next
+// plan of the same currency among those, `meter init`, coupons and prepaid credits in use (SPEC
 // 11: 1 in 4 tenants on a coupon, 1 in 3 holding two credit grants), then
 // February 2026 usage recorded through
 // the library's EventRecorder (the path ingest uses: events plus hourly
 // counters) in one transaction: api calls from a few dozen users, AI requests
-// per operation, LLM tokens and daily storage snapshots, at random hours.
+// per operation, LLM completions (tokens, a model and most with a project;
+// 8 in 10 events of a tenant on a sliced plan) and daily storage snapshots,
+// at random hours.
 // Timed: `meter invoice generate --period 2026-02` creating every draft, the
 // same again (every draft refreshed and unchanged), a --dry-run, --json, and
 // the run with --finalize. Then the next month as cron would run it: March
@@ -26,6 +30,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -47,6 +52,7 @@
 #include "ingest/recorder.h"
 #include "store/catalog_store.h"
 #include "store/database.h"
+#include "usage/slices.h"
 
 namespace {
 
@@ -54,7 +60,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 struct Args {
-  std::string meter, catalog, dir = "/tmp/bench-invoice", json_out;
+  std::string meter, catalog, dir = "/tmp/bench-invoice", json_out, pricing = "all";
   int tenants = 10000;
   int events_per_tenant = 150;
 };
@@ -71,15 +77,44 @@ Args ParseArgs(int argc, char** argv) {
     else if (flag == "--catalog") a.catalog = value;
     else if (flag == "--dir") a.dir = value;
     else if (flag == "--json") a.json_out = value;
+    else if (flag == "--pricing") a.pricing = value;
     else if (flag == "--tenants") a.tenants = std::stoi(value);
     else if (flag == "--events-per-tenant") a.events_per_tenant = std::stoi(value);
     else throw std::runtime_error("unknown flag " + flag);
   }
+  if (a.pricing != "all" && a.pricing != "plain" && a.pricing != "sliced")
+    throw std::runtime_error("--pricing takes all, plain or sliced");
   return a;
 }
 
 void Check(const meter::Status& st, const char* what) {
   if (!st.ok()) throw std::runtime_error(fmt::format("{}: {}", what, st.message()));
+}
+
+bool Sliced(const meter::catalog::Plan& p) {
+  return std::any_of(p.charges.begin(), p.charges.end(), [](const auto& ch) { return meter::usage::IsSliced(ch); });
+}
+
+// The plans tenants are spread over (--pricing).
+std::vector<const meter::catalog::Plan*> PlanPool(const meter::catalog::Catalog& c, const std::string& pricing) {
+  std::vector<const meter::catalog::Plan*> out;
+  for (const auto& p : c.plans)
+    if (pricing == "all" || Sliced(p) == (pricing == "sliced")) out.push_back(&p);
+  if (out.empty()) throw std::runtime_error("the catalog has no plan for --pricing " + pricing);
+  return out;
+}
+
+// The plan a tenant on `from` moves to on the 15th: the next plan of the pool
+// in the same currency (SPEC 10 refuses other currencies mid-period).
+const meter::catalog::Plan& NextPlan(const meter::catalog::Catalog& c, const std::vector<const meter::catalog::Plan*>& pool,
+                                     const std::string& from) {
+  auto at = std::find_if(pool.begin(), pool.end(), [&](const auto* p) { return p->key == from; });
+  size_t i = at == pool.end() ? 0 : static_cast<size_t>(at - pool.begin());
+  for (size_t k = 1; k <= pool.size(); ++k) {
+    const auto* p = pool[(i + k) % pool.size()];
+    if (c.CurrencyOf(*p) == c.CurrencyOf(*pool[i])) return *p;
+  }
+  return *pool[i];
 }
 
 // The sample catalog's meters and plans with `n` generated tenants.
@@ -95,9 +130,10 @@ std::string WriteCatalog(const Args& a) {
   doc["coupons"] = json::array({{{"code", "LAUNCH20"}, {"percent_off", "20"}, {"duration", "repeating"}, {"months", 3}},
                                 {{"code", "WELCOME50"}, {"amount_off", "50.00"}, {"duration", "once"}}});
   doc["credits"] = {{"low_balance", "10"}};
+  auto pool = PlanPool(*c, a.pricing);
   for (int i = 0; i < a.tenants; ++i) {
     json t = {{"id", fmt::format("t{:05}", i)}, {"name", fmt::format("Tenant {}", i)},
-              {"plan", c->plans[i % c->plans.size()].key}, {"email", fmt::format("billing@t{:05}.test", i)}};
+              {"plan", pool[i % pool.size()]->key}, {"email", fmt::format("billing@t{:05}.test", i)}};
     if (i % 100 == 7) t["timezone"] = "Europe/Berlin";
     doc["tenants"].push_back(t);
   }
@@ -138,13 +174,19 @@ struct Month {
   std::string tag;
 };
 
-meter::Event ApiEvent(std::mt19937_64& rng, const std::string& tenant, const Month& m, int64_t seq) {
+// One event; `llm_mostly` (a tenant on a sliced plan) makes 8 in 10 of them
+// LLM completions. The model and project follow from the token count, so
+// they take no draw from `rng`.
+meter::Event ApiEvent(std::mt19937_64& rng, const std::string& tenant, const Month& m, int64_t seq,
+                      bool llm_mostly = false) {
   static const char* kOps[] = {"email_analysis", "video_understanding", "audio_transcription", "text_to_speech"};
+  static const char* kModels[] = {"claude-opus", "claude-sonnet", "gpt-4o", "gpt-4o-mini", "llama-3.1-70b"};
   meter::Event e;
   e.id = fmt::format("{}-{}-{}", tenant, m.tag, seq);
   e.tenant = tenant;
   e.timestamp = m.start + static_cast<int64_t>(rng() % (m.days * meter::kMillisPerDay));
   int kind = static_cast<int>(rng() % 10);
+  if (llm_mostly && kind < 8) kind = 9;
   if (kind < 6) {
     e.metric = "api_calls";
     e.quantity_micros = static_cast<int64_t>(1 + rng() % 50) * 1000000;
@@ -155,7 +197,9 @@ meter::Event ApiEvent(std::mt19937_64& rng, const std::string& tenant, const Mon
     e.status = "success";
   } else {
     e.metric = "llm_completion";
-    e.properties = fmt::format("{{\"tokens\":{}}}", 100 + rng() % 20000);
+    uint64_t tokens = 100 + rng() % 20000;
+    std::string project = tokens % 7 == 0 ? "" : fmt::format(",\"project\":\"p{}\"", tokens / 7 % 6);
+    e.properties = fmt::format("{{\"tokens\":{},\"model\":\"{}\"{}}}", tokens, kModels[tokens % 5], project);
   }
   return e;
 }
@@ -181,6 +225,7 @@ int64_t RecordUsage(const Args& a, const std::string& db_path, const Month& m, b
   auto c = cs.Load(meter::Clock::Now());
   Check(c.status(), "load catalog");
   std::mt19937_64 rng(std::hash<std::string>{}(m.tag));
+  auto pool = PlanPool(*c, a.pricing);
   int64_t n = 0;
   meter::Timestamp mid = m.start + 14 * meter::kMillisPerDay;
   Check((*db)->Transaction([&]() -> meter::Status {
@@ -188,12 +233,15 @@ int64_t RecordUsage(const Args& a, const std::string& db_path, const Month& m, b
     for (size_t k = 0; k < c->tenants.size(); ++k) {
       const auto& t = c->tenants[k];
       int events = static_cast<int>(a.events_per_tenant / 2 + rng() % a.events_per_tenant);
-      for (int i = 0; i < events; ++i, ++n) METER_RETURN_IF_ERROR(rec.Record(ApiEvent(rng, t.id, m, i)).status());
+      const auto* plan = c->FindPlan(t.plan);
+      bool sliced = plan && Sliced(*plan);
+      for (int i = 0; i < events; ++i, ++n)
+        METER_RETURN_IF_ERROR(rec.Record(ApiEvent(rng, t.id, m, i, sliced)).status());
       for (int d = 0; d < m.days; ++d, ++n) METER_RETURN_IF_ERROR(rec.Record(Storage(rng, t.id, m, d)).status());
       for (int i = 0; late && k % 100 == 3 && i < 5; ++i, ++n)
         METER_RETURN_IF_ERROR(rec.Record(ApiEvent(rng, t.id, *late, 1000000 + i)).status());
       if (plan_changes && k % 50 == 11)
-        METER_RETURN_IF_ERROR(cs.SetPlan(t.id, c->plans[(c->PlanIndex(t.plan) + 1) % c->plans.size()].key, mid, mid));
+        METER_RETURN_IF_ERROR(cs.SetPlan(t.id, NextPlan(*c, pool, t.plan).key, mid, mid));
     }
     return rec.Flush();
   }), "record usage");
@@ -255,11 +303,12 @@ int main(int argc, char** argv) {
     runs.emplace_back("next_month_finalize",
                       Run(fmt::format("{} invoice generate --period 2026-03 --finalize >/dev/null", m)));
     fmt::print(stderr,
-               "invoice generate, {} tenants, {} events in February (set-up: init {:.1f} s, usage {:.1f} s);\n"
+               "invoice generate, {} tenants ({} plans), {} events in February (set-up: init {:.1f} s, usage {:.1f} s);\n"
                "next_month_finalize: March after {} more events, late February ones included\n"
                "  {:<22} {:>8} {:>8}\n",
-               a.tenants, events, init_s, record_s, march_events, "run", "wall s", "cpu s");
-    json out = {{"bench", "invoice"}, {"tenants", a.tenants}, {"events", events}, {"target_s", 10}};
+               a.tenants, a.pricing, events, init_s, record_s, march_events, "run", "wall s", "cpu s");
+    json out = {{"bench", "invoice"}, {"tenants", a.tenants}, {"pricing", a.pricing}, {"events", events},
+                {"target_s", 10}};
     bool met = true;
     for (const auto& [name, t] : runs) {
       fmt::print(stderr, "  {:<22} {:8.2f} {:8.2f}\n", name, t.wall, t.cpu);
