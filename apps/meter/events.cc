@@ -102,7 +102,7 @@ int RunVoid(const Context& ctx, const EventArgs& a) {
   Timestamp now = Clock::Now();
   auto c = store::CatalogStore(**db).Load(now);
   if (!c.ok()) return ctx.Fail(c.status());
-  auto out = usage::VoidEvents(**db, *c, names, a.reason, now);
+  auto out = usage::VoidEvents(**db, *c, names, a.reason, Clock::Now);
   if (!out.ok()) return ctx.Fail(out.status());
   if (ctx.json())
     PrintJson({{"voided", out->voided}, {"already_void", out->already_void}, {"unknown", out->unknown}});

@@ -21,7 +21,8 @@
 //   retroactively). The difference from what was billed, counting adjustment
 //   lines already on other finalized invoices, becomes one labelled
 //   adjustment line per changed line ("Late usage adjustment for 2026-02:
-//   api_calls +12"), even when the amount is 0.00 (the usage is then on
+//   api_calls +12"; less than billed after `events void`: "Voided events
+//   adjustment for 2026-02: api_calls -3"), even when the amount is 0.00 (the usage is then on
 //   record as covered by the included amount). Drafts are previews: finalizing
 //   rebuilds the draft from the data at that moment, so an adjustment shown on
 //   two drafts is billed only by the first one finalized.

@@ -373,8 +373,9 @@ Result<std::optional<InvoiceLine>> LateUsageLine(const Invoice& of, int index, c
   METER_ASSIGN_OR_RETURN(l.quantity, current.Sub(before_q));
   METER_ASSIGN_OR_RETURN(l.amount, priced.amount.Sub(before_amount));
   l.priced = std::move(priced);
-  l.description = fmt::format("Late usage adjustment for {}: {} {}{}", of.period.month, billed.meter,
-                              l.quantity.IsNegative() ? "" : "+", l.quantity.ToString());
+  // Less than billed: events of the period were voided (SPEC 11), late usage in reverse.
+  l.description = fmt::format("{} adjustment for {}: {} {}{}", l.quantity.IsNegative() ? "Voided events" : "Late usage",
+                              of.period.month, billed.meter, l.quantity.IsNegative() ? "" : "+", l.quantity.ToString());
   l.adjusts = AdjustmentRef{of.id, of.number, of.period.month, index, before_q, current, before_amount,
                             l.priced.amount};
   return std::optional<InvoiceLine>(std::move(l));

@@ -338,6 +338,16 @@ Result<std::map<std::string, std::set<std::string>>> InvoiceStore::WithLateEvent
     q.bind(1, static_cast<int64_t>(since));
     q.bind(2, static_cast<int64_t>(before));
     while (q.executeStep()) out[q.getColumn(0).getString()].insert(q.getColumn(1).getString());
+    // Events voided after the invoice counted them: the voided ones first,
+    // from the partial index events_voided (SQLite keeps a CROSS JOIN's
+    // order), each joined to its tenant's invoice by (tenant_id, period_start).
+    Statement v(db_, fmt::format(
+        "SELECT DISTINCT i.tenant_id, i.id FROM events e CROSS JOIN invoices i "
+        "WHERE e.voided_at IS NOT NULL AND i.tenant_id = e.tenant_id AND i.period_start <= e.ts "
+        "AND e.ts < i.period_end AND e.voided_at >= i.finalized_at AND i.status IN {} AND i.period_end <= ?",
+        kBilling));
+    v.bind(1, static_cast<int64_t>(before));
+    while (v.executeStep()) out[v.getColumn(0).getString()].insert(v.getColumn(1).getString());
     return out;
   });
 }

@@ -126,8 +126,10 @@ class InvoiceStore {
 
   // Billing finalized invoices (open, paid, overdue) whose period ends by
   // `before` and which have late usage: events inside their period recorded
-  // after they were finalized. Returns tenant -> those invoices' ids. One
-  // pass over the events recorded since the oldest finalization among them.
+  // after they were finalized, or voided after they were finalized
+  // (`events void`). Returns tenant -> those invoices' ids. One pass over the
+  // events recorded since the oldest finalization among them, and one over
+  // the voided events (a partial index holds only those).
   Result<std::map<std::string, std::set<std::string>>> WithLateEvents(Timestamp before);
 
  private:

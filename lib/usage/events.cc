@@ -77,11 +77,12 @@ json EventToJson(const store::StoredEvent& s) {
 }
 
 Result<VoidOutcome> VoidEvents(store::Database& db, const catalog::Catalog& c, const std::vector<std::string>& names,
-                               const std::string& reason, Timestamp now) {
+                               const std::string& reason, const std::function<Timestamp()>& now) {
   if (reason.empty()) return Status::InvalidArgument("a reason is required to void events (--reason R)");
   VoidOutcome out;
   METER_RETURN_IF_ERROR(db.Transaction([&]() -> Status {
     out = {};
+    Timestamp at = now();
     store::EventStore events(db);
     std::vector<Event> uncount;
     for (const std::string& name : names) {
@@ -93,7 +94,7 @@ Result<VoidOutcome> VoidEvents(store::Database& db, const catalog::Catalog& c, c
         out.unknown.push_back(name);
         continue;
       }
-      METER_ASSIGN_OR_RETURN(bool marked, events.Void(n.id, n.source, reason, now));
+      METER_ASSIGN_OR_RETURN(bool marked, events.Void(n.id, n.source, reason, at));
       if (!marked) {
         out.already_void.push_back(name);
         continue;

@@ -3,6 +3,7 @@
 // when; voided events are kept, with when and why, and leave every count.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,9 @@ struct VoidOutcome {
 };
 
 // Marks the events named (ParseEventName: an id alone names the event of
-// that id whose source is "") void at `now` with `reason`, and takes them out
+// that id whose source is "") void with `reason` at the time `now()` gives
+// inside the write transaction (so it is later than the finalization of any
+// invoice that counted them: invoice generate compares the two), and takes them out
 // of the hourly counters and roll-ups (UncountVoided), all in one
 // transaction. Idempotent: an event already void keeps its first time and
 // reason. Unknown names are reported, never an error; the known ones are
@@ -56,6 +59,6 @@ struct VoidOutcome {
 // change when they are next generated: a draft is refreshed, a finalized
 // period gets a negative adjustment on the tenant's next invoice.
 Result<VoidOutcome> VoidEvents(store::Database& db, const catalog::Catalog& c, const std::vector<std::string>& names,
-                               const std::string& reason, Timestamp now);
+                               const std::string& reason, const std::function<Timestamp()>& now);
 
 }  // namespace meter::usage

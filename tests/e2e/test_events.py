@@ -151,6 +151,36 @@ def test_list_marks_voided_events_and_keeps_them(m):
     assert r.code == 0 and "oops" in r.out and "voided_at" in r.out, r
 
 
+def invoice_of(r, tenant):
+    assert r.code == 0, r
+    docs = r.json["invoices"] if isinstance(r.json, dict) and "invoices" in r.json else r.json
+    docs = docs if isinstance(docs, list) else [docs]
+    return [d for d in docs if d["tenant"] == tenant][0]
+
+
+def test_voided_event_in_a_finalized_period_is_a_negative_adjustment_on_the_next_invoice(m):
+    # Regression: `invoice generate` for all tenants looked for late events
+    # only (events recorded after the finalization), so an event voided after
+    # its period was finalized never reached the next invoice.
+    m.now = "2026-03-02T00:00:00Z"
+    feb = invoice_of(m("invoice", "generate", "--period", "2026-02", "--finalize", json=True), "acme")
+    assert feb["subtotal"] == "0.15", feb
+    assert m("events", "void", "e5", "--reason", "duplicate", now="2026-03-03T00:00:00Z").code == 0
+    assert m("invoice", "show", feb["number"], json=True).json["subtotal"] == "0.15"   # finalized never changes
+    m.now = "2026-04-02T00:00:00Z"
+    assert m.ingest([{"id": "m1", "tenant": "acme", "metric": "calls", "quantity": 10,
+                      "timestamp": "2026-03-05T00:00:00Z"}], "march.ndjson").code == 0
+    mar = invoice_of(m("invoice", "generate", "--period", "2026-03", "--finalize", json=True), "acme")
+    (adj,) = [line for line in mar["lines"] if "2026-02" in line["description"]]
+    assert (adj["kind"], adj["amount"], adj["quantity"]) == ("adjustment", "-0.05", -5), adj
+    assert adj["description"] == "Voided events adjustment for 2026-02: calls -5", adj
+    assert mar["subtotal"] == "0.05", mar                                                 # 0.10 - 0.05
+    # Billed back once: the next invoice has no further line for February.
+    m.now = "2026-05-02T00:00:00Z"
+    apr = invoice_of(m("invoice", "generate", "--period", "2026-04", json=True), "acme")
+    assert not [line for line in apr["lines"] if "2026-02" in line["description"]], apr["lines"]
+
+
 def test_void_takes_events_out_of_analytics(m):
     ops = [{"id": f"op{i}", "tenant": "acme", "metric": "calls", "timestamp": "2026-02-10T10:00:00Z",
             "operation": "send", "status": "success", "latency_ms": 100 * i} for i in range(1, 4)]

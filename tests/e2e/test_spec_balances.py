@@ -1,17 +1,12 @@
 """Acceptance tests for SPEC section 11 (balances and corrections), written from
 the SPEC alone with our own codes and figures: coupons (order, carry-over,
 refusals), prepaid credits (draw order, ledger, expiry), credit notes
-(numbering, tax, limits, lifecycle) and voided events.
-
-Section 11 is being built (balances15) while these are written: the tests that
-do not pass yet are marked xfail (strict=False) so the suite stays green."""
+(numbering, tax, limits, lifecycle) and voided events."""
 import json
 
 import pytest
 
 from acceptance import D, assert_one_line_error, ev, generate, invoice_list, json_rows, loads_exact, show
-
-NOT_BUILT = pytest.mark.xfail(reason="SPEC 11: not built yet (balances15)", strict=False)
 
 CATALOG = {
     "currency": "USD",
@@ -221,7 +216,6 @@ def test_events_list_show_void(m):
     assert "test traffic" in m("events", "show", "a3").out
 
 
-@NOT_BUILT
 def test_voided_event_in_a_finalized_period_is_a_negative_adjustment(m):
     inv = finalized(m, "c1", quantity=7)                        # 20 + 7 = 27.00 + tax
     assert inv["subtotal"] == "27.00"

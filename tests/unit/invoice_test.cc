@@ -216,6 +216,12 @@ TEST_CASE("invoice: late usage line re-prices under the billed line's terms") {
   const InvoiceLine& l = **adj;
   CHECK(l.kind == LineKind::kAdjustment);
   CHECK(l.description == "Late usage adjustment for 2026-02: ai_requests +10");
+  // Voided events (SPEC 11): the same line in reverse, labelled as such.
+  auto voided = LateUsageLine(*feb, 1, Dec("1250"), Dec("5.00"), Dec("1240"));
+  REQUIRE(voided.ok());
+  REQUIRE(voided->has_value());
+  CHECK((*voided)->description == "Voided events adjustment for 2026-02: ai_requests -10");
+  CHECK((*voided)->amount.ToString(2) == "-0.20");
   CHECK(l.quantity == Dec("10"));
   CHECK(l.amount.ToString(2) == "0.20");
   CHECK(l.adjusts->invoice_number == "INV-2026-000001");

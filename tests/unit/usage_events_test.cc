@@ -39,15 +39,15 @@ TEST_CASE("usage.events: void is idempotent, reports unknown names and leaves th
   auto used = [&] { return MeterQuantity(db, "acme", *c.FindMeter("calls"), hour)->ToString(); };
   REQUIRE(used() == "15");
 
-  CHECK(VoidEvents(db, c, {"e1"}, "", At("2026-02-03T00:00:00Z")).status().IsInvalidArgument());
+  CHECK(VoidEvents(db, c, {"e1"}, "", [] { return At("2026-02-03T00:00:00Z"); }).status().IsInvalidArgument());
 
-  auto out = VoidEvents(db, c, {"/svc/a\te1", "nope", "e2"}, "replayed", At("2026-02-03T00:00:00Z"));
+  auto out = VoidEvents(db, c, {"/svc/a\te1", "nope", "e2"}, "replayed", [] { return At("2026-02-03T00:00:00Z"); });
   REQUIRE(out.ok());
   CHECK(out->voided == std::vector<std::string>{"/svc/a\te1", "e2"});
   CHECK(out->unknown == std::vector<std::string>{"nope"});
   CHECK(used() == "3");  // only the native e1 is left
 
-  out = VoidEvents(db, c, {"e2", "e1"}, "second", At("2026-02-04T00:00:00Z"));
+  out = VoidEvents(db, c, {"e2", "e1"}, "second", [] { return At("2026-02-04T00:00:00Z"); });
   REQUIRE(out.ok());
   CHECK(out->already_void == std::vector<std::string>{"e2"});
   CHECK(out->voided == std::vector<std::string>{"e1"});
