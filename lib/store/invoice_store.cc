@@ -327,27 +327,22 @@ Result<std::map<std::string, std::set<std::string>>> InvoiceStore::WithLateEvent
     if (!min.executeStep() || min.getColumn(0).isNull()) return out;
     int64_t since = min.getColumn(0).getInt64();
     min.reset();
-    // Events are scanned once, in seq (rowid) order from the oldest
+    // Late events are scanned once, in seq (rowid) order from the oldest
     // finalization on; each joins its tenant's invoice through the
-    // (tenant_id, period_start) index.
+    // (tenant_id, period_start) index. Events voided after the invoice
+    // counted them come from the partial index events_voided (SQLite keeps a
+    // CROSS JOIN's order: the voided events first).
     Statement q(db_, fmt::format(
-        "SELECT DISTINCT i.tenant_id, i.id FROM events e JOIN invoices i ON i.tenant_id = e.tenant_id "
+        "SELECT i.tenant_id, i.id FROM events e JOIN invoices i ON i.tenant_id = e.tenant_id "
         "AND i.period_start <= e.ts AND e.ts < i.period_end "
-        "WHERE e.seq > ?1 AND e.ts < ?2 AND i.status IN {} AND i.period_end <= ?2 AND e.seq > i.events_seq",
+        "WHERE e.seq > ?1 AND e.ts < ?2 AND i.status IN {0} AND i.period_end <= ?2 AND e.seq > i.events_seq "
+        "UNION SELECT i.tenant_id, i.id FROM events e CROSS JOIN invoices i "
+        "WHERE e.voided_at IS NOT NULL AND i.tenant_id = e.tenant_id AND i.period_start <= e.ts "
+        "AND e.ts < i.period_end AND e.voided_at >= i.finalized_at AND i.status IN {0} AND i.period_end <= ?2",
         kBilling));
     q.bind(1, static_cast<int64_t>(since));
     q.bind(2, static_cast<int64_t>(before));
     while (q.executeStep()) out[q.getColumn(0).getString()].insert(q.getColumn(1).getString());
-    // Events voided after the invoice counted them: the voided ones first,
-    // from the partial index events_voided (SQLite keeps a CROSS JOIN's
-    // order), each joined to its tenant's invoice by (tenant_id, period_start).
-    Statement v(db_, fmt::format(
-        "SELECT DISTINCT i.tenant_id, i.id FROM events e CROSS JOIN invoices i "
-        "WHERE e.voided_at IS NOT NULL AND i.tenant_id = e.tenant_id AND i.period_start <= e.ts "
-        "AND e.ts < i.period_end AND e.voided_at >= i.finalized_at AND i.status IN {} AND i.period_end <= ?",
-        kBilling));
-    v.bind(1, static_cast<int64_t>(before));
-    while (v.executeStep()) out[v.getColumn(0).getString()].insert(v.getColumn(1).getString());
     return out;
   });
 }
