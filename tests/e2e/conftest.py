@@ -239,7 +239,8 @@ PG_READY = {
     "test_report_analytics", "test_report_dashboard", "test_report_forecast", "test_report_recommend",
     "test_report_simulate", "test_report_trends", "test_report_usage", "test_security", "test_spec_catalog",
     "test_spec_commands", "test_spec_conventions", "test_spec_ingest", "test_spec_invoice", "test_spec_postgres",
-    "test_spec_quota", "test_spec_ratelimit", "test_spec_webhooks", "test_webhooks",
+    "test_spec_quota", "test_spec_ratelimit", "test_spec_webhooks", "test_usage_exact", "test_usage_property",
+    "test_webhooks",
     "test_balances", "test_events", "test_spec_balances",
 }
 
