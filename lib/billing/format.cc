@@ -80,6 +80,11 @@ std::vector<std::string> UsageDetails(const InvoiceLine& l, std::string_view cur
 
 }  // namespace
 
+std::string QuantityText(const InvoiceLine& l) {
+  std::string q = Thousands(l.quantity);
+  return l.unit.empty() ? q : q + " " + l.unit;
+}
+
 std::vector<std::string> LineDetails(const InvoiceLine& l, std::string_view currency) {
   if (l.kind == LineKind::kCoupon) return {};
   if (l.kind == LineKind::kCommitment)

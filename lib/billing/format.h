@@ -34,6 +34,10 @@ std::string TierRange(const TierAmount& t);
 // what an adjustment corrects.
 std::vector<std::string> LineDetails(const InvoiceLine& l, std::string_view currency);
 
+// A line's quantity as people read it: thousands grouped, then the meter's
+// unit when it has one ("1,500 tokens").
+std::string QuantityText(const InvoiceLine& l);
+
 // Characters shown (UTF-8 code points).
 size_t DisplayWidth(std::string_view s);
 std::string CsvField(std::string_view s);

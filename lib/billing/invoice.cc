@@ -137,6 +137,7 @@ Result<InvoiceLine> UsageLine(const UsageSegment& seg, const catalog::Charge& c,
   l.overage = seg.plan.overage;
   l.priced = std::move(priced);
   l.source = SourceText(m, c.meter);
+  if (m) l.unit = m->unit;
   l.description = !c.description.empty() ? c.description : (m && !m->name.empty() ? m->name : c.meter);
   if (slice) {
     l.events = slice->events;

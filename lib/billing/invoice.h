@@ -92,6 +92,7 @@ struct InvoiceLine {
   bool overage = true;
   PricedCharge priced;
   std::string source;         // how the quantity was measured, for --explain
+  std::string unit;           // the meter's unit (SPEC 2), printed after the quantity; "" = none
   // Base lines: the base price prorated to `days` paid days of
   // `days_in_period` (an annual base: charged whole, days = days_in_period =
   // the plan year's days). Annual credits: `days` unused of the year's

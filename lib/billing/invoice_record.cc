@@ -210,6 +210,9 @@ const Attribute<InvoiceLine> kLineAttributes[] = {
      [](const json& j, InvoiceLine& l) { l.base_price = Num(j); }},
     // Sliced lines (SPEC section 10): the filter that priced it and the group
     // value.
+    // The meter's unit, for what people read (stored only when there is one).
+    {"unit", [](const InvoiceLine& l, const std::string&) { return l.unit.empty() ? kOmit : json(l.unit); },
+     [](const json& j, InvoiceLine& l) { l.unit = j.get<std::string>(); }},
     {"filter", [](const InvoiceLine& l, const std::string&) { return OptionalString(l.filter); },
      [](const json& j, InvoiceLine& l) { l.filter = j.get<std::string>(); }},
     {"group", [](const InvoiceLine& l, const std::string&) { return OptionalString(l.group); },

@@ -21,7 +21,7 @@ struct Row {
 std::vector<Row> Rows(const Invoice& inv) {
   std::vector<Row> rows;
   for (const auto& l : inv.lines)
-    rows.push_back({l.description, Thousands(l.quantity),
+    rows.push_back({l.description, QuantityText(l),
                     l.unit_price ? PriceText(*l.unit_price, inv.currency) : "", MoneyText(l.amount, inv.currency),
                     LineDetails(l, inv.currency)});
   return rows;

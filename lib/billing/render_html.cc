@@ -54,7 +54,7 @@ std::string LineRows(const Invoice& inv) {
     std::string desc = HtmlEscape(l.description);
     for (const auto& d : LineDetails(l, inv.currency)) desc += "<div class=\"detail\">" + HtmlEscape(d) + "</div>";
     out += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
-                       desc, Thousands(l.quantity), l.unit_price ? PriceText(*l.unit_price, inv.currency) : "",
+                       desc, HtmlEscape(QuantityText(l)), l.unit_price ? PriceText(*l.unit_price, inv.currency) : "",
                        MoneyText(l.amount, inv.currency));
   }
   return out;

@@ -264,8 +264,6 @@ def test_meter_name_and_unit_are_read_by_people_json_keeps_the_key(meter):
     assert {row["meter"] for row in rep.json["rows"]} == {"widgets"}
 
 
-@pytest.mark.xfail(strict=False, reason="SPEC 2: invoices show the meter's name but not its unit "
-                   "(an invoice line carries no unit; the builder and renderers are pricing16's / balances15's)")
 def test_invoice_text_shows_the_meters_unit(meter):
     # SPEC 2: a meter's `name` and `unit` "are what people read on invoices, reports
     # and the dashboard". Our starter plan bills "Widgets built", unit "widgets".
