@@ -14,9 +14,11 @@ export METER_DB=${METER_DB:-demo/meter.db}
 mkdir -p "$(dirname "$METER_DB")"
 rm -f "$METER_DB" "$METER_DB"-wal "$METER_DB"-shm demo/usage.rejects
 set -x
-$meter --now 2026-02-28T18:00:00Z init --catalog sample-data/catalog.json || exit $?
+$meter --now 2026-03-01T00:00:00Z init --catalog sample-data/catalog.json || exit $?
 # The sample contains some deliberately bad records: exit 65 is expected.
-$meter --now 2026-02-28T18:00:00Z ingest sample-data/usage-2026-02.ndjson --rejects demo/usage.rejects
+# The whole month is in the past at midnight on March 1 (ingest refuses events
+# more than 5 minutes ahead of its clock); quotas and alerts look from inside February.
+$meter --now 2026-03-01T00:00:00Z ingest sample-data/usage-2026-02.ndjson --rejects demo/usage.rejects
 rc=$?; [ $rc -eq 0 ] || [ $rc -eq 65 ] || exit $rc
 head -n 4 demo/usage.rejects
 $meter --now 2026-02-28T18:00:00Z quota status || exit $?
