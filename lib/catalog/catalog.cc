@@ -314,8 +314,12 @@ Result<ChargeFilter> ParseFilter(const Reader& r, const json& charge_node, const
   METER_RETURN_IF_ERROR(r.ExpectObject());
   ChargeFilter f;
   for (const auto& [key, value] : r.node().items()) {
+    // A structured binding is not captured by the lambda: clang 14 (the fuzz
+    // build's compiler, scripts/fuzz.sh) refuses that C++20 feature.
+    const std::string& field = key;
     bool known = key == "name" || key == "where" ||
-                 std::any_of(std::begin(kPricingFields), std::end(kPricingFields), [&](const char* k) { return key == k; });
+                 std::any_of(std::begin(kPricingFields), std::end(kPricingFields),
+                             [&](const char* k) { return field == k; });
     if (!known)
       return r.FieldError(key.c_str(), "unknown filter field (name, where, model, unit_price, included, tiers, "
                                        "package_size, package_price, group_by)");
