@@ -241,7 +241,7 @@ PG_READY = {
     "test_spec_commands", "test_spec_conventions", "test_spec_ingest", "test_spec_invoice", "test_spec_postgres",
     "test_spec_quota", "test_spec_ratelimit", "test_spec_webhooks", "test_usage_exact", "test_usage_property",
     "test_webhooks",
-    "test_balances", "test_events", "test_spec_balances",
+    "test_balances", "test_events", "test_spec_balances", "test_spec_pricing", "test_pricing_depth", "test_pricing_catalog",
 }
 
 
