@@ -55,7 +55,10 @@ bool SameTerms(const store::CreditGrantRecord& g, const GrantRequest& r) {
 
 }  // namespace
 
-std::string TenantCurrency(const catalog::Catalog& c, const catalog::Tenant& /*t*/) { return c.currency; }
+std::string TenantCurrency(const catalog::Catalog& c, const catalog::Tenant& t) {
+  const catalog::Plan* plan = c.FindPlan(t.plan);
+  return plan ? c.CurrencyOf(*plan) : c.currency;
+}
 
 bool GrantUsable(const store::CreditGrantRecord& g, Timestamp now) {
   return !g.voided_at && (!g.expires_at || now < *g.expires_at) && !g.remaining.IsZero();
@@ -108,12 +111,12 @@ Result<Decimal> CreditBalance(store::Database& db, const std::string& tenant, Ti
 }
 
 Result<Decimal> DrawCredits(store::Database& db, const catalog::Catalog& c, const std::string& tenant,
-                            const Decimal& amount, const std::string& invoice_id, const std::string& label,
-                            Timestamp now) {
+                            const std::string& currency, const Decimal& amount, const std::string& invoice_id,
+                            const std::string& label, Timestamp now) {
   if (amount.IsNegative() || amount.IsZero()) return Decimal();
   store::CreditStore credits(db);
   METER_ASSIGN_OR_RETURN(auto grants, credits.Grants(tenant));
-  std::erase_if(grants, [&](const auto& g) { return !GrantUsable(g, now); });
+  std::erase_if(grants, [&](const auto& g) { return !GrantUsable(g, now) || g.currency != currency; });
   if (grants.empty()) return Decimal();
   std::stable_sort(grants.begin(), grants.end(), [](const auto& a, const auto& b) {
     if (a.expires_at != b.expires_at) {

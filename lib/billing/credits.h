@@ -49,7 +49,7 @@ struct GrantRequest {
 // retried after a crash cannot grant twice.
 inline std::string CarriedCreditId(std::string_view number) { return "cg_" + std::string(number); }
 
-// The currency tenant `t` is billed in.
+// The currency tenant `t` is billed in: its plan's (Catalog::CurrencyOf).
 std::string TenantCurrency(const catalog::Catalog& c, const catalog::Tenant& t);
 
 // Adds a grant with its ledger entry (joins the caller's transaction, so
@@ -68,11 +68,13 @@ Result<Decimal> CreditBalance(store::Database& db, const std::string& tenant, Ti
 // Draws up to `amount` for invoice `invoice_id` (named `label` in the ledger)
 // from `tenant`'s usable grants in SPEC order: earliest expiry first (none
 // last), then higher priority, then oldest. Must run inside the caller's
-// transaction; returns what was drawn (<= amount). Queues
+// transaction; returns what was drawn (<= amount). Only grants in
+// `currency` (the invoice's) are drawn: a grant made before a move to a plan
+// in another currency waits for an invoice in its own. Queues
 // credits.balance_low when the draw crosses the catalog threshold.
 Result<Decimal> DrawCredits(store::Database& db, const catalog::Catalog& c, const std::string& tenant,
-                            const Decimal& amount, const std::string& invoice_id, const std::string& label,
-                            Timestamp now);
+                            const std::string& currency, const Decimal& amount, const std::string& invoice_id,
+                            const std::string& label, Timestamp now);
 
 // Gives back every draw of `invoice_id` (a voided invoice). Inside the
 // caller's transaction.

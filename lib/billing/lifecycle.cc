@@ -53,7 +53,7 @@ Status ApplyBalances(store::Database& db, const catalog::Catalog& catalog, Invoi
       if (d.position == position) taken = d.amount;
     METER_RETURN_IF_ERROR(coupons.InsertRedemption({inv.id, inv.tenant, position, taken}));
   }
-  METER_ASSIGN_OR_RETURN(inv.credits_applied, DrawCredits(db, catalog, inv.tenant, inv.total, inv.id, inv.number, now));
+  METER_ASSIGN_OR_RETURN(inv.credits_applied, DrawCredits(db, catalog, inv.tenant, inv.currency, inv.total, inv.id, inv.number, now));
   METER_ASSIGN_OR_RETURN(inv.amount_due, inv.total.Sub(inv.credits_applied));
   if (inv.amount_due.IsZero()) {
     inv.status = "paid";

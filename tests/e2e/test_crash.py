@@ -268,13 +268,16 @@ def balanced(world):
     path.write_text(json.dumps(catalog))
     run(db, "catalog", "apply", path, check_code=0)
     for i, t in enumerate(catalog["tenants"]):
+        # Coupons and grants are in the currency of the tenant's plan.
+        plan = next(p for p in catalog["plans"] if p["key"] == t["plan"])
+        currency = plan.get("currency", catalog["currency"])
         if i % 5 == 0:
-            run(db, "tenants", "apply-coupon", t["id"], "LAUNCH20" if i % 2 else "WELCOME50", "--from", "2026-02-01",
-                check_code=0)
+            code = "LAUNCH20" if i % 2 or currency != "USD" else "WELCOME50"
+            run(db, "tenants", "apply-coupon", t["id"], code, "--from", "2026-02-01", check_code=0)
         if i % 3 == 0:
             run(db, "credits", "grant", "--tenant", t["id"], "--amount", "40", "--id", f"a-{i}", check_code=0)
-            run(db, "credits", "grant", "--tenant", t["id"], "--amount", "15.50", "--expires", "2026-12-31",
-                "--priority", "2", "--id", f"b-{i}", check_code=0)
+            run(db, "credits", "grant", "--tenant", t["id"], "--amount", "15" if currency in ("JPY", "KRW") else "15.50",
+                "--expires", "2026-12-31", "--priority", "2", "--id", f"b-{i}", check_code=0)
     return db
 
 

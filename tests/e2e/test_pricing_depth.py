@@ -220,3 +220,21 @@ def test_dashboard_totals_per_currency_never_summed(meter):
     assert "1,005" not in html
     for title in ("Top tenants by amount billed this month", "Invoice totals per month"):
         assert f"<h2>{title} (USD)</h2>" in html and f"<h2>{title} (JPY)</h2>" in html
+
+
+def test_credits_of_a_tenant_on_a_plan_in_another_currency_are_in_that_currency(meter):
+    # Bug: a credit grant took the catalog's currency (USD) while the tenant's
+    # plan billed in JPY; finalization drew 55.5 "USD" into a JPY invoice,
+    # which stored credits_applied 56 and `db check` found the ledger off.
+    plans = [{"key": "jp", "currency": "JPY", "base_price": "1000"}]
+    meter.init(catalog(plans, [{"id": "t", "plan": "jp"}]))
+    meter.now = "2026-02-02T00:00:00Z"
+    r = meter("credits", "grant", "--tenant", "t", "--amount", "15.50")
+    assert r.code != 0, r                                            # JPY has no minor unit
+    r = meter("credits", "grant", "--tenant", "t", "--amount", "300", json=True)
+    assert r.code == 0 and r.json["currency"] == "JPY", r
+    meter.now = MARCH
+    inv = generate(meter, "2026-02", "t", "--finalize")
+    assert (inv["currency"], inv["total"], inv["credits_applied"], inv["amount_due"]) == ("JPY", "1000", "300", "700")
+    check = meter("db", "check")
+    assert check.code == 0, check

@@ -39,7 +39,7 @@ struct Fixture {
   Decimal Draw(const char* amount, const char* at, const char* invoice = "inv_1") {
     Decimal drawn;
     REQUIRE(db.Transaction([&]() -> Status {
-      METER_ASSIGN_OR_RETURN(drawn, DrawCredits(db, c, "acme", Dec(amount), invoice, invoice, At(at)));
+      METER_ASSIGN_OR_RETURN(drawn, DrawCredits(db, c, "acme", "USD", Dec(amount), invoice, invoice, At(at)));
       return Status::OK();
     }).ok());
     return drawn;
