@@ -261,8 +261,11 @@ void UseBalances(const std::string& db_path) {
   Check((*db)->Transaction([&]() -> meter::Status {
     for (size_t k = 0; k < c->tenants.size(); ++k) {
       const auto& t = c->tenants[k];
+      // Coupons with an amount are in USD: tenants on plans in other
+      // currencies take the percentage one.
+      bool usd = meter::billing::TenantCurrency(*c, t) == "USD";
       if (k % 4 == 1)
-        METER_RETURN_IF_ERROR(meter::billing::ApplyCoupon(**db, *c, t, k % 8 == 1 ? "LAUNCH20" : "WELCOME50",
+        METER_RETURN_IF_ERROR(meter::billing::ApplyCoupon(**db, *c, t, k % 8 == 1 || !usd ? "LAUNCH20" : "WELCOME50",
                                                           at + 20 * meter::kMillisPerDay, at).status());
       if (k % 3 != 2) continue;
       METER_RETURN_IF_ERROR(meter::billing::GrantCredit(**db, *c, {t.id, meter::Dec("25"), "2026-12-31", 0, "", ""}, at).status());
