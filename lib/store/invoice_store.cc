@@ -329,13 +329,17 @@ Result<std::map<std::string, std::set<std::string>>> InvoiceStore::WithLateEvent
     min.reset();
     // Late events are scanned once, in seq (rowid) order from the oldest
     // finalization on; each joins its tenant's invoice through the
-    // (tenant_id, period_start) index. Events voided after the invoice
+    // (tenant_id, period_start) index. CROSS JOIN and the unary + keep
+    // SQLite from driving the join from invoices through events_ts(ts,
+    // tenant_id): that plan reads a whole month of every tenant's events per
+    // invoice (13.7 s for 1,000 tenants instead of well under one). Events voided after the invoice
     // counted them come from the partial index events_voided (SQLite keeps a
     // CROSS JOIN's order: the voided events first).
     Statement q(db_, fmt::format(
-        "SELECT i.tenant_id, i.id FROM events e JOIN invoices i ON i.tenant_id = e.tenant_id "
+        "SELECT i.tenant_id, i.id FROM events e CROSS JOIN invoices i "
+        "WHERE e.seq > ?1 AND +e.ts < ?2 AND i.tenant_id = e.tenant_id "
         "AND i.period_start <= e.ts AND e.ts < i.period_end "
-        "WHERE e.seq > ?1 AND e.ts < ?2 AND i.status IN {0} AND i.period_end <= ?2 AND e.seq > i.events_seq "
+        "AND i.status IN {0} AND i.period_end <= ?2 AND e.seq > i.events_seq "
         "UNION SELECT i.tenant_id, i.id FROM events e CROSS JOIN invoices i "
         "WHERE e.voided_at IS NOT NULL AND i.tenant_id = e.tenant_id AND i.period_start <= e.ts "
         "AND e.ts < i.period_end AND e.voided_at >= i.finalized_at AND i.status IN {0} AND i.period_end <= ?2",
