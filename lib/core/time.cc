@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -219,14 +220,26 @@ Result<CivilDate> LocalDateOf(Timestamp t, std::string_view tz) {
   return CivilFromDays(days);
 }
 
+namespace {
+
+// The civil day (days since 1970-01-01) "YYYY-MM-DD" names; nullopt for other
+// text and impossible dates. The one reader of a bare date.
+std::optional<int64_t> ParseCivilDay(std::string_view text) {
+  int y, m, d;
+  if (text.size() != 10 || !ParseDigits(text, 0, 4, &y) || text[4] != '-' || !ParseDigits(text, 5, 2, &m) ||
+      text[7] != '-' || !ParseDigits(text, 8, 2, &d) || m < 1 || m > 12 || d < 1 ||
+      d > DaysInMonth(y, static_cast<unsigned>(m)))
+    return std::nullopt;
+  return DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+}
+
+}  // namespace
+
 Result<Timestamp> ParseTimeIn(std::string_view text, std::string_view tz) {
   if (IsAllDigits(text) && text.size() <= 18) return FromUnixNumber(std::stoll(std::string(text)));
   if (text.size() == 10) {
-    int y, m, d;
-    if (ParseDigits(text, 0, 4, &y) && text[4] == '-' && ParseDigits(text, 5, 2, &m) &&
-        text[7] == '-' && ParseDigits(text, 8, 2, &d) && m >= 1 && m <= 12 && d >= 1 &&
-        d <= DaysInMonth(y, m))
-      return LocalMidnight(DaysFromCivil(y, m, d), tz);
+    std::optional<int64_t> day = ParseCivilDay(text);
+    if (day) return LocalMidnight(*day, tz);
     return BadTime(text);
   }
   return ParseRfc3339(text);
@@ -268,12 +281,9 @@ Status CheckBillingDay(int billing_day) {
 }  // namespace
 
 Result<Timestamp> LocalDateStart(std::string_view date, std::string_view tz) {
-  int y, m, d;
-  if (date.size() != 10 || !ParseDigits(date, 0, 4, &y) || date[4] != '-' || !ParseDigits(date, 5, 2, &m) ||
-      date[7] != '-' || !ParseDigits(date, 8, 2, &d) || m < 1 || m > 12 || d < 1 ||
-      d > DaysInMonth(y, static_cast<unsigned>(m)))
-    return Status::InvalidArgument(fmt::format("'{}' is not a date (YYYY-MM-DD)", date));
-  return LocalMidnight(DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)), tz);
+  std::optional<int64_t> day = ParseCivilDay(date);
+  if (!day) return Status::InvalidArgument(fmt::format("'{}' is not a date (YYYY-MM-DD)", date));
+  return LocalMidnight(*day, tz);
 }
 
 Result<std::string> LocalDate(Timestamp t, std::string_view tz) {
