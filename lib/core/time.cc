@@ -353,7 +353,12 @@ namespace {
 struct ClockState {
   bool fixed = false;
   int64_t start_micros = 0;
-  std::chrono::steady_clock::time_point started;
+  // Real time runs from the first reading, not from StartAt: the work a
+  // process does before it first asks the time (opening and migrating the
+  // database, a slow sanitizer build) varies from run to run, and two runs
+  // given the same --now must read the same first instant.
+  std::mutex mu;
+  std::optional<std::chrono::steady_clock::time_point> started;  // at the first reading
 };
 ClockState& clock_state() {
   static ClockState s;
@@ -363,15 +368,19 @@ ClockState& clock_state() {
 
 void Clock::StartAt(Timestamp start) {
   auto& s = clock_state();
+  std::lock_guard<std::mutex> lock(s.mu);
   s.fixed = true;
   s.start_micros = start * 1000;
-  s.started = std::chrono::steady_clock::now();
+  s.started.reset();
 }
 
 int64_t Clock::NowMicros() {
   auto& s = clock_state();
   if (s.fixed) {
-    auto elapsed = std::chrono::steady_clock::now() - s.started;
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (!s.started) s.started = now;
+    auto elapsed = now - *s.started;
     return s.start_micros + std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
   }
   return std::chrono::duration_cast<std::chrono::microseconds>(

@@ -99,11 +99,12 @@ Status ValidateTimeZone(std::string_view tz);
 Result<int64_t> ParseDuration(std::string_view text);
 
 // The process clock. Every command reads time through Clock::Now(), so
-// `--now T` / $METER_NOW give exact, repeatable answers: when set, the clock
-// starts at T when the process starts and advances with real time.
+// `--now T` / $METER_NOW give exact, repeatable answers: when set, the
+// process's first reading is exactly T, and later ones advance with real time.
 class Clock {
  public:
-  // Starts the clock at `start` (milliseconds UTC) from this moment on.
+  // Starts the clock at `start` (milliseconds UTC): the first reading after
+  // this returns `start` exactly.
   static void StartAt(Timestamp start);
   // The current time: real time, or the time set by StartAt plus the real
   // time elapsed since.

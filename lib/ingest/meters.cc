@@ -65,7 +65,9 @@ bool SameNumber(std::string_view a, std::string_view b) {
 struct MeterEvaluator::Impl {
   std::unordered_map<std::string, std::vector<CompiledMeter>, StringHash, std::equal_to<>> by_metric;
   std::vector<FieldSpec> extra_fields;
-  const EventView* event = nullptr;
+  // A copy of the view last given to Evaluate (its fields still point into
+  // the caller's buffers), so AddField's readers never see a dead temporary.
+  EventView current;
   bool properties_read = false;
   Status properties_status;
   JsonObjectReader reader;
@@ -87,9 +89,9 @@ Result<RawValue> MeterEvaluator::Impl::Property(const FieldSpec& f) {
   if (!properties_read) {
     properties_read = true;
     entries.clear();
-    properties_status = event->properties.empty()
+    properties_status = current.properties.empty()
                             ? Status::OK()
-                            : reader.Read(event->properties, "properties", &entries);
+                            : reader.Read(current.properties, "properties", &entries);
   }
   METER_RETURN_IF_ERROR(properties_status);
   const std::vector<JsonEntry>* level = &entries;
@@ -106,7 +108,7 @@ Result<RawValue> MeterEvaluator::Impl::Property(const FieldSpec& f) {
 }
 
 Result<RawValue> MeterEvaluator::Impl::Field(const FieldSpec& f) {
-  const EventView& e = *event;
+  const EventView& e = current;
   auto text = [](std::string_view s) {
     return s.empty() ? RawValue{} : RawValue{ValueKind::kString, s};
   };
@@ -155,7 +157,7 @@ Status MeterEvaluator::Impl::Contribute(const CompiledMeter& m, std::vector<Cont
     return Status::OK();
   }
   if (m.value.ref == FieldRef::kQuantity && agg != Aggregation::kUniqueCount) {
-    out->push_back({m.meter, event->quantity_micros, {}});  // the common case, already exact
+    out->push_back({m.meter, current.quantity_micros, {}});  // the common case, already exact
     return Status::OK();
   }
   METER_ASSIGN_OR_RETURN(RawValue v, Field(m.value));
@@ -201,7 +203,7 @@ bool MeterEvaluator::KnowsMetric(std::string_view metric) const {
 
 Status MeterEvaluator::Evaluate(const EventView& e, std::vector<Contribution>* out) {
   out->clear();
-  impl_->event = &e;
+  impl_->current = e;
   impl_->properties_read = false;
   auto it = impl_->by_metric.find(e.metric);
   if (it == impl_->by_metric.end()) return Status::OK();

@@ -64,8 +64,9 @@ class MeterEvaluator {
 
   // Fields beyond the meters' own, read by the same rules as `where` (charge
   // filters and groups, SPEC 10): compiled once by name (AddField returns
-  // its id), then read from the EventView last given to Evaluate, which
-  // must still be alive (not the temporary Evaluate(const Event&) makes).
+  // its id), then read from the event last given to Evaluate, whose buffers
+  // must still be alive (the view itself is copied, so the temporary
+  // Evaluate(const Event&) makes is safe).
   // DataError when its properties are not valid JSON.
   size_t AddField(const std::string& name);
   // True when field `id` is present and equals one of `values` (numbers as numbers).

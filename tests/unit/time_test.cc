@@ -2,6 +2,9 @@
 
 #include "core/time.h"
 
+#include <chrono>
+#include <thread>
+
 using namespace meter;
 
 TEST_CASE("time.rfc3339_valid") {
@@ -95,9 +98,14 @@ TEST_CASE("time.durations") {
 TEST_CASE("time.clock_starts_at_now_and_advances") {
   Timestamp start = *ParseRfc3339("2026-02-04T14:32:15Z");
   Clock::StartAt(start);
-  Timestamp a = Clock::Now();
-  CHECK(a >= start);
-  CHECK(a < start + 1000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // work before the first reading does not count
+  CHECK(Clock::NowMicros() == start * 1000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  Timestamp b = Clock::Now();
+  CHECK(b >= start + 5);
+  CHECK(b < start + 1000);
+  Clock::StartAt(start);  // a new start reads exactly again
+  CHECK(Clock::Now() == start);
 }
 
 TEST_CASE("time.zone_names_are_compiled_zone_files") {
