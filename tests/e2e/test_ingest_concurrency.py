@@ -1,7 +1,6 @@
 """End-to-end: four `meter ingest` processes on overlapping files at once end
 with exact totals (each event counted once) and no 'database is locked'."""
 import json
-import sqlite3
 import subprocess
 
 CATALOG = {
@@ -45,19 +44,17 @@ def test_four_concurrent_ingests_of_overlapping_files(meter):
     assert sum(s["accepted"] for s in summaries) == len(covered)
     assert sum(s["accepted"] + s["duplicates"] for s in summaries) == sum(s["read"] for s in summaries)
 
-    db = sqlite3.connect(meter.db)
-    assert db.execute("SELECT COUNT(*), COUNT(DISTINCT id) FROM events").fetchone() == (len(covered),) * 2
+    def one(sql, *params):
+        return meter.sql(sql, params)[0][0]
+
+    assert meter.sql("SELECT COUNT(*), COUNT(DISTINCT id) FROM events") == [(len(covered),) * 2]
     for t in range(5):
         mine = [event(i) for i in covered if i % 5 == t]
-        total = db.execute("SELECT SUM(value) FROM usage_counters WHERE tenant_id=? AND meter='api_calls'",
-                           (f"t{t}",)).fetchone()[0]
+        total = one("SELECT SUM(value) FROM usage_counters WHERE tenant_id=? AND meter='api_calls'", f"t{t}")
         assert total == round(sum(e["quantity"] for e in mine) * 1e6)
-        peak = db.execute("SELECT MAX(value) FROM usage_counters WHERE tenant_id=? AND meter='peak'",
-                          (f"t{t}",)).fetchone()[0]
+        peak = one("SELECT MAX(value) FROM usage_counters WHERE tenant_id=? AND meter='peak'", f"t{t}")
         assert peak == round(max(e["quantity"] for e in mine) * 1e6)
-        users = db.execute("SELECT COUNT(DISTINCT value) FROM usage_uniques WHERE tenant_id=? AND meter='users'",
-                           (f"t{t}",)).fetchone()[0]
+        users = one("SELECT COUNT(DISTINCT value) FROM usage_uniques WHERE tenant_id=? AND meter='users'", f"t{t}")
         assert users == len({e["user"] for e in mine})
-        events = db.execute("SELECT SUM(events) FROM usage_counters WHERE tenant_id=? AND meter='api_calls'",
-                            (f"t{t}",)).fetchone()[0]
+        events = one("SELECT SUM(events) FROM usage_counters WHERE tenant_id=? AND meter='api_calls'", f"t{t}")
         assert events == len(mine)

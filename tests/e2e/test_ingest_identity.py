@@ -43,10 +43,7 @@ def native(id, quantity):
 
 
 def identities(meter):
-    db = sqlite3.connect(meter.db)
-    rows = db.execute("SELECT id, source FROM events ORDER BY id, source").fetchall()
-    db.close()
-    return rows
+    return meter.sql("SELECT id, source FROM events ORDER BY id, source")
 
 
 def test_identities_never_collide_across_sources_and_shapes(m):
@@ -75,6 +72,7 @@ def test_a_cloudevent_needs_a_source(m):
     assert event_count(m) == 1
 
 
+@pytest.mark.sqlite_only("its starting state is a version-1 SQLite file")
 def test_a_database_of_the_previous_schema_keeps_its_dedupe(meter):
     meter.now = NOW
     shutil.copy(FIXTURES / "v1-identity.db", meter.db)
@@ -98,6 +96,7 @@ def test_a_database_of_the_previous_schema_keeps_its_dedupe(meter):
     assert counter(meter, "acme", "api_calls") == 910
 
 
+@pytest.mark.sqlite_only("its starting state is a version-1 SQLite file")
 def test_the_migration_runs_once_and_keeps_every_row(meter, tmp_path):
     shutil.copy(FIXTURES / "v1-identity.db", meter.db)
     before = sqlite3.connect(meter.db).execute("SELECT seq, id FROM events ORDER BY seq").fetchall()

@@ -1,7 +1,6 @@
 """End-to-end: invoice generate / list / show / finalize / mark-paid / void /
 sweep-overdue (SPEC section 7) with the real binary on a temporary database."""
 import json
-import sqlite3
 
 from conftest import SAMPLE_DIR
 
@@ -67,9 +66,11 @@ def adjustment_lines(inv):
 
 
 def messages(meter):
-    with sqlite3.connect(meter.db) as db:
-        return [(t, tenant, json.loads(d)) for t, tenant, d in
-                db.execute("SELECT type, tenant_id, data FROM webhook_messages ORDER BY rowid")]
+    # In the order they were queued: each has one delivery (the catalog's one
+    # endpoint takes invoice.*), whose id counts up on both backends.
+    return [(t, tenant, json.loads(d)) for t, tenant, d in meter.sql(
+        "SELECT m.type, m.tenant_id, m.data FROM webhook_messages m "
+        "JOIN webhook_deliveries d ON d.message_id = m.id ORDER BY d.id")]
 
 
 def start(meter, events=(), catalog=CATALOG):
@@ -333,8 +334,8 @@ def test_each_transition_queues_its_webhook_message(meter):
     march = meter("invoice", "show", "inv_acme_2026-03", json=True).json
     assert msgs[5][2] == dict(march, status="open", voided_at=None, void_reason=None)
     assert msgs[4][2]["status"] == "draft" and msgs[4][2]["number"] is None
-    with sqlite3.connect(meter.db) as db:  # one pending delivery per message for the matching endpoint
-        assert db.execute("SELECT COUNT(*) FROM webhook_deliveries").fetchone()[0] == 7
+    # one pending delivery per message for the matching endpoint
+    assert meter.sql("SELECT COUNT(*) FROM webhook_deliveries") == [(7,)]
 
 
 def test_show_formats_and_explain(meter):

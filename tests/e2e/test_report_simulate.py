@@ -4,8 +4,6 @@ tests/support/insight_data.py for February 2026 (10 % tax): acme on pro
 50.00 + 2 token packages 0.20 = 50.20 -> 55.22; beta and idle on basic 10.00
 -> 11.00."""
 import copy
-import hashlib
-from pathlib import Path
 
 import pytest
 
@@ -34,7 +32,7 @@ def simulate(m, cat, *args):
 
 
 def test_price_change_per_tenant_and_totals(m):
-    before = hashlib.sha256(Path(m.db).read_bytes()).hexdigest()
+    before = m.contents()
     s = simulate(m, candidate())
     assert set(s) == {"period", "rows", "current_total", "simulated_total", "difference", "totals_by_currency"}
     assert s["period"] == "2026-02"
@@ -45,7 +43,7 @@ def test_price_change_per_tenant_and_totals(m):
                             "difference": "0.00", "percent": 0}
     assert rows["idle"]["simulated_total"] == "11.00"
     assert (s["current_total"], s["simulated_total"], s["difference"]) == ("77.22", "88.22", "11.00")
-    assert hashlib.sha256(Path(m.db).read_bytes()).hexdigest() == before   # nothing written
+    assert m.contents() == before   # nothing written
     assert m("invoice", "list", json=True).out.count("inv_") == 0
 
 
