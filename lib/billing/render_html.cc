@@ -31,7 +31,19 @@ constexpr const char* kStyle = R"(
   .totals .grand td { font-weight: 700; font-size: 16px; border-top: 2px solid #1d2329; padding-top: 8px; }
   .note { margin-top: 32px; padding: 12px 16px; background: #f4f6f8; border-radius: 6px; }
   .void-banner { color: #9b1c1c; font-weight: 700; }
-  @media print { .page { margin: 0; padding: 0; max-width: none; } body { font-size: 12px; } }
+  /* Printed, an invoice of a dozen models by a few projects (40 lines) fits one page. */
+  @page { margin: 12mm; }
+  @media print {
+    .page { margin: 0; padding: 0; max-width: none; }
+    body { font-size: 10px; line-height: 1.25; }
+    h1 { font-size: 20px; }
+    .parties { margin: 10px 0 8px; } .dates { margin-bottom: 10px; }
+    th { padding: 3px 6px; font-size: 9px; } td { padding: 2px 6px; }
+    .detail { font-size: 9px; }
+    .totals td { padding: 1px 6px; } .totals .grand td { font-size: 12px; padding-top: 4px; }
+    .note { margin-top: 10px; padding: 6px 10px; }
+    tr { break-inside: avoid; } thead { display: table-header-group; }
+  }
 )";
 
 std::string Parties(const Invoice& inv) {

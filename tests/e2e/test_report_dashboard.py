@@ -2,7 +2,7 @@
 page (no script, no external resource) whose figures come from the database:
 usage charts per meter, top tenants by amount billed (billing's preview),
 invoice totals per month and quota status. The page in a real browser:
-test_dashboard_browser.py."""
+test_browser.py."""
 import re
 
 import pytest
