@@ -17,7 +17,7 @@ namespace {
 
 struct InvoiceArgs {
   std::string id, month, tenant, status, format = "text", out, paid_at, reason;
-  bool dry_run = false, finalize = false, explain = false;
+  bool dry_run = false, finalize = false, finalize_ended = false, explain = false;
 };
 
 nlohmann::json InvoicesJson(const std::vector<billing::Invoice>& invoices) {
@@ -43,15 +43,17 @@ int RunGenerate(const Context& ctx, const InvoiceArgs& a) {
   auto c = store::CatalogStore(**db).Load(now);
   if (!c.ok()) return ctx.Fail(c.status());
   TerminalProgress progress(ctx);
-  billing::GenerateOptions o{a.month, a.tenant, a.dry_run, a.finalize, now, &progress};
+  billing::GenerateOptions o{a.month, a.tenant, a.dry_run, a.finalize || a.finalize_ended, a.finalize_ended, now,
+                             &progress};
   auto r = billing::GenerateInvoices(**db, *c, o);
   progress.End();
   if (!r.ok()) return ctx.Fail(r.status());
   if (ctx.json()) PrintJson(InvoicesJson(r->invoices));
   else PrintInvoiceTable(r->invoices, "text");
-  ctx.Info(fmt::format("{}: {} invoice(s){}: {} new, {} refreshed, {} unchanged, {} already finalized{}", a.month,
+  ctx.Info(fmt::format("{}: {} invoice(s){}: {} new, {} refreshed, {} unchanged, {} already finalized{}{}", a.month,
                        r->invoices.size(), a.dry_run ? " (dry run, nothing written)" : "", r->created, r->refreshed,
-                       r->unchanged, r->kept, a.finalize ? fmt::format(", {} finalized", r->finalized) : ""));
+                       r->unchanged, r->kept, o.finalize ? fmt::format(", {} finalized", r->finalized) : "",
+                       r->not_ended ? fmt::format(", {} left as drafts (period not ended)", r->not_ended) : ""));
   if (auto bp = billing::MonthPeriod(a.month); bp.ok() && now < bp->period.end)
     ctx.Warn(fmt::format("{} has not ended yet: usage still to come is not on these invoices", a.month));
   return kExitOk;
@@ -150,7 +152,10 @@ void RegisterInvoiceCommands(CLI::App& app, Context& ctx) {
   gen->add_option("--period", a.month, "The month, YYYY-MM")->required();
   gen->add_option("--tenant", a.tenant, "Only this tenant");
   gen->add_flag("--dry-run", a.dry_run, "Show the invoices without writing anything");
-  gen->add_flag("--finalize", a.finalize, "Finalize (number and open) the drafts generated");
+  auto* fin_all = gen->add_flag("--finalize", a.finalize, "Finalize (number and open) the drafts generated");
+  gen->add_flag("--finalize-ended", a.finalize_ended,
+                "Finalize only the invoices whose period has ended (billing days); keep the others as drafts")
+      ->excludes(fin_all);
   auto* list = AddCommand(*inv, ctx, "list", "List invoices", [&ctx] { return RunList(ctx, a); });
   list->add_option("--tenant", a.tenant, "Only this tenant");
   list->add_option("--period", a.month, "Only this month, YYYY-MM");

@@ -136,19 +136,21 @@ bool SameContent(store::InvoiceRecord a, const store::InvoiceRecord& b) {
 Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, const Existing& ex,
                   const GenerateOptions& o, GenerateResult& res) {
   store::InvoiceStore invoices(db);
+  bool finalize = o.finalize && (!o.finalize_ended_only || inv.period.period.end <= o.now);
+  if (o.finalize && !finalize) ++res.not_ended;
   Timestamp created_at = ex.draft ? ex.draft->created_at : o.now;
   store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, o.now);
   if (!ex.draft) {
-    if (!o.finalize) METER_RETURN_IF_ERROR(invoices.Insert(rec));
+    if (!finalize) METER_RETURN_IF_ERROR(invoices.Insert(rec));
     METER_RETURN_IF_ERROR(webhooks::Enqueue(db, "invoice.created", inv.tenant, InvoiceToJson(inv), o.now).status());
     ++res.created;
   } else if (!SameContent(rec, *ex.draft)) {
-    if (!o.finalize) METER_RETURN_IF_ERROR(invoices.Update(rec));
+    if (!finalize) METER_RETURN_IF_ERROR(invoices.Update(rec));
     ++res.refreshed;
   } else {
     ++res.unchanged;
   }
-  if (!o.finalize) return Status::OK();
+  if (!finalize) return Status::OK();
   METER_RETURN_IF_ERROR(FinalizeBuilt(db, c, inv, created_at, o.now, ex.draft.has_value()));
   ++res.finalized;
   return Status::OK();

@@ -73,6 +73,10 @@ struct GenerateOptions {
   std::string tenant;   // "" = every tenant
   bool dry_run = false; // compute and report, write nothing
   bool finalize = false;
+  // With `finalize`: finalize only the invoices whose period has ended by
+  // `now` (a tenant on billing day 15 is still in its February period on
+  // March 1); the others are stored as drafts.
+  bool finalize_ended_only = false;
   Timestamp now = 0;
   // Told the tenants to invoice and, after each, how many are done.
   ProgressSink* progress = nullptr;
@@ -84,6 +88,7 @@ struct GenerateResult {
   int refreshed = 0;   // drafts whose content changed
   int unchanged = 0;   // drafts already up to date
   int finalized = 0;   // finalized by --finalize
+  int not_ended = 0;   // left as drafts by finalize_ended_only
   int kept = 0;        // months already finalized, left as they are
 };
 

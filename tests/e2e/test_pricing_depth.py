@@ -83,6 +83,25 @@ def test_billing_day_29_to_31_through_february_and_back(meter):
     assert got[("d30", "2026-02")] == ("2026-02-28", "2026-03-30")
 
 
+def test_finalize_ended_keeps_periods_still_running_as_drafts(meter):
+    # The monthly cron on March 2 must not finalize the February period of a
+    # tenant billed on the 15th (Feb 15 - Mar 15): it stays a draft, refreshed
+    # by each run, and is finalized by the first run after it ends.
+    tenants = [{"id": "cal", "plan": "p"}, {"id": "mid", "plan": "p", "billing_day": 15}]
+    meter.init(catalog([{"key": "p", "base_price": "30.00"}], tenants))
+    r = meter("invoice", "generate", "--period", "2026-02", "--finalize-ended", now="2026-03-02T00:00:00Z")
+    assert r.code == 0, r
+    assert "1 finalized, 1 left as drafts (period not ended)" in r.err, r.err
+    status = {inv["tenant"]: inv["status"] for inv in invoice_list(meter, "--period", "2026-02")}
+    assert status == {"cal": "open", "mid": "draft"}
+    r = meter("invoice", "generate", "--period", "2026-02", "--finalize-ended", now="2026-03-15T00:00:00Z")
+    assert r.code == 0, r   # the period ends at Mar 15 00:00: ended
+    status = {inv["tenant"]: inv["status"] for inv in invoice_list(meter, "--period", "2026-02")}
+    assert status == {"cal": "open", "mid": "open"}
+    r = meter("invoice", "generate", "--period", "2026-02", "--finalize", "--finalize-ended")
+    assert r.code == 2, r
+
+
 def test_added_tenant_starts_mid_period_paying_from_its_day_inclusive(meter):
     meter.init(catalog([{"key": "p", "base_price": "31.00"}], []))
     r = meter("tenants", "add", "late", "--plan", "p", "--started-at", "2026-03-17", "--billing-day", "1")
