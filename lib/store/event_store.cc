@@ -2,10 +2,9 @@
 
 #include <sqlite3.h>
 
-#include <algorithm>
-#include <set>
 #include <string>
 #include <type_traits>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -112,7 +111,7 @@ void BindUnique(sqlite3_stmt* s, int* p, const UniqueValue& u) {
   BindText(s, (*p)++, u.value, false);
 }
 
-// The same bindings through the backend-neutral Statement (PostgreSQL).
+// The same bindings through the backend-neutral Statement (PostgreSQL, one event).
 void Bind(Statement& s, int i, EventColumn c, std::string_view v) {
   if (v.empty() && !c.required) s.bind(i);
   else s.bindNoCopy(i, v);
@@ -120,27 +119,11 @@ void Bind(Statement& s, int i, EventColumn c, std::string_view v) {
 void Bind(Statement& s, int i, EventColumn, int64_t v) { s.bind(i, v); }
 void Bind(Statement& s, int i, EventColumn, std::optional<int64_t> v) { s.bind(i, v); }
 
-void BindCounter(Statement& s, int* p, const CounterDelta& d) {
-  s.bindNoCopy((*p)++, d.tenant);
-  s.bindNoCopy((*p)++, d.meter);
-  s.bind((*p)++, d.hour);
-  s.bind((*p)++, d.value);
-  s.bind((*p)++, d.events);
-  if (d.merge == CounterMerge::kLatest) s.bind((*p)++, d.latest_ts);
-}
-
-void BindUnique(Statement& s, int* p, const UniqueValue& u) {
-  s.bindNoCopy((*p)++, u.tenant);
-  s.bindNoCopy((*p)++, u.meter);
-  s.bind((*p)++, u.hour);
-  s.bindNoCopy((*p)++, u.value);
-}
-
 }  // namespace
 
 // Ingest's hot path: on SQLite, raw statements prepared once
-// (SQLITE_PREPARE_PERSISTENT) and bound without copies; on PostgreSQL the same
-// SQL through cached Statements.
+// (SQLITE_PREPARE_PERSISTENT) and bound without copies; on PostgreSQL the
+// same SQL taking its rows from a temporary table filled by COPY.
 struct EventStore::Impl {
   enum Which { kInsert, kAdd, kMax, kLatest, kUnique, kCount };
   static const char* Sql(Which w) {
@@ -190,19 +173,6 @@ struct EventStore::Impl {
       for (size_t r = 0; r < rows; ++r) bind(s, &p, first + r);
       Step(s);
       after(first, rows);
-      first += rows;
-    }
-  }
-  // PostgreSQL: the same, through cached Statements, every statement (the
-  // last one too) writing up to kRowsPerStatement rows: one round trip each.
-  template <typename BindRow>
-  void WriteRows(Database& db, Which w, size_t n, BindRow bind) {
-    for (size_t first = 0; first < n;) {
-      size_t rows = std::min(n - first, kRowsPerStatement);
-      Statement& s = Cached(db, rows == 1 ? std::string(Sql(w)) : ManySql(w, rows));
-      int p = 1;
-      for (size_t r = 0; r < rows; ++r) bind(s, &p, first + r);
-      s.exec();
       first += rows;
     }
   }
@@ -263,47 +233,92 @@ struct EventStore::Impl {
 
 namespace {
 
-// On PostgreSQL a batch travels as one COPY into a temporary table of this
-// session, then one INSERT ... SELECT in the batch's order (so seq follows
-// it, and of two copies of an event the first is the one stored) whose
-// RETURNING names the events it stored; the others were duplicates. Two
-// round trips per batch instead of one per event. Throws on failures.
+// PostgreSQL's bulk path: a temporary table of this session shaped like
+// `shape` ("SELECT ... FROM table"), empty. ON COMMIT DELETE ROWS empties it
+// at each batch's commit; the TRUNCATE covers a second batch in one
+// transaction (ingest --strict). One round trip. Throws on failures.
+void EmptyStage(Database& db, const std::string& name, const std::string& shape) {
+  Exec(db, "CREATE TEMP TABLE IF NOT EXISTS " + name + " ON COMMIT DELETE ROWS AS " + shape + " WITH NO DATA; " +
+               "TRUNCATE " + name);
+}
+
+// One event's columns (event_columns.h), then ingested_at, into `rows`.
+void AddEventRow(BulkInsert& rows, const EventView& e, Timestamp ingested_at) {
+  ForEachEventField(e, e, [&](EventColumn c, const auto& field, const auto&) {
+    using T = std::decay_t<decltype(field)>;
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      if (field.empty() && !c.required) rows.add(nullptr);
+      else rows.add(field);
+    } else {
+      rows.add(field);
+    }
+  });
+  rows.add(ingested_at);
+  rows.endRow();
+}
+
+// On PostgreSQL a batch's events go in with COPY, the fastest way in, which
+// cannot skip duplicates; so they are found first. Within the batch here (of
+// two copies of an event the first is stored); against the stored events by
+// one query over a temporary table of the batch's identities, which probes
+// the identity index. Nobody else can store an event in between: every write
+// transaction holds the schema's writer lock (PgConnection::BeginWrite).
+// Four round trips per batch, the same whatever share of it is new.
+// Throws on failures.
 void InsertManyPostgres(Database& db, const std::vector<EventView>& events, const std::vector<size_t>& todo,
                         Timestamp ingested_at, std::vector<bool>* inserted) {
-  static const std::string kStage = "meter_ingest_stage";
-  static const std::string kColumns = EventColumnList() + ", ingested_at";
-  // ON COMMIT DELETE ROWS: each batch's transaction leaves it empty; the
-  // TRUNCATE covers a second batch in one transaction.
-  Exec(db, "CREATE TEMP TABLE IF NOT EXISTS " + kStage + " ON COMMIT DELETE ROWS AS SELECT 0::bigint AS ord, " +
-                kColumns + " FROM events WITH NO DATA");
-  Exec(db, "TRUNCATE " + kStage);
-  std::vector<std::string> names = {"ord"};
+  using Identity = std::pair<std::string_view, std::string_view>;
+  struct IdentityHash {
+    size_t operator()(const Identity& k) const {
+      return std::hash<std::string_view>()(k.first) * 31 + std::hash<std::string_view>()(k.second);
+    }
+  };
+  std::unordered_set<Identity, IdentityHash> seen;
+  seen.reserve(todo.size());
+  std::vector<size_t> first_copies;  // of todo, in its order
+  first_copies.reserve(todo.size());
+  for (size_t i : todo)
+    if (seen.insert({events[i].id, events[i].source}).second) first_copies.push_back(i);
+
+  static const std::string kKeys = "meter_ingest_keys";
+  EmptyStage(db, kKeys, "SELECT 0::bigint AS ord, id, source FROM events");
+  BulkInsert keys(db, kKeys, {"ord", "id", "source"});
+  for (size_t i : first_copies) {
+    keys.add(static_cast<int64_t>(i));
+    keys.add(events[i].id);
+    keys.add(events[i].source);
+    keys.endRow();
+  }
+  keys.finish();
+  std::unordered_set<int64_t> stored;
+  // A probe of the index per identity (the LATERAL ... LIMIT 1 keeps the
+  // planner from merging or hashing the whole events table instead).
+  Statement q(db, "SELECT k.ord FROM " + kKeys + " k, LATERAL "
+                  "(SELECT 1 FROM events e WHERE e.id = k.id AND e.source = k.source LIMIT 1) stored");
+  while (q.executeStep()) stored.insert(q.getColumn(0).getInt64());
+
+  std::vector<std::string> names;
   EventView none;
   ForEachEventField(none, none, [&](EventColumn c, auto&, auto&) { names.emplace_back(c.name); });
   names.emplace_back("ingested_at");
-  BulkInsert rows(db, kStage, names);
-  for (size_t i : todo) {
-    rows.add(static_cast<int64_t>(i));
-    ForEachEventField(events[i], events[i], [&](EventColumn c, const auto& field, const auto&) {
-      using T = std::decay_t<decltype(field)>;
-      if constexpr (std::is_same_v<T, std::string_view>) {
-        if (field.empty() && !c.required) rows.add(nullptr);
-        else rows.add(field);
-      } else {
-        rows.add(field);
-      }
-    });
-    rows.add(ingested_at);
-    rows.endRow();
+  BulkInsert rows(db, "events", names);
+  for (size_t i : first_copies) {
+    if (stored.count(static_cast<int64_t>(i))) continue;
+    AddEventRow(rows, events[i], ingested_at);
+    (*inserted)[i] = true;
   }
   rows.finish();
-  Statement q(db, "INSERT INTO " + EventInsertColumns() + " SELECT " + kColumns + " FROM " + kStage +
-                       " ORDER BY ord " + kEventConflict + " RETURNING id, source");
-  std::set<std::pair<std::string, std::string>> stored;
-  while (q.executeStep())
-    stored.emplace(q.getColumn(0).getString(), q.getColumn(1).isNull() ? std::string() : q.getColumn(1).getString());
-  for (size_t i : todo)
-    if (stored.erase({std::string(events[i].id), std::string(events[i].source)})) (*inserted)[i] = true;
+}
+
+// The INSERT `sql` ("INSERT INTO t(a, b) VALUES(?, ?) <rest>") taking its
+// rows from `stage`, a table with those columns: "INSERT INTO t(a, b) SELECT
+// a, b FROM stage <rest>".
+std::string FromStage(std::string_view sql, std::string_view stage) {
+  size_t open = sql.find('('), close = sql.find(')', open);
+  size_t values = sql.find(" VALUES"), end = sql.find(')', values);
+  std::string out(sql.substr(0, values));
+  out.append(" SELECT ").append(sql.substr(open + 1, close - open - 1)).append(" FROM ").append(stage);
+  return out.append(sql.substr(end + 1));
 }
 
 }  // namespace
@@ -428,12 +443,30 @@ Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
       for (const CounterDelta& d : deltas)
         if (d.merge == merge) kind.push_back(&d);
       Impl::Which w = merge == CounterMerge::kAdd ? Impl::kAdd : merge == CounterMerge::kMax ? Impl::kMax : Impl::kLatest;
-      if (impl_->postgres)
-        impl_->WriteRows(db_, w, kind.size(), [&](Statement& s, int* p, size_t i) { BindCounter(s, p, *kind[i]); });
-      else
-        impl_->WriteRows(
-            w, kind.size(), [&](sqlite3_stmt* s, int* p, size_t i) { BindCounter(s, p, *kind[i]); },
-            [](size_t, size_t) {});
+      if (kind.empty()) continue;
+      if (impl_->postgres) {
+        // COPY into a temporary table, then one upsert from it (the deltas
+        // have distinct keys, so no row is updated twice by it).
+        static const std::string kStage = "meter_counter_stage";
+        EmptyStage(db_, kStage, "SELECT tenant_id, meter, hour, value, events, latest_ts FROM usage_counters");
+        BulkInsert rows(db_, kStage, {"tenant_id", "meter", "hour", "value", "events", "latest_ts"});
+        for (const CounterDelta* d : kind) {
+          rows.add(d->tenant);
+          rows.add(d->meter);
+          rows.add(d->hour);
+          rows.add(d->value);
+          rows.add(d->events);
+          if (merge == CounterMerge::kLatest) rows.add(d->latest_ts);
+          else rows.add(nullptr);
+          rows.endRow();
+        }
+        rows.finish();
+        Cached(db_, FromStage(Impl::Sql(w), kStage)).exec();
+        continue;
+      }
+      impl_->WriteRows(
+          w, kind.size(), [&](sqlite3_stmt* s, int* p, size_t i) { BindCounter(s, p, *kind[i]); },
+          [](size_t, size_t) {});
     }
     return Status::OK();
   });
@@ -442,8 +475,19 @@ Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
 Status EventStore::AddUniques(const std::vector<UniqueValue>& values) {
   return Guarded(db_, [&]() -> Status {
     if (impl_->postgres) {
-      impl_->WriteRows(db_, Impl::kUnique, values.size(),
-                       [&](Statement& s, int* p, size_t i) { BindUnique(s, p, values[i]); });
+      if (values.empty()) return Status::OK();
+      static const std::string kStage = "meter_unique_stage";
+      EmptyStage(db_, kStage, "SELECT tenant_id, meter, hour, value FROM usage_uniques");
+      BulkInsert rows(db_, kStage, {"tenant_id", "meter", "hour", "value"});
+      for (const UniqueValue& u : values) {
+        rows.add(u.tenant);
+        rows.add(u.meter);
+        rows.add(u.hour);
+        rows.add(u.value);
+        rows.endRow();
+      }
+      rows.finish();
+      Cached(db_, FromStage(Impl::Sql(Impl::kUnique), kStage)).exec();
       return Status::OK();
     }
     impl_->WriteRows(
@@ -482,6 +526,10 @@ Status EventStore::SetBulkLoad(bool on) {
       // The server's own checkpoints are its business; commits need not
       // wait for the WAL flush (events are deduplicated: safe to repeat).
       Exec(db_, on ? "SET synchronous_commit TO off" : "RESET synchronous_commit");
+      // The batch statements' estimated costs are high enough for the
+      // server to compile them (JIT), which costs more than it saves on
+      // statements that each run once.
+      Exec(db_, on ? "SET jit TO off" : "RESET jit");
       return Status::OK();
     }
     // Each batch rewrites most pages of the id index; checkpointing after
