@@ -13,8 +13,12 @@
 #include "ingest/recorder.h"
 #include "store/catalog_store.h"
 #include "store/database.h"
+#include "support/temp_db.h"
 
 namespace meter::testing {
+
+// The instant an RFC 3339 text names (the tests write times this way).
+inline Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
 
 // Applies the catalog document `json` to `db` and returns the catalog as
 // loaded at `now` (with its tenants).
@@ -47,5 +51,35 @@ inline void Record(store::Database& db, const catalog::Catalog& c, const Event& 
     return recorder.Flush();
   }).ok());
 }
+
+// What an event carries besides its metric, time and quantity; written with
+// designated initializers: {.user = "u1", .tenant = "beta"}.
+struct EventFields {
+  const char* user = "";
+  const char* status = "";
+  const char* properties = "";
+  const char* tenant = "acme";
+};
+
+// A fresh database holding the catalog document `catalog_json` (applied at
+// `now`), and the events a test records into it as ingest records them,
+// numbered e1, e2, ... in the order used.
+struct UsageDb {
+  TempDb t;
+  store::Database& db = *t.db;
+  catalog::Catalog c;
+  int n = 0;
+
+  explicit UsageDb(const char* catalog_json, Timestamp now = 0) : c(ApplyCatalog(db, catalog_json, now)) {}
+  // Records `units` whole units of `metric` at `ts` (RFC 3339) and returns the event.
+  Event Use(const char* metric, const char* ts, int64_t units, const EventFields& fields = {}) {
+    Event e = UsageAt("e" + std::to_string(++n), fields.tenant, metric, ts, units);
+    e.user = fields.user;
+    e.status = fields.status;
+    e.properties = fields.properties;
+    Record(db, c, e);
+    return e;
+  }
+};
 
 }  // namespace meter::testing

@@ -13,7 +13,7 @@ namespace {
 
 using store::RollupPeriod;
 
-Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+using testing::At;
 
 constexpr const char* kCatalog = R"({
   "meters": [{"key": "calls", "event": "api"},
@@ -26,21 +26,8 @@ constexpr const char* kCatalog = R"({
   "plans": [{"key": "p", "base_price": "0"}],
   "tenants": [{"id": "acme", "plan": "p"}, {"id": "nyc", "plan": "p", "timezone": "America/New_York"}]})";
 
-struct Fixture {
-  testing::TempDb t;
-  store::Database& db = *t.db;
-  catalog::Catalog c;
-  int n = 0;
-
-  Fixture() : c(testing::ApplyCatalog(db, kCatalog)) {}
-  void Use(const char* metric, const char* ts, int64_t units, const char* user = "", const char* status = "",
-           const char* props = "", const char* tenant = "acme") {
-    Event e = testing::UsageAt("e" + std::to_string(++n), tenant, metric, ts, units);
-    e.user = user;
-    e.status = status;
-    e.properties = props;
-    testing::Record(db, c, e);
-  }
+struct Fixture : testing::UsageDb {
+  Fixture() : UsageDb(kCatalog) {}
   AggregateSummary Run(int64_t chunk = 1000000, std::vector<RollupPeriod> periods = {}) {
     AggregateOptions o;
     o.periods = std::move(periods);
@@ -68,18 +55,18 @@ struct Fixture {
 };
 
 void UseSample(Fixture& f) {
-  f.Use("api", "2026-02-03T10:05:00Z", 5, "u1", "ok", R"({"region":"eu"})");
-  f.Use("api", "2026-02-03T10:40:00Z", 3, "u2", "error", R"({"region":"eu"})");
-  f.Use("api", "2026-02-03T11:10:00Z", 2, "u1", "ok", R"({"region":"us"})");
-  f.Use("api", "2026-02-04T09:00:00Z", 1, "u3", "ok");
-  f.Use("llm", "2026-02-03T10:00:00Z", 1, "", "", R"({"n":150})");
-  f.Use("llm", "2026-02-03T10:30:00Z", 1, "", "", R"({"n":"250.5"})");
+  f.Use("api", "2026-02-03T10:05:00Z", 5, {.user = "u1", .status = "ok", .properties = R"({"region":"eu"})"});
+  f.Use("api", "2026-02-03T10:40:00Z", 3, {.user = "u2", .status = "error", .properties = R"({"region":"eu"})"});
+  f.Use("api", "2026-02-03T11:10:00Z", 2, {.user = "u1", .status = "ok", .properties = R"({"region":"us"})"});
+  f.Use("api", "2026-02-04T09:00:00Z", 1, {.user = "u3", .status = "ok"});
+  f.Use("llm", "2026-02-03T10:00:00Z", 1, {.properties = R"({"n":150})"});
+  f.Use("llm", "2026-02-03T10:30:00Z", 1, {.properties = R"({"n":"250.5"})"});
   f.Use("llm", "2026-02-03T10:45:00Z", 1);  // no n: feeds nothing
   f.Use("disk", "2026-02-03T10:00:00Z", 10);
   f.Use("disk", "2026-02-03T10:50:00Z", 40);
   f.Use("disk", "2026-02-03T10:20:00Z", 30);  // stored later, but not the latest
   f.Use("disk", "2026-02-03T11:00:00Z", 20);
-  f.Use("api", "2026-03-01T03:00:00Z", 7, "u9", "", "", "nyc");  // still February in New York
+  f.Use("api", "2026-03-01T03:00:00Z", 7, {.user = "u9", .tenant = "nyc"});  // still February in New York
 }
 
 TEST_CASE("aggregate: every aggregation, where filters and bucket sizes") {
@@ -125,8 +112,8 @@ TEST_CASE("aggregate: incremental runs, late events, idempotence") {
   CHECK(f.Run().events_processed == 0);
   f.Use("disk", "2026-02-03T10:55:00Z", 35);  // late: the new latest of an old hour
   f.Use("disk", "2026-02-03T10:59:00Z", 50);
-  f.Use("api", "2026-02-03T10:15:00Z", 1, "u4", "ok");
-  f.Use("api", "2026-02-03T10:16:00Z", 1, "u1", "ok");  // a user already counted
+  f.Use("api", "2026-02-03T10:15:00Z", 1, {.user = "u4", .status = "ok"});
+  f.Use("api", "2026-02-03T10:16:00Z", 1, {.user = "u1", .status = "ok"});  // a user already counted
   CHECK(f.Run().events_processed == 4);
   CHECK(f.Buckets(RollupPeriod::kHour, "peak") == "02-03T10=50 02-03T11=20");
   CHECK(f.Buckets(RollupPeriod::kHour, "last") == "02-03T10=50 02-03T11=20");
@@ -142,7 +129,7 @@ TEST_CASE("aggregate: one bucket size at a time keeps its own watermark") {
   UseSample(f);
   CHECK(f.Run(1000000, {RollupPeriod::kDay}).events_processed == 12);
   CHECK(f.Buckets(RollupPeriod::kHour, "calls").empty());
-  f.Use("api", "2026-02-03T12:00:00Z", 4, "u5");
+  f.Use("api", "2026-02-03T12:00:00Z", 4, {.user = "u5"});
   // hours and months read all 13 events, days only the new one
   CHECK(f.Run().events_processed == 14);
   CHECK(f.Buckets(RollupPeriod::kDay, "calls") == "02-03T00=14 02-04T00=1");

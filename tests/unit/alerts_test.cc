@@ -10,7 +10,7 @@
 namespace meter::usage {
 namespace {
 
-Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+using testing::At;
 
 constexpr const char* kCatalog = R"({
   "meters": [{"key": "api_calls"}, {"key": "gb", "aggregation": "max"}],
@@ -22,15 +22,10 @@ constexpr const char* kCatalog = R"({
   "tenants": [{"id": "acme", "plan": "pro"}, {"id": "zero", "plan": "odd"}],
   "webhooks": [{"url": "http://127.0.0.1:9/hooks", "events": ["usage.*"], "secret": "whsec_dGVzdA=="}]})";
 
-struct Fixture {
-  testing::TempDb t;
-  store::Database& db = *t.db;
-  catalog::Catalog c;
-  int n = 0;
-
-  Fixture() : c(testing::ApplyCatalog(db, kCatalog, At("2026-02-04T12:00:00Z"))) {}
+struct Fixture : testing::UsageDb {
+  Fixture() : UsageDb(kCatalog, At("2026-02-04T12:00:00Z")) {}
   void Use(const char* tenant, const char* metric, int64_t units, const char* ts = "2026-02-04T10:00:00Z") {
-    testing::Record(db, c, testing::UsageAt("e" + std::to_string(++n), tenant, metric, ts, units));
+    UsageDb::Use(metric, ts, units, {.tenant = tenant});
   }
   std::vector<int> Scan(const char* now = "2026-02-04T12:00:00Z") {
     auto created = ScanAlerts(db, c, At(now));

@@ -14,7 +14,7 @@
 namespace meter::usage {
 namespace {
 
-Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+using testing::At;
 
 constexpr const char* kCatalog = R"({
   "meters": [{"key": "api_calls"},
@@ -37,12 +37,8 @@ constexpr const char* kCatalog = R"({
               {"id": "proco", "plan": "pro", "timezone": "Asia/Tokyo"},
               {"id": "big", "plan": "pro", "overrides": {"limits": {"api_calls": 20000, "ai": null}}}]})";
 
-struct Fixture {
-  testing::TempDb t;
-  store::Database& db = *t.db;
-  catalog::Catalog c;
-
-  Fixture() : c(testing::ApplyCatalog(db, kCatalog, At("2026-02-04T12:00:00Z"))) {}
+struct Fixture : testing::UsageDb {
+  Fixture() : UsageDb(kCatalog, At("2026-02-04T12:00:00Z")) {}
   void Use(const std::string& id, const std::string& tenant, const std::string& metric, const char* ts,
            int64_t units) {
     testing::Record(db, c, testing::UsageAt(id, tenant, metric, ts, units));

@@ -11,7 +11,7 @@
 namespace meter::usage {
 namespace {
 
-Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+using testing::At;
 
 constexpr const char* kCatalog = R"({
   "meters": [{"key": "calls"}],

@@ -12,7 +12,7 @@
 namespace meter::usage {
 namespace {
 
-Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+using testing::At;
 
 constexpr const char* kCatalog = R"({
   "meters": [{"key": "calls", "event": "api"},
@@ -24,20 +24,8 @@ constexpr const char* kCatalog = R"({
   "plans": [{"key": "p", "base_price": "0"}],
   "tenants": [{"id": "acme", "plan": "p"}, {"id": "beta", "plan": "p"}]})";
 
-struct Fixture {
-  testing::TempDb t;
-  store::Database& db = *t.db;
-  catalog::Catalog c;
-  int n = 0;
-
-  Fixture() : c(testing::ApplyCatalog(db, kCatalog)) {}
-  void Use(const char* metric, const char* ts, int64_t units, const char* user = "", const char* props = "",
-           const char* tenant = "acme") {
-    Event e = testing::UsageAt("e" + std::to_string(++n), tenant, metric, ts, units);
-    e.user = user;
-    e.properties = props;
-    testing::Record(db, c, e);
-  }
+struct Fixture : testing::UsageDb {
+  Fixture() : UsageDb(kCatalog) {}
   std::string Q(const char* meter, const char* from, const char* to, const char* tenant = "acme") {
     auto v = MeterQuantity(db, tenant, *c.FindMeter(meter), {At(from), At(to)});
     REQUIRE(v.ok());
@@ -47,11 +35,11 @@ struct Fixture {
 
 TEST_CASE("usage.quantity: partial hours at both ends are counted from raw events, exactly") {
   Fixture f;
-  f.Use("api", "2026-02-01T18:15:00Z", 100, "u1");  // before a +05:30 month start
-  f.Use("api", "2026-02-01T18:45:00Z", 1, "u2");    // after it, same UTC hour
-  f.Use("api", "2026-02-02T07:00:00Z", 5, "u3");    // a whole hour inside
-  f.Use("api", "2026-02-03T10:20:00Z", 7, "u1");    // before an off-hour end
-  f.Use("api", "2026-02-03T10:40:00Z", 1000, "u4"); // after it
+  f.Use("api", "2026-02-01T18:15:00Z", 100, {.user = "u1"});  // before a +05:30 month start
+  f.Use("api", "2026-02-01T18:45:00Z", 1, {.user = "u2"});    // after it, same UTC hour
+  f.Use("api", "2026-02-02T07:00:00Z", 5, {.user = "u3"});    // a whole hour inside
+  f.Use("api", "2026-02-03T10:20:00Z", 7, {.user = "u1"});    // before an off-hour end
+  f.Use("api", "2026-02-03T10:40:00Z", 1000, {.user = "u4"}); // after it
   const char* from = "2026-02-01T18:30:00Z";
   const char* to = "2026-02-03T10:30:00Z";
   CHECK(f.Q("calls", from, to) == "13");
@@ -80,9 +68,9 @@ TEST_CASE("usage.quantity: max and latest combine counters with partial hours") 
 
 TEST_CASE("usage.quantity: every tenant at once agrees with one tenant at a time") {
   Fixture f;
-  f.Use("api", "2026-02-01T18:45:00Z", 2, "a", "", "acme");
-  f.Use("api", "2026-02-01T19:45:00Z", 3, "b", "", "beta");
-  f.Use("api", "2026-02-01T18:05:00Z", 4, "c", "", "beta");
+  f.Use("api", "2026-02-01T18:45:00Z", 2, {.user = "a", .tenant = "acme"});
+  f.Use("api", "2026-02-01T19:45:00Z", 3, {.user = "b", .tenant = "beta"});
+  f.Use("api", "2026-02-01T18:05:00Z", 4, {.user = "c", .tenant = "beta"});
   Period p{At("2026-02-01T18:30:00Z"), At("2026-03-01T18:30:00Z")};
   for (const char* meter : {"calls", "users", "hits"}) {
     auto all = MeterQuantities(f.db, *f.c.FindMeter(meter), p);
@@ -116,12 +104,12 @@ Result<std::vector<std::map<SliceKey, Decimal>>> Values(
 
 TEST_CASE("usage.quantity: charge filters, first match wins, groups and the remainder") {
   Fixture f;
-  f.Use("llm", "2026-02-02T10:00:00Z", 1, "", R"({"tokens": 100, "model": "gpt-4o", "project": "alpha"})");
-  f.Use("llm", "2026-02-02T10:10:00Z", 1, "", R"({"tokens": 30, "model": "gpt-4o", "project": "beta"})");
-  f.Use("llm", "2026-02-02T10:20:00Z", 1, "", R"({"tokens": 5, "model": "claude-opus"})");
-  f.Use("llm", "2026-02-02T10:30:00Z", 1, "", R"({"tokens": 7, "model": "mistral", "project": "alpha"})");
-  f.Use("llm", "2026-02-02T10:40:00Z", 1, "", R"({"model": "gpt-4o"})");  // no tokens: feeds nothing
-  f.Use("llm", "2026-02-03T10:40:00Z", 1, "", R"({"tokens": 9, "model": "gpt-4o"})", "beta");
+  f.Use("llm", "2026-02-02T10:00:00Z", 1, {.properties = R"({"tokens": 100, "model": "gpt-4o", "project": "alpha"})"});
+  f.Use("llm", "2026-02-02T10:10:00Z", 1, {.properties = R"({"tokens": 30, "model": "gpt-4o", "project": "beta"})"});
+  f.Use("llm", "2026-02-02T10:20:00Z", 1, {.properties = R"({"tokens": 5, "model": "claude-opus"})"});
+  f.Use("llm", "2026-02-02T10:30:00Z", 1, {.properties = R"({"tokens": 7, "model": "mistral", "project": "alpha"})"});
+  f.Use("llm", "2026-02-02T10:40:00Z", 1, {.properties = R"({"model": "gpt-4o"})"});  // no tokens: feeds nothing
+  f.Use("llm", "2026-02-03T10:40:00Z", 1, {.properties = R"({"tokens": 9, "model": "gpt-4o"})", .tenant = "beta"});
   SliceSpec spec;
   spec.filters.push_back({{{"properties.model", {"gpt-4o"}}}, "properties.project"});
   spec.filters.push_back({{{"properties.model", {"claude-sonnet", "claude-opus", "gpt-4o"}}}, ""});
@@ -142,12 +130,12 @@ TEST_CASE("usage.quantity: charge filters, first match wins, groups and the rema
 
 TEST_CASE("usage.quantity: max and unique_count are per filter and group") {
   Fixture f;
-  f.Use("disk", "2026-02-02T10:00:00Z", 10, "", R"({"tier": "ssd"})");
-  f.Use("disk", "2026-02-02T11:00:00Z", 80, "", R"({"tier": "hdd"})");
-  f.Use("disk", "2026-02-02T12:00:00Z", 20, "", R"({"tier": "ssd"})");
-  f.Use("api", "2026-02-02T10:00:00Z", 1, "u1", R"({"region": "eu"})");
-  f.Use("api", "2026-02-02T10:01:00Z", 1, "u1", R"({"region": "us"})");
-  f.Use("api", "2026-02-02T10:02:00Z", 1, "u2", R"({"region": "eu"})");
+  f.Use("disk", "2026-02-02T10:00:00Z", 10, {.properties = R"({"tier": "ssd"})"});
+  f.Use("disk", "2026-02-02T11:00:00Z", 80, {.properties = R"({"tier": "hdd"})"});
+  f.Use("disk", "2026-02-02T12:00:00Z", 20, {.properties = R"({"tier": "ssd"})"});
+  f.Use("api", "2026-02-02T10:00:00Z", 1, {.user = "u1", .properties = R"({"region": "eu"})"});
+  f.Use("api", "2026-02-02T10:01:00Z", 1, {.user = "u1", .properties = R"({"region": "us"})"});
+  f.Use("api", "2026-02-02T10:02:00Z", 1, {.user = "u2", .properties = R"({"region": "eu"})"});
   Period feb{At("2026-02-01T00:00:00Z"), At("2026-03-01T00:00:00Z")};
   SliceSpec tiers;
   tiers.filters.push_back({{{"properties.tier", {"ssd"}}}, ""});

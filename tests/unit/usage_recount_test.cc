@@ -11,7 +11,7 @@
 namespace meter::usage {
 namespace {
 
-Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+using testing::At;
 
 constexpr const char* kCatalog = R"({
   "meters": [{"key": "calls", "event": "api"},
@@ -23,22 +23,20 @@ constexpr const char* kCatalog = R"({
   "tenants": [{"id": "acme", "plan": "p"}]})";
 
 TEST_CASE("usage.recount: a voided event leaves every aggregation's counters") {
-  testing::TempDb t;
-  store::Database& db = *t.db;
-  catalog::Catalog c = testing::ApplyCatalog(db, kCatalog);
-  std::vector<Event> events = {testing::UsageAt("a", "acme", "api", "2026-02-02T10:00:00Z", 3),
-                                    testing::UsageAt("b", "acme", "api", "2026-02-02T10:30:00Z", 9),
-                                    testing::UsageAt("c", "acme", "api", "2026-02-02T10:20:00Z", 4)};
-  events[0].user = "u1", events[1].user = "u2", events[2].user = "u1";
-  for (const auto& e : events) testing::Record(db, c, e);
+  testing::UsageDb f(kCatalog);
+  store::Database& db = f.db;
+  const catalog::Catalog& c = f.c;
+  std::vector<Event> events = {f.Use("api", "2026-02-02T10:00:00Z", 3, {.user = "u1"}),
+                               f.Use("api", "2026-02-02T10:30:00Z", 9, {.user = "u2"}),
+                               f.Use("api", "2026-02-02T10:20:00Z", 4, {.user = "u1"})};
   Period hour{At("2026-02-02T10:00:00Z"), At("2026-02-02T11:00:00Z")};
   auto q = [&](const char* meter) { return MeterQuantity(db, "acme", *c.FindMeter(meter), hour)->ToString(); };
   REQUIRE(q("calls") == "16");
   REQUIRE(q("peak") == "9");
   REQUIRE(q("last") == "9");
   REQUIRE(q("users") == "2");
-  SQLite::Database raw((t.dir / "meter.db").string(), SQLite::OPEN_READWRITE);
-  raw.exec("UPDATE events SET voided_at = 1, void_reason = 'duplicate' WHERE id = 'b'");
+  SQLite::Database raw((f.t.dir / "meter.db").string(), SQLite::OPEN_READWRITE);
+  raw.exec("UPDATE events SET voided_at = 1, void_reason = 'duplicate' WHERE id = 'e2'");
   // Counters still hold it until the recount.
   CHECK(q("calls") == "16");
   REQUIRE(UncountVoided(db, c, {events[1]}).ok());
