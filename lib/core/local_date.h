@@ -16,7 +16,7 @@ namespace meter {
 // naming the text).
 Result<Timestamp> LocalDateStart(std::string_view date, std::string_view tz = "");
 
-// The civil date "YYYY-MM-DD" that contains `t` in time zone `tz`.
-Result<std::string> LocalDate(Timestamp t, std::string_view tz = "");
+// The other way, the civil date an instant falls on in a zone, is
+// LocalDateOf (core/time.h), which the billing periods use.
 
 }  // namespace meter

@@ -286,11 +286,6 @@ Result<Timestamp> LocalDateStart(std::string_view date, std::string_view tz) {
   return LocalMidnight(*day, tz);
 }
 
-Result<std::string> LocalDate(Timestamp t, std::string_view tz) {
-  METER_ASSIGN_OR_RETURN(int64_t off, ZoneOffsetAt(t, tz));
-  return FormatDate(t + off);
-}
-
 Result<Period> BillingPeriodOf(Timestamp t, std::string_view tz, int billing_day) {
   METER_RETURN_IF_ERROR(CheckBillingDay(billing_day));
   METER_ASSIGN_OR_RETURN(CivilDate c, LocalDateOf(t, tz));
