@@ -56,6 +56,7 @@ inline void Record(store::Database& db, const catalog::Catalog& c, const Event& 
 // designated initializers: {.user = "u1", .tenant = "beta"}.
 struct EventFields {
   const char* user = "";
+  const char* operation = "";
   const char* status = "";
   const char* properties = "";
   const char* tenant = "acme";
@@ -75,6 +76,7 @@ struct UsageDb {
   Event Use(const char* metric, const char* ts, int64_t units, const EventFields& fields = {}) {
     Event e = UsageAt("e" + std::to_string(++n), fields.tenant, metric, ts, units);
     e.user = fields.user;
+    e.operation = fields.operation;
     e.status = fields.status;
     e.properties = fields.properties;
     Record(db, c, e);
