@@ -137,7 +137,8 @@ struct Fixture {
     return ApplyCoupon(db, c, t, code, At(from), At("2026-02-10T00:00:00Z")).status();
   }
   Invoice Generate(const char* month, bool finalize) {
-    auto r = GenerateInvoices(db, c, {month, "acme", false, finalize, At("2026-06-02T00:00:00Z")});
+    auto r = GenerateInvoices(db, c,
+        {.month = month, .tenant = "acme", .finalize = finalize, .now = At("2026-06-02T00:00:00Z")});
     REQUIRE(r.ok());
     return r->invoices.front();
   }

@@ -76,7 +76,8 @@ struct Fixture {
     c = *store::CatalogStore(db).Load(At("2026-03-01T00:00:00Z"));
   }
   Invoice Finalized(const char* month) {
-    auto r = GenerateInvoices(db, c, {month, "acme", false, true, At("2026-06-02T00:00:00Z")});
+    auto r = GenerateInvoices(db, c,
+        {.month = month, .tenant = "acme", .finalize = true, .now = At("2026-06-02T00:00:00Z")});
     REQUIRE(r.ok());
     return r->invoices.front();
   }
@@ -140,7 +141,7 @@ TEST_CASE("billing.credit_notes: on a paid invoice the total becomes a credit gr
 
 TEST_CASE("billing.credit_notes: drafts and void invoices are refused; requests need one of amount and lines") {
   Fixture f;
-  auto r = GenerateInvoices(f.db, f.c, {"2026-02", "acme", false, false, At("2026-03-02T00:00:00Z")});
+  auto r = GenerateInvoices(f.db, f.c, {.month = "2026-02", .tenant = "acme", .now = At("2026-03-02T00:00:00Z")});
   REQUIRE(r.ok());
   CHECK(f.Credit("inv_acme_2026-02", Dec("1")).status().IsDenied());
   CHECK(IssueCreditNote(f.db, {"inv_acme_2026-02", Dec("1"), {1}, "x", false}, 0).status().IsInvalidArgument());

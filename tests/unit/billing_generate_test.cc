@@ -48,7 +48,8 @@ struct Fixture {
     }).ok());
   }
   Result<GenerateResult> Generate(const char* month, bool dry_run = false, bool finalize = false) {
-    return GenerateInvoices(db, c, {month, "", dry_run, finalize, At("2026-04-02T00:00:00Z")});
+    return GenerateInvoices(db, c,
+        {.month = month, .tenant = "", .dry_run = dry_run, .finalize = finalize, .now = At("2026-04-02T00:00:00Z")});
   }
 };
 

@@ -4,6 +4,8 @@
 // by merge, and the issued invoice periods that make usage late.
 #include <doctest/doctest.h>
 
+#include <functional>
+
 #include "billing/generate.h"
 #include "store/counter_store.h"
 #include "store/event_store.h"
@@ -94,18 +96,24 @@ TEST_CASE("event_store: void once, list newest first with filters") {
   f.Use("api", "2026-02-03T11:00:00Z", 1, {.tenant = "beta"});  // e3
   f.Use("api", "2026-02-03T12:00:00Z", 1);                      // e4: same time as e2, stored later
   EventStore store(f.db);
-  auto ids = [&](const EventFilter& filter) {
+  // The ids List gives for a filter that `narrow` sets.
+  auto ids = [&](const std::function<void(EventFilter&)>& narrow) {
+    EventFilter filter;
+    narrow(filter);
     auto listed = store.List(filter);
     REQUIRE(listed.ok());
     std::string out;
     for (const auto& e : *listed) out += (out.empty() ? "" : " ") + e.event.id;
     return out;
   };
-  CHECK(ids({}) == "e4 e2 e3 e1");
-  CHECK(ids({.tenant = "acme"}) == "e4 e2 e1");
-  CHECK(ids({.from = At("2026-02-03T11:00:00Z"), .to = At("2026-02-03T12:00:00Z")}) == "e3");
-  CHECK(ids({.limit = 2}) == "e4 e2");
-  CHECK(ids({.metric = "other"}).empty());
+  CHECK(ids([](EventFilter&) {}) == "e4 e2 e3 e1");
+  CHECK(ids([](EventFilter& f) { f.tenant = "acme"; }) == "e4 e2 e1");
+  CHECK(ids([](EventFilter& f) {
+          f.from = At("2026-02-03T11:00:00Z");
+          f.to = At("2026-02-03T12:00:00Z");
+        }) == "e3");
+  CHECK(ids([](EventFilter& f) { f.limit = 2; }) == "e4 e2");
+  CHECK(ids([](EventFilter& f) { f.metric = "other"; }).empty());
   bool marked = false;
   REQUIRE(f.db.Transaction([&]() -> Status {
     METER_ASSIGN_OR_RETURN(marked, store.Void("e2", "", "duplicate", At("2026-02-04T00:00:00Z")));
@@ -120,7 +128,7 @@ TEST_CASE("event_store: void once, list newest first with filters") {
   auto e2 = store.FindById("e2");
   CHECK((*e2)[0].voided_at == At("2026-02-04T00:00:00Z"));
   CHECK((*e2)[0].void_reason == "duplicate");
-  CHECK(ids({.voided_only = true}) == "e2");
+  CHECK(ids([](EventFilter& f) { f.voided_only = true; }) == "e2");
 }
 
 TEST_CASE("event_store: counter deltas merge by their meter's rule") {
@@ -147,9 +155,11 @@ TEST_CASE("event_store: issued invoice periods, per tenant and for anyone") {
   EventStore store(f.db);
   CHECK(!store.AnyIssuedInvoices().value());
   // A draft is not issued.
-  REQUIRE(billing::GenerateInvoices(f.db, f.c, {"2026-01", "acme", false, false, At("2026-02-02T00:00:00Z")}).ok());
+  REQUIRE(billing::GenerateInvoices(f.db, f.c,
+      {.month = "2026-01", .tenant = "acme", .now = At("2026-02-02T00:00:00Z")}).ok());
   CHECK(!store.AnyIssuedInvoices().value());
-  REQUIRE(billing::GenerateInvoices(f.db, f.c, {"2026-01", "acme", false, true, At("2026-02-02T00:00:00Z")}).ok());
+  REQUIRE(billing::GenerateInvoices(f.db, f.c,
+      {.month = "2026-01", .tenant = "acme", .finalize = true, .now = At("2026-02-02T00:00:00Z")}).ok());
   CHECK(store.AnyIssuedInvoices().value());
   auto periods = store.IssuedInvoicePeriods("acme");
   REQUIRE(periods.ok());

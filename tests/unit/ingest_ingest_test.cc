@@ -133,7 +133,8 @@ TEST_CASE("ingest.ingest: --strict commits nothing when a record is refused") {
 
 TEST_CASE("ingest.ingest: an event inside a finalized invoice's period is late") {
   Fixture f;
-  REQUIRE(billing::GenerateInvoices(f.db, f.c, {"2026-01", "acme", false, true, At("2026-02-02T00:00:00Z")}).ok());
+  REQUIRE(billing::GenerateInvoices(f.db, f.c,
+      {.month = "2026-01", .tenant = "acme", .finalize = true, .now = At("2026-02-02T00:00:00Z")}).ok());
   std::ofstream(f.json) << R"({"id":"old","tenant":"acme","metric":"api_calls","quantity":1,"timestamp":"2026-01-20T10:00:00Z"})" "\n"
                         << R"({"id":"old2","tenant":"beta","metric":"api_calls","quantity":1,"timestamp":"2026-01-20T10:00:00Z"})" "\n";
   IngestSummary s = f.Run({f.json});

@@ -45,21 +45,21 @@ const Period kTenToTwelve{At("2026-02-03T10:00:00Z"), At("2026-02-03T12:00:00Z")
 
 TEST_CASE("report_store: events narrowed by period, tenant, metric, operations and seq") {
   Fixture f;
-  CHECK(f.Ids({"", kTenToTwelve}) == "e1 e2 e3 e4 e5");
-  CHECK(f.Ids({"acme", kTenToTwelve}) == "e1 e2 e3 e4");
+  CHECK(f.Ids({"", kTenToTwelve, {}}) == "e1 e2 e3 e4 e5");
+  CHECK(f.Ids({"acme", kTenToTwelve, {}}) == "e1 e2 e3 e4");
   CHECK(f.Ids({"", kTenToTwelve, {"llm", "operation_start"}}) == "e2 e4");
   // Finished operations: an operation, not started, not an operation_start event.
   CHECK(f.Ids({"", kTenToTwelve, {}, true}) == "e1 e2");
   CHECK(f.Ids({"", kTenToTwelve, {}, false, 2}) == "e1 e2");
-  CHECK(f.Ids({"", {At("2026-02-03T12:00:00Z"), At("2026-02-03T12:00:00.001Z")}}) == "e6");
+  CHECK(f.Ids({"", {At("2026-02-03T12:00:00Z"), At("2026-02-03T12:00:00.001Z")}, {}}) == "e6");
 }
 
 TEST_CASE("report_store: a voided event is never read; a failing callback stops the read") {
   Fixture f;
   REQUIRE(usage::VoidEvents(f.db, f.c, {"e2"}, "test", [] { return At("2026-02-04T00:00:00Z"); }).ok());
-  CHECK(f.Ids({"acme", kTenToTwelve}) == "e1 e3 e4");
+  CHECK(f.Ids({"acme", kTenToTwelve, {}}) == "e1 e3 e4");
   int calls = 0;
-  Status st = ReportStore(f.db).ForEachEvent({"", kTenToTwelve}, [&](const Event&) {
+  Status st = ReportStore(f.db).ForEachEvent({"", kTenToTwelve, {}}, [&](const Event&) {
     ++calls;
     return Status::DataError("stop");
   });

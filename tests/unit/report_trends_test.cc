@@ -49,7 +49,8 @@ TEST_CASE("report.trends: quantities, billed and change month by month; a finali
 
   // January finalized, then its event voided: January still shows what was
   // billed; February carries the credit for it (-2.00).
-  REQUIRE(billing::GenerateInvoices(f.db, f.c, {"2026-01", "acme", false, true, At("2026-02-02T00:00:00Z")}).ok());
+  REQUIRE(billing::GenerateInvoices(f.db, f.c,
+      {.month = "2026-01", .tenant = "acme", .finalize = true, .now = At("2026-02-02T00:00:00Z")}).ok());
   auto voided = usage::VoidEvents(f.db, f.c, {"e1"}, "test", [] { return At("2026-02-03T00:00:00Z"); });
   REQUIRE(voided.ok());
   REQUIRE(voided->voided.size() == 1);
