@@ -13,6 +13,7 @@
 #include "ingest/recorder.h"
 #include "store/catalog_store.h"
 #include "store/database.h"
+#include "store/event_store.h"
 #include "support/temp_db.h"
 
 namespace meter::testing {
@@ -81,6 +82,11 @@ struct UsageDb {
     e.properties = fields.properties;
     Record(db, c, e);
     return e;
+  }
+  // Marks the event `id` void, leaving the counters as they are (taking it
+  // out of them is usage::UncountVoided's part): either step seen alone.
+  void MarkVoid(const std::string& id) {
+    REQUIRE(db.Transaction([&] { return store::EventStore(db).Void(id, "", "test", 1).status(); }).ok());
   }
 };
 

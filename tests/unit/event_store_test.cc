@@ -131,23 +131,33 @@ TEST_CASE("event_store: void once, list newest first with filters") {
   CHECK(ids([](EventFilter& f) { f.voided_only = true; }) == "e2");
 }
 
-TEST_CASE("event_store: counter deltas merge by their meter's rule") {
+TEST_CASE("event_store: counter deltas merge into the stored rows by their meter's rule") {
+  // One call holds each (tenant, meter, hour) once (ingest's DeltaBuffer
+  // sums them first; PostgreSQL's one upsert per call relies on it), so
+  // merging is shown across calls.
   testing::UsageDb f(kCatalog);
   EventStore store(f.db);
   Timestamp hour = At("2026-02-03T10:00:00Z");
-  std::vector<CounterDelta> adds = {{"acme", "api", hour, CounterMerge::kAdd, 2000000, 1, 0},
-                                    {"acme", "api", hour, CounterMerge::kAdd, 500000, 2, 0}};
-  REQUIRE(f.db.Transaction([&] { return store.AddCounters(adds); }).ok());
-  auto t = CounterStore(f.db).Total("acme", "api", CounterMerge::kAdd, {hour, hour + kMillisPerHour});
+  Period p{hour, hour + kMillisPerHour};
+  auto add = [&](std::vector<CounterDelta> deltas) {
+    REQUIRE(f.db.Transaction([&] { return store.AddCounters(deltas); }).ok());
+  };
+  add({{"acme", "api", hour, CounterMerge::kAdd, 2000000, 1, 0}, {"beta", "api", hour, CounterMerge::kMax, 7, 1, 0}});
+  add({{"acme", "api", hour, CounterMerge::kAdd, 500000, 2, 0}, {"beta", "api", hour, CounterMerge::kMax, 3, 1, 0}});
+  auto t = CounterStore(f.db).Total("acme", "api", CounterMerge::kAdd, p);
   CHECK(t->value == 2500000);
   CHECK(t->events == 3);
-  std::vector<CounterDelta> maxes = {{"beta", "api", hour, CounterMerge::kMax, 7, 1, 0},
-                                     {"beta", "api", hour, CounterMerge::kMax, 3, 1, 0}};
-  REQUIRE(f.db.Transaction([&] { return store.AddCounters(maxes); }).ok());
-  CHECK(CounterStore(f.db).Total("beta", "api", CounterMerge::kMax, {hour, hour + kMillisPerHour})->value == 7);
+  CHECK(CounterStore(f.db).Total("beta", "api", CounterMerge::kMax, p)->value == 7);
+  Timestamp later = hour + 10 * kMillisPerMinute, earlier = hour + 5 * kMillisPerMinute;
+  add({{"acme", "last", hour, CounterMerge::kLatest, 4, 1, later}});
+  add({{"acme", "last", hour, CounterMerge::kLatest, 9, 1, earlier}});  // older: the value stays
+  auto last = CounterStore(f.db).Total("acme", "last", CounterMerge::kLatest, p);
+  CHECK(last->value == 4);
+  CHECK(last->latest_ts == later);
   std::vector<UniqueValue> uniques = {{"acme", "api", hour, "x"}, {"acme", "api", hour, "x"}, {"acme", "api", hour, "y"}};
   REQUIRE(f.db.Transaction([&] { return store.AddUniques(uniques); }).ok());
-  CHECK(CounterStore(f.db).DistinctCount("acme", "api", {hour, hour + kMillisPerHour}).value() == 2);
+  REQUIRE(f.db.Transaction([&] { return store.AddUniques({{"acme", "api", hour, "y"}}); }).ok());
+  CHECK(CounterStore(f.db).DistinctCount("acme", "api", p).value() == 2);
 }
 
 TEST_CASE("event_store: issued invoice periods, per tenant and for anyone") {

@@ -1,6 +1,5 @@
 // Recounting hourly counters (usage/recount.h): voided events leave the
 // counters of every aggregation as if they had never arrived.
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
 #include "support/temp_db.h"
@@ -35,8 +34,7 @@ TEST_CASE("usage.recount: a voided event leaves every aggregation's counters") {
   REQUIRE(q("peak") == "9");
   REQUIRE(q("last") == "9");
   REQUIRE(q("users") == "2");
-  SQLite::Database raw((f.t.dir / "meter.db").string(), SQLite::OPEN_READWRITE);
-  raw.exec("UPDATE events SET voided_at = 1, void_reason = 'duplicate' WHERE id = 'e2'");
+  f.MarkVoid("e2");
   // Counters still hold it until the recount.
   CHECK(q("calls") == "16");
   REQUIRE(UncountVoided(db, c, {events[1]}).ok());
@@ -46,7 +44,7 @@ TEST_CASE("usage.recount: a voided event leaves every aggregation's counters") {
   CHECK(q("last") == "4");
   CHECK(q("users") == "1");
   // Voiding the rest empties the hour.
-  raw.exec("UPDATE events SET voided_at = 1, void_reason = 'duplicate'");
+  for (const char* id : {"e1", "e3"}) f.MarkVoid(id);
   REQUIRE(UncountVoided(db, c, events).ok());
   CHECK(q("calls") == "0");
   CHECK(q("users") == "0");
