@@ -1,5 +1,5 @@
-// MeterEvaluator and EventRecorder: which meters an event feeds, with what
-// value, and the events and hourly counters written to a real database.
+// EventRecorder (ingest/recorder.h): the events and hourly counters written
+// to a real database, duplicates, refusals and rollbacks, staged writes.
 #include <string>
 #include <utility>
 #include <vector>
@@ -7,119 +7,19 @@
 #include <doctest/doctest.h>
 
 #include "catalog/catalog.h"
-#include "ingest/meters.h"
 #include "ingest/recorder.h"
-#include "ingest/validator.h"
 #include "store/database.h"
 #include "store/event_store.h"
+#include "support/ingest_catalog.h"
 #include "support/temp_db.h"
 #include "usage/quantity.h"
 
 namespace meter::ingest {
 namespace {
 
-constexpr const char* kCatalog = R"({
-  "meters": [
-    {"key": "api_calls"},
-    {"key": "requests", "event": "ai", "aggregation": "count"},
-    {"key": "emails", "event": "ai", "aggregation": "count", "where": {"operation": "email"}},
-    {"key": "gpt4_tokens", "event": "llm", "value": "properties.tokens", "where": {"properties.model": "gpt-4"}},
-    {"key": "tokens", "event": "llm", "value": "properties.tokens"},
-    {"key": "deep", "event": "llm", "aggregation": "max", "value": "properties.usage.total"},
-    {"key": "storage", "aggregation": "max"},
-    {"key": "seats", "aggregation": "latest"},
-    {"key": "users", "event": "api_calls", "aggregation": "unique_count", "value": "user"},
-    {"key": "slow", "event": "api_calls", "aggregation": "count", "where": {"latency_ms": 500}}
-  ],
-  "plans": [{"key": "p", "base_price": "0"}],
-  "tenants": [{"id": "acme", "plan": "p"}, {"id": "beta", "plan": "p"}]
-})";
-
-const catalog::Catalog& TestCatalog() {
-  static const catalog::Catalog c = [] {
-    auto parsed = catalog::ParseCatalog(kCatalog);
-    REQUIRE(parsed.ok());
-    return *parsed;
-  }();
-  return c;
-}
-
-Event MakeEvent(const std::string& id, const std::string& tenant, const std::string& metric, Timestamp ts,
-                 int64_t micros = 1000000) {
-  Event e;
-  e.id = id;
-  e.tenant = tenant;
-  e.metric = metric;
-  e.timestamp = ts;
-  e.quantity_micros = micros;
-  return e;
-}
-
-std::string Contributions(const Event& e) {
-  static MeterEvaluator eval(TestCatalog());
-  std::vector<Contribution> out;
-  Status st = eval.Evaluate(e, &out);
-  if (!st.ok()) return "error: " + st.message();
-  std::string s;
-  for (const Contribution& c : out)
-    s += c.meter->key + "=" + (c.unique.empty() ? std::to_string(c.micros) : c.unique) + " ";
-  return s;
-}
-
-TEST_CASE("ingest.meters_contributions") {
-  Event api = MakeEvent("1", "acme", "api_calls", 0, 2500000);
-  api.user = "u1";
-  CHECK(Contributions(api) == "api_calls=2500000 users=u1 ");
-  api.latency_ms = 500;
-  CHECK(Contributions(api) == "api_calls=2500000 users=u1 slow=1000000 ");
-  api.user = "";  // no value: no contribution to the unique_count meter
-  CHECK(Contributions(api) == "api_calls=2500000 slow=1000000 ");
-
-  Event ai = MakeEvent("2", "acme", "ai", 0, 3000000);
-  CHECK(Contributions(ai) == "requests=1000000 ");  // count ignores the quantity
-  ai.operation = "email";
-  CHECK(Contributions(ai) == "requests=1000000 emails=1000000 ");
-
-  Event llm = MakeEvent("3", "acme", "llm", 0);
-  CHECK(Contributions(llm) == "");  // no properties: no value for any llm meter
-  llm.properties = R"({"tokens":150,"model":"gpt-4","usage":{"total":"7.5"}})";
-  CHECK(Contributions(llm) == "gpt4_tokens=150000000 tokens=150000000 deep=7500000 ");
-  llm.properties = R"({"tokens":"12","model":"claude"})";
-  CHECK(Contributions(llm) == "tokens=12000000 ");
-  llm.properties = R"({"tokens":null})";
-  CHECK(Contributions(llm) == "");
-
-  CHECK(Contributions(MakeEvent("4", "acme", "unknown", 0)) == "");
-}
-
-TEST_CASE("ingest.meters_refuse_unusable_values") {
-  Event llm = MakeEvent("3", "acme", "llm", 0);
-  llm.properties = R"({"tokens":"abc"})";
-  CHECK(Contributions(llm) == "error: properties.tokens 'abc' is not a number (read by meter 'tokens')");
-  llm.properties = R"({"tokens":-4})";
-  CHECK(Contributions(llm) == "error: properties.tokens must be non-negative (read by meter 'tokens')");
-  llm.properties = R"({"tokens":[1]})";
-  CHECK(Contributions(llm) == "error: properties.tokens must be a number (read by meter 'tokens')");
-  llm.properties = R"({"tokens":true})";
-  CHECK(Contributions(llm) == "error: properties.tokens must be a number (read by meter 'tokens')");
-  llm.properties = R"({"tokens":1.0000001})";
-  CHECK(Contributions(llm) ==
-        "error: properties.tokens '1.0000001' has more than 6 decimal places (read by meter 'tokens')");
-}
-
-TEST_CASE("ingest.validator_tenant_metric_future") {
-  Validator v(TestCatalog());
-  Timestamp now = 1770000000000;
-  CHECK(v.Check(MakeEvent("1", "acme", "api_calls", now), now).ok());
-  CHECK(v.Check(MakeEvent("1", "acme", "ai", now + 5 * kMillisPerMinute), now).ok());
-  CHECK(v.Check(MakeEvent("1", "acme2", "api_calls", now), now).message() == "unknown tenant 'acme2'");
-  CHECK(v.Check(MakeEvent("1", "acme", "api_call", now), now).message() == "unknown metric 'api_call'");
-  CHECK(v.Check(MakeEvent("1", "acme", "api_calls", now + 5 * kMillisPerMinute + 1), now).message() ==
-        "timestamp '2026-02-02T02:45:00.001Z' is more than 5 minutes in the future");
-  CHECK(v.Check(MakeEvent("1", "acme", "api_calls", now + kMillisPerDay), now, "time").message().rfind("time '", 0) == 0);
-}
-
+using testing::MakeEvent;
 using testing::TempDb;
+using testing::TestCatalog;
 
 std::string Value(store::Database& db, const char* tenant, const char* meter, Period p) {
   auto v = usage::MeterQuantity(db, tenant, *TestCatalog().FindMeter(meter), p);
