@@ -1,98 +1,30 @@
-// WebhookStore and the queue's routing (webhooks/queue.h) on a real SQLite
-// file: matching at enqueue, leases, recorded
-// outcomes, retry, resend, removal.
+// WebhookStore on a real database: leases, recorded outcomes, retry,
+// endpoints sharing a url, rotation, removal.
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
-#include <filesystem>
 #include <set>
 #include <string>
 
 #include "store/database.h"
 #include "store/webhook_store.h"
+#include "support/temp_db.h"
+#include "support/webhooks.h"
 #include "webhooks/queue.h"
 
 namespace st = meter::store;
 namespace wh = meter::webhooks;
 using meter::Timestamp;
-
-namespace {
-
-constexpr Timestamp kT0 = 1772366400000;  // 2026-03-01T12:00:00Z
-
-// A fresh database file in a private temp dir, removed afterwards.
-class TempDb {
- public:
-  TempDb() {
-    char dir[] = "/tmp/meter_whstore_XXXXXX";
-    REQUIRE(mkdtemp(dir) != nullptr);
-    dir_ = dir;
-    st::OpenOptions o;
-    o.create = true;
-    auto db = st::Database::Open(dir_ + "/meter.db", o);
-    REQUIRE_MESSAGE(db.ok(), db.status().message());
-    db_ = std::move(db).value();
-  }
-  ~TempDb() {
-    db_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  st::Database& db() { return *db_; }
-
- private:
-  std::string dir_;
-  std::unique_ptr<st::Database> db_;
-};
-
-int64_t AddEndpoint(st::WebhookStore& ws, const std::string& url, std::optional<std::string> tenant = {},
-                    std::vector<std::string> events = {}) {
-  auto id = ws.AddEndpoint(url, tenant, events, "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", kT0);
-  REQUIRE_MESSAGE(id.ok(), id.status().message());
-  return *id;
-}
-
-std::vector<st::DeliveryRecord> Deliveries(st::WebhookStore& ws, std::optional<std::string> status = {}) {
-  auto rows = ws.ListDeliveries({status, std::nullopt});
-  REQUIRE(rows.ok());
-  return *rows;
-}
-
-st::AttemptOutcome Outcome(int64_t id, const std::string& status, Timestamp next = 0) {
-  st::AttemptOutcome o;
-  o.delivery_id = id;
-  o.started_at = kT0;
-  o.duration_ms = 5;
-  o.status_code = status == "delivered" ? 200 : 500;
-  o.new_status = status;
-  o.next_attempt_at = next;
-  return o;
-}
-
-}  // namespace
-
-TEST_CASE("webhooks.store: enqueue makes one delivery per enabled endpoint matching tenant and type") {
-  TempDb t;
-  st::WebhookStore ws(t.db());
-  const int64_t all = AddEndpoint(ws, "http://a.test/");
-  const int64_t acme_invoices = AddEndpoint(ws, "http://b.test/", "acme", {"invoice.*"});
-  const int64_t globex = AddEndpoint(ws, "http://c.test/", "globex");
-  const int64_t off = AddEndpoint(ws, "http://d.test/");
-  REQUIRE(ws.SetEndpointEnabled(off, false, "testing").ok());
-  REQUIRE(wh::Enqueue(t.db(), "invoice.paid", "acme", {{"n", 1}}, kT0).ok());
-  REQUIRE(wh::Enqueue(t.db(), "usage.threshold_reached", "acme", {{"n", 2}}, kT0).ok());
-  std::multiset<int64_t> endpoints;
-  for (const auto& d : Deliveries(ws)) endpoints.insert(d.endpoint_id);
-  CHECK(endpoints == std::multiset<int64_t>{all, all, acme_invoices});
-  CHECK(endpoints.count(globex) == 0);
-}
+using meter::testing::AddEndpoint;
+using meter::testing::Deliveries;
+using meter::testing::kT0;
+using meter::testing::Outcome;
+using TempDb = meter::testing::TempDb;
 
 TEST_CASE("webhooks.store: a lease keeps a delivery from a second claimer until it expires") {
   TempDb t;
-  st::WebhookStore ws(t.db());
+  st::WebhookStore ws(*t.db);
   AddEndpoint(ws, "http://a.test/");
-  for (int i = 0; i < 3; ++i) REQUIRE(wh::Enqueue(t.db(), "x.y", "", {{"i", i}}, kT0).ok());
+  for (int i = 0; i < 3; ++i) REQUIRE(wh::Enqueue(*t.db, "x.y", "", {{"i", i}}, kT0).ok());
   auto first = ws.ClaimDue("run-a", kT0, kT0, kT0 + 1000, 2);
   REQUIRE(first.ok());
   CHECK(first->size() == 2);
@@ -110,9 +42,9 @@ TEST_CASE("webhooks.store: a lease keeps a delivery from a second claimer until 
 
 TEST_CASE("webhooks.store: nothing is claimed before it is due or while its endpoint is disabled") {
   TempDb t;
-  st::WebhookStore ws(t.db());
+  st::WebhookStore ws(*t.db);
   const int64_t e = AddEndpoint(ws, "http://a.test/");
-  REQUIRE(wh::Enqueue(t.db(), "x.y", "", {}, kT0).ok());
+  REQUIRE(wh::Enqueue(*t.db, "x.y", "", {}, kT0).ok());
   // Never tried: due at once, even to a run whose clock reads earlier.
   CHECK(*ws.NextClaimableAt() <= std::optional<Timestamp>(kT0 - 5000));
   auto d = ws.ClaimDue("r", kT0 - 5000, kT0 - 5000, kT0 - 4900, 10);
@@ -133,9 +65,9 @@ TEST_CASE("webhooks.store: nothing is claimed before it is due or while its endp
 
 TEST_CASE("webhooks.store: outcomes log every attempt and move the delivery on") {
   TempDb t;
-  st::WebhookStore ws(t.db());
+  st::WebhookStore ws(*t.db);
   const int64_t e = AddEndpoint(ws, "http://a.test/");
-  REQUIRE(wh::Enqueue(t.db(), "x.y", "", {}, kT0).ok());
+  REQUIRE(wh::Enqueue(*t.db, "x.y", "", {}, kT0).ok());
   auto d = ws.ClaimDue("r", kT0, kT0, kT0 + 100, 1)->at(0);
   REQUIRE(ws.RecordOutcomes("r", {Outcome(d.id, "pending", kT0 + 1000)}, kT0 + 10).ok());
   auto row = Deliveries(ws).at(0);
@@ -168,9 +100,9 @@ TEST_CASE("webhooks.store: outcomes log every attempt and move the delivery on")
 
 TEST_CASE("webhooks.store: a run that lost its lease logs its attempt but leaves the state alone") {
   TempDb t;
-  st::WebhookStore ws(t.db());
+  st::WebhookStore ws(*t.db);
   AddEndpoint(ws, "http://a.test/");
-  REQUIRE(wh::Enqueue(t.db(), "x.y", "", {}, kT0).ok());
+  REQUIRE(wh::Enqueue(*t.db, "x.y", "", {}, kT0).ok());
   auto d = ws.ClaimDue("old", kT0, kT0, kT0 + 100, 1)->at(0);
   REQUIRE(ws.ClaimDue("new", kT0, kT0 + 200, kT0 + 300, 1)->size() == 1);
   REQUIRE(ws.RecordOutcomes("old", {Outcome(d.id, "failed")}, kT0 + 250).ok());
@@ -185,10 +117,10 @@ TEST_CASE("webhooks.store: a run that lost its lease logs its attempt but leaves
 
 TEST_CASE("webhooks.store: retry puts failed deliveries back with a fresh budget - delivered ones refuse") {
   TempDb t;
-  st::WebhookStore ws(t.db());
+  st::WebhookStore ws(*t.db);
   AddEndpoint(ws, "http://a.test/");
-  REQUIRE(wh::Enqueue(t.db(), "x.y", "", {}, kT0).ok());
-  REQUIRE(wh::Enqueue(t.db(), "x.y", "", {}, kT0).ok());
+  REQUIRE(wh::Enqueue(*t.db, "x.y", "", {}, kT0).ok());
+  REQUIRE(wh::Enqueue(*t.db, "x.y", "", {}, kT0).ok());
   auto claimed = *ws.ClaimDue("r", kT0, kT0, kT0 + 100, 2);
   REQUIRE(ws.RecordOutcomes("r", {Outcome(claimed[0].id, "failed"), Outcome(claimed[1].id, "delivered")}, kT0).ok());
   CHECK(ws.RetryDelivery(claimed[1].id, kT0 + 5).IsDenied());
@@ -201,35 +133,14 @@ TEST_CASE("webhooks.store: retry puts failed deliveries back with a fresh budget
   CHECK(*ws.RetryFailed(std::nullopt, kT0 + 6) == 0);
 }
 
-TEST_CASE("webhooks.store: resend queues past messages to today's matching endpoints once") {
-  TempDb t;
-  st::WebhookStore ws(t.db());
-  const int64_t a = AddEndpoint(ws, "http://a.test/");
-  auto paid = wh::Enqueue(t.db(), "invoice.paid", "acme", {}, kT0);
-  auto test = wh::EnqueueForEndpoint(t.db(), a, "webhook.test", "", {}, kT0 + 1);
-  REQUIRE((paid.ok() && test.ok()));
-  auto claimed = *ws.ClaimDue("r", kT0 + 1, kT0 + 1, kT0 + 100, 5);
-  std::vector<st::AttemptOutcome> done;
-  for (const auto& d : claimed) done.push_back(Outcome(d.id, "delivered"));
-  REQUIRE(ws.RecordOutcomes("r", done, kT0 + 2).ok());
-  const int64_t b = AddEndpoint(ws, "http://b.test/", "acme", {"invoice.*"});
-  AddEndpoint(ws, "http://c.test/", "globex");
-  // invoice.paid goes to a and b; webhook.test only back to a.
-  CHECK(*wh::Resend(t.db(), {std::nullopt, kT0, std::nullopt}, kT0 + 10) == 3);
-  // Already pending: not queued twice.
-  CHECK(*wh::Resend(t.db(), {*paid, std::nullopt, std::nullopt}, kT0 + 11) == 0);
-  CHECK(*wh::Resend(t.db(), {*paid, std::nullopt, b}, kT0 + 11) == 0);
-  CHECK(wh::Resend(t.db(), {"msg_nope", std::nullopt, std::nullopt}, kT0).status().IsNotFound());
-  CHECK(Deliveries(ws, "pending").size() == 3);
-}
 
 TEST_CASE("webhooks.store: endpoints may share a url - rotate keeps the old secret - remove takes deliveries") {
   TempDb t;
-  st::WebhookStore ws(t.db());
+  st::WebhookStore ws(*t.db);
   const int64_t a = AddEndpoint(ws, "http://a.test/");
   CHECK(ws.AddEndpoint("http://a.test/", std::nullopt, {"invoice.*"}, "k", kT0).ok());
   CHECK(ws.AddEndpoint("http://a.test/", std::string("acme"), {}, "k", kT0).ok());
-  REQUIRE(wh::Enqueue(t.db(), "x.y", "acme", {}, kT0).ok());
+  REQUIRE(wh::Enqueue(*t.db, "x.y", "acme", {}, kT0).ok());
   CHECK(Deliveries(ws).size() == 2);
   REQUIRE(ws.RotateSecret(a, "whsec_bmV3", kT0 + 1000).ok());
   auto ep = *ws.GetEndpoint(a);
