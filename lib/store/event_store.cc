@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/event_columns.h"
+#include "store/stage.h"
 #include "store/sqlite_internal.h"
 
 namespace meter::store {
@@ -232,15 +233,6 @@ struct EventStore::Impl {
 };
 
 namespace {
-
-// PostgreSQL's bulk path: a temporary table of this session shaped like
-// `shape` ("SELECT ... FROM table"), empty. ON COMMIT DELETE ROWS empties it
-// at each batch's commit; the TRUNCATE covers a second batch in one
-// transaction (ingest --strict). One round trip. Throws on failures.
-void EmptyStage(Database& db, const std::string& name, const std::string& shape) {
-  Exec(db, "CREATE TEMP TABLE IF NOT EXISTS " + name + " ON COMMIT DELETE ROWS AS " + shape + " WITH NO DATA; " +
-               "TRUNCATE " + name);
-}
 
 // One event's columns (event_columns.h), then ingested_at, into `rows`.
 void AddEventRow(BulkInsert& rows, const EventView& e, Timestamp ingested_at) {
