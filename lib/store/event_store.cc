@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <set>
 #include <string>
 #include <type_traits>
 #include <unordered_set>
@@ -120,6 +121,22 @@ void Bind(Statement& s, int i, EventColumn c, std::string_view v) {
 void Bind(Statement& s, int i, EventColumn, int64_t v) { s.bind(i, v); }
 void Bind(Statement& s, int i, EventColumn, std::optional<int64_t> v) { s.bind(i, v); }
 
+void BindCounter(Statement& s, int* p, const CounterDelta& d) {
+  s.bindNoCopy((*p)++, d.tenant);
+  s.bindNoCopy((*p)++, d.meter);
+  s.bind((*p)++, d.hour);
+  s.bind((*p)++, d.value);
+  s.bind((*p)++, d.events);
+  if (d.merge == CounterMerge::kLatest) s.bind((*p)++, d.latest_ts);
+}
+
+void BindUnique(Statement& s, int* p, const UniqueValue& u) {
+  s.bindNoCopy((*p)++, u.tenant);
+  s.bindNoCopy((*p)++, u.meter);
+  s.bind((*p)++, u.hour);
+  s.bindNoCopy((*p)++, u.value);
+}
+
 }  // namespace
 
 // Ingest's hot path: on SQLite, raw statements prepared once
@@ -176,6 +193,16 @@ struct EventStore::Impl {
       after(first, rows);
       first += rows;
     }
+  }
+  // PostgreSQL, up to kRowsPerStatement rows (quota reserve's one event):
+  // one statement through a cached Statement, bind(statement, &parameter, i)
+  // binding row i. A temporary table would cost more than it saves.
+  template <typename BindRow>
+  void WriteFew(Database& db, Which w, size_t n, BindRow bind) {
+    Statement& s = Cached(db, n == 1 ? std::string(Sql(w)) : ManySql(w, n));
+    int p = 1;
+    for (size_t r = 0; r < n; ++r) bind(s, &p, r);
+    s.exec();
   }
   // Which of the `rows` events todo[first...] the statement just run
   // inserted: each new row gets the highest seq yet, so those it inserted
@@ -249,16 +276,9 @@ void AddEventRow(BulkInsert& rows, const EventView& e, Timestamp ingested_at) {
   rows.endRow();
 }
 
-// On PostgreSQL a batch's events go in with COPY, the fastest way in, which
-// cannot skip duplicates; so they are found first. Within the batch here (of
-// two copies of an event the first is stored); against the stored events by
-// one query over a temporary table of the batch's identities, which probes
-// the identity index. Nobody else can store an event in between: every write
-// transaction holds the schema's writer lock (PgConnection::BeginWrite).
-// Four round trips per batch, the same whatever share of it is new.
-// Throws on failures.
-void InsertManyPostgres(Database& db, const std::vector<EventView>& events, const std::vector<size_t>& todo,
-                        Timestamp ingested_at, std::vector<bool>* inserted) {
+// Of the events `todo` names, those that are the first copy of their
+// identity (id, source) in it, in its order.
+std::vector<size_t> FirstCopies(const std::vector<EventView>& events, const std::vector<size_t>& todo) {
   using Identity = std::pair<std::string_view, std::string_view>;
   struct IdentityHash {
     size_t operator()(const Identity& k) const {
@@ -267,11 +287,22 @@ void InsertManyPostgres(Database& db, const std::vector<EventView>& events, cons
   };
   std::unordered_set<Identity, IdentityHash> seen;
   seen.reserve(todo.size());
-  std::vector<size_t> first_copies;  // of todo, in its order
+  std::vector<size_t> first_copies;
   first_copies.reserve(todo.size());
   for (size_t i : todo)
     if (seen.insert({events[i].id, events[i].source}).second) first_copies.push_back(i);
+  return first_copies;
+}
 
+// On PostgreSQL a batch's events go in with COPY, the fastest way in, which
+// cannot skip duplicates; so they are found first (those within the batch
+// are gone already: `first_copies`). One query over a temporary table of the
+// batch's identities probes the identity index for the stored ones. Nobody
+// else can store an event in between: every write transaction holds the
+// schema's writer lock (PgConnection::BeginWrite). Four round trips per
+// batch, the same whatever share of it is new. Throws on failures.
+void CopyNewEvents(Database& db, const std::vector<EventView>& events, const std::vector<size_t>& first_copies,
+                   Timestamp ingested_at, std::vector<bool>* inserted) {
   static const std::string kKeys = "meter_ingest_keys";
   EmptyStage(db, kKeys, "SELECT 0::bigint AS ord, id, source FROM events");
   BulkInsert keys(db, kKeys, {"ord", "id", "source"});
@@ -349,7 +380,25 @@ Status EventStore::InsertMany(const std::vector<EventView>& events, Timestamp in
     for (size_t i = 0; i < events.size(); ++i)
       if (events[i].source.empty() || !impl_->StoredUnderLegacyId(db_, events[i])) todo.push_back(i);
     if (impl_->postgres) {
-      if (!todo.empty()) InsertManyPostgres(db_, events, todo, ingested_at, inserted);
+      std::vector<size_t> first_copies = FirstCopies(events, todo);
+      if (first_copies.size() > kRowsPerStatement) {
+        CopyNewEvents(db_, events, first_copies, ingested_at, inserted);
+        return Status::OK();
+      }
+      if (first_copies.empty()) return Status::OK();
+      // A few events: one INSERT, whose RETURNING names those it stored.
+      Statement& q = Cached(db_, Impl::ManySql(Impl::kInsert, first_copies.size()) + " RETURNING id, source");
+      int p = 1;
+      for (size_t i : first_copies) {
+        ForEachEventField(events[i], events[i], [&](EventColumn c, const auto& field, const auto&) {
+          Bind(q, p++, c, field);
+        });
+        q.bind(p++, ingested_at);
+      }
+      std::set<std::pair<std::string, std::string>> stored;
+      while (q.executeStep()) stored.emplace(q.getColumn(0).getString(), q.getColumn(1).getString());
+      for (size_t i : first_copies)
+        if (stored.count({std::string(events[i].id), std::string(events[i].source)})) (*inserted)[i] = true;
       return Status::OK();
     }
     impl_->WriteRows(
@@ -436,6 +485,10 @@ Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
         if (d.merge == merge) kind.push_back(&d);
       Impl::Which w = merge == CounterMerge::kAdd ? Impl::kAdd : merge == CounterMerge::kMax ? Impl::kMax : Impl::kLatest;
       if (kind.empty()) continue;
+      if (impl_->postgres && kind.size() <= kRowsPerStatement) {
+        impl_->WriteFew(db_, w, kind.size(), [&](Statement& s, int* p, size_t i) { BindCounter(s, p, *kind[i]); });
+        continue;
+      }
       if (impl_->postgres) {
         // COPY into a temporary table, then one upsert from it (the deltas
         // have distinct keys, so no row is updated twice by it).
@@ -466,8 +519,13 @@ Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
 
 Status EventStore::AddUniques(const std::vector<UniqueValue>& values) {
   return Guarded(db_, [&]() -> Status {
+    if (impl_->postgres && values.size() <= kRowsPerStatement) {
+      if (!values.empty())
+        impl_->WriteFew(db_, Impl::kUnique, values.size(),
+                        [&](Statement& s, int* p, size_t i) { BindUnique(s, p, values[i]); });
+      return Status::OK();
+    }
     if (impl_->postgres) {
-      if (values.empty()) return Status::OK();
       static const std::string kStage = "meter_unique_stage";
       EmptyStage(db_, kStage, "SELECT tenant_id, meter, hour, value FROM usage_uniques");
       BulkInsert rows(db_, kStage, {"tenant_id", "meter", "hour", "value"});
