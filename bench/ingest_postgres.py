@@ -15,12 +15,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import uuid
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import ingest_run  # noqa: E402
 import ingest_shapes  # noqa: E402
+import pg_server  # noqa: E402
 
 SHAPE = "ndjson-seq-t1000-m4"
 TARGET_EPS = 100_000
@@ -43,31 +44,25 @@ def main():
     work = os.environ.get("WORK_DIR") or tempfile.mkdtemp(prefix="meter-bench-ingest-pg-")
     os.makedirs(work, exist_ok=True)
     data, catalog = ingest_shapes.write(SHAPE, a.events, a.data or work)
-    server_dir = None
-    url = a.pg_url
-    if not url:
-        server_dir = os.path.join(work, "pg-server")
-        url = subprocess.run([os.path.join(a.source, "scripts", "pg_test_server.sh"), "start", server_dir],
-                             check=True, capture_output=True, text=True).stdout.strip()
     rounds = []
-    try:
+    with pg_server.PgServer(a.source, work, a.pg_url) as pg:
         for i in range(a.rounds):
             db = os.path.join(work, "meter.db")
             ingest_run.fresh_meter_db(a.meter, catalog, db)
             lite = ingest_run.meter_ingest(a, db, data)
             ingest_run.remove_db(db)
-            schema = "bench_" + uuid.uuid4().hex[:12]
-            target = f"{url}{'&' if '?' in url else '?'}schema={schema}"
+            target = pg.schema_url()
             subprocess.run([a.meter, "--db", target, "--quiet", "init", "--catalog", catalog], check=True)
-            pg = ingest_run.meter_ingest(a, target, data)
-            accepted = json.loads(pg.out)["accepted"]
-            rounds.append({"sqlite": lite, "pg": pg, "accepted": accepted})
+            server_before = pg.cpu_seconds()
+            pg_run = ingest_run.meter_ingest(a, target, data)
+            time.sleep(0.3)  # the session's server process ends and is counted
+            server = pg.cpu_seconds() - server_before if server_before is not None else None
+            accepted = json.loads(pg_run.out)["accepted"]
+            rounds.append({"sqlite": lite, "pg": pg_run, "server_cpu": server, "accepted": accepted})
             print(f"  round {i + 1}: SQLite {lite.wall:.2f} s ({lite.cpu:.2f} s CPU), "
-                  f"PostgreSQL {pg.wall:.2f} s ({pg.cpu:.2f} s client CPU), accepted {accepted:,}", flush=True)
-    finally:
-        if server_dir:
-            subprocess.run([os.path.join(a.source, "scripts", "pg_test_server.sh"), "stop", server_dir],
-                           capture_output=True)
+                  f"PostgreSQL {pg_run.wall:.2f} s ({pg_run.cpu:.2f} s client CPU"
+                  + (f", {server:.2f} s server CPU" if server is not None else "") + f"), accepted {accepted:,}",
+                  flush=True)
     load_after = os.getloadavg()
     valid = valid and load_after[0] <= ingest_run.MAX_LOAD
     med = statistics.median
@@ -79,13 +74,14 @@ def main():
               "loadavg_before": [round(x, 2) for x in load], "loadavg_after": [round(x, 2) for x in load_after],
               "postgresql_events_per_second": round(pg_eps), "sqlite_events_per_second": round(lite_eps),
               "ratio": round(ratio, 3), "accepted_all": all_in,
+              "cpu_seconds": {"sqlite": round(med(r["sqlite"].cpu for r in rounds), 2),
+                              "postgresql_client": round(med(r["pg"].cpu for r in rounds), 2),
+                              "postgresql_server": (round(med(r["server_cpu"] for r in rounds), 2)
+                                                    if rounds[0]["server_cpu"] is not None else None)},
               "met": pg_eps >= TARGET_EPS and ratio >= TARGET_RATIO and all_in}
     print(f"PostgreSQL {pg_eps:,.0f} events/s, SQLite {lite_eps:,.0f} events/s, ratio {ratio:.3f} "
           f"(targets >= {TARGET_EPS:,} events/s and >= {TARGET_RATIO}){'' if valid else ' -- NOT VALID (load)'}")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(result, f, indent=2)
-    return 0 if result["met"] and valid else 1
+    return ingest_run.finish(result, a.json, result["met"] and valid)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,15 @@ def run(argv):
         return Timed(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read().decode())
 
 
+def finish(result, json_path, ok):
+    """Writes `result` to `json_path` (when given, for bench/run); returns the
+    exit status: 0 when `ok` (targets met on an idle machine)."""
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(result, f, indent=2)
+    return 0 if ok else 1
+
+
 def remove_db(path):
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
