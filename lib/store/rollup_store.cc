@@ -30,17 +30,21 @@ void BindWindow(Statement& q, int first, const BucketWindow& w) {
   q.bind(first + 1, static_cast<int64_t>(w.to.value_or(INT64_MAX / 2)));
 }
 
-// PostgreSQL: the non-empty buckets by COPY into a temporary table, then
-// one upsert from it (a round trip per bucket cost more than the rest of
-// `aggregate`). The buckets have distinct (tenant, bucket) keys.
-// Throws on failures (the caller is Guarded).
+// PostgreSQL: the buckets by COPY into a temporary table, then one upsert
+// of the non-empty ones and one delete of the emptied ones (a round trip per
+// bucket cost more than the rest of `aggregate`). The buckets have distinct
+// (tenant, bucket) keys. The delete probes the primary key once per bucket
+// (LATERAL ... LIMIT 1) and deletes by row address: left to itself the
+// planner may scan the rollups once per bucket, not knowing the temporary
+// table's size. Throws on failures (the caller is Guarded).
 void PutBucketsStaged(Database& db, const std::string& period, const std::string& meter,
                       const std::vector<RollupBucket>& buckets) {
   static const std::string kStage = "meter_rollup_stage";
   EmptyStage(db, kStage, "SELECT tenant_id, bucket, value, events, latest_ts FROM usage_rollups");
   BulkInsert rows(db, kStage, {"tenant_id", "bucket", "value", "events", "latest_ts"});
+  int64_t empty = 0;
   for (const RollupBucket& b : buckets) {
-    if (b.value == 0 && b.events == 0) continue;
+    if (b.value == 0 && b.events == 0) ++empty;
     rows.add(b.tenant);
     rows.add(static_cast<int64_t>(b.bucket));
     rows.add(b.value);
@@ -49,14 +53,21 @@ void PutBucketsStaged(Database& db, const std::string& period, const std::string
     rows.endRow();
   }
   if (rows.finish() == 0) return;
-  Statement& put = Cached(db,
-      "INSERT INTO usage_rollups(period, meter, tenant_id, bucket, value, events, latest_ts) "
-      "SELECT ?, ?, tenant_id, bucket, value, events, latest_ts FROM " + kStage + " "
-      "ON CONFLICT(period, meter, tenant_id, bucket) DO UPDATE SET value = excluded.value, "
-      "events = excluded.events, latest_ts = excluded.latest_ts");
-  put.bind(1, period);
-  put.bind(2, meter);
-  put.exec();
+  auto run = [&](const std::string& sql) {  // for this period and meter
+    Statement& q = Cached(db, sql);
+    q.bind(1, period);
+    q.bind(2, meter);
+    q.exec();
+  };
+  if (empty < static_cast<int64_t>(buckets.size()))
+    run("INSERT INTO usage_rollups(period, meter, tenant_id, bucket, value, events, latest_ts) "
+        "SELECT ?, ?, tenant_id, bucket, value, events, latest_ts FROM " + kStage + " WHERE value <> 0 OR events <> 0 "
+        "ON CONFLICT(period, meter, tenant_id, bucket) DO UPDATE SET value = excluded.value, "
+        "events = excluded.events, latest_ts = excluded.latest_ts");
+  if (empty > 0)
+    run("DELETE FROM usage_rollups WHERE ctid = ANY(ARRAY(SELECT r.ctid FROM " + kStage + " s, LATERAL "
+        "(SELECT ctid FROM usage_rollups x WHERE x.period = ? AND x.meter = ? AND x.tenant_id = s.tenant_id "
+        "AND x.bucket = s.bucket LIMIT 1) r WHERE s.value = 0 AND s.events = 0))");
 }
 
 }  // namespace
@@ -146,25 +157,24 @@ Status RollupStore::PutBuckets(RollupPeriod p, const std::string& meter, const s
     std::string period(RollupPeriodName(p));
     if (Dialect(db_) == Backend::kPostgres) {
       PutBucketsStaged(db_, period, meter, buckets);
-    } else {
-      Statement& put = Cached(db_,
-          "INSERT INTO usage_rollups(period, meter, tenant_id, bucket, value, events, latest_ts) VALUES(?,?,?,?,?,?,?) "
-          "ON CONFLICT(period, meter, tenant_id, bucket) DO UPDATE SET value = excluded.value, "
-          "events = excluded.events, latest_ts = excluded.latest_ts");
-      for (const RollupBucket& b : buckets) {
-        if (b.value == 0 && b.events == 0) continue;
-        put.reset();
-        put.bind(1, period);
-        put.bind(2, meter);
-        put.bind(3, b.tenant);
-        put.bind(4, static_cast<int64_t>(b.bucket));
-        put.bind(5, b.value);
-        put.bind(6, b.events);
-        put.bind(7, static_cast<int64_t>(b.latest_ts));
-        put.exec();
-      }
+      return Status::OK();
     }
-    // Emptied buckets go (few: usage voided or moved away).
+    Statement& put = Cached(db_,
+        "INSERT INTO usage_rollups(period, meter, tenant_id, bucket, value, events, latest_ts) VALUES(?,?,?,?,?,?,?) "
+        "ON CONFLICT(period, meter, tenant_id, bucket) DO UPDATE SET value = excluded.value, "
+        "events = excluded.events, latest_ts = excluded.latest_ts");
+    for (const RollupBucket& b : buckets) {
+      if (b.value == 0 && b.events == 0) continue;
+      put.reset();
+      put.bind(1, period);
+      put.bind(2, meter);
+      put.bind(3, b.tenant);
+      put.bind(4, static_cast<int64_t>(b.bucket));
+      put.bind(5, b.value);
+      put.bind(6, b.events);
+      put.bind(7, static_cast<int64_t>(b.latest_ts));
+      put.exec();
+    }
     Statement& del =
         Cached(db_, "DELETE FROM usage_rollups WHERE period=? AND meter=? AND tenant_id=? AND bucket=?");
     for (const RollupBucket& b : buckets) {
