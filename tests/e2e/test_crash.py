@@ -12,6 +12,13 @@ tests/support/receiver.py on 127.0.0.1). The data is big enough (METER_CRASH_EVE
 METER_CRASH_TENANTS tenants) that each command runs for a while, and the kill
 lands at a random time within the uninterrupted run's duration.
 
+Each test runs on both backends (the `backend` fixture). The starting states
+are SQLite files; on PostgreSQL each is moved once by `meter db copy` into a
+database of its own on the test server, and every run (the uninterrupted
+one, each round) gets a copy of it made by the server (CREATE DATABASE ...
+TEMPLATE). A kill there drops the client's connection mid-transaction: the
+server must roll all of it back.
+
 METER_CRASH_ROUNDS (default 2) rounds per command; METER_CRASH_SEED replays
 a run (the seed is printed at the start and in every failure message).
 scripts/crash-test.sh runs this file with 20 rounds.
@@ -24,6 +31,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
+import uuid
 
 import pytest
 
@@ -92,6 +101,100 @@ def kill_at_random(db, args, seconds, rng, now=NOW):
         return delay, True
 
 
+class SqliteCopies:
+    """Each run's database: a copy of the starting state's file."""
+
+    def __init__(self, world):
+        self.dir = world["dir"]
+
+    def clone(self, base, name):
+        db = self.dir / f"{name}.db"
+        fk.copy_db(base, db)
+        return db
+
+    def drop(self, db):
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(f"{db}{suffix}"):
+                os.remove(f"{db}{suffix}")
+
+    def intact(self, db):
+        return fk.integrity(db) == "ok"
+
+
+class PgCopies:
+    """Each run's database: a PostgreSQL database made by the server from a
+    template holding the starting state (in schema `m`), which `meter db
+    copy` filled once from the state's SQLite file. Every database made is
+    dropped at the module's end (`drop_all`), a passing round's at once."""
+
+    def __init__(self, server_url):
+        self.server = server_url
+        self.templates = {}  # starting state's file -> template database
+        self.made = []
+
+    def url(self, database):
+        parts = urllib.parse.urlsplit(self.server)
+        query = "&".join(x for x in (parts.query, "schema=m") if x)
+        return urllib.parse.urlunsplit(parts._replace(path="/" + database, query=query))
+
+    def _admin(self, sql):
+        import psycopg2
+        conn = psycopg2.connect(self.server)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+        finally:
+            conn.close()
+
+    def _create(self, label, template=None):
+        name = f"crash_{label.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+        self._admin(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        self.made.append(name)
+        return name
+
+    def clone(self, base, name):
+        if base not in self.templates:
+            template = self._create("template")
+            p = subprocess.run([METER_BIN, "db", "copy", "--from", str(base), "--to", self.url(template)],
+                               capture_output=True, text=True, timeout=300, env=_env())
+            assert p.returncode == 0, (base, p.stderr[-2000:])
+            self.templates[base] = template
+        return self.url(self._create(name, self.templates[base]))
+
+    def drop(self, db):
+        name = urllib.parse.urlsplit(str(db)).path.lstrip("/")
+        self._admin(f"DROP DATABASE IF EXISTS {name}")
+        self.made.remove(name)
+
+    def drop_all(self):
+        for name in self.made:
+            self._admin(f"DROP DATABASE IF EXISTS {name}")
+        self.made.clear()
+
+    def intact(self, db):
+        check = run(db, "--json", "db", "check", now=None)
+        return check.returncode == 0 and json.loads(check.stdout)["ok"]
+
+
+@pytest.fixture(scope="module")
+def pg_copies():
+    """The module's PgCopies, made by the first test on PostgreSQL."""
+    holder = []
+    yield holder
+    for copies in holder:
+        copies.drop_all()
+
+
+@pytest.fixture
+def copies(backend, world, request, pg_copies):
+    if backend != "postgresql":
+        return SqliteCopies(world)
+    if not pg_copies:
+        pg_copies.append(PgCopies(request.getfixturevalue("pg_server").url))
+    return pg_copies[0]
+
+
 def timed(db, *args, now=NOW, code=0):
     t0 = time.monotonic()
     run(db, *args, now=now, check_code=code)
@@ -122,19 +225,17 @@ def world(tmp_path_factory):
             "late": late}
 
 
-def rounds(world, name, base, command, compare, now=NOW, code=0, rerun=None, around=None):
+def rounds(copies, name, base, command, compare, now=NOW, code=0, rerun=None, around=None):
     """The uninterrupted reference, then ROUNDS kill-and-rerun rounds, each
-    compared with it. `around(label)` is a context for each run (a receiver)."""
+    compared with it. `around(label)` is a context for each run (a receiver).
+    Returns the reference's database."""
     rng = random.Random(f"{SEED}-{name}")
-    d = world["dir"]
-    ref = d / f"{name}-ref.db"
-    fk.copy_db(base, ref)
+    ref = copies.clone(base, f"{name}-ref")
     with around("ref") if around else contextlib.nullcontext():
         seconds = timed(ref, *command, now=now, code=code)
     landed = []
     for i in range(ROUNDS):
-        db = d / f"{name}-{i}.db"
-        fk.copy_db(base, db)
+        db = copies.clone(base, f"{name}-{i}")
         with around(str(i)) if around else contextlib.nullcontext() as ctx:
             delay, killed = kill_at_random(db, command, seconds, rng, now=now)
             landed.append(killed)
@@ -143,13 +244,12 @@ def rounds(world, name, base, command, compare, now=NOW, code=0, rerun=None, aro
                 again, _ = kill_at_random(db, rerun or command, seconds, rng, now=now)
                 where += f", its re-run killed after {again:.3f}s"
             run(db, *(rerun or command), now=now, check_code=code)
-            assert fk.integrity(db) == "ok", where
+            assert copies.intact(db), where
             compare(ref, db, where, ctx)
-        for suffix in ("", "-wal", "-shm"):  # a passing round's copy is not needed again
-            if os.path.exists(f"{db}{suffix}"):
-                os.remove(f"{db}{suffix}")
+        copies.drop(db)  # a passing round's copy is not needed again
     print(f"{name}: {sum(landed)} of {ROUNDS} kills landed mid-run (uninterrupted run {seconds:.2f}s)",
           file=sys.stderr)
+    return ref
 
 
 def _unclocked(rows):
@@ -183,8 +283,8 @@ def compare_ingest(ref, db, where, _):
     same_json(ref, db, ["report", "usage", "--period", PERIOD], where)
 
 
-def test_killed_ingest_reruns_to_the_uninterrupted_result(world):
-    rounds(world, "ingest", world["fresh"],
+def test_killed_ingest_reruns_to_the_uninterrupted_result(world, copies):
+    rounds(copies, "ingest", world["fresh"],
            ["ingest", world["events"], "--batch-size", BATCH, "--rejects", world["dir"] / "ingest.rejects"],
            compare_ingest, code=65)
 
@@ -203,8 +303,8 @@ def compare_late_ingest(ref, db, where, _):
     assert adjustments, f"{where}: no late-usage adjustment line on March's invoices"
 
 
-def test_killed_ingest_of_late_usage_bills_it_once(world):
-    rounds(world, "late", world["invoiced"],
+def test_killed_ingest_of_late_usage_bills_it_once(world, copies):
+    rounds(copies, "late", world["invoiced"],
            ["ingest", world["late"], "--batch-size", "1000", "--rejects", world["dir"] / "late.rejects"],
            compare_late_ingest)
 
@@ -218,8 +318,8 @@ def compare_aggregate(ref, db, where, _):
     same_json(ref, db, ["report", "usage", "--period", PERIOD, "--by", "day"], where)
 
 
-def test_killed_aggregate_reruns_to_the_uninterrupted_buckets(world):
-    rounds(world, "aggregate", world["ingested"], ["aggregate"], compare_aggregate)
+def test_killed_aggregate_reruns_to_the_uninterrupted_buckets(world, copies):
+    rounds(copies, "aggregate", world["ingested"], ["aggregate"], compare_aggregate)
 
 
 # ---- invoice generate ----
@@ -246,8 +346,8 @@ def _messages(path):
                   for t, tenant, data in rows)
 
 
-def test_killed_invoice_generate_reruns_to_the_same_invoices(world):
-    rounds(world, "invoice", world["ingested"], ["invoice", "generate", "--period", PERIOD, "--finalize"],
+def test_killed_invoice_generate_reruns_to_the_same_invoices(world, copies):
+    rounds(copies, "invoice", world["ingested"], ["invoice", "generate", "--period", PERIOD, "--finalize"],
            compare_invoices)
 
 
@@ -288,9 +388,10 @@ def compare_balances(ref, db, where, ctx):
     assert check.returncode == 0 and json.loads(check.stdout)["ok"], (where, check.stdout[-2000:], check.stderr)
 
 
-def test_killed_generate_with_coupons_and_credits_applies_all_or_none(world, balanced):
-    rounds(world, "balances", balanced, ["invoice", "generate", "--period", PERIOD, "--finalize"], compare_balances)
-    with fk.reading(balanced.parent / "balances-ref.db") as c:
+def test_killed_generate_with_coupons_and_credits_applies_all_or_none(world, balanced, copies):
+    ref = rounds(copies, "balances", balanced, ["invoice", "generate", "--period", PERIOD, "--finalize"],
+                 compare_balances)
+    with fk.reading(ref) as c:
         drawn = c.execute("SELECT count(*) FROM credit_ledger WHERE kind='draw'").fetchone()[0]
         redeemed = c.execute("SELECT count(*) FROM coupon_redemptions").fetchone()[0]
     assert drawn > 0 and redeemed > 0, "the reference run drew no credit or used no coupon: the test tests nothing"
@@ -333,8 +434,82 @@ def compare_replay(ref, db, where, receiver):
     assert not missing, f"{where}: the receiver never saw {len(missing)} message(s), e.g. {sorted(missing)[:3]}"
 
 
-def test_killed_webhooks_replay_loses_no_message(world):
+def test_killed_webhooks_replay_loses_no_message(world, copies):
     # Without --now: leases are real time, so a killed run's claims expire
     # while the re-run (--drain) waits for them.
-    rounds(world, "replay", world["invoiced"], REPLAY, compare_replay, now=None,
+    rounds(copies, "replay", world["invoiced"], REPLAY, compare_replay, now=None,
            rerun=REPLAY + ["--drain", "--max-wait", "60"], around=lambda label: ReceiverRound(world, label))
+
+
+# ---- quota reserve ----
+
+RESERVE_LOOPS, RESERVE_EACH, RESERVE_LIMIT = 8, 8, 48  # 64 requests of 1 against a hard limit of 48
+RESERVE_CATALOG = {
+    "meters": [{"key": "api_calls"}],
+    "plans": [{"key": "capped", "base_price": "0",
+               "limits": [{"meter": "api_calls", "limit": RESERVE_LIMIT, "period": "month", "enforcement": "hard"}]}],
+    "tenants": [{"id": "capped-1", "plan": "capped"}],
+}
+
+
+@pytest.fixture(scope="module")
+def reserve_base(world):
+    db = world["dir"] / "reserve-base.db"
+    catalog = world["dir"] / "reserve-catalog.json"
+    catalog.write_text(json.dumps(RESERVE_CATALOG))
+    run(db, "init", "--catalog", catalog, check_code=0)
+    return db
+
+
+def reserve_loops(db):
+    """8 shell loops at once, each 8 `quota reserve`s of 1 with ids of its own
+    (idempotent: a second run replays the stored decisions)."""
+    loop = (f'for i in $(seq {RESERVE_EACH}); do "$METER_BIN_PATH" --db "$DB" --now {NOW} quota reserve '
+            f'--tenant capped-1 --metric api_calls --amount 1 --id "r-$k-$i" >/dev/null 2>&1; done')
+    script = "\n".join([f"for k in $(seq {RESERVE_LOOPS}); do ( {loop} ) & done", "wait"])
+    env = dict(_env(), METER_BIN_PATH=METER_BIN, DB=str(db))
+    return ["bash", "-c", script], env
+
+
+def reservations_consistent(db, where):
+    """All or nothing: each stored decision that allowed usage has its event,
+    and the counters hold exactly that usage; never over the hard limit.
+    Returns (decisions stored, allowed)."""
+    with fk.reading(db) as c:
+        rows = c.execute("SELECT id, allowed FROM quota_reservations").fetchall()
+        events = sorted(r[0] for r in c.execute("SELECT id FROM events").fetchall())
+        value, count = c.execute("SELECT COALESCE(SUM(value), 0), COALESCE(SUM(events), 0) FROM usage_counters "
+                                 "WHERE tenant_id = 'capped-1' AND meter = 'api_calls'").fetchone()
+    allowed = sorted(i for i, ok in rows if ok)
+    assert events == allowed, f"{where}: {len(events)} event(s) for {len(allowed)} allowed reservation(s)"
+    assert (value, count) == (len(allowed) * 1_000_000, len(allowed)), f"{where}: counters {value}, {count}"
+    assert len(allowed) <= RESERVE_LIMIT, f"{where}: {len(allowed)} allowed over the hard limit"
+    return len(rows), len(allowed)
+
+
+def test_killed_quota_reservations_are_all_or_nothing(world, reserve_base, copies):
+    rng = random.Random(f"{SEED}-reserve")
+    ref = copies.clone(reserve_base, "reserve-ref")
+    argv, env = reserve_loops(ref)
+    t0 = time.monotonic()
+    subprocess.run(argv, env=env, check=True, timeout=600)
+    seconds = time.monotonic() - t0
+    assert reservations_consistent(ref, "uninterrupted") == (RESERVE_LOOPS * RESERVE_EACH, RESERVE_LIMIT)
+    for i in range(ROUNDS):
+        db = copies.clone(reserve_base, f"reserve-{i}")
+        argv, env = reserve_loops(db)
+        delay = rng.uniform(0.05, max(0.9 * seconds, 0.1))
+        p = subprocess.Popen(argv, env=env, start_new_session=True)
+        try:
+            p.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)  # the loops and every meter in flight
+            p.wait(timeout=30)
+        where = f"seed {SEED}, reserve round {i}: killed after {delay:.3f}s of {seconds:.3f}s"
+        time.sleep(0.2)  # the server notices the dropped connections and rolls them back
+        reservations_consistent(db, where + " (before the re-run)")
+        subprocess.run(argv, env=env, check=True, timeout=600)
+        assert reservations_consistent(db, where) == (RESERVE_LOOPS * RESERVE_EACH, RESERVE_LIMIT), where
+        assert copies.intact(db), where
+        copies.drop(db)
+    print(f"reserve: {ROUNDS} round(s) (uninterrupted run {seconds:.2f}s)", file=sys.stderr)

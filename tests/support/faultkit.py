@@ -1,10 +1,10 @@
 """Helpers shared by the crash, fault and security end-to-end tests
 (tests/e2e/test_crash.py, test_faults.py, test_security.py).
 
-Everything here reads a meter database with Python's own sqlite3 module, an
-implementation independent of meter's, so "the file is intact and unchanged"
-is checked by a fresh process that is not meter. Nothing here writes to a
-database.
+Everything here reads a meter database with a client independent of meter's
+(Python's own sqlite3 module; psycopg2 for a PostgreSQL schema), so "the
+database is intact and unchanged" is checked by a fresh process that is not
+meter. Nothing here writes to a database.
 """
 import calendar
 import contextlib
@@ -15,6 +15,7 @@ import shutil
 import socket
 import sqlite3
 import time
+import urllib.parse
 from pathlib import Path
 
 from receiver_proc import Receiver  # noqa: F401  (the crash, fault and security tests use fk.Receiver)
@@ -93,27 +94,71 @@ def write_events(path, tenant_ids, n, seed, month="2026-02", bad_every=0, dup_ev
     return good, dups, bad
 
 
-# ---- reading a database with an independent SQLite ----
+# ---- reading a database with an independent client ----
+#
+# `db` is a SQLite file, or a PostgreSQL URL naming its schema
+# (postgresql://...?schema=NAME), read with psycopg2 (placeholders: `?` on both).
+
+def is_pg(db):
+    return str(db).startswith(("postgresql://", "postgres://"))
+
+
+def pg_split(url):
+    """(the URL without its schema parameter, the schema or None)."""
+    parts = urllib.parse.urlsplit(str(url))
+    query = urllib.parse.parse_qsl(parts.query)
+    schema = next((v for k, v in query if k == "schema"), None)
+    rest = urllib.parse.urlencode([(k, v) for k, v in query if k != "schema"])
+    return urllib.parse.urlunsplit(parts._replace(query=rest)), schema
+
+
+class _PgReader:
+    """sqlite3's execute() on a PostgreSQL schema, read-only."""
+
+    def __init__(self, url):
+        import psycopg2
+        server, schema = pg_split(url)
+        self.conn = psycopg2.connect(server, options=f"-csearch_path={schema or 'public'}")
+        self.conn.set_session(readonly=True, autocommit=True)
+
+    def execute(self, sql, params=()):
+        cur = self.conn.cursor()
+        cur.execute(sql.replace("%", "%%").replace("?", "%s"), params)
+        return cur
+
+    def close(self):
+        self.conn.close()
+
 
 def reading(db):
-    """A read-only sqlite3 connection, closed at the end of a `with` block."""
+    """A read-only connection, closed at the end of a `with` block."""
+    if is_pg(db):
+        return contextlib.closing(_PgReader(db))
     return contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10))
+
+
+def _table_names(c, db):
+    if is_pg(db):
+        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type='table'"
+    return sorted(r[0] for r in c.execute(sql).fetchall())
 
 
 def tables(db):
     with reading(db) as c:
-        return sorted(r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'"))
+        return _table_names(c, db)
 
 
 def table_counts(db):
-    """{table: row count} for every table of the file."""
+    """{table: row count} for every table of the database."""
     with reading(db) as c:
-        names = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {n: c.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in sorted(names)}
+        return {n: c.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in _table_names(c, db)}
 
 
 def integrity(db):
-    """PRAGMA integrity_check's answer ("ok" for a sound file)."""
+    """PRAGMA integrity_check's answer ("ok" for a sound file); SQLite only
+    (PostgreSQL's server keeps its own files: `meter db check` checks the rest)."""
     with reading(db) as c:
         return c.execute("PRAGMA integrity_check").fetchone()[0]
 
@@ -122,7 +167,13 @@ def dump_table(db, table, volatile=()):
     """Every row of `table` as a sorted list of tuples, leaving out the
     columns named in `volatile` (clock readings, autoincrement sequence)."""
     with reading(db) as c:
-        cols = [r[1] for r in c.execute(f'PRAGMA table_info("{table}")') if r[1] not in volatile]
+        if is_pg(db):
+            names = [r[0] for r in c.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = ? ORDER BY ordinal_position", (table,)).fetchall()]
+        else:
+            names = [r[1] for r in c.execute(f'PRAGMA table_info("{table}")')]
+        cols = [n for n in names if n not in volatile]
         sql = 'SELECT {} FROM "{}"'.format(", ".join(f'"{x}"' for x in cols), table)
         return sorted(c.execute(sql).fetchall(), key=repr)
 
