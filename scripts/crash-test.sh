@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Crash test (issue 8 item 3): for each of `meter ingest`, `meter aggregate`,
-# `meter invoice generate` and `meter webhooks replay`, N rounds of
-# kill -9 at a random moment, re-run to completion, and comparison with an
-# uninterrupted run on a copy of the same starting state. The rounds are
-# tests/e2e/test_crash.py (CI runs it with 2 rounds per command).
+# `meter invoice generate`, `meter webhooks replay` and 8 processes of
+# `meter quota reserve`, N rounds of kill -9 at a random moment, re-run to
+# completion, and comparison with an uninterrupted run on a copy of the same
+# starting state. The rounds are tests/e2e/test_crash.py (CI runs it with 2
+# rounds per command). SQLite by default; METER_TEST_BACKENDS=sqlite,postgresql
+# runs them on a throwaway PostgreSQL server too (tests/e2e/conftest.py starts
+# one unless METER_TEST_PG_URL names one).
 #
 #   scripts/crash-test.sh [--rounds N] [--seed S] [--events N] [--tenants N]
 #
@@ -22,7 +25,7 @@ while [[ $# -gt 0 ]]; do
     --seed) seed="$2"; shift 2 ;;
     --events) events="$2"; shift 2 ;;
     --tenants) tenants="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "crash-test.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
