@@ -43,8 +43,8 @@ int RunGenerate(const Context& ctx, const InvoiceArgs& a) {
   auto c = store::CatalogStore(**db).Load(now);
   if (!c.ok()) return ctx.Fail(c.status());
   TerminalProgress progress(ctx);
-  billing::GenerateOptions o{a.month, a.tenant, a.dry_run, a.finalize || a.finalize_ended, a.finalize_ended, now,
-                             &progress};
+  billing::GenerateOptions o{a.month, a.tenant, a.dry_run, a.finalize || a.finalize_ended, now, &progress,
+                             a.finalize_ended};
   auto r = billing::GenerateInvoices(**db, *c, o);
   progress.End();
   if (!r.ok()) return ctx.Fail(r.status());

@@ -73,13 +73,13 @@ struct GenerateOptions {
   std::string tenant;   // "" = every tenant
   bool dry_run = false; // compute and report, write nothing
   bool finalize = false;
+  Timestamp now = 0;
+  // Told the tenants to invoice and, after each, how many are done.
+  ProgressSink* progress = nullptr;
   // With `finalize`: finalize only the invoices whose period has ended by
   // `now` (a tenant on billing day 15 is still in its February period on
   // March 1); the others are stored as drafts.
   bool finalize_ended_only = false;
-  Timestamp now = 0;
-  // Told the tenants to invoice and, after each, how many are done.
-  ProgressSink* progress = nullptr;
 };
 
 struct GenerateResult {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "ingest/meters.h"
 
 namespace meter::ingest {
@@ -16,19 +18,23 @@ uint32_t DeltaBuffer::TenantId(std::string_view tenant) {
   return tenant_ids_.emplace(tenant, static_cast<uint32_t>(tenant_names_.size() - 1)).first->second;
 }
 
-void DeltaBuffer::Add(std::string_view tenant, Timestamp ts, const catalog::Meter* meter, int64_t micros,
+Status DeltaBuffer::Add(std::string_view tenant, Timestamp ts, const catalog::Meter* meter, int64_t micros,
                       std::string_view unique) {
   uint32_t t = TenantId(tenant);
   Aggregation agg = meter->aggregation;
   Timestamp hour = HourOf(ts).start;
   if (agg == Aggregation::kUniqueCount) {
     buffer_.AddUnique(t, meter, hour, unique);
-    return;
+    return Status::OK();
   }
   bool fresh = false;
   Accumulated& a = buffer_.Counter(t, meter, hour, &fresh);
-  Combine(agg, micros, ts, fresh, &a.value, &a.latest_ts);  // the meter's rule (meters.h)
+  if (!Combine(agg, micros, ts, fresh, &a.value, &a.latest_ts))  // the meter's rule (meters.h)
+    return Status::DataError(fmt::format("meter '{}', tenant '{}': the hour from {} would total more than one counter "
+                                         "holds (9,223,372,036,854.775807 units)",
+                                         meter->key, tenant, FormatRfc3339(hour)));
   ++a.events;
+  return Status::OK();
 }
 
 DeltaBuffer::Ranks DeltaBuffer::MakeRanks() const {

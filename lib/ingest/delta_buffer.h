@@ -22,7 +22,9 @@ namespace meter::ingest {
 class DeltaBuffer {
  public:
   // Adds one contribution (meters.h) of an event of `tenant` at `ts`.
-  void Add(std::string_view tenant, Timestamp ts, const catalog::Meter* meter, int64_t micros,
+  // DataError, leaving the buffer as it was, when the hour's sum would pass
+  // what a counter holds (9,223,372,036,854.775807 units).
+  Status Add(std::string_view tenant, Timestamp ts, const catalog::Meter* meter, int64_t micros,
            std::string_view unique);
 
   bool empty() const { return buffer_.counters() == 0 && buffer_.uniques() == 0; }

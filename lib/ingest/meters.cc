@@ -1,6 +1,7 @@
 #include "ingest/meters.h"
 
 #include <algorithm>
+#include <limits>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -232,25 +233,36 @@ Result<std::optional<std::string>> MeterEvaluator::FieldText(size_t id) {
   return std::optional<std::string>(std::string(v.text));
 }
 
-void Combine(Aggregation a, int64_t micros, Timestamp ts, bool fresh, int64_t* value, Timestamp* latest_ts) {
+template <typename V>
+bool Combine(Aggregation a, V micros, Timestamp ts, bool fresh, V* value, Timestamp* latest_ts) {
   switch (a) {
     case Aggregation::kSum:
     case Aggregation::kCount:
-      *value = fresh ? micros : *value + micros;
-      return;
+      if (fresh) {
+        *value = micros;
+      } else {
+        V sum;
+        if (__builtin_add_overflow(*value, micros, &sum)) return false;
+        *value = sum;
+      }
+      return true;
     case Aggregation::kMax:
       *value = fresh ? micros : std::max(*value, micros);
-      return;
+      return true;
     case Aggregation::kLatest:
       if (fresh || ts > *latest_ts || (ts == *latest_ts && micros > *value)) {
         *value = micros;
         *latest_ts = ts;
       }
-      return;
+      return true;
     case Aggregation::kUniqueCount:
-      return;
+      return true;
   }
+  return true;
 }
+
+template bool Combine<int64_t>(Aggregation, int64_t, Timestamp, bool, int64_t*, Timestamp*);
+template bool Combine<__int128>(Aggregation, __int128, Timestamp, bool, __int128*, Timestamp*);
 
 std::string MeterDefinition(const catalog::Meter& m) {
   nlohmann::json where = nlohmann::json::array();
@@ -275,8 +287,13 @@ void MeterValue::Add(const Contribution& c, Timestamp ts) {
 }
 
 void MeterValue::AddPartial(int64_t micros, int64_t events, Timestamp latest_ts) {
+  AddWide(micros, events, latest_ts);
+}
+
+void MeterValue::AddWide(__int128 micros, int64_t events, Timestamp latest_ts) {
   if (events <= 0) return;
-  Combine(aggregation_, micros, latest_ts, !has_value_, &value_, &latest_ts_);
+  // 2^127 millionths is beyond any sum of int64 contributions a process can add.
+  (void)Combine<__int128>(aggregation_, micros, latest_ts, !has_value_, &value_, &latest_ts_);
   has_value_ = true;
   events_ += events;
 }
@@ -292,14 +309,22 @@ void MeterValue::Merge(const MeterValue& other) {
     events_ += other.events_;
     return;
   }
-  if (other.has_value_) AddPartial(other.value_, other.events_, other.latest_ts_);
+  if (other.has_value_) AddWide(other.value_, other.events_, other.latest_ts_);
 }
 
-int64_t MeterValue::micros() const {
-  if (aggregation_ == Aggregation::kUniqueCount) return static_cast<int64_t>(uniques_.size()) * 1000000;
+__int128 MeterValue::WideMicros() const {
+  if (aggregation_ == Aggregation::kUniqueCount) return static_cast<__int128>(uniques_.size()) * kMicrosPerUnit;
   return has_value_ ? value_ : 0;
 }
 
-Decimal MeterValue::value() const { return Decimal::FromScaled(micros(), 6); }
+Result<int64_t> MeterValue::micros() const {
+  __int128 v = WideMicros();
+  if (v > std::numeric_limits<int64_t>::max())
+    return Status::DataError(fmt::format("a total of {} units is more than one counter holds (9,223,372,036,854.775807)",
+                                          Decimal::FromRaw(v * 1000000000000).ToString()));
+  return static_cast<int64_t>(v);
+}
+
+Decimal MeterValue::value() const { return Decimal::FromRaw(WideMicros() * 1000000000000); }
 
 }  // namespace meter::ingest

@@ -84,8 +84,11 @@ class MeterEvaluator {
 // max keeps the larger, latest keeps the value with the greatest (time,
 // value), so equal times keep the larger value whatever the arrival order.
 // `fresh`: nothing accumulated yet. Not for unique_count (sets, see
-// MeterValue).
-void Combine(catalog::Aggregation a, int64_t micros, Timestamp ts, bool fresh, int64_t* value, Timestamp* latest_ts);
+// MeterValue). False, leaving `*value` as it was, when a sum would pass what
+// V holds: an hour's counter is an int64 of millionths (9,223,372,036,854
+// units), a MeterValue's total a 128-bit one.
+template <typename V>
+[[nodiscard]] bool Combine(catalog::Aggregation a, V micros, Timestamp ts, bool fresh, V* value, Timestamp* latest_ts);
 
 // The text that identifies how a meter selects, reads and combines events
 // (event, where, value, aggregation): counters and roll-up buckets built
@@ -118,14 +121,20 @@ class MeterValue {
   int64_t events() const { return events_; }
   Timestamp latest_ts() const { return latest_ts_; }
   // In millionths of a unit; unique_count: the number of distinct values * 10^6.
-  int64_t micros() const;
-  // The meter's value (0 when empty).
+  // OutOfRange when the total passes an int64 (9,223,372,036,854.775807
+  // units), what a stored counter or roll-up bucket holds.
+  Result<int64_t> micros() const;
+  // The meter's value (0 when empty), exact whatever the total (up to
+  // Decimal's range).
   Decimal value() const;
   const std::set<std::string>& uniques() const { return uniques_; }
 
  private:
+  void AddWide(__int128 micros, int64_t events, Timestamp latest_ts);
+  __int128 WideMicros() const;
+
   catalog::Aggregation aggregation_;
-  int64_t value_ = 0;
+  __int128 value_ = 0;
   int64_t events_ = 0;
   Timestamp latest_ts_ = 0;
   bool has_value_ = false;

@@ -41,7 +41,8 @@ Result<bool> EventRecorder::Record(const EventView& e) {
   METER_ASSIGN_OR_RETURN(bool inserted, impl_->events.Insert(e, Clock::Now()));
   const std::vector<Contribution>& contributions = impl_->stager.contributions();
   if (!inserted || contributions.empty()) return inserted;
-  for (const Contribution& c : contributions) impl_->buffer.Add(e.tenant, e.timestamp, c.meter, c.micros, c.unique);
+  for (const Contribution& c : contributions)
+    METER_RETURN_IF_ERROR(impl_->buffer.Add(e.tenant, e.timestamp, c.meter, c.micros, c.unique));
   return true;
 }
 
@@ -67,7 +68,7 @@ Status EventRecorder::Write(const StagedEvents& stage, const std::vector<uint32_
     if (inserted[i]) {
       for (size_t c = s.first_contribution; c < s.end_contribution; ++c) {
         const StagedEvents::StagedContribution& con = stage.contribution(c);
-        impl_->buffer.Add(e.tenant, e.timestamp, con.meter, con.micros, stage.View(con.unique));
+        METER_RETURN_IF_ERROR(impl_->buffer.Add(e.tenant, e.timestamp, con.meter, con.micros, stage.View(con.unique)));
       }
     }
     METER_RETURN_IF_ERROR(done(s.tag, inserted[i], e));

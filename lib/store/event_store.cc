@@ -51,9 +51,13 @@ const std::string& InsertEventSql() {
 // each row (about a third fewer instructions per event, half per counter).
 constexpr size_t kRowsPerStatement = 64;
 
+// A sum past int64 would turn into a REAL on SQLite (a rounded count that
+// reads back wrong): NULL instead fails the NOT NULL column, so the batch
+// rolls back with an error (PostgreSQL's bigint refuses it by itself).
 constexpr const char* kAddCounter =
     "INSERT INTO usage_counters(tenant_id, meter, hour, value, events, latest_ts) VALUES(?,?,?,?,?,NULL) "
-    "ON CONFLICT(tenant_id, meter, hour) DO UPDATE SET value = usage_counters.value + excluded.value, "
+    "ON CONFLICT(tenant_id, meter, hour) DO UPDATE SET value = CASE WHEN excluded.value > "
+    "9223372036854775807 - usage_counters.value THEN NULL ELSE usage_counters.value + excluded.value END, "
     "events = usage_counters.events + excluded.events";
 
 constexpr const char* kMaxCounter =

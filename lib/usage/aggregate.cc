@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
+
+#include <fmt/format.h>
 
 #include "ingest/meters.h"
 #include "store/counter_store.h"
@@ -103,9 +106,14 @@ class CounterRows {
   std::vector<store::UniqueRow> uniques_;
 };
 
-RollupBucket BucketFrom(const std::string& tenant, Timestamp start, const ingest::MeterValue& v) {
+Result<RollupBucket> BucketFrom(const std::string& tenant, Timestamp start, const std::string& meter,
+                                const ingest::MeterValue& v) {
   bool unique = v.aggregation() == Aggregation::kUniqueCount;
-  return {tenant, start, v.micros(), unique ? 0 : v.events(), v.latest_ts()};
+  auto micros = v.micros();
+  if (!micros.ok())
+    return Status::DataError(fmt::format("meter '{}', tenant '{}', bucket {}: {}", meter, tenant,
+                                         FormatRfc3339(start), micros.status().message()));
+  return RollupBucket{tenant, start, *micros, unique ? 0 : v.events(), v.latest_ts()};
 }
 
 // Recomputes, from the counters (and the raw events of partial hours), the
@@ -136,12 +144,14 @@ Result<int64_t> RefreshBuckets(store::Database& db, const catalog::Meter& m, con
     for (const auto& [p, set] : spans)
       for (const Span& s : set) {
         Period span{s.first, s.second};
+        std::optional<ingest::MeterValue> v;
         if (OnTheHour(span)) {
-          out[p].push_back(BucketFrom(tenant, span.start, rows.Fold(m.aggregation, s)));
+          v = rows.Fold(m.aggregation, s);
         } else {
-          METER_ASSIGN_OR_RETURN(ingest::MeterValue v, MeterValueOver(db, tenant, m, span));
-          out[p].push_back(BucketFrom(tenant, span.start, v));
+          METER_ASSIGN_OR_RETURN(v, MeterValueOver(db, tenant, m, span));
         }
+        METER_ASSIGN_OR_RETURN(RollupBucket b, BucketFrom(tenant, span.start, m.key, *v));
+        out[p].push_back(std::move(b));
       }
   }
   for (const auto& [p, buckets] : out) {
@@ -396,11 +406,13 @@ Result<VerifyReport> VerifyAggregates(store::Database& db, const catalog::Catalo
         for (const auto& [key, pair] : all) {
           ++report.checked;
           const auto [s, e] = pair;
-          int64_t e_value = e ? e->micros() : 0, e_events = e && !unique ? e->events() : 0;
-          if (s && e && s->value == e_value && s->events == e_events) continue;
+          // The expected total is exact even past what a bucket holds, so such a bucket shows as drift.
+          Decimal e_value = e ? e->value() : Decimal(), s_value = s ? FromMicros(s->value) : Decimal();
+          int64_t e_events = e && !unique ? e->events() : 0;
+          if (s && e && s_value == e_value && s->events == e_events) continue;
           BucketDrift d{key.first, t.meter->key, t.period, key.second, {}, {}, s ? s->events : 0, e_events};
-          if (s) d.stored = FromMicros(s->value);
-          if (e) d.expected = FromMicros(e_value);
+          if (s) d.stored = s_value;
+          if (e) d.expected = e_value;
           report.drift.push_back(std::move(d));
         }
       }

@@ -29,7 +29,8 @@ Status RecountHours(store::Database& db, const std::vector<CounterHour>& hours) 
       std::vector<std::string> values(v.uniques().begin(), v.uniques().end());
       METER_RETURN_IF_ERROR(counters.ReplaceUniques(h.tenant, m.key, HourOf(h.hour).start, values));
     } else {
-      store::CounterTotal t{v.micros(), v.events(), v.latest_ts()};
+      METER_ASSIGN_OR_RETURN(int64_t micros, v.micros());
+      store::CounterTotal t{micros, v.events(), v.latest_ts()};
       METER_RETURN_IF_ERROR(counters.ReplaceHour(h.tenant, m.key, HourOf(h.hour).start, t));
     }
   }
@@ -78,7 +79,8 @@ Status RecountRange(store::Database& db, const std::vector<const catalog::Meter*
         std::vector<std::string> distinct(v.uniques().begin(), v.uniques().end());
         METER_RETURN_IF_ERROR(counters.ReplaceUniques(tenant, m->key, hour, distinct));
       } else {
-        METER_RETURN_IF_ERROR(counters.ReplaceHour(tenant, m->key, hour, {v.micros(), v.events(), v.latest_ts()}));
+        METER_ASSIGN_OR_RETURN(int64_t micros, v.micros());
+        METER_RETURN_IF_ERROR(counters.ReplaceHour(tenant, m->key, hour, {micros, v.events(), v.latest_ts()}));
       }
     }
     return Status::OK();

@@ -123,3 +123,33 @@ def test_catalog_numbers_beyond_a_decimal_are_refused_with_their_path(meter):
     assert r.code == 65, r
     assert "plans[0].charges[0].unit_price" in r.err
     assert r.err.count("\n") == 1
+
+
+def test_a_month_past_what_a_bucket_holds_is_refused_not_wrapped(meter):
+    # Bug: ten events of 2,000,000,000,000.5 units each (20,000,000,000,005 in
+    # the month, past an int64 of millionths) made `aggregate` store the month
+    # bucket as 1,553,255,926,295.448384 (wrapped), and `aggregate --verify`,
+    # wrapping the same way, reported no drift.
+    start(meter, *[line(f"e{i}", "2000000000000.5", ts=f"2026-02-{i + 1:02d}T00:00:00Z") for i in range(10)])
+    r = meter("aggregate")
+    assert r.code == 65, r
+    assert "a total of 20000000000005 units is more than one counter holds" in r.err, r.err
+    assert "1553255926295" not in meter("report", "usage", "--tenant", "a", "--period", "2026-02", "--by", "month").out
+
+
+def test_an_hour_past_what_a_counter_holds_is_refused_not_wrapped(meter):
+    # Bug: two events of 5,000,000,000,000 units in one hour summed past an
+    # int64 of millionths in the ingest buffer (wrapped negative) and, across
+    # two runs, in the stored counter (SQLite turned the sum into a REAL).
+    start(meter)
+    both = [line("a1", "5000000000000", ts="2026-02-01T00:00:00Z"),
+            line("a2", "5000000000000", ts="2026-02-01T00:10:00Z")]
+    r = meter.ingest(both)
+    assert r.code == 65 and "would total more than one counter holds" in r.err, r
+    assert meter("events", "list", json=True).json["events"] == []   # the batch rolled back whole
+    assert meter.ingest(both[:1]).code == 0
+    r = meter.ingest(both[1:])
+    assert r.code != 0, r
+    r = meter("report", "usage", "--tenant", "a", "--period", "2026-02", "--by", "hour", json=True)
+    assert r.code == 0, r
+    assert numbers_in(r.out, "quantity") == ["5000000000000"], r.out

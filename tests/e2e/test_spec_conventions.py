@@ -270,9 +270,9 @@ def test_every_missing_argument_points_at_that_commands_help(meter, argv, help_o
     assert_one_line_error(meter(*argv), 2, help_of)
 
 
-@pytest.mark.xfail(strict=False, reason="SPEC 1 'whatever its size': quantities are stored as int64 "
-                   "micro-units; a tenant's month summing past 9,223,372,036,854.775807 wraps negative in "
-                   "report usage, and aggregate / invoice generate fail (integer overflow)")
+@pytest.mark.xfail(strict=False, reason="SPEC 1 'whatever its size': counters and buckets are int64 "
+                   "micro-units; a tenant's month summing past 9,223,372,036,854.775807 is refused (report "
+                   "usage and invoice generate exit 74, aggregate 65), never wrapped (README: a choice)")
 def test_summed_quantities_stay_exact_whatever_their_size(meter):
     # Ten events of 2,000,000,000,000.5 each: every one is accepted, so their sum,
     # 20,000,000,000,005, must print exactly (SPEC 1: "every quantity that ingest

@@ -78,5 +78,21 @@ TEST_CASE("ingest.delta_buffer_hands_out_counters_and_values_in_key_order") {
   CHECK(events == 200);
 }
 
+// tkt: two events of 5,000,000,000,000 units in one hour summed past int64
+// in the ingest buffer and wrapped negative in the hour's counter.
+TEST_CASE("ingest.delta_buffer_refuses_an_hour_summing_past_a_counter") {
+  catalog::Meter sum = MakeMeter("tokens", catalog::Aggregation::kSum);
+  DeltaBuffer b;
+  CHECK(b.Add("acme", kT0, &sum, 5000000000000000000, "").ok());
+  Status st = b.Add("acme", kT0 + 10, &sum, 5000000000000000000, "");
+  REQUIRE(!st.ok());
+  CHECK(st.message().find("meter 'tokens', tenant 'acme'") != std::string::npos);
+  CHECK(b.Add("acme", kT0 + kHour, &sum, 5000000000000000000, "").ok());  // the next hour is its own counter
+  std::vector<store::CounterDelta> d = b.Counters();
+  REQUIRE(d.size() == 2);
+  CHECK(d[0].value == 5000000000000000000);
+  CHECK(d[0].events == 1);
+}
+
 }  // namespace
 }  // namespace meter::ingest

@@ -1,5 +1,9 @@
 // MeterEvaluator (ingest/meters.h): which meters an event feeds, with what
-// value, and the values it refuses.
+// value, and the values it refuses; MeterValue and Combine: a meter's total
+// is exact however large, and what a stored counter holds (int64 millionths)
+// is checked, never wrapped.
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -64,6 +68,47 @@ TEST_CASE("ingest.meters_refuse_unusable_values") {
   llm.properties = R"({"tokens":1.0000001})";
   CHECK(Contributions(llm) ==
         "error: properties.tokens '1.0000001' has more than 6 decimal places (read by meter 'tokens')");
+}
+
+constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+
+// tkt: ten events of 2,000,000,000,000.5 units each summed to a month bucket
+// that wrapped to 1,553,255,926,295.448384 in `aggregate`, and `aggregate
+// --verify` wrapped the same way and reported no drift.
+TEST_CASE("ingest.meter_value_total_past_int64_is_exact_and_refused_as_a_counter") {
+  MeterValue v(catalog::Aggregation::kSum);
+  for (int i = 0; i < 10; ++i) v.AddPartial(2000000000000500000, 1, 0);
+  CHECK(v.value().ToString() == "20000000000005");
+  CHECK(v.events() == 10);
+  auto micros = v.micros();
+  REQUIRE(!micros.ok());
+  CHECK(micros.status().message().find("20000000000005 units") != std::string::npos);
+
+  MeterValue fits(catalog::Aggregation::kSum);
+  fits.AddPartial(kMax - 1, 1, 0);
+  fits.AddPartial(1, 1, 0);
+  CHECK(*fits.micros() == kMax);
+  MeterValue merged(catalog::Aggregation::kSum);
+  merged.Merge(v);
+  merged.Merge(fits);
+  CHECK(merged.value().ToString() == "29223372036859.775807");
+}
+
+TEST_CASE("ingest.combine_refuses_a_sum_its_type_cannot_hold_and_keeps_the_old_value") {
+  int64_t value = kMax - 5;
+  Timestamp latest = 0;
+  CHECK(Combine<int64_t>(catalog::Aggregation::kSum, 5, 0, false, &value, &latest));
+  CHECK(value == kMax);
+  CHECK(!Combine<int64_t>(catalog::Aggregation::kSum, 1, 0, false, &value, &latest));
+  CHECK(value == kMax);
+  CHECK(!Combine<int64_t>(catalog::Aggregation::kCount, kMax, 0, false, &value, &latest));
+  // max and latest never add
+  CHECK(Combine<int64_t>(catalog::Aggregation::kMax, kMax, 0, false, &value, &latest));
+  CHECK(Combine<int64_t>(catalog::Aggregation::kLatest, 7, 10, false, &value, &latest));
+  CHECK(value == 7);
+  __int128 wide = kMax;
+  CHECK(Combine<__int128>(catalog::Aggregation::kSum, kMax, 0, false, &wide, &latest));
+  CHECK(wide == static_cast<__int128>(kMax) * 2);
 }
 
 }  // namespace
