@@ -53,7 +53,11 @@ Status SetPlan(store::Database& db, const std::string& id, const std::string& pl
 
 Result<Timestamp> TenantTime(store::Database& db, const std::string& id, std::string_view text, Timestamp now) {
   METER_ASSIGN_OR_RETURN(store::TenantRecord r, store::CatalogStore(db).GetTenant(id, now));
-  return ParseTimeIn(text, r.tenant.timezone);
+  auto t = ParseTimeIn(text, r.tenant.timezone);
+  // A time that does not parse is a bad flag value (exit 2), as for every
+  // other time flag; ParseTimeIn calls it a data error.
+  if (!t.ok()) return Status::InvalidArgument(t.status().message());
+  return t;
 }
 
 Status SetStatus(store::Database& db, const std::string& id, const std::string& status) {

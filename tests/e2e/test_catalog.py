@@ -75,6 +75,16 @@ def test_tenants_add_set_plan_suspend(meter):
     assert meter("tenants", "show", "nobody").code != 0
 
 
+def test_set_plan_effective_that_is_no_time_is_a_usage_error(meter):
+    # Bug: `tenants set-plan --effective soon` exited 65 ("timestamp 'soon' is
+    # not a valid time", a data error) where every other time flag exits 2
+    # naming the flag.
+    meter.init(CATALOG)
+    r = meter("tenants", "set-plan", "acme", "free", "--effective", "soon")
+    assert r.code == 2, r
+    assert r.err.strip() == "meter: --effective: timestamp 'soon' is not a valid time"
+
+
 def test_sample_catalog_applies(meter, sample_catalog):
     meter.init(sample_catalog)
     tenants = meter("tenants", "list", json=True).json["tenants"]
