@@ -126,29 +126,5 @@ TEST_CASE("billing.generate: late usage is measured against what was billed") {
   CHECK(LateUsageAdjustments(f.db, f.c, "acme", At("2026-02-01T00:00:00Z"))->empty());
 }
 
-TEST_CASE("billing.lifecycle: numbers, transitions and refusals") {
-  Fixture f;
-  REQUIRE(f.Generate("2026-02").ok());
-  Timestamp now = At("2026-03-02T00:00:00Z");
-  CHECK(MarkPaid(f.db, "inv_acme_2026-02", now, now).status().IsDenied());
-  auto open = FinalizeInvoice(f.db, "inv_acme_2026-02", now);
-  REQUIRE(open.ok());
-  CHECK(open->number == "INV-2026-000001");
-  CHECK(FinalizeInvoice(f.db, "INV-2026-000001", now).status().IsDenied());
-  CHECK(DeleteDraft(f.db, "INV-2026-000001").IsDenied());
-  REQUIRE(DeleteDraft(f.db, "inv_idle_2026-02").ok());
-  CHECK(GetInvoice(f.db, "inv_idle_2026-02").status().IsNotFound());
-  auto swept = SweepOverdue(f.db, At("2026-03-16T00:00:00Z"));
-  REQUIRE(swept.ok());
-  REQUIRE(swept->size() == 1);
-  CHECK((*swept)[0].status == "overdue");
-  CHECK(VoidInvoice(f.db, "INV-2026-000001", "", now).status().IsInvalidArgument());
-  auto voided = VoidInvoice(f.db, "INV-2026-000001", "duplicate", now);
-  REQUIRE(voided.ok());
-  CHECK(voided->void_reason == "duplicate");
-  CHECK(MarkPaid(f.db, "INV-2026-000001", now, now).status().message() ==
-        "invoice INV-2026-000001 is void; a void invoice cannot be paid");
-}
-
 }  // namespace
 }  // namespace meter::billing
