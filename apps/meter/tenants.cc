@@ -231,8 +231,7 @@ int RunApplyCoupon(const Context& ctx, const TenantArgs& a) {
   const catalog::Tenant& t = c->tenants.front();
   Timestamp from = now;
   if (!a.from.empty()) {
-    auto f = LocalDateStart(a.from, t.timezone);
-    if (!f.ok()) f = ParseTimeArg(a.from);
+    auto f = ParseTimeIn(a.from, t.timezone);
     if (!f.ok()) return ctx.Fail(Status::InvalidArgument("--from: " + f.status().message()));
     from = *f;
   }
