@@ -4,14 +4,16 @@
 //   cmake --build build --target bench_invoice meter
 //   build/bench/bench_invoice [--meter build/meter] [--tenants 10000]
 //                             [--events-per-tenant 150] [--catalog sample-data/catalog.json]
-//                             [--pricing all|plain|sliced] [--dir /tmp/bench-invoice] [--json FILE]
+//                             [--pricing all|plain|sliced] [--balances some|every]
+//                             [--dir /tmp/bench-invoice] [--json FILE] [--setup-only yes]
 //
 // Set-up (not timed): the sample catalog's meters and plans with N generated
 // tenants spread over its plans (--pricing: `all` of them; `plain`, those
 // without charge filters or group_by; `sliced`, those with them, SPEC 10),
 // 1 in 100 in Europe/Berlin, 1 in 50 changing plan on the 15th to the next
 // plan of the same currency among those, `meter init`, coupons and prepaid credits in use (SPEC
-// 11: 1 in 4 tenants on a coupon, 1 in 3 holding two credit grants), then
+// 11, --balances: `some`, 1 in 4 tenants on a coupon and 1 in 3 holding two
+// credit grants; `every`, every tenant on a coupon and holding two grants), then
 // February 2026 usage recorded through
 // the library's EventRecorder (the path ingest uses: events plus hourly
 // counters) in one transaction: api calls from a few dozen users, AI requests
@@ -27,6 +29,8 @@
 // seconds of each run (the machine is shared: CPU time is what a run costs
 // when the wall time includes waiting for other processes) as a table on
 // stderr and one JSON line on stdout (and, with --json FILE, in FILE too).
+// --setup-only yes stops after the set-up, leaving the database in --dir for
+// profiling a run (perf record build/meter --db DIR/meter.db invoice generate ...).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -60,7 +64,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 struct Args {
-  std::string meter, catalog, dir = "/tmp/bench-invoice", json_out, pricing = "all";
+  std::string meter, catalog, dir = "/tmp/bench-invoice", json_out, pricing = "all", balances = "some";
+  bool setup_only = false;
   int tenants = 10000;
   int events_per_tenant = 150;
 };
@@ -78,12 +83,15 @@ Args ParseArgs(int argc, char** argv) {
     else if (flag == "--dir") a.dir = value;
     else if (flag == "--json") a.json_out = value;
     else if (flag == "--pricing") a.pricing = value;
+    else if (flag == "--balances") a.balances = value;
+    else if (flag == "--setup-only") a.setup_only = value == "yes";
     else if (flag == "--tenants") a.tenants = std::stoi(value);
     else if (flag == "--events-per-tenant") a.events_per_tenant = std::stoi(value);
     else throw std::runtime_error("unknown flag " + flag);
   }
   if (a.pricing != "all" && a.pricing != "plain" && a.pricing != "sliced")
     throw std::runtime_error("--pricing takes all, plain or sliced");
+  if (a.balances != "some" && a.balances != "every") throw std::runtime_error("--balances takes some or every");
   return a;
 }
 
@@ -248,11 +256,11 @@ int64_t RecordUsage(const Args& a, const std::string& db_path, const Month& m, b
   return n;
 }
 
-// SPEC 11 in use: 1 in 4 tenants on a coupon (alternately 20 % for three
-// months and 50.00 once), 1 in 3 holding two grants (one expiring, one
-// with a higher priority), all applied through the library in one
-// transaction.
-void UseBalances(const std::string& db_path) {
+// SPEC 11 in use: 1 in 4 tenants (`every`: all) on a coupon (alternately
+// 20 % for three months and 50.00 once), 1 in 3 (`every`: all) holding two
+// grants (one expiring, one with a higher priority), all applied through the
+// library in one transaction.
+void UseBalances(const std::string& db_path, bool every) {
   auto db = meter::store::Database::Open(db_path, {});
   Check(db.status(), "open");
   auto c = meter::store::CatalogStore(**db).Load(meter::Clock::Now());
@@ -264,10 +272,10 @@ void UseBalances(const std::string& db_path) {
       // Coupons with an amount are in USD: tenants on plans in other
       // currencies take the percentage one.
       bool usd = meter::billing::TenantCurrency(*c, t) == "USD";
-      if (k % 4 == 1)
+      if (every || k % 4 == 1)
         METER_RETURN_IF_ERROR(meter::billing::ApplyCoupon(**db, *c, t, k % 8 == 1 || !usd ? "LAUNCH20" : "WELCOME50",
                                                           at + 20 * meter::kMillisPerDay, at).status());
-      if (k % 3 != 2) continue;
+      if (!every && k % 3 != 2) continue;
       METER_RETURN_IF_ERROR(meter::billing::GrantCredit(**db, *c, {t.id, meter::Dec("25"), "2026-12-31", 0, "", ""}, at).status());
       METER_RETURN_IF_ERROR(meter::billing::GrantCredit(**db, *c, {t.id, meter::Dec("40"), "", 2, "", ""}, at).status());
     }
@@ -291,10 +299,14 @@ int main(int argc, char** argv) {
     double init_s = Run(fmt::format("{} init --catalog {} >/dev/null", m, WriteCatalog(a))).wall;
     Month feb{*meter::ParseRfc3339("2026-02-01T00:00:00Z"), 28, "feb"};
     Month mar{*meter::ParseRfc3339("2026-03-01T00:00:00Z"), 31, "mar"};
-    UseBalances(db);
+    UseBalances(db, a.balances == "every");
     auto t0 = std::chrono::steady_clock::now();
     int64_t events = RecordUsage(a, db, feb, true, nullptr);
     double record_s = Since(t0);
+    if (a.setup_only) {
+      fmt::print(stderr, "set up {} ({} tenants, {} events in February); no run timed\n", db, a.tenants, events);
+      return 0;
+    }
     std::string gen = fmt::format("{} invoice generate --period 2026-02", m);
     std::vector<std::pair<std::string, Timing>> runs;
     runs.emplace_back("first", Run(gen + " >/dev/null"));
@@ -306,11 +318,13 @@ int main(int argc, char** argv) {
     runs.emplace_back("next_month_finalize",
                       Run(fmt::format("{} invoice generate --period 2026-03 --finalize >/dev/null", m)));
     fmt::print(stderr,
-               "invoice generate, {} tenants ({} plans), {} events in February (set-up: init {:.1f} s, usage {:.1f} s);\n"
+               "invoice generate, {} tenants ({} plans, balances on {}), {} events in February (set-up: init {:.1f} s, "
+               "usage {:.1f} s);\n"
                "next_month_finalize: March after {} more events, late February ones included\n"
                "  {:<22} {:>8} {:>8}\n",
-               a.tenants, a.pricing, events, init_s, record_s, march_events, "run", "wall s", "cpu s");
-    json out = {{"bench", "invoice"}, {"tenants", a.tenants}, {"pricing", a.pricing}, {"events", events},
+               a.tenants, a.pricing, a.balances, events, init_s, record_s, march_events, "run", "wall s", "cpu s");
+    json out = {{"bench", "invoice"}, {"tenants", a.tenants}, {"pricing", a.pricing}, {"balances", a.balances},
+                {"events", events},
                 {"target_s", 10}};
     bool met = true;
     for (const auto& [name, t] : runs) {

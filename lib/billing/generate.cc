@@ -39,6 +39,112 @@ Result<std::map<std::string, Decimal>> MeasureUsage(store::Database& db, const c
   return usage;
 }
 
+// A tenant's month before its usage is read: the billing period and plan
+// segments, and the slices of its sliced charges when MeasureAhead measured
+// them with every other tenant's (per segment; charge index -> slices).
+struct MonthPlan {
+  PeriodSchedule schedule;
+  std::vector<std::map<size_t, std::vector<usage::UsageSlice>>> slices;
+};
+
+Result<MonthPlan> PlanMonth(store::Database& db, const catalog::Catalog& catalog, const catalog::Tenant& tenant,
+                            std::string_view month, const catalog::Plan* plan_override) {
+  METER_ASSIGN_OR_RETURN(BillingPeriod bp, MonthPeriod(month, tenant.timezone, tenant.billing_day));
+  MonthPlan out;
+  if (plan_override) {
+    out.schedule = WholePeriodOn(*plan_override, bp);
+    return out;
+  }
+  METER_ASSIGN_OR_RETURN(auto history, store::CatalogStore(db).PlanHistory(tenant.id));
+  METER_ASSIGN_OR_RETURN(TenantTerms terms, TermsOf(tenant, std::move(history)));
+  auto s = Schedule(terms, catalog, bp);
+  if (!s.ok()) return s.status().WithContext(fmt::format("tenant '{}'", tenant.id));
+  out.schedule = std::move(s).value();
+  return out;
+}
+
+// The sliced charges of every planned month in `plans` (nullopt: a tenant
+// not built) measured in one pass over the events per meter and filters
+// (usage/slices.h), instead of one pass per tenant, into each MonthPlan.
+// Charges of plans or meters the catalog lacks are left to ReadInputs, which
+// refuses them in tenant order.
+Status MeasureAhead(store::Database& db, const catalog::Catalog& catalog,
+                    const std::vector<const catalog::Tenant*>& tenants, std::vector<std::optional<MonthPlan>>& plans) {
+  struct Slot {
+    size_t tenant, segment, charge;
+  };
+  std::vector<usage::ChargeSliceRequest> requests;
+  std::vector<Slot> slots;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    if (!plans[i]) continue;
+    const auto& segments = plans[i]->schedule.segments;
+    for (size_t s = 0; s < segments.size(); ++s) {
+      const catalog::Plan* plan = catalog.FindPlan(segments[s].plan);
+      for (size_t k = 0; plan && k < plan->charges.size(); ++k) {
+        const catalog::Charge& ch = plan->charges[k];
+        if (!usage::IsSliced(ch) || !catalog.FindMeter(ch.meter)) continue;
+        requests.push_back({&ch, tenants[i]->id, segments[s].period});
+        slots.push_back({i, s, k});
+      }
+    }
+  }
+  if (requests.empty()) return Status::OK();
+  METER_ASSIGN_OR_RETURN(auto measured, usage::MeasureSlices(db, catalog, requests));
+  for (size_t r = 0; r < requests.size(); ++r) {
+    MonthPlan& mp = *plans[slots[r].tenant];
+    mp.slices.resize(mp.schedule.segments.size());
+    mp.slices[slots[r].segment][slots[r].charge] = std::move(measured[r]);
+  }
+  return Status::OK();
+}
+
+// ReadInvoiceInputs from the planned month: usage of each segment, slices
+// taken from `mp` when measured ahead, else measured now.
+Result<InvoiceInputs> ReadInputs(store::Database& db, const catalog::Catalog& catalog, const catalog::Tenant& tenant,
+                                 MonthPlan mp, const catalog::Plan* plan_override) {
+  PeriodSchedule& schedule = mp.schedule;
+  InvoiceInputs in;
+  in.catalog = &catalog;
+  in.tenant = tenant;
+  in.period = schedule.period;
+  in.annual_charges = std::move(schedule.annual_charges);
+  in.annual_credits = std::move(schedule.annual_credits);
+  for (size_t s = 0; s < schedule.segments.size(); ++s) {
+    const PlanSegment& seg = schedule.segments[s];
+    const catalog::Plan* plan = plan_override;
+    if (!plan) { METER_ASSIGN_OR_RETURN(plan, ResolvePlan(catalog, seg.plan, tenant.id)); }
+    METER_ASSIGN_OR_RETURN(auto usage, MeasureUsage(db, catalog, tenant.id, *plan, seg.period));
+    UsageSegment& u = in.segments.emplace_back();
+    u.plan = *plan;
+    u.period = seg.period;
+    u.days = seg.days;
+    u.usage = std::move(usage);
+    u.paid_days = seg.paid_days;
+    u.trial_days = seg.trial_days;
+    u.trial_paid_from = seg.trial_paid_from;
+    for (size_t i = 0; i < plan->charges.size(); ++i) {
+      if (!usage::IsSliced(plan->charges[i])) continue;
+      if (s < mp.slices.size() && mp.slices[s].count(i)) {
+        u.slices[i] = std::move(mp.slices[s][i]);
+        continue;
+      }
+      METER_ASSIGN_OR_RETURN(u.slices[i], usage::MeasureSlices(db, catalog, tenant.id, plan->charges[i], seg.period));
+    }
+  }
+  return in;
+}
+
+// The draft `id` from the planned month (BuildDraft).
+Result<Invoice> DraftFrom(store::Database& db, const catalog::Catalog& catalog, const catalog::Tenant& tenant,
+                          MonthPlan mp, const std::string& id, const std::set<std::string>* candidates) {
+  METER_ASSIGN_OR_RETURN(InvoiceInputs in, ReadInputs(db, catalog, tenant, std::move(mp), nullptr));
+  in.id = id;
+  METER_ASSIGN_OR_RETURN(in.adjustments,
+                         LateUsageAdjustments(db, catalog, tenant.id, in.period.period.start, candidates));
+  METER_ASSIGN_OR_RETURN(in.coupons, CouponsForInvoice(db, tenant.id, in.period.month, TenantCurrency(catalog, tenant)));
+  return BuildInvoice(in);
+}
+
 // Adjustment lines already billed on finalized invoices, per adjusted
 // (invoice id, line index), in billing order.
 using PriorAdjustments = std::map<std::pair<std::string, int>, std::vector<const InvoiceLine*>>;
@@ -172,9 +278,11 @@ bool StartsAfter(const catalog::Tenant& t, const Invoice& inv) {
   return start.ok() && *start >= inv.period.period.end;
 }
 
+// `planned`: the tenant's month from PlanMonth and MeasureAhead; nullopt
+// when it was not planned ahead (planned now).
 Status GenerateForTenant(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t,
-                         const Existing& ex, const std::set<std::string>* candidates, bool suspended,
-                         const GenerateOptions& o, GenerateResult& res) {
+                         const Existing& ex, std::optional<MonthPlan> planned, const std::set<std::string>* candidates,
+                         bool suspended, const GenerateOptions& o, GenerateResult& res) {
   if (ex.billing) {
     METER_ASSIGN_OR_RETURN(Invoice kept, InvoiceFromRecord(*ex.billing));
     res.invoices.push_back(std::move(kept));
@@ -182,7 +290,8 @@ Status GenerateForTenant(store::Database& db, const catalog::Catalog& c, const c
     return Status::OK();
   }
   std::string id = ex.draft ? ex.draft->id : DraftId(t.id, o.month, ex.voids + 1);
-  METER_ASSIGN_OR_RETURN(Invoice inv, BuildDraft(db, c, t, o.month, id, candidates));
+  if (!planned) { METER_ASSIGN_OR_RETURN(planned, PlanMonth(db, c, t, o.month, nullptr)); }
+  METER_ASSIGN_OR_RETURN(Invoice inv, DraftFrom(db, c, t, std::move(*planned), id, candidates));
   if ((suspended || StartsAfter(t, inv)) && !ex.draft && !HasUsage(inv)) return Status::OK();
   if (!o.dry_run) METER_RETURN_IF_ERROR(StoreDraft(db, c, inv, ex, o, res));
   res.invoices.push_back(std::move(inv));
@@ -194,41 +303,8 @@ Status GenerateForTenant(store::Database& db, const catalog::Catalog& c, const c
 Result<InvoiceInputs> ReadInvoiceInputs(store::Database& db, const catalog::Catalog& catalog,
                                         const catalog::Tenant& tenant, std::string_view month,
                                         const catalog::Plan* plan_override) {
-  METER_ASSIGN_OR_RETURN(BillingPeriod bp, MonthPeriod(month, tenant.timezone, tenant.billing_day));
-  PeriodSchedule schedule;
-  if (plan_override) {
-    schedule = WholePeriodOn(*plan_override, bp);
-  } else {
-    METER_ASSIGN_OR_RETURN(auto history, store::CatalogStore(db).PlanHistory(tenant.id));
-    METER_ASSIGN_OR_RETURN(TenantTerms terms, TermsOf(tenant, std::move(history)));
-    auto s = Schedule(terms, catalog, bp);
-    if (!s.ok()) return s.status().WithContext(fmt::format("tenant '{}'", tenant.id));
-    schedule = std::move(s).value();
-  }
-  InvoiceInputs in;
-  in.catalog = &catalog;
-  in.tenant = tenant;
-  in.period = bp;
-  in.annual_charges = std::move(schedule.annual_charges);
-  in.annual_credits = std::move(schedule.annual_credits);
-  for (const auto& seg : schedule.segments) {
-    const catalog::Plan* plan = plan_override;
-    if (!plan) { METER_ASSIGN_OR_RETURN(plan, ResolvePlan(catalog, seg.plan, tenant.id)); }
-    METER_ASSIGN_OR_RETURN(auto usage, MeasureUsage(db, catalog, tenant.id, *plan, seg.period));
-    UsageSegment& u = in.segments.emplace_back();
-    u.plan = *plan;
-    u.period = seg.period;
-    u.days = seg.days;
-    u.usage = std::move(usage);
-    u.paid_days = seg.paid_days;
-    u.trial_days = seg.trial_days;
-    u.trial_paid_from = seg.trial_paid_from;
-    for (size_t i = 0; i < plan->charges.size(); ++i)
-      if (usage::IsSliced(plan->charges[i])) {
-        METER_ASSIGN_OR_RETURN(u.slices[i], usage::MeasureSlices(db, catalog, tenant.id, plan->charges[i], seg.period));
-      }
-  }
-  return in;
+  METER_ASSIGN_OR_RETURN(MonthPlan mp, PlanMonth(db, catalog, tenant, month, plan_override));
+  return ReadInputs(db, catalog, tenant, std::move(mp), plan_override);
 }
 
 Result<std::vector<InvoiceLine>> LateUsageAdjustments(store::Database& db, const catalog::Catalog& catalog,
@@ -251,12 +327,8 @@ Result<std::vector<InvoiceLine>> LateUsageAdjustments(store::Database& db, const
 
 Result<Invoice> BuildDraft(store::Database& db, const catalog::Catalog& catalog, const catalog::Tenant& tenant,
                            std::string_view month, const std::string& id, const std::set<std::string>* candidates) {
-  METER_ASSIGN_OR_RETURN(InvoiceInputs in, ReadInvoiceInputs(db, catalog, tenant, month));
-  in.id = id;
-  METER_ASSIGN_OR_RETURN(in.adjustments,
-                         LateUsageAdjustments(db, catalog, tenant.id, in.period.period.start, candidates));
-  METER_ASSIGN_OR_RETURN(in.coupons, CouponsForInvoice(db, tenant.id, in.period.month, TenantCurrency(catalog, tenant)));
-  return BuildInvoice(in);
+  METER_ASSIGN_OR_RETURN(MonthPlan mp, PlanMonth(db, catalog, tenant, month, nullptr));
+  return DraftFrom(db, catalog, tenant, std::move(mp), id, candidates);
 }
 
 Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Catalog& catalog,
@@ -281,13 +353,25 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
     Timestamp before = utc.period.start + 14 * kMillisPerHour;
     if (o.tenant.empty()) { METER_ASSIGN_OR_RETURN(late, store::InvoiceStore(db).WithLateEvents(before)); }
     const std::set<std::string> none;
+    // Every month to build is planned first, so the sliced charges of all
+    // tenants are measured together (MeasureAhead); a tenant that cannot be
+    // planned stops the planning, and its error is met in tenant order below.
+    std::vector<std::optional<MonthPlan>> plans(tenants.size());
+    for (size_t i = 0; i < tenants.size(); ++i) {
+      if (existing[tenants[i]->id].billing) continue;
+      auto mp = PlanMonth(db, catalog, *tenants[i], o.month, nullptr);
+      if (!mp.ok()) break;
+      plans[i] = std::move(mp).value();
+    }
+    METER_RETURN_IF_ERROR(MeasureAhead(db, catalog, tenants, plans));
     ProgressSink& progress = o.progress ? *o.progress : NoProgress();
     progress.Begin("invoices " + o.month, tenants.size(), "tenants");
     for (size_t i = 0; i < tenants.size(); ++i) {
       const catalog::Tenant* t = tenants[i];
       const std::set<std::string>* candidates = nullptr;
       if (o.tenant.empty()) candidates = late.count(t->id) ? &late[t->id] : &none;
-      Status st = GenerateForTenant(db, catalog, *t, existing[t->id], candidates, suspended.count(t->id) > 0, o, res);
+      Status st = GenerateForTenant(db, catalog, *t, existing[t->id], std::move(plans[i]), candidates,
+                                    suspended.count(t->id) > 0, o, res);
       if (!st.ok()) return st;
       progress.Update(i + 1);
     }

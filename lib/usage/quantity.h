@@ -47,6 +47,7 @@ Result<std::map<std::string, Decimal>> MeterQuantities(store::Database& db, cons
 struct FieldIn {
   std::string field;
   std::vector<std::string> values;
+  friend bool operator==(const FieldIn&, const FieldIn&) = default;
 };
 
 // One charge filter: the events meeting every condition, priced per value
@@ -54,6 +55,7 @@ struct FieldIn {
 struct SliceFilter {
   std::vector<FieldIn> where;
   std::string group_by;
+  friend bool operator==(const SliceFilter&, const SliceFilter&) = default;
 };
 
 // How one charge splits its meter's events: each event goes to the first
@@ -62,6 +64,7 @@ struct SliceFilter {
 struct SliceSpec {
   std::vector<SliceFilter> filters;
   std::string remainder_group_by;
+  friend bool operator==(const SliceSpec&, const SliceSpec&) = default;
 };
 
 // Which slice: `filter` is the index into SliceSpec::filters, or -1 for the

@@ -44,4 +44,21 @@ Result<std::vector<UsageSlice>> MeasureSlices(store::Database& db, const catalog
                                               const std::string& tenant, const catalog::Charge& charge,
                                               const Period& p);
 
+// One charge's slices to measure: `charge` (which must outlive the call)
+// over `tenant`'s `period`.
+struct ChargeSliceRequest {
+  const catalog::Charge* charge = nullptr;
+  std::string tenant;
+  Period period;
+};
+
+// MeasureSlices for many requests at once (invoice generate: every tenant's
+// sliced charges): the requests of charges with the same meter and the same
+// filters and groups, whichever plan they are in, share one pass over the
+// events, so the cost grows with the events read, not with tenants x events.
+// The result for each request, in order, equals MeasureSlices of that
+// request alone.
+Result<std::vector<std::vector<UsageSlice>>> MeasureSlices(store::Database& db, const catalog::Catalog& c,
+                                                           const std::vector<ChargeSliceRequest>& requests);
+
 }  // namespace meter::usage
