@@ -8,11 +8,15 @@
 namespace meter::store {
 namespace {
 
-// The time range comes first, so the read walks index events_ts(ts, tenant_id).
+// The time range comes first, so the read walks index events_ts(ts, tenant_id);
+// in storage order, the index gives the seqs, sorted, and the rows are read
+// in that order.
 std::string EventSql(const EventQuery& q) {
-  std::string sql =
-      "SELECT " + EventColumnList() + " FROM events WHERE ts>=? AND ts<? AND voided_at IS NULL";
-  if (!q.tenant.empty()) sql += " AND tenant_id=?";
+  std::string span = "ts>=? AND ts<?";
+  if (!q.tenant.empty()) span += " AND tenant_id=?";
+  std::string sql = "SELECT " + EventColumnList() + " FROM events WHERE ";
+  sql += q.storage_order ? "seq IN (SELECT seq FROM events WHERE " + span + " ORDER BY seq)" : span;
+  sql += " AND voided_at IS NULL";
   if (q.upto_seq) sql += " AND seq<=?";
   if (q.operations_only)
     sql += " AND operation IS NOT NULL AND operation<>'' AND (status IS NULL OR status<>'started')"

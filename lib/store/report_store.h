@@ -29,6 +29,12 @@ struct EventQuery {
   bool operations_only = false;
   // Only events stored up to this seq (roll-up verification); nullopt: all.
   std::optional<int64_t> upto_seq = std::nullopt;
+  // Read the rows in storage (seq) order: for a pass over a large share of
+  // the events of a span (every tenant's month), whose rows lie scattered
+  // when events did not arrive in time order. The events_ts index finds
+  // them; taking them in time order would cost one random table read each
+  // (10 K tenants' month, 1.78 M events: ~9 CPU s instead of ~3).
+  bool storage_order = false;
 };
 
 // Reads only; keeps no state beyond the Database it is given.

@@ -193,7 +193,7 @@ Result<std::vector<std::map<SliceKey, ingest::MeterValue>>> MeasureSlices(store:
     CompiledSpec compiled = Compile(spec, eval);
     RequestIndex index(requests);
     std::vector<ingest::Contribution> out;
-    store::EventQuery q{one_tenant ? requests.front().tenant : "", span, {m.event}, false, std::nullopt};
+    store::EventQuery q{one_tenant ? requests.front().tenant : "", span, {m.event}, false, std::nullopt, !one_tenant};
     METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(q, [&](const Event& e) -> Status {
       if (!eval.Evaluate(e, &out).ok() || out.empty()) return Status::OK();
       auto key = SliceOf(eval, compiled);
