@@ -31,8 +31,8 @@ Status DeltaBuffer::Add(std::string_view tenant, Timestamp ts, const catalog::Me
   Accumulated& a = buffer_.Counter(t, meter, hour, &fresh);
   if (!Combine(agg, micros, ts, fresh, &a.value, &a.latest_ts))  // the meter's rule (meters.h)
     return Status::DataError(fmt::format("meter '{}', tenant '{}': the hour from {} would total more than one counter "
-                                         "holds (9,223,372,036,854.775807 units)",
-                                         meter->key, tenant, FormatRfc3339(hour)));
+                                         "holds ({})",
+                                         meter->key, tenant, FormatRfc3339(hour), kCounterCapacity));
   ++a.events;
   return Status::OK();
 }

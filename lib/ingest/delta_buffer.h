@@ -23,7 +23,7 @@ class DeltaBuffer {
  public:
   // Adds one contribution (meters.h) of an event of `tenant` at `ts`.
   // DataError, leaving the buffer as it was, when the hour's sum would pass
-  // what a counter holds (9,223,372,036,854.775807 units).
+  // what a counter holds (kCounterCapacity, meters.h).
   Status Add(std::string_view tenant, Timestamp ts, const catalog::Meter* meter, int64_t micros,
            std::string_view unique);
 

@@ -320,8 +320,8 @@ __int128 MeterValue::WideMicros() const {
 Result<int64_t> MeterValue::micros() const {
   __int128 v = WideMicros();
   if (v > std::numeric_limits<int64_t>::max())
-    return Status::DataError(fmt::format("a total of {} units is more than one counter holds (9,223,372,036,854.775807)",
-                                          Decimal::FromRaw(v * 1000000000000).ToString()));
+    return Status::DataError(
+        fmt::format("a total of {} units is more than one counter holds ({})", value().ToString(), kCounterCapacity));
   return static_cast<int64_t>(v);
 }
 

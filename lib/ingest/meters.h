@@ -79,6 +79,10 @@ class MeterEvaluator {
   std::unique_ptr<Impl> impl_;
 };
 
+// What one stored counter or roll-up bucket holds, an int64 of millionths,
+// as error messages name it.
+inline constexpr std::string_view kCounterCapacity = "9,223,372,036,854.775807 units";
+
 // Folds a new value `micros` seen at `ts` into an accumulated `*value`
 // (latest meters: with `*latest_ts`) by aggregation `a`: sum and count add,
 // max keeps the larger, latest keeps the value with the greatest (time,
@@ -121,8 +125,8 @@ class MeterValue {
   int64_t events() const { return events_; }
   Timestamp latest_ts() const { return latest_ts_; }
   // In millionths of a unit; unique_count: the number of distinct values * 10^6.
-  // OutOfRange when the total passes an int64 (9,223,372,036,854.775807
-  // units), what a stored counter or roll-up bucket holds.
+  // DataError when the total passes an int64 (kCounterCapacity), what a
+  // stored counter or roll-up bucket holds.
   Result<int64_t> micros() const;
   // The meter's value (0 when empty), exact whatever the total (up to
   // Decimal's range).
