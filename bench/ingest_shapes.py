@@ -146,9 +146,12 @@ def write(shape_name, n, out_dir):
     os.makedirs(out_dir, exist_ok=True)
     cat = os.path.join(out_dir, f"catalog-t{shape['tenants']}-m{shape['meters']}.json")
     if not os.path.exists(cat):
-        with open(cat + ".tmp", "w") as f:
+        # Shapes are generated side by side and share catalogs: each writer
+        # has its own temporary file, and the last rename wins (same bytes).
+        tmp = f"{cat}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
             json.dump(catalog(shape["tenants"], shape["meters"]), f, indent=1)
-        os.replace(cat + ".tmp", cat)
+        os.replace(tmp, cat)
     path = os.path.join(out_dir, f"{shape_name}-{n}.{EXT[shape['format']]}")
     if not os.path.exists(path):
         line = {"ndjson": native, "cloudevents": cloudevent, "csv": csv_row}[shape["format"]]
