@@ -111,11 +111,14 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, const 
     else impl->conn = std::make_unique<SqliteConnection>(path, options);
     std::unique_ptr<Database> db(new Database(name, std::move(impl)));
     // A server database without meter's tables is what a missing file is.
-    if (postgres && !options.create && db->SchemaVersion() == 0) {
+    int version = db->SchemaVersion();
+    if (postgres && !options.create && version == 0) {
       return Status::NoInput(fmt::format(
           "database '{}' holds no meter schema; create it with 'meter --db URL init --catalog FILE'", name));
     }
-    METER_RETURN_IF_ERROR(Migrate(*db, options.read_only));
+    // Up to date (every command but the first after an upgrade): Migrate
+    // would read the version again, a round trip on a server.
+    if (version != LatestSchemaVersion()) METER_RETURN_IF_ERROR(Migrate(*db, options.read_only));
     return db;
   } catch (const DbError& e) {
     return e.status();

@@ -324,20 +324,22 @@ PgConnection::PgConnection(const std::string& url, const OpenOptions& options) :
     throw DbError(st);
   }
   Pq().PQsetNoticeProcessor(conn_, IgnoreNotice, nullptr);
-  Exec(fmt::format("SET client_min_messages = warning; SET lock_timeout = {}; SET TIME ZONE 'UTC'",
-                   options.busy_timeout_ms));
-  if (!target.schema.empty()) {
-    if (options.create && !options.read_only) {
-      // Under an advisory lock: two processes creating the same schema
-      // at once would otherwise collide in the catalog.
-      Exec(fmt::format("BEGIN; SELECT pg_advisory_xact_lock({}, hashtext({})); CREATE SCHEMA IF NOT EXISTS {}; "
-                       "COMMIT",
-                       kLockClass, "'schema:" + target.schema + "'", QuoteIdentifier(target.schema)));
-    }
-    Exec("SET search_path TO " + QuoteIdentifier(target.schema));
+  if (!target.schema.empty() && options.create && !options.read_only) {
+    // Under an advisory lock: two processes creating the same schema at
+    // once would otherwise collide in the catalog.
+    Exec(fmt::format("BEGIN; SELECT pg_advisory_xact_lock({}, hashtext({})); CREATE SCHEMA IF NOT EXISTS {}; COMMIT",
+                     kLockClass, "'schema:" + target.schema + "'", QuoteIdentifier(target.schema)));
   }
-  PGresult* r = Check(Pq().PQexec(conn_, "SELECT hashtext(current_schema())"));
+  // One round trip sets the session up and reads what the open needs next:
+  // the writer lock's key and whether meter's version table exists (a short
+  // command such as `quota check` is mostly round trips and server start-up).
+  std::string setup = fmt::format("SET client_min_messages = warning; SET lock_timeout = {}; SET TIME ZONE 'UTC'; ",
+                                  options.busy_timeout_ms);
+  if (!target.schema.empty()) setup += "SET search_path TO " + QuoteIdentifier(target.schema) + "; ";
+  setup += "SELECT hashtext(current_schema()), to_regclass('meter_schema') IS NOT NULL";
+  PGresult* r = Check(Pq().PQexec(conn_, setup.c_str()));
   lock_key_ = Pq().PQgetisnull(r, 0, 0) ? 0 : static_cast<int32_t>(std::strtol(Pq().PQgetvalue(r, 0, 0), nullptr, 10));
+  version_table_seen_ = Pq().PQgetvalue(r, 0, 1)[0] == 't';
   Pq().PQclear(r);
 }
 
@@ -414,11 +416,14 @@ void PgConnection::Rollback() noexcept {
 }
 
 int PgConnection::UserVersion() {
-  PGresult* r = Check(Pq().PQexec(conn_, "SELECT to_regclass('meter_schema') IS NOT NULL"));
-  bool exists = Pq().PQgetvalue(r, 0, 0)[0] == 't';
-  Pq().PQclear(r);
-  if (!exists) return 0;
-  r = Check(Pq().PQexec(conn_, "SELECT COALESCE(MAX(version), 0) FROM meter_schema"));
+  if (!version_table_seen_) {
+    // Not there when the connection opened: another process may have made it.
+    PGresult* r = Check(Pq().PQexec(conn_, "SELECT to_regclass('meter_schema') IS NOT NULL"));
+    version_table_seen_ = Pq().PQgetvalue(r, 0, 0)[0] == 't';
+    Pq().PQclear(r);
+    if (!version_table_seen_) return 0;
+  }
+  PGresult* r = Check(Pq().PQexec(conn_, "SELECT COALESCE(MAX(version), 0) FROM meter_schema"));
   int v = std::atoi(Pq().PQgetvalue(r, 0, 0));
   Pq().PQclear(r);
   return v;
@@ -428,6 +433,7 @@ void PgConnection::SetUserVersion(int version) {
   Exec(fmt::format("CREATE TABLE IF NOT EXISTS meter_schema(version BIGINT NOT NULL); DELETE FROM meter_schema; "
                    "INSERT INTO meter_schema(version) VALUES({})",
                    version));
+  version_table_seen_ = true;
 }
 
 }  // namespace meter::store

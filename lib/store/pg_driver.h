@@ -53,6 +53,9 @@ class PgConnection : public Connection {
   // one per schema, so separate meter databases on one server do not wait
   // for each other.
   int32_t lock_key_ = 0;
+  // meter_schema exists (tables are not dropped under a running meter), so
+  // UserVersion need not ask again.
+  bool version_table_seen_ = false;
   int64_t statements_ = 0;
 };
 
