@@ -9,10 +9,18 @@ inflate the way it does wall time.
     with PgServer(source_dir, work_dir, url=None) as pg:
         pg.schema_url("bench_x")   # the URL with ?schema=bench_x
         pg.cpu_seconds()           # None for a server it did not start
+        with pg.pooler() as pooler:  # a PgBouncer (session mode) in front of it:
+            pooler.url               # None when pgbouncer is not installed
+            pooler.cpu_seconds()     # PgBouncer's own CPU seconds so far
 """
 import os
+import shutil
+import socket
 import subprocess
+import tempfile
+import time
 import uuid
+from urllib.parse import urlsplit
 
 
 class PgServer:
@@ -56,3 +64,71 @@ class PgServer:
             elif int(fields[1]) == postmaster:
                 ticks += int(fields[11]) + int(fields[12])
         return ticks / os.sysconf("SC_CLK_TCK")
+
+    def pooler(self):
+        """A PgBouncer in session mode in front of the server (what README
+        tells users who run many short commands), for as long as the `with`
+        lasts (its url is None when pgbouncer is not installed)."""
+        return Pooler(self.url)
+
+
+class Pooler:
+    """A throwaway PgBouncer: session pooling (meter sets session settings),
+    trust login for the URL's user, on 127.0.0.1 and a free port. Run as the
+    unprivileged postgres user when started by root (PgBouncer refuses root)."""
+
+    def __init__(self, server_url):
+        self.server = urlsplit(server_url)
+        self.dir = None
+        self.url = None
+
+    def __enter__(self):
+        binary = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if os.path.exists("/usr/sbin/pgbouncer") else None)
+        if not binary:
+            return self
+        self.dir = tempfile.mkdtemp(prefix="meter-pgbouncer-")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        user, db = self.server.username, self.server.path.lstrip("/")
+        with open(os.path.join(self.dir, "pgbouncer.ini"), "w") as f:
+            f.write(f"[databases]\n{db} = host={self.server.hostname} port={self.server.port} dbname={db}\n"
+                    f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+                    f"auth_type = trust\nauth_file = {self.dir}/users.txt\npool_mode = session\n"
+                    f"server_reset_query = DISCARD ALL\ndefault_pool_size = 16\nmax_client_conn = 200\n"
+                    f"logfile = {self.dir}/pgbouncer.log\npidfile = {self.dir}/pgbouncer.pid\n")
+        with open(os.path.join(self.dir, "users.txt"), "w") as f:
+            f.write(f'"{user}" ""\n')
+        as_owner = []
+        if os.getuid() == 0:
+            shutil.chown(self.dir, "postgres")
+            for name in os.listdir(self.dir):
+                shutil.chown(os.path.join(self.dir, name), "postgres")
+            as_owner = ["runuser", "-u", "postgres", "--"]
+        subprocess.run(as_owner + [binary, "-d", os.path.join(self.dir, "pgbouncer.ini")], check=True)
+        for _ in range(100):  # up within a few seconds
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        self.url = f"postgresql://{user}@127.0.0.1:{port}/{db}"
+        return self
+
+    def cpu_seconds(self):
+        """CPU seconds (user + system) PgBouncer used so far."""
+        with open(os.path.join(self.dir, "pgbouncer.pid")) as f:
+            pid = int(f.read().strip())
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def __exit__(self, *exc):
+        if self.dir:
+            try:
+                with open(os.path.join(self.dir, "pgbouncer.pid")) as f:
+                    os.kill(int(f.read().strip()), 15)
+                time.sleep(0.2)
+            except (OSError, ValueError):
+                pass
+            shutil.rmtree(self.dir, ignore_errors=True)
+        return False

@@ -13,6 +13,9 @@ by meter; not timed). Then:
            --amount 1 --id ...` of one tenant whose limit is below the total
            asked, so the limit binds; median wall ms of every reserve, and the
            totals checked: allowed == the limit == used == the counters.
+  pooled:  when pgbouncer is installed, the same checks through a PgBouncer
+           in session mode in front of the server (what README advises for
+           many short commands): its median and CPU seconds beside the rest.
 Figures are medians of process runs (wall time: what a caller waits).
 Client CPU seconds (every meter process) and, for a server this script
 started, server CPU seconds are reported too: the load average is printed
@@ -94,6 +97,21 @@ def main():
         time.sleep(0.3)
         check_cpu = children_cpu() - cpu0
         check_server = pg.cpu_seconds() - server0 if server0 is not None else None
+        # The same checks through a pooler in session mode (README: what a
+        # user running many short commands does), when pgbouncer is installed.
+        pooled = None
+        with pg.pooler() as pooler:
+            if pooler.url:
+                pcheck = [a.meter, "--db", f"{pooler.url}?{db.split('?', 1)[1]}"] + check[3:]
+                timed_ms(pcheck, ok=(0, 1))  # the pool's first server connection
+                cpu0, server0, bouncer0 = children_cpu(), pg.cpu_seconds(), pooler.cpu_seconds()
+                pchecks = [timed_ms(pcheck, ok=(0, 1)) for _ in range(a.runs)]
+                time.sleep(0.3)
+                pooled = {"check_median_ms": round(statistics.median(pchecks), 2),
+                          "check_clients_cpu": round(children_cpu() - cpu0, 2),
+                          "check_server_cpu": (round(pg.cpu_seconds() - server0, 2) if server0 is not None
+                                               else None),
+                          "pgbouncer_cpu": round(pooler.cpu_seconds() - bouncer0, 2)}
 
         reserves = [[] for _ in range(PROCESSES)]
 
@@ -127,12 +145,19 @@ def main():
               "exact": exact,
               "cpu_seconds": {"check_clients": round(check_cpu, 2), "check_server": check_server and round(check_server, 2),
                               "reserve_clients": round(reserve_cpu, 2),
-                              "reserve_server": reserve_server and round(reserve_server, 2)}}
+                              "reserve_server": reserve_server and round(reserve_server, 2)},
+              "pgbouncer_session": pooled}
     result["met"] = (exact and result["check_median_ms"] <= TARGET_CHECK_MS
                      and result["reserve_median_ms"] <= TARGET_RESERVE_MS)
     cpu = result["cpu_seconds"]
     print(f"quota check: median {result['check_median_ms']:.2f} ms of {a.runs} processes (process start alone "
           f"{start_ms:.2f} ms); CPU {cpu['check_clients']} s clients, {cpu['check_server']} s server")
+    if pooled:
+        print(f"quota check through PgBouncer (session mode): median {pooled['check_median_ms']:.2f} ms; CPU "
+              f"{pooled['check_clients_cpu']} s clients, {pooled['check_server_cpu']} s server, "
+              f"{pooled['pgbouncer_cpu']} s PgBouncer")
+    else:
+        print("quota check through PgBouncer: skipped (pgbouncer is not installed)")
     print(f"quota reserve, {PROCESSES} processes x {a.each}: median {result['reserve_median_ms']:.2f} ms; used "
           f"{used} of a hard limit of {limit} ({'exact' if exact else 'NOT EXACT'}); CPU {cpu['reserve_clients']} s "
           f"clients, {cpu['reserve_server']} s server")
