@@ -9,6 +9,7 @@ inflate the way it does wall time.
     with PgServer(source_dir, work_dir, url=None) as pg:
         pg.schema_url("bench_x")   # the URL with ?schema=bench_x
         pg.cpu_seconds()           # None for a server it did not start
+        pg.socket_url(url)         # the same over the Unix socket (or None)
         with pg.pooler() as pooler:  # a PgBouncer (session mode) in front of it:
             pooler.url               # None when pgbouncer is not installed
             pooler.cpu_seconds()     # PgBouncer's own CPU seconds so far
@@ -43,6 +44,17 @@ class PgServer:
     def schema_url(self, schema=None):
         schema = schema or "bench_" + uuid.uuid4().hex[:12]
         return f"{self.url}{'&' if '?' in self.url else '?'}schema={schema}"
+
+    def socket_url(self, url):
+        """`url` (one of schema_url's) over the server's Unix socket instead
+        of TCP (libpq then negotiates neither TLS nor GSSAPI), or None for a
+        server it did not start."""
+        if not self.dir:
+            return None
+        with open(os.path.join(self.dir, "cluster")) as f:
+            cluster = f.read().strip()
+        parts = urlsplit(url)
+        return f"postgresql://{parts.username}@/{parts.path.lstrip('/')}?host={cluster}&port={parts.port}&{parts.query}"
 
     def cpu_seconds(self):
         """CPU seconds (user + system) of the server so far, or None."""
