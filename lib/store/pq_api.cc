@@ -31,6 +31,10 @@ Status Load(PqApi* api) {
   // libc, which is in that group too. Every libpq function meter uses is
   // looked up below, so a missing one still fails here, not mid-command.
   // Sanitizer runtimes refuse RTLD_DEEPBIND (their malloc must interpose).
+  // The one thing DEEPBIND could split is libc data meter copy-relocates:
+  // today only stderr (and __libc_single_threaded, read by C++ code only),
+  // whose two copies hold the same FILE*. Referencing `environ` directly in
+  // meter would give libpq's group a stale copy of it.
   int flags = RTLD_LAZY | RTLD_LOCAL | kDeepBind;
   void* lib = dlopen("libpq.so.5", flags);
   if (lib == nullptr)
