@@ -21,73 +21,81 @@ uint64_t KeyHash(uint32_t tenant, const catalog::Meter* meter, Timestamp hour) {
   return Mix(Mix(reinterpret_cast<uintptr_t>(meter) ^ (uint64_t{tenant} << 48)) ^ static_cast<uint64_t>(hour));
 }
 
-}  // namespace
-
-BatchBuffer::BatchBuffer() : counters_(kInitialSlots), uniques_(kInitialSlots) {}
-
-Accumulated& BatchBuffer::Counter(uint32_t tenant, const catalog::Meter* meter, Timestamp hour, bool* fresh) {
-  if ((counter_count_ + 1) * 2 > counters_.size()) GrowCounters();
-  uint64_t hash = KeyHash(tenant, meter, hour);
-  size_t mask = counters_.size() - 1;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    CounterSlot& s = counters_[i];
-    if (!s.meter) {
-      s = CounterSlot{hash, meter, hour, tenant, {}};
-      ++counter_count_;
-      *fresh = true;
-      return s.acc;
-    }
-    if (s.hash == hash && s.meter == meter && s.hour == hour && s.tenant == tenant) {
-      *fresh = false;
-      return s.acc;
-    }
-  }
-}
-
-void BatchBuffer::AddUnique(uint32_t tenant, const catalog::Meter* meter, Timestamp hour, std::string_view value) {
-  if ((unique_count_ + 1) * 2 > uniques_.size()) GrowUniques();
-  uint64_t hash = KeyHash(tenant, meter, hour) ^ std::hash<std::string_view>{}(value);
-  size_t mask = uniques_.size() - 1;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    UniqueSlot& s = uniques_[i];
-    if (!s.meter) {
-      s = UniqueSlot{hash, meter, hour, tenant, static_cast<uint32_t>(value.size()), arena_.size()};
-      arena_.append(value);
-      ++unique_count_;
-      return;
-    }
-    if (s.hash == hash && s.meter == meter && s.hour == hour && s.tenant == tenant && s.length == value.size() &&
-        std::memcmp(arena_.data() + s.offset, value.data(), value.size()) == 0)
-      return;
-  }
-}
-
-namespace {
-
 // Doubles an open-addressing table and re-inserts its entries.
 template <typename Slot>
-void Grow(std::vector<Slot>* slots) {
+void Grow(std::vector<Slot>* slots, uint32_t empty) {
   std::vector<Slot> old(slots->size() * 2);
   old.swap(*slots);
   size_t mask = slots->size() - 1;
   for (const Slot& s : old) {
-    if (!s.meter) continue;
+    if (s.id == empty) continue;
     size_t i = s.hash & mask;
-    while ((*slots)[i].meter) i = (i + 1) & mask;
+    while ((*slots)[i].id != empty) i = (i + 1) & mask;
     (*slots)[i] = s;
+  }
+}
+
+// The id of the key hashing to `hash` for which same(id) holds in `slots`;
+// when there is none, the next id (`count`) goes in and *fresh is set.
+template <typename Slot, typename Same>
+uint32_t Find(std::vector<Slot>* slots, uint32_t empty, uint64_t hash, size_t count, Same same, bool* fresh) {
+  if ((count + 1) * 2 > slots->size()) Grow(slots, empty);
+  size_t mask = slots->size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    Slot& s = (*slots)[i];
+    if (s.id == empty) {
+      s = Slot{hash, static_cast<uint32_t>(count)};
+      *fresh = true;
+      return s.id;
+    }
+    if (s.hash == hash && same(s.id)) {
+      *fresh = false;
+      return s.id;
+    }
   }
 }
 
 }  // namespace
 
-void BatchBuffer::GrowCounters() { Grow(&counters_); }
-void BatchBuffer::GrowUniques() { Grow(&uniques_); }
+BatchBuffer::BatchBuffer() : counter_slots_(kInitialSlots), unique_slots_(kInitialSlots) {}
+
+uint32_t BatchBuffer::Counter(uint32_t tenant, const catalog::Meter* meter, Timestamp hour) {
+  bool fresh = false;
+  uint32_t id = Find(
+      &counter_slots_, kEmpty, KeyHash(tenant, meter, hour), counter_keys_.size(),
+      [&](uint32_t id) {
+        const CounterKey& k = counter_keys_[id];
+        return k.meter == meter && k.hour == hour && k.tenant == tenant;
+      },
+      &fresh);
+  if (fresh) counter_keys_.push_back({meter, hour, tenant});
+  return id;
+}
+
+uint32_t BatchBuffer::Unique(uint32_t tenant, const catalog::Meter* meter, Timestamp hour, std::string_view value) {
+  bool fresh = false;
+  uint32_t id = Find(
+      &unique_slots_, kEmpty, KeyHash(tenant, meter, hour) ^ std::hash<std::string_view>{}(value),
+      unique_keys_.size(),
+      [&](uint32_t id) {
+        const UniqueKey& k = unique_keys_[id];
+        return k.meter == meter && k.hour == hour && k.tenant == tenant && k.length == value.size() &&
+               std::memcmp(arena_.data() + k.offset, value.data(), value.size()) == 0;
+      },
+      &fresh);
+  if (fresh) {
+    unique_keys_.push_back({meter, hour, tenant, static_cast<uint32_t>(value.size()), arena_.size()});
+    arena_.append(value);
+  }
+  return id;
+}
 
 void BatchBuffer::Clear() {
-  if (counter_count_) std::fill(counters_.begin(), counters_.end(), CounterSlot{});
-  if (unique_count_) std::fill(uniques_.begin(), uniques_.end(), UniqueSlot{});
+  if (!counter_keys_.empty()) std::fill(counter_slots_.begin(), counter_slots_.end(), Slot{});
+  if (!unique_keys_.empty()) std::fill(unique_slots_.begin(), unique_slots_.end(), Slot{});
+  counter_keys_.clear();
+  unique_keys_.clear();
   arena_.clear();
-  counter_count_ = unique_count_ = 0;
 }
 
 }  // namespace meter::ingest

@@ -1,6 +1,8 @@
-// BatchBuffer: the counter deltas and distinct values EventRecorder collects
-// between two flushes, in flat open-addressing tables (one array each, no
-// allocation per entry, linear probing) because they are probed once or
+// BatchBuffer: the keys of the counter deltas and distinct values a batch of
+// events adds up to, each given a dense id (0, 1, 2... in order of first
+// appearance) so that the sums themselves can live in plain arrays indexed
+// by it. The keys sit in flat open-addressing tables (one array each, no
+// allocation per entry, linear probing) because they are looked up once or
 // twice for every event ingested. Cleared, not freed, between batches.
 #pragma once
 
@@ -14,65 +16,52 @@
 
 namespace meter::ingest {
 
-// The change buffered for one (tenant, meter, hour) counter.
-struct Accumulated {
-  int64_t value = 0;
-  int64_t events = 0;
-  Timestamp latest_ts = 0;
+// One (tenant, meter, hour) counter. `tenant` is an interned index.
+struct CounterKey {
+  const catalog::Meter* meter = nullptr;
+  Timestamp hour = 0;
+  uint32_t tenant = 0;
+};
+
+// One distinct value of a unique_count meter in (tenant, hour); the value's
+// text is in the buffer (BatchBuffer::value).
+struct UniqueKey {
+  const catalog::Meter* meter = nullptr;
+  Timestamp hour = 0;
+  uint32_t tenant = 0;
+  uint32_t length = 0;
+  size_t offset = 0;
 };
 
 class BatchBuffer {
  public:
   BatchBuffer();
 
-  // The accumulator of (tenant, meter, hour), created zeroed (with *fresh
-  // set) when absent. `tenant` is an interned index. The reference stays
-  // valid until the next call.
-  Accumulated& Counter(uint32_t tenant, const catalog::Meter* meter, Timestamp hour, bool* fresh);
+  // The id of counter (tenant, meter, hour), given the next one when new.
+  uint32_t Counter(uint32_t tenant, const catalog::Meter* meter, Timestamp hour);
+  // The id of the distinct value `value` of (tenant, meter, hour), given the
+  // next one when new (counter and value ids are counted apart).
+  uint32_t Unique(uint32_t tenant, const catalog::Meter* meter, Timestamp hour, std::string_view value);
 
-  // Records a distinct value of a unique_count meter for (tenant, hour).
-  void AddUnique(uint32_t tenant, const catalog::Meter* meter, Timestamp hour, std::string_view value);
+  size_t counters() const { return counter_keys_.size(); }
+  size_t uniques() const { return unique_keys_.size(); }
+  const CounterKey& counter(uint32_t id) const { return counter_keys_[id]; }
+  const UniqueKey& unique(uint32_t id) const { return unique_keys_[id]; }
+  std::string_view value(const UniqueKey& k) const { return std::string_view(arena_.data() + k.offset, k.length); }
 
-  // Visits every buffered entry, in no particular order.
-  template <typename F>  // f(tenant, meter, hour, const Accumulated&)
-  void ForEachCounter(F f) const {
-    for (const CounterSlot& s : counters_)
-      if (s.meter) f(s.tenant, s.meter, s.hour, s.acc);
-  }
-  template <typename F>  // f(tenant, meter, hour, std::string_view value)
-  void ForEachUnique(F f) const {
-    for (const UniqueSlot& s : uniques_)
-      if (s.meter) f(s.tenant, s.meter, s.hour, std::string_view(arena_.data() + s.offset, s.length));
-  }
-
-  size_t counters() const { return counter_count_; }
-  size_t uniques() const { return unique_count_; }
   void Clear();
 
  private:
-  struct CounterSlot {
+  struct Slot {
     uint64_t hash = 0;
-    const catalog::Meter* meter = nullptr;  // nullptr: empty slot
-    Timestamp hour = 0;
-    uint32_t tenant = 0;
-    Accumulated acc;
+    uint32_t id = kEmpty;
   };
-  struct UniqueSlot {
-    uint64_t hash = 0;
-    const catalog::Meter* meter = nullptr;  // nullptr: empty slot
-    Timestamp hour = 0;
-    uint32_t tenant = 0;
-    uint32_t length = 0;
-    size_t offset = 0;  // of the value in arena_
-  };
-  void GrowCounters();
-  void GrowUniques();
+  static constexpr uint32_t kEmpty = UINT32_MAX;
 
-  std::vector<CounterSlot> counters_;
-  std::vector<UniqueSlot> uniques_;
+  std::vector<Slot> counter_slots_, unique_slots_;
+  std::vector<CounterKey> counter_keys_;  // by id
+  std::vector<UniqueKey> unique_keys_;    // by id
   std::string arena_;
-  size_t counter_count_ = 0;
-  size_t unique_count_ = 0;
 };
 
 }  // namespace meter::ingest

@@ -11,33 +11,20 @@ namespace meter::ingest {
 
 using catalog::Aggregation;
 
-uint32_t DeltaBuffer::TenantId(std::string_view tenant) {
+uint32_t DeltaKeys::TenantId(std::string_view tenant) {
   auto it = tenant_ids_.find(tenant);
   if (it != tenant_ids_.end()) return it->second;
   tenant_names_.emplace_back(tenant);
   return tenant_ids_.emplace(tenant, static_cast<uint32_t>(tenant_names_.size() - 1)).first->second;
 }
 
-Status DeltaBuffer::Add(std::string_view tenant, Timestamp ts, const catalog::Meter* meter, int64_t micros,
-                      std::string_view unique) {
-  uint32_t t = TenantId(tenant);
-  Aggregation agg = meter->aggregation;
+uint32_t DeltaKeys::Slot(uint32_t t, Timestamp ts, const catalog::Meter* meter, std::string_view unique) {
   Timestamp hour = HourOf(ts).start;
-  if (agg == Aggregation::kUniqueCount) {
-    buffer_.AddUnique(t, meter, hour, unique);
-    return Status::OK();
-  }
-  bool fresh = false;
-  Accumulated& a = buffer_.Counter(t, meter, hour, &fresh);
-  if (!Combine(agg, micros, ts, fresh, &a.value, &a.latest_ts))  // the meter's rule (meters.h)
-    return Status::DataError(fmt::format("meter '{}', tenant '{}': the hour from {} would total more than one counter "
-                                         "holds ({})",
-                                         meter->key, tenant, FormatRfc3339(hour), kCounterCapacity));
-  ++a.events;
-  return Status::OK();
+  if (meter->aggregation == Aggregation::kUniqueCount) return keys_.Unique(t, meter, hour, unique);
+  return keys_.Counter(t, meter, hour);
 }
 
-DeltaBuffer::Ranks DeltaBuffer::MakeRanks() const {
+DeltaKeys::Ranks DeltaKeys::MakeRanks() const {
   Ranks r;
   std::vector<uint32_t> by_name(tenant_names_.size());
   for (uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
@@ -50,66 +37,114 @@ DeltaBuffer::Ranks DeltaBuffer::MakeRanks() const {
   auto note = [&](const catalog::Meter* m) {
     if (std::find(meters.begin(), meters.end(), m) == meters.end()) meters.push_back(m);
   };
-  buffer_.ForEachCounter([&](uint32_t, const catalog::Meter* m, Timestamp, const Accumulated&) { note(m); });
-  buffer_.ForEachUnique([&](uint32_t, const catalog::Meter* m, Timestamp, std::string_view) { note(m); });
+  for (uint32_t id = 0; id < keys_.counters(); ++id) note(keys_.counter(id).meter);
+  for (uint32_t id = 0; id < keys_.uniques(); ++id) note(keys_.unique(id).meter);
   std::sort(meters.begin(), meters.end(), [](auto* a, auto* b) { return a->key < b->key; });
   for (uint32_t i = 0; i < meters.size(); ++i) r.meter[meters[i]] = i;
   return r;
 }
 
-std::vector<store::CounterDelta> DeltaBuffer::Counters() const {
+std::vector<uint32_t> DeltaKeys::SortedCounters() const {
   Ranks ranks = MakeRanks();
   struct Key {
     uint64_t tenant_meter;
     Timestamp hour;
-    const catalog::Meter* meter;
-    uint32_t tenant;
-    const Accumulated* acc;
+    uint32_t id;
   };
-  std::vector<Key> keys;
-  keys.reserve(buffer_.counters());
-  buffer_.ForEachCounter([&](uint32_t tenant, const catalog::Meter* m, Timestamp hour, const Accumulated& a) {
-    keys.push_back({ranks.Of(tenant, m), hour, m, tenant, &a});
+  std::vector<Key> sorted;
+  sorted.reserve(keys_.counters());
+  for (uint32_t id = 0; id < keys_.counters(); ++id) {
+    const CounterKey& k = keys_.counter(id);
+    sorted.push_back({ranks.Of(k.tenant, k.meter), k.hour, id});
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const Key& x, const Key& y) {
+    return std::tie(x.tenant_meter, x.hour) < std::tie(y.tenant_meter, y.hour);
   });
-  std::sort(keys.begin(), keys.end(),
-            [](const Key& x, const Key& y) { return std::tie(x.tenant_meter, x.hour) < std::tie(y.tenant_meter, y.hour); });
-  std::vector<store::CounterDelta> out;
-  out.reserve(keys.size());
-  for (const Key& k : keys)
-    out.push_back({tenant_names_[k.tenant], k.meter->key, k.hour, MergeFor(k.meter->aggregation), k.acc->value,
-                   k.acc->events, k.acc->latest_ts});
+  std::vector<uint32_t> out;
+  out.reserve(sorted.size());
+  for (const Key& k : sorted) out.push_back(k.id);
   return out;
 }
 
-// Sorted: in the buffer's hash order every insert landed on a random page of
+// Sorted: in hash order every insert landed on a random page of
 // usage_uniques (about 11 K instructions each instead of 4 K).
-std::vector<store::UniqueValue> DeltaBuffer::Uniques() const {
+std::vector<uint32_t> DeltaKeys::SortedUniques() const {
   Ranks ranks = MakeRanks();
   struct Key {
     uint64_t tenant_meter;
     Timestamp hour;
     std::string_view value;
-    const catalog::Meter* meter;
-    uint32_t tenant;
+    uint32_t id;
   };
-  std::vector<Key> keys;
-  keys.reserve(buffer_.uniques());
-  buffer_.ForEachUnique([&](uint32_t tenant, const catalog::Meter* m, Timestamp hour, std::string_view value) {
-    keys.push_back({ranks.Of(tenant, m), hour, value, m, tenant});
-  });
-  std::sort(keys.begin(), keys.end(), [](const Key& x, const Key& y) {
+  std::vector<Key> sorted;
+  sorted.reserve(keys_.uniques());
+  for (uint32_t id = 0; id < keys_.uniques(); ++id) {
+    const UniqueKey& k = keys_.unique(id);
+    sorted.push_back({ranks.Of(k.tenant, k.meter), k.hour, keys_.value(k), id});
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const Key& x, const Key& y) {
     return std::tie(x.tenant_meter, x.hour, x.value) < std::tie(y.tenant_meter, y.hour, y.value);
   });
-  std::vector<store::UniqueValue> out;
-  out.reserve(keys.size());
-  for (const Key& k : keys) out.push_back({tenant_names_[k.tenant], k.meter->key, k.hour, k.value});
+  std::vector<uint32_t> out;
+  out.reserve(sorted.size());
+  for (const Key& k : sorted) out.push_back(k.id);
   return out;
 }
 
-void DeltaBuffer::Clear() {
-  buffer_.Clear();
+void DeltaKeys::Clear() {
+  keys_.Clear();
   tenant_ids_.clear();
   tenant_names_.clear();
+}
+
+Status DeltaSums::Add(uint32_t id, std::string_view tenant, Timestamp ts, const catalog::Meter* meter,
+                      int64_t micros) {
+  Aggregation agg = meter->aggregation;
+  if (agg == Aggregation::kUniqueCount) {
+    if (id >= uniques_.size()) uniques_.resize(std::max<size_t>(id + 1, uniques_.size() * 2));
+    uniques_[id] = 1;
+    any_ = true;
+    return Status::OK();
+  }
+  if (id >= counters_.size()) counters_.resize(std::max<size_t>(id + 1, counters_.size() * 2));
+  Accumulated& a = counters_[id];
+  if (!Combine(agg, micros, ts, a.events == 0, &a.value, &a.latest_ts))  // the meter's rule (meters.h)
+    return Status::DataError(fmt::format("meter '{}', tenant '{}': the hour from {} would total more than one counter "
+                                         "holds ({})",
+                                         meter->key, tenant, FormatRfc3339(HourOf(ts).start), kCounterCapacity));
+  ++a.events;
+  any_ = true;
+  return Status::OK();
+}
+
+std::vector<store::CounterDelta> DeltaSums::Counters(const DeltaKeys& keys, const std::vector<uint32_t>& order) const {
+  std::vector<store::CounterDelta> out;
+  out.reserve(order.size());
+  for (uint32_t id : order) {
+    if (id >= counters_.size() || counters_[id].events == 0) continue;
+    const Accumulated& a = counters_[id];
+    const CounterKey& k = keys.keys().counter(id);
+    out.push_back({keys.tenant(k.tenant), k.meter->key, k.hour, MergeFor(k.meter->aggregation), a.value, a.events,
+                   a.latest_ts});
+  }
+  return out;
+}
+
+std::vector<store::UniqueValue> DeltaSums::Uniques(const DeltaKeys& keys, const std::vector<uint32_t>& order) const {
+  std::vector<store::UniqueValue> out;
+  out.reserve(order.size());
+  for (uint32_t id : order) {
+    if (id >= uniques_.size() || !uniques_[id]) continue;
+    const UniqueKey& k = keys.keys().unique(id);
+    out.push_back({keys.tenant(k.tenant), k.meter->key, k.hour, keys.keys().value(k)});
+  }
+  return out;
+}
+
+void DeltaSums::Clear() {
+  std::fill(counters_.begin(), counters_.end(), Accumulated{});
+  std::fill(uniques_.begin(), uniques_.end(), 0);
+  any_ = false;
 }
 
 }  // namespace meter::ingest

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "ingest/csv_record.h"
+#include "ingest/delta_buffer.h"
 #include "ingest/json_record.h"
 #include "ingest/line_reader.h"
 #include "ingest/recorder.h"
@@ -84,6 +85,10 @@ struct Chunk {
   bool end_of_batch = false;         // the batch's transaction commits after this chunk
   bool last = false;                 // nothing follows
   Status error;                      // the reader stopped: the batch rolls back
+  // With the chunk that ends a batch: the keys of the whole batch's counter
+  // deltas (the reader no longer touches them) and their ids in key order.
+  std::unique_ptr<DeltaKeys> keys;
+  std::vector<uint32_t> sorted_counters, sorted_uniques;
 
   void Reset(size_t inputs) {
     stage.Clear();
@@ -138,10 +143,28 @@ class ChunkQueue {
     return c;
   }
 
-  // Writer: a written chunk, for the reader to fill again.
+  // Writer: a written chunk, for the reader to fill again; the batch keys
+  // it carries are kept apart for the next batch (their tables stay grown).
   void Recycle(std::unique_ptr<Chunk> c) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (c->keys && spare_keys_.size() < 2) spare_keys_.push_back(std::move(c->keys));
+    c->keys.reset();
     if (spares_.size() < kWaiting + 1) spares_.push_back(std::move(c));
+  }
+
+  // Reader: empty keys for a batch.
+  std::unique_ptr<DeltaKeys> SpareKeys() {
+    std::unique_ptr<DeltaKeys> k;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!spare_keys_.empty()) {
+        k = std::move(spare_keys_.back());
+        spare_keys_.pop_back();
+      }
+    }
+    if (!k) return std::make_unique<DeltaKeys>();
+    k->Clear();
+    return k;
   }
 
   // Writer: nothing more will be written; the reader stops at its next call.
@@ -159,6 +182,7 @@ class ChunkQueue {
   std::condition_variable ready_, space_;
   std::deque<std::unique_ptr<Chunk>> filled_;
   std::vector<std::unique_ptr<Chunk>> spares_;
+  std::vector<std::unique_ptr<DeltaKeys>> spare_keys_;
   bool stopped_ = false;
 };
 
@@ -201,6 +225,7 @@ class Reader {
   bool Ship(bool end_of_batch, bool last);
   void ReportProgress();
   IngestCounts& counts() { return chunk_->counts[input_->index]; }
+  bool NextChunk();
 
   const std::vector<std::string>& inputs_;
   const IngestOptions& options_;
@@ -215,6 +240,7 @@ class Reader {
   EventScratch scratch_;
   std::unique_ptr<Input> input_;
   std::unique_ptr<Chunk> chunk_;
+  std::unique_ptr<DeltaKeys> keys_;  // of the batch in progress
   size_t next_input_ = 0;
   size_t batch_records_ = 0;  // records read in the batch in progress
   uint64_t bytes_done_ = 0;   // of the inputs already closed
@@ -243,7 +269,7 @@ void Reader::Run() {
 }
 
 Status Reader::ReadAll() {
-  if (!(chunk_ = queue_.Spare())) return Status::OK();
+  if (!NextChunk()) return Status::OK();
   for (bool done = false; !done;) {
     now_ = Clock::Now();
     batch_records_ = 0;
@@ -266,14 +292,27 @@ Status Reader::ReadAll() {
 }
 
 // Hands the chunk in progress to the writer and starts the next; false (and
-// no chunk in progress) once the writer has stopped.
+// no chunk in progress) once the writer has stopped. The chunk that ends a
+// batch takes the batch's keys along, sorted here rather than on the writer.
 bool Reader::Ship(bool end_of_batch, bool last) {
   chunk_->order = chunk_->stage.ById();
   chunk_->end_of_batch = end_of_batch;
   chunk_->last = last;
+  if (end_of_batch) {
+    chunk_->sorted_counters = keys_->SortedCounters();
+    chunk_->sorted_uniques = keys_->SortedUniques();
+    chunk_->keys = std::move(keys_);
+  }
   if (!queue_.Push(std::move(chunk_)) || last) return false;
-  chunk_ = queue_.Spare();
-  return chunk_ != nullptr;
+  return NextChunk();
+}
+
+// An empty chunk to fill, and keys for the batch when one starts; false
+// once the writer has stopped.
+bool Reader::NextChunk() {
+  if (!(chunk_ = queue_.Spare())) return false;
+  if (!keys_) keys_ = queue_.SpareKeys();
+  return true;
 }
 
 Status Reader::OpenInput(size_t index) {
@@ -342,7 +381,7 @@ Status Reader::Accept() {
   METER_RETURN_IF_ERROR(ToEventView(raw_, &event_, &scratch_));
   METER_RETURN_IF_ERROR(validator_.Check(event_, now_, raw_.names->timestamp));
   if (strict_failed_) return stager_.Check(event_);  // nothing will be committed
-  return stager_.Stage(event_, input_->index, &chunk_->stage);
+  return stager_.Stage(event_, input_->index, &chunk_->stage, keys_.get());
 }
 
 // One line: one record, or for a Lago batch envelope each of its events.
@@ -494,13 +533,15 @@ Status Writer::WriteBatch(std::unique_ptr<Chunk>* first, bool* last) {
       pending_[i].read += chunk->counts[i].read;
       pending_[i].rejected += chunk->counts[i].rejected;
     }
-    bool end = chunk->end_of_batch;
     *last = chunk->last;
+    if (chunk->end_of_batch) {
+      Status st = recorder_.Flush(*chunk->keys, chunk->sorted_counters, chunk->sorted_uniques);
+      queue_.Recycle(std::move(chunk));
+      return st;
+    }
     queue_.Recycle(std::move(chunk));
-    if (end) break;
     chunk = queue_.Pop();
   }
-  return recorder_.Flush();
 }
 
 Result<bool> Writer::IsLate(const EventView& e) {

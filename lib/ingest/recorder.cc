@@ -13,7 +13,8 @@ struct EventRecorder::Impl {
   Impl(store::Database& db, const catalog::Catalog& catalog) : events(db), stager(catalog) {}
   store::EventStore events;
   EventStager stager;  // for Record and Check
-  DeltaBuffer buffer;  // of the events written since the last Flush
+  DeltaKeys keys;      // Record: of the events recorded since the last Flush
+  DeltaSums sums;      // of the events recorded or written since the last Flush
   std::vector<EventView> views;  // Write: the staged events in insert order
   std::vector<bool> inserted;
 };
@@ -28,9 +29,14 @@ Status EventStager::Check(const EventView& e) {
   return meters_.Evaluate(e, &contributions_);
 }
 
-Status EventStager::Stage(const EventView& e, uint64_t tag, StagedEvents* stage) {
+Status EventStager::Stage(const EventView& e, uint64_t tag, StagedEvents* stage, DeltaKeys* keys) {
   METER_RETURN_IF_ERROR(Check(e));
-  stage->Add(e, tag, contributions_);
+  slots_.clear();
+  if (!contributions_.empty()) {
+    uint32_t tenant = keys->TenantId(e.tenant);
+    for (const Contribution& c : contributions_) slots_.push_back(keys->Slot(tenant, e.timestamp, c.meter, c.unique));
+  }
+  stage->Add(e, tag, contributions_, slots_);
   return Status::OK();
 }
 
@@ -42,13 +48,15 @@ Result<bool> EventRecorder::Record(const EventView& e) {
   const std::vector<Contribution>& contributions = impl_->stager.contributions();
   if (!inserted || contributions.empty()) return inserted;
   for (const Contribution& c : contributions)
-    METER_RETURN_IF_ERROR(impl_->buffer.Add(e.tenant, e.timestamp, c.meter, c.micros, c.unique));
+    METER_RETURN_IF_ERROR(
+        impl_->sums.Add(impl_->keys.Slot(e.tenant, e.timestamp, c.meter, c.unique), e.tenant, e.timestamp, c.meter,
+                        c.micros));
   return true;
 }
 
 // Two passes: the inserts in id order (the index's order), then the
-// contributions and the callbacks in staging order, which is usually time
-// order and keeps the counter buffer's accesses close together.
+// contributions and the callbacks in staging order. The contributions'
+// keys were found when they were staged: summing them indexes arrays.
 Status EventRecorder::Write(const StagedEvents& stage, const std::vector<uint32_t>& order, const StagedFn& done) {
   std::vector<EventView>& views = impl_->views;
   views.clear();
@@ -68,7 +76,7 @@ Status EventRecorder::Write(const StagedEvents& stage, const std::vector<uint32_
     if (inserted[i]) {
       for (size_t c = s.first_contribution; c < s.end_contribution; ++c) {
         const StagedEvents::StagedContribution& con = stage.contribution(c);
-        METER_RETURN_IF_ERROR(impl_->buffer.Add(e.tenant, e.timestamp, con.meter, con.micros, stage.View(con.unique)));
+        METER_RETURN_IF_ERROR(impl_->sums.Add(con.slot, e.tenant, e.timestamp, con.meter, con.micros));
       }
     }
     METER_RETURN_IF_ERROR(done(s.tag, inserted[i], e));
@@ -77,15 +85,25 @@ Status EventRecorder::Write(const StagedEvents& stage, const std::vector<uint32_
 }
 
 Status EventRecorder::Flush() {
-  Status st;
-  if (!impl_->buffer.empty()) {
-    st = impl_->events.AddCounters(impl_->buffer.Counters());
-    if (st.ok()) st = impl_->events.AddUniques(impl_->buffer.Uniques());
-  }
-  impl_->buffer.Clear();
+  Status st = Flush(impl_->keys, impl_->keys.SortedCounters(), impl_->keys.SortedUniques());
+  impl_->keys.Clear();
   return st;
 }
 
-void EventRecorder::Discard() { impl_->buffer.Clear(); }
+Status EventRecorder::Flush(const DeltaKeys& keys, const std::vector<uint32_t>& sorted_counters,
+                            const std::vector<uint32_t>& sorted_uniques) {
+  Status st;
+  if (!impl_->sums.empty()) {
+    st = impl_->events.AddCounters(impl_->sums.Counters(keys, sorted_counters));
+    if (st.ok()) st = impl_->events.AddUniques(impl_->sums.Uniques(keys, sorted_uniques));
+  }
+  impl_->sums.Clear();
+  return st;
+}
+
+void EventRecorder::Discard() {
+  impl_->keys.Clear();
+  impl_->sums.Clear();
+}
 
 }  // namespace meter::ingest

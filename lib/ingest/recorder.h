@@ -3,7 +3,8 @@
 // events and the counters quota checks read can never drift apart.
 //
 // Ingest splits the work over two threads: EventStager checks events and
-// stages them (no database), EventRecorder::Write writes what was staged.
+// stages them with the keys of their counter deltas (no database),
+// EventRecorder::Write writes what was staged and sums the deltas by key.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include "catalog/catalog.h"
 #include "core/event.h"
 #include "core/status.h"
+#include "ingest/delta_buffer.h"
 #include "ingest/meters.h"
 #include "ingest/staged_events.h"
 #include "store/database.h"
@@ -32,9 +34,9 @@ class EventStager {
   // Validator's (validator.h).
   Status Check(const EventView& e);
 
-  // Checks `e` and adds it, with its contributions and `tag`, to `stage`
-  // (nothing when refused).
-  Status Stage(const EventView& e, uint64_t tag, StagedEvents* stage);
+  // Checks `e` and adds it, with its contributions and `tag`, to `stage`,
+  // and the keys of its contributions to `keys` (nothing when refused).
+  Status Stage(const EventView& e, uint64_t tag, StagedEvents* stage, DeltaKeys* keys);
 
   // The contributions found by the last successful Check or Stage.
   const std::vector<Contribution>& contributions() const { return contributions_; }
@@ -42,6 +44,7 @@ class EventStager {
  private:
   MeterEvaluator meters_;
   std::vector<Contribution> contributions_;
+  std::vector<uint32_t> slots_;
 };
 
 class EventRecorder {
@@ -70,15 +73,22 @@ class EventRecorder {
 
   // The bulk path (ingest): inserts the events of `stage` (staged by an
   // EventStager of the same catalog) in `order` (StagedEvents::ById: the id index is walked in
-  // order; equal identities: the first wins), buffers the counter
-  // contributions of those inserted, and calls `done(tag, inserted, event)`
-  // for each event in staging order.
+  // order; equal identities: the first wins), sums the counter
+  // contributions of those inserted by their keys, and calls `done(tag,
+  // inserted, event)` for each event in staging order. Every Write until
+  // the next Flush takes events staged with the same DeltaKeys, and the
+  // deltas are written by Flush(keys): do not mix with Record.
   using StagedFn = std::function<Status(uint64_t tag, bool inserted, const EventView& e)>;
   Status Write(const StagedEvents& stage, const std::vector<uint32_t>& order, const StagedFn& done);
 
   // Writes the buffered counter deltas (usage_counters, usage_uniques) and
-  // empties the buffer.
+  // empties the buffer: after Record, Flush(); after Write, Flush with the
+  // keys the events were staged with and their ids in key order
+  // (DeltaKeys::SortedCounters / SortedUniques, which the caller may have
+  // computed on another thread).
   Status Flush();
+  Status Flush(const DeltaKeys& keys, const std::vector<uint32_t>& sorted_counters,
+               const std::vector<uint32_t>& sorted_uniques);
 
   // Drops the buffered deltas: for a transaction that is being rolled back.
   void Discard();

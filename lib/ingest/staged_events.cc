@@ -11,7 +11,8 @@ StagedEvents::Text StagedEvents::Keep(std::string_view v) {
   return t;
 }
 
-void StagedEvents::Add(const EventView& e, uint64_t tag, const std::vector<Contribution>& contributions) {
+void StagedEvents::Add(const EventView& e, uint64_t tag, const std::vector<Contribution>& contributions,
+                       const std::vector<uint32_t>& slots) {
   Event s;
   ForEachEventField(s, e, [this](EventColumn, auto& to, const auto& from) {
     if constexpr (std::is_same_v<std::decay_t<decltype(to)>, Text>) to = Keep(from);
@@ -20,7 +21,8 @@ void StagedEvents::Add(const EventView& e, uint64_t tag, const std::vector<Contr
   s.tag = tag;
   s.first_contribution = contributions_.size();
   s.end_contribution = contributions_.size() + contributions.size();
-  for (const Contribution& c : contributions) contributions_.push_back({c.meter, c.micros, Keep(c.unique)});
+  for (size_t i = 0; i < contributions.size(); ++i)
+    contributions_.push_back({contributions[i].meter, contributions[i].micros, slots[i]});
   events_.push_back(s);
 }
 

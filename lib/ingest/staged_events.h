@@ -1,7 +1,8 @@
 // StagedEvents: checked events waiting to be written, as ingest hands them
 // from the thread that reads and checks records to the thread that writes
 // them: their text in one arena (no allocation per event), the meter
-// contributions of each, and the order to insert them in. Cleared and
+// contributions of each (with the id of the counter or distinct value each
+// goes to, delta_buffer.h), and the order to insert them in. Cleared and
 // reused from chunk to chunk.
 #pragma once
 
@@ -27,7 +28,7 @@ class StagedEvents {
   struct StagedContribution {
     const catalog::Meter* meter;
     int64_t micros;
-    Text unique;
+    uint32_t slot;  // DeltaKeys::Slot
   };
   // An event with the fields of core/event.h held as arena texts, its tag
   // (ingest: the input it came from) and its contributions [first, end).
@@ -37,8 +38,10 @@ class StagedEvents {
     size_t end_contribution = 0;
   };
 
-  // Copies `e` and its contributions (from MeterEvaluator::Evaluate).
-  void Add(const EventView& e, uint64_t tag, const std::vector<Contribution>& contributions);
+  // Copies `e` and its contributions (from MeterEvaluator::Evaluate), with
+  // the key id of each (`slots`, one per contribution).
+  void Add(const EventView& e, uint64_t tag, const std::vector<Contribution>& contributions,
+           const std::vector<uint32_t>& slots);
 
   size_t size() const { return events_.size(); }
   // Bytes of text held (to bound a chunk's memory).

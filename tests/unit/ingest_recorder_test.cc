@@ -27,22 +27,26 @@ std::string Value(store::Database& db, const char* tenant, const char* meter, Pe
   return v->ToString();
 }
 
+constexpr Timestamp kFeb1 = 1769904000000;  // 2026-02-01T00:00:00Z
+
+// An api_calls event of acme with a user (the unique_count meter `users`).
+Event Call(const char* id, Timestamp ts, int64_t micros, const char* user) {
+  Event e = MakeEvent(id, "acme", "api_calls", ts, micros);
+  e.user = user;
+  return e;
+}
+
 TEST_CASE("ingest.recorder_dedupes_and_counts") {
   TempDb t;
   store::Database& db = *t.db;
   const Timestamp h = 1769904000000;  // 2026-02-01T00:00:00Z
   EventRecorder rec(db, TestCatalog());
   REQUIRE(db.Transaction([&]() -> Status {
-    Event a = MakeEvent("a", "acme", "api_calls", h + 10, 2000000);
-    a.user = "u1";
+    Event a = Call("a", h + 10, 2000000, "u1");
     CHECK(*rec.Record(a) == true);
     CHECK(*rec.Record(a) == false);  // same id: a duplicate, counted once
-    Event b = MakeEvent("b", "acme", "api_calls", h + kMillisPerHour + 5, 500000);
-    b.user = "u1";
-    CHECK(*rec.Record(b) == true);
-    Event c = MakeEvent("c", "acme", "api_calls", h + 20, 1000000);
-    c.user = "u2";
-    CHECK(*rec.Record(c) == true);
+    CHECK(*rec.Record(Call("b", h + kMillisPerHour + 5, 500000, "u1")) == true);
+    CHECK(*rec.Record(Call("c", h + 20, 1000000, "u2")) == true);
     CHECK(*rec.Record(MakeEvent("s1", "acme", "storage", h + 1, 5000000)) == true);
     CHECK(*rec.Record(MakeEvent("s2", "acme", "storage", h + 2, 7250000)) == true);
     CHECK(*rec.Record(MakeEvent("s3", "acme", "storage", h + kMillisPerHour, 3000000)) == true);
@@ -106,6 +110,7 @@ TEST_CASE("ingest.recorder_staged_writes_in_id_order") {
   EventRecorder rec(db, TestCatalog());
   EventStager stager(TestCatalog());
   StagedEvents stage;
+  DeltaKeys keys;
   std::vector<std::string> written;
   std::vector<std::pair<uint64_t, bool>> outcomes;
   REQUIRE(db.Transaction([&]() -> Status {
@@ -114,23 +119,51 @@ TEST_CASE("ingest.recorder_staged_writes_in_id_order") {
     Event a2 = MakeEvent("a", "acme", "api_calls", 0, 9000000);  // same id, staged later: a duplicate
     Event bad = MakeEvent("x", "acme", "llm", 0);
     bad.properties = R"({"tokens":"many"})";
-    CHECK(stager.Stage(ViewOf(c), 1, &stage).ok());
-    CHECK(stager.Stage(ViewOf(a), 2, &stage).ok());
-    CHECK(stager.Stage(ViewOf(a2), 3, &stage).ok());
-    CHECK(stager.Stage(ViewOf(bad), 4, &stage).IsDataError());  // refused, not staged
+    CHECK(stager.Stage(ViewOf(c), 1, &stage, &keys).ok());
+    CHECK(stager.Stage(ViewOf(a), 2, &stage, &keys).ok());
+    CHECK(stager.Stage(ViewOf(a2), 3, &stage, &keys).ok());
+    CHECK(stager.Stage(ViewOf(bad), 4, &stage, &keys).IsDataError());  // refused, not staged
     CHECK(stage.size() == 3);
     METER_RETURN_IF_ERROR(rec.Write(stage, stage.ById(), [&](uint64_t tag, bool inserted, const EventView& e) {
       written.emplace_back(e.id);
       outcomes.emplace_back(tag, inserted);
       return Status::OK();
     }));
-    return rec.Flush();
+    return rec.Flush(keys, keys.SortedCounters(), keys.SortedUniques());
   }).ok());
   // Inserted in id order (the first staged "a" wins); reported in staging order.
   CHECK(written == std::vector<std::string>{"c", "a", "a"});
   CHECK(outcomes == std::vector<std::pair<uint64_t, bool>>{{1, true}, {2, true}, {3, false}});
   CHECK(Value(db, "acme", "api_calls", Period{0, kMillisPerDay}) == "4");
   CHECK(*store::EventStore(db).CountEvents() == 2);
+}
+
+// The bulk path finds the keys of the deltas when events are staged, before
+// anyone knows which are duplicates: a key only a duplicate staged (its own
+// hour, its own distinct value) must write nothing.
+TEST_CASE("ingest.recorder_staged_duplicate_keys_write_nothing") {
+  TempDb t;
+  store::Database& db = *t.db;
+  EventRecorder rec(db, TestCatalog());
+  REQUIRE(db.Transaction([&]() -> Status {
+    CHECK(*rec.Record(Call("a", kFeb1 + 10, 2000000, "u1")) == true);
+    return rec.Flush();
+  }).ok());
+  EventStager stager(TestCatalog());
+  StagedEvents stage;
+  DeltaKeys keys;
+  // "a" again, stored already: a duplicate, in an hour and with a user of its own.
+  REQUIRE(stager.Stage(ViewOf(Call("a", kFeb1 + 2 * kMillisPerHour, 5000000, "u9")), 0, &stage, &keys).ok());
+  REQUIRE(stager.Stage(ViewOf(Call("b", kFeb1 + 20, 1000000, "u2")), 0, &stage, &keys).ok());
+  REQUIRE(db.Transaction([&]() -> Status {
+    METER_RETURN_IF_ERROR(rec.Write(stage, stage.ById(), [](uint64_t, bool, const EventView&) { return Status::OK(); }));
+    return rec.Flush(keys, keys.SortedCounters(), keys.SortedUniques());
+  }).ok());
+  Period third{kFeb1 + 2 * kMillisPerHour, kFeb1 + 3 * kMillisPerHour};
+  CHECK(Value(db, "acme", "api_calls", third) == "0");
+  CHECK(Value(db, "acme", "users", third) == "0");
+  CHECK(Value(db, "acme", "users", Period{kFeb1, kFeb1 + kMillisPerDay}) == "2");
+  CHECK(Value(db, "acme", "api_calls", Period{kFeb1, kFeb1 + kMillisPerDay}) == "3");
 }
 
 }  // namespace

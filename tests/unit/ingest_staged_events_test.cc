@@ -32,8 +32,8 @@ TEST_CASE("ingest.staged_events: every field and contribution reads back as adde
   Event b = Sample("e2");
   b.latency_ms.reset();
   b.user = "";
-  s.Add(ViewOf(a), 7, {{&users, 1000000, "u1"}, {&users, 3, "u2"}});
-  s.Add(ViewOf(b), 9, {});
+  s.Add(ViewOf(a), 7, {{&users, 1000000, "u1"}, {&users, 3, "u2"}}, {4, 11});
+  s.Add(ViewOf(b), 9, {}, {});
   REQUIRE(s.size() == 2);
   EventView va = s.View(s.event(0));
   CHECK(va.id == "e1");
@@ -53,7 +53,7 @@ TEST_CASE("ingest.staged_events: every field and contribution reads back as adde
   const auto& second = s.contribution(s.event(0).first_contribution + 1);
   CHECK(second.meter == &users);
   CHECK(second.micros == 3);
-  CHECK(s.View(second.unique) == "u2");
+  CHECK(second.slot == 11);
   EventView vb = s.View(s.event(1));
   CHECK(vb.id == "e2");
   CHECK(!vb.latency_ms);
@@ -70,7 +70,7 @@ TEST_CASE("ingest.staged_events: by id, equal ids in staging order, past a long 
   // Ids that agree beyond the 8 bytes of a sort key after their common
   // prefix, one that is a prefix of another, and a repeated id.
   for (const char* id : {"evt_b", "evt_aaaaaaaaaaZ", "evt_a", "evt_aaaaaaaaaaA", "evt_a", "evt_"})
-    s.Add(ViewOf(Sample(id)), 0, {});
+    s.Add(ViewOf(Sample(id)), 0, {}, {});
   CHECK(s.ById() == std::vector<uint32_t>{5, 2, 4, 3, 1, 0});
   StagedEvents none;
   CHECK(none.ById().empty());
