@@ -5,7 +5,7 @@
 //   build/bench/bench_invoice [--meter build/meter] [--tenants 10000]
 //                             [--events-per-tenant 150] [--catalog sample-data/catalog.json]
 //                             [--pricing all|plain|sliced] [--balances some|every]
-//                             [--dir /tmp/bench-invoice] [--json FILE] [--setup-only yes]
+//                             [--dir /tmp/bench-invoice] [--json FILE] [--setup-only yes|next-month]
 //
 // Set-up (not timed): the sample catalog's meters and plans with N generated
 // tenants spread over its plans (--pricing: `all` of them; `plain`, those
@@ -30,7 +30,10 @@
 // when the wall time includes waiting for other processes) as a table on
 // stderr and one JSON line on stdout (and, with --json FILE, in FILE too).
 // --setup-only yes stops after the set-up, leaving the database in --dir for
-// profiling a run (perf record build/meter --db DIR/meter.db invoice generate ...).
+// profiling a run (perf record build/meter --db DIR/meter.db invoice generate ...);
+// --setup-only next-month also finalizes February (untimed) and records the
+// March and late February events, leaving the database as the next-month
+// finalize finds it (generate --period 2026-03 --finalize).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -65,7 +68,7 @@ using nlohmann::json;
 
 struct Args {
   std::string meter, catalog, dir = "/tmp/bench-invoice", json_out, pricing = "all", balances = "some";
-  bool setup_only = false;
+  std::string setup_only;  // "", "yes" or "next-month"
   int tenants = 10000;
   int events_per_tenant = 150;
 };
@@ -84,13 +87,15 @@ Args ParseArgs(int argc, char** argv) {
     else if (flag == "--json") a.json_out = value;
     else if (flag == "--pricing") a.pricing = value;
     else if (flag == "--balances") a.balances = value;
-    else if (flag == "--setup-only") a.setup_only = value == "yes";
+    else if (flag == "--setup-only") a.setup_only = value;
     else if (flag == "--tenants") a.tenants = std::stoi(value);
     else if (flag == "--events-per-tenant") a.events_per_tenant = std::stoi(value);
     else throw std::runtime_error("unknown flag " + flag);
   }
   if (a.pricing != "all" && a.pricing != "plain" && a.pricing != "sliced")
     throw std::runtime_error("--pricing takes all, plain or sliced");
+  if (!a.setup_only.empty() && a.setup_only != "yes" && a.setup_only != "next-month")
+    throw std::runtime_error("--setup-only takes yes or next-month");
   if (a.balances != "some" && a.balances != "every") throw std::runtime_error("--balances takes some or every");
   return a;
 }
@@ -303,11 +308,18 @@ int main(int argc, char** argv) {
     auto t0 = std::chrono::steady_clock::now();
     int64_t events = RecordUsage(a, db, feb, true, nullptr);
     double record_s = Since(t0);
-    if (a.setup_only) {
+    std::string gen = fmt::format("{} invoice generate --period 2026-02", m);
+    if (a.setup_only == "next-month") {
+      Run(gen + " --finalize >/dev/null");
+      int64_t march_events = RecordUsage(a, db, mar, false, &feb);
+      fmt::print(stderr, "set up {} ({} tenants, {} events in February, finalized; {} in March); no run timed\n", db,
+                 a.tenants, events, march_events);
+      return 0;
+    }
+    if (a.setup_only == "yes") {
       fmt::print(stderr, "set up {} ({} tenants, {} events in February); no run timed\n", db, a.tenants, events);
       return 0;
     }
-    std::string gen = fmt::format("{} invoice generate --period 2026-02", m);
     std::vector<std::pair<std::string, Timing>> runs;
     runs.emplace_back("first", Run(gen + " >/dev/null"));
     runs.emplace_back("refresh", Run(gen + " >/dev/null"));

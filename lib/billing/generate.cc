@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -135,12 +136,15 @@ Result<InvoiceInputs> ReadInputs(store::Database& db, const catalog::Catalog& ca
 }
 
 // The draft `id` from the planned month (BuildDraft).
+// `adjustments`: the tenant's late usage lines when measured ahead (with
+// every other tenant's), else nullopt (measured now).
 Result<Invoice> DraftFrom(store::Database& db, const catalog::Catalog& catalog, const catalog::Tenant& tenant,
-                          MonthPlan mp, const std::string& id, const std::set<std::string>* candidates) {
+                          MonthPlan mp, const std::string& id, const std::set<std::string>* candidates,
+                          std::optional<Result<std::vector<InvoiceLine>>> adjustments) {
   METER_ASSIGN_OR_RETURN(InvoiceInputs in, ReadInputs(db, catalog, tenant, std::move(mp), nullptr));
   in.id = id;
-  METER_ASSIGN_OR_RETURN(in.adjustments,
-                         LateUsageAdjustments(db, catalog, tenant.id, in.period.period.start, candidates));
+  if (!adjustments) adjustments = LateUsageAdjustments(db, catalog, tenant.id, in.period.period.start, candidates);
+  METER_ASSIGN_OR_RETURN(in.adjustments, std::move(*adjustments));
   METER_ASSIGN_OR_RETURN(in.coupons, CouponsForInvoice(db, tenant.id, in.period.month, TenantCurrency(catalog, tenant)));
   return BuildInvoice(in);
 }
@@ -157,33 +161,83 @@ PriorAdjustments CollectPrior(const std::vector<Invoice>& invoices) {
   return prior;
 }
 
-// The adjustment lines for one finalized invoice: each usage line re-measured
-// over its own segment and compared with what has been billed for it.
-// The quantity a sliced line (SPEC section 10: a filter's or group's line)
-// measures now: its slice re-measured under the plan's charge; nullopt when
-// the catalog no longer has that charge.
-Result<std::optional<Decimal>> SliceNow(store::Database& db, const catalog::Catalog& c, const Invoice& inv,
-                                        const InvoiceLine& line) {
+// A sliced line's charge: the first sliced charge of the line's plan that
+// bills its meter; nullptr when the catalog no longer has one (the line
+// cannot be re-measured).
+const catalog::Charge* SlicedChargeOf(const catalog::Catalog& c, const InvoiceLine& line) {
   const catalog::Plan* plan = c.FindPlan(line.plan);
-  if (!plan) return std::optional<Decimal>();
-  for (const auto& ch : plan->charges) {
-    if (ch.meter != line.meter || !usage::IsSliced(ch)) continue;
-    METER_ASSIGN_OR_RETURN(auto slices, usage::MeasureSlices(db, c, inv.tenant, ch, line.period));
-    for (const auto& s : slices) {
-      std::optional<std::string> name;
-      if (s.filter >= 0) name = ch.filters[s.filter].name;
-      if (name == line.filter && s.group == line.group && s.events > 0) return std::optional<Decimal>(s.quantity);
-    }
-    return std::optional<Decimal>(Decimal());
-  }
-  return std::optional<Decimal>();
+  if (!plan) return nullptr;
+  for (const auto& ch : plan->charges)
+    if (ch.meter == line.meter && usage::IsSliced(ch)) return &ch;
+  return nullptr;
 }
 
+// One tenant's finalized invoices whose late usage is measured: all of them
+// (adjustments already billed count, wherever they are) and which are targets.
+struct LateInvoices {
+  std::string tenant;
+  std::vector<Invoice> invoices;
+  std::vector<bool> target;
+};
+
+// True when `line` is re-measured: a usage line of a meter still in the catalog.
+const catalog::Meter* RemeasuredMeter(const catalog::Catalog& c, const InvoiceLine& line) {
+  return line.kind == LineKind::kUsage ? c.FindMeter(line.meter) : nullptr;
+}
+
+// The sliced charges to re-measure for late usage, each (tenant, charge,
+// period) once however many lines (filters, groups) and invoices ask for it,
+// measured together in one usage::MeasureSlices call.
+class LateSlices {
+ public:
+  void Request(const catalog::Catalog& c, const LateInvoices& late) {
+    for (size_t i = 0; i < late.invoices.size(); ++i) {
+      if (!late.target[i]) continue;
+      for (const InvoiceLine& line : late.invoices[i].lines) {
+        if (line.events < 0 || !RemeasuredMeter(c, line)) continue;
+        const catalog::Charge* ch = SlicedChargeOf(c, line);
+        if (!ch) continue;
+        if (index_.try_emplace(KeyOf(late.tenant, ch, line.period), requests_.size()).second)
+          requests_.push_back({ch, late.tenant, line.period});
+      }
+    }
+  }
+  Status Measure(store::Database& db, const catalog::Catalog& c) {
+    if (requests_.empty()) return Status::OK();
+    METER_ASSIGN_OR_RETURN(measured_, usage::MeasureSlices(db, c, requests_));
+    return Status::OK();
+  }
+  // The quantity `line` of `tenant`'s invoice measures now: its slice of the
+  // measured charge; nullopt when the line's charge is gone from the catalog.
+  std::optional<Decimal> Now(const catalog::Catalog& c, const std::string& tenant, const InvoiceLine& line) const {
+    const catalog::Charge* ch = SlicedChargeOf(c, line);
+    if (!ch) return std::nullopt;
+    for (const auto& s : measured_[index_.at(KeyOf(tenant, ch, line.period))]) {
+      std::optional<std::string> name;
+      if (s.filter >= 0) name = ch->filters[s.filter].name;
+      if (name == line.filter && s.group == line.group && s.events > 0) return s.quantity;
+    }
+    return Decimal();
+  }
+
+ private:
+  using Key = std::tuple<std::string, const catalog::Charge*, Timestamp, Timestamp>;
+  static Key KeyOf(const std::string& tenant, const catalog::Charge* ch, const Period& p) {
+    return {tenant, ch, p.start, p.end};
+  }
+  std::map<Key, size_t> index_;
+  std::vector<usage::ChargeSliceRequest> requests_;
+  std::vector<std::vector<usage::UsageSlice>> measured_;
+};
+
+// The adjustment lines for one finalized invoice: each usage line re-measured
+// over its own segment (sliced lines, SPEC section 10: a filter's or group's
+// line, looked up in `slices`) and compared with what has been billed for it.
 Status AdjustInvoice(store::Database& db, const catalog::Catalog& c, const Invoice& inv,
-                     const PriorAdjustments& prior, std::vector<InvoiceLine>& out) {
+                     const PriorAdjustments& prior, const LateSlices& slices, std::vector<InvoiceLine>& out) {
   for (int k = 0; k < static_cast<int>(inv.lines.size()); ++k) {
     const InvoiceLine& line = inv.lines[k];
-    const catalog::Meter* m = line.kind == LineKind::kUsage ? c.FindMeter(line.meter) : nullptr;
+    const catalog::Meter* m = RemeasuredMeter(c, line);
     if (!m) continue;  // base lines; meters no longer in the catalog cannot be re-measured
     Decimal q = line.quantity, billed = line.amount;
     if (auto it = prior.find({inv.id, k}); it != prior.end()) {
@@ -194,7 +248,7 @@ Status AdjustInvoice(store::Database& db, const catalog::Catalog& c, const Invoi
     }
     Decimal current;
     if (line.events >= 0) {
-      METER_ASSIGN_OR_RETURN(std::optional<Decimal> now, SliceNow(db, c, inv, line));
+      std::optional<Decimal> now = slices.Now(c, inv.tenant, line);
       if (!now) continue;
       current = *now;
     } else {
@@ -206,6 +260,29 @@ Status AdjustInvoice(store::Database& db, const catalog::Catalog& c, const Invoi
     if (adj->has_value()) out.push_back(std::move(**adj));
   }
   return Status::OK();
+}
+
+// `request`'s finalized invoices; nullopt when none is a target.
+Result<std::optional<LateInvoices>> ReadLate(store::Database& db, const LateRequest& request) {
+  if (request.candidates && request.candidates->empty()) return std::optional<LateInvoices>();
+  METER_ASSIGN_OR_RETURN(auto records, store::InvoiceStore(db).Finalized(request.tenant));
+  LateInvoices late{request.tenant, {}, {}};
+  for (const auto& r : records)
+    late.target.push_back(r.period.start < request.before && (!request.candidates || request.candidates->count(r.id)));
+  if (std::none_of(late.target.begin(), late.target.end(), [](bool t) { return t; }))
+    return std::optional<LateInvoices>();
+  for (const auto& r : records) { METER_ASSIGN_OR_RETURN(late.invoices.emplace_back(), InvoiceFromRecord(r)); }
+  return std::optional<LateInvoices>(std::move(late));
+}
+
+// The adjustment lines of one tenant's late invoices, slices measured.
+Result<std::vector<InvoiceLine>> AdjustLate(store::Database& db, const catalog::Catalog& c, const LateInvoices& late,
+                                            const LateSlices& slices) {
+  std::vector<InvoiceLine> out;
+  PriorAdjustments prior = CollectPrior(late.invoices);
+  for (size_t i = 0; i < late.invoices.size(); ++i)
+    if (late.target[i]) METER_RETURN_IF_ERROR(AdjustInvoice(db, c, late.invoices[i], prior, slices, out));
+  return out;
 }
 
 // What already exists for one tenant's month.
@@ -280,9 +357,11 @@ bool StartsAfter(const catalog::Tenant& t, const Invoice& inv) {
 
 // `planned`: the tenant's month from PlanMonth and MeasureAhead; nullopt
 // when it was not planned ahead (planned now).
+// `adjustments`: its late usage lines when measured ahead, as DraftFrom takes them.
 Status GenerateForTenant(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t,
                          const Existing& ex, std::optional<MonthPlan> planned, const std::set<std::string>* candidates,
-                         bool suspended, const GenerateOptions& o, GenerateResult& res) {
+                         std::optional<Result<std::vector<InvoiceLine>>> adjustments, bool suspended,
+                         const GenerateOptions& o, GenerateResult& res) {
   if (ex.billing) {
     METER_ASSIGN_OR_RETURN(Invoice kept, InvoiceFromRecord(*ex.billing));
     res.invoices.push_back(std::move(kept));
@@ -291,7 +370,7 @@ Status GenerateForTenant(store::Database& db, const catalog::Catalog& c, const c
   }
   std::string id = ex.draft ? ex.draft->id : DraftId(t.id, o.month, ex.voids + 1);
   if (!planned) { METER_ASSIGN_OR_RETURN(planned, PlanMonth(db, c, t, o.month, nullptr)); }
-  METER_ASSIGN_OR_RETURN(Invoice inv, DraftFrom(db, c, t, std::move(*planned), id, candidates));
+  METER_ASSIGN_OR_RETURN(Invoice inv, DraftFrom(db, c, t, std::move(*planned), id, candidates, std::move(adjustments)));
   if ((suspended || StartsAfter(t, inv)) && !ex.draft && !HasUsage(inv)) return Status::OK();
   if (!o.dry_run) METER_RETURN_IF_ERROR(StoreDraft(db, c, inv, ex, o, res));
   res.invoices.push_back(std::move(inv));
@@ -307,28 +386,38 @@ Result<InvoiceInputs> ReadInvoiceInputs(store::Database& db, const catalog::Cata
   return ReadInputs(db, catalog, tenant, std::move(mp), plan_override);
 }
 
+Result<std::vector<Result<std::vector<InvoiceLine>>>> LateUsageAdjustments(store::Database& db,
+                                                                           const catalog::Catalog& catalog,
+                                                                           const std::vector<LateRequest>& requests) {
+  std::vector<Result<std::optional<LateInvoices>>> late;
+  late.reserve(requests.size());
+  LateSlices slices;
+  for (const LateRequest& r : requests) {
+    late.push_back(ReadLate(db, r));
+    if (late.back().ok() && *late.back()) slices.Request(catalog, **late.back());
+  }
+  METER_RETURN_IF_ERROR(slices.Measure(db, catalog));
+  std::vector<Result<std::vector<InvoiceLine>>> out;
+  out.reserve(requests.size());
+  for (auto& l : late) {
+    if (!l.ok()) out.push_back(l.status());
+    else if (!*l) out.push_back(std::vector<InvoiceLine>());
+    else out.push_back(AdjustLate(db, catalog, **l, slices));
+  }
+  return out;
+}
+
 Result<std::vector<InvoiceLine>> LateUsageAdjustments(store::Database& db, const catalog::Catalog& catalog,
                                                       const std::string& tenant, Timestamp before,
                                                       const std::set<std::string>* candidates) {
-  std::vector<InvoiceLine> out;
-  if (candidates && candidates->empty()) return out;
-  METER_ASSIGN_OR_RETURN(auto records, store::InvoiceStore(db).Finalized(tenant));
-  auto is_target = [&](const store::InvoiceRecord& r) {
-    return r.period.start < before && (!candidates || candidates->count(r.id));
-  };
-  if (std::none_of(records.begin(), records.end(), is_target)) return out;
-  std::vector<Invoice> invoices;
-  for (const auto& r : records) { METER_ASSIGN_OR_RETURN(invoices.emplace_back(), InvoiceFromRecord(r)); }
-  PriorAdjustments prior = CollectPrior(invoices);
-  for (size_t i = 0; i < records.size(); ++i)
-    if (is_target(records[i])) METER_RETURN_IF_ERROR(AdjustInvoice(db, catalog, invoices[i], prior, out));
-  return out;
+  METER_ASSIGN_OR_RETURN(auto out, LateUsageAdjustments(db, catalog, {LateRequest{tenant, before, candidates}}));
+  return std::move(out.front());
 }
 
 Result<Invoice> BuildDraft(store::Database& db, const catalog::Catalog& catalog, const catalog::Tenant& tenant,
                            std::string_view month, const std::string& id, const std::set<std::string>* candidates) {
   METER_ASSIGN_OR_RETURN(MonthPlan mp, PlanMonth(db, catalog, tenant, month, nullptr));
-  return DraftFrom(db, catalog, tenant, std::move(mp), id, candidates);
+  return DraftFrom(db, catalog, tenant, std::move(mp), id, candidates, std::nullopt);
 }
 
 Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Catalog& catalog,
@@ -364,14 +453,33 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
       plans[i] = std::move(mp).value();
     }
     METER_RETURN_IF_ERROR(MeasureAhead(db, catalog, tenants, plans));
+    auto candidates_of = [&](const catalog::Tenant& t) -> const std::set<std::string>* {
+      if (!o.tenant.empty()) return nullptr;
+      auto it = late.find(t.id);
+      return it == late.end() ? &none : &it->second;
+    };
+    // So are the late usage adjustments of every planned month (one
+    // MeasureSlices call for all of their sliced lines); each tenant's
+    // result, or error, is taken in tenant order below.
+    std::vector<LateRequest> late_requests;
+    std::vector<size_t> late_of;  // tenant index of each request
+    for (size_t i = 0; i < tenants.size(); ++i) {
+      const std::set<std::string>* candidates = candidates_of(*tenants[i]);
+      if (!plans[i] || (candidates && candidates->empty())) continue;
+      late_requests.push_back({tenants[i]->id, plans[i]->schedule.period.period.start, candidates});
+      late_of.push_back(i);
+    }
+    std::vector<std::optional<Result<std::vector<InvoiceLine>>>> adjustments(tenants.size());
+    for (size_t i = 0; i < tenants.size(); ++i)
+      if (plans[i]) adjustments[i] = std::vector<InvoiceLine>();
+    METER_ASSIGN_OR_RETURN(auto measured, LateUsageAdjustments(db, catalog, late_requests));
+    for (size_t r = 0; r < measured.size(); ++r) adjustments[late_of[r]] = std::move(measured[r]);
     ProgressSink& progress = o.progress ? *o.progress : NoProgress();
     progress.Begin("invoices " + o.month, tenants.size(), "tenants");
     for (size_t i = 0; i < tenants.size(); ++i) {
       const catalog::Tenant* t = tenants[i];
-      const std::set<std::string>* candidates = nullptr;
-      if (o.tenant.empty()) candidates = late.count(t->id) ? &late[t->id] : &none;
-      Status st = GenerateForTenant(db, catalog, *t, existing[t->id], std::move(plans[i]), candidates,
-                                    suspended.count(t->id) > 0, o, res);
+      Status st = GenerateForTenant(db, catalog, *t, existing[t->id], std::move(plans[i]), candidates_of(*t),
+                                    std::move(adjustments[i]), suspended.count(t->id) > 0, o, res);
       if (!st.ok()) return st;
       progress.Update(i + 1);
     }

@@ -61,6 +61,23 @@ Result<std::vector<InvoiceLine>> LateUsageAdjustments(store::Database& db, const
                                                       const std::string& tenant, Timestamp before,
                                                       const std::set<std::string>* candidates = nullptr);
 
+// One tenant's LateUsageAdjustments to measure.
+struct LateRequest {
+  std::string tenant;
+  Timestamp before = 0;
+  const std::set<std::string>* candidates = nullptr;
+};
+
+// LateUsageAdjustments of many tenants at once (invoice generate): the
+// sliced lines of all of their invoices are re-measured in one
+// usage::MeasureSlices call, each (tenant, charge, period) once, instead of
+// one pass per line. The result for each request, in order, equals
+// LateUsageAdjustments of that request alone (its error included); the
+// outer error is one the measuring met. Reads only.
+Result<std::vector<Result<std::vector<InvoiceLine>>>> LateUsageAdjustments(store::Database& db,
+                                                                           const catalog::Catalog& catalog,
+                                                                           const std::vector<LateRequest>& requests);
+
 // The draft `id` for `tenant`'s `month` as generate builds it from the data
 // now: ReadInvoiceInputs, then LateUsageAdjustments for the finalized months
 // before it, then BuildInvoice. Reads only.
