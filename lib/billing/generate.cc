@@ -322,19 +322,21 @@ Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, 
   bool finalize = o.finalize && (!o.finalize_ended_only || inv.period.period.end <= o.now);
   if (o.finalize && !finalize) ++res.not_ended;
   Timestamp created_at = ex.draft ? ex.draft->created_at : o.now;
-  store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, o.now);
+  std::optional<nlohmann::json> lines;  // a new draft finalized at once: rendered once for both messages
   if (!ex.draft) {
-    if (!finalize) METER_RETURN_IF_ERROR(invoices.Insert(rec));
-    METER_RETURN_IF_ERROR(webhooks::Enqueue(db, "invoice.created", inv.tenant, InvoiceToJson(inv), o.now).status());
+    if (!finalize) METER_RETURN_IF_ERROR(invoices.Insert(InvoiceToRecord(inv, created_at, o.now)));
+    nlohmann::json doc = InvoiceToJson(inv);
+    METER_RETURN_IF_ERROR(webhooks::Enqueue(db, "invoice.created", inv.tenant, doc, o.now).status());
+    if (finalize) lines = std::move(doc["lines"]);
     ++res.created;
-  } else if (!SameContent(rec, *ex.draft)) {
+  } else if (store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, o.now); !SameContent(rec, *ex.draft)) {
     if (!finalize) METER_RETURN_IF_ERROR(invoices.Update(rec));
     ++res.refreshed;
   } else {
     ++res.unchanged;
   }
   if (!finalize) return Status::OK();
-  METER_RETURN_IF_ERROR(FinalizeBuilt(db, c, inv, created_at, o.now, ex.draft.has_value()));
+  METER_RETURN_IF_ERROR(FinalizeBuilt(db, c, inv, created_at, o.now, ex.draft.has_value(), std::move(lines)));
   ++res.finalized;
   return Status::OK();
 }

@@ -219,4 +219,10 @@ Result<std::optional<InvoiceLine>> LateUsageLine(const Invoice& of, int index, c
 // (billing/invoice_record.h).
 nlohmann::json InvoiceToJson(const Invoice& inv);
 
+// The "lines" array of InvoiceToJson(inv), and InvoiceToJson with that array
+// already rendered: for rendering one invoice twice over the same lines
+// (generate --finalize: the draft's invoice.created, then invoice.finalized).
+nlohmann::json InvoiceLinesJson(const Invoice& inv);
+nlohmann::json InvoiceToJson(const Invoice& inv, nlohmann::json lines);
+
 }  // namespace meter::billing

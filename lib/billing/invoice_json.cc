@@ -34,16 +34,22 @@ json LineJson(const InvoiceLine& l, const std::string& currency) {
 
 }  // namespace
 
-json InvoiceToJson(const Invoice& inv) {
-  const std::string& cur = inv.currency;
+json InvoiceLinesJson(const Invoice& inv) {
   json lines = json::array();
-  for (const auto& l : inv.lines) lines.push_back(LineJson(l, cur));
+  for (const auto& l : inv.lines) lines.push_back(LineJson(l, inv.currency));
+  return lines;
+}
+
+json InvoiceToJson(const Invoice& inv) { return InvoiceToJson(inv, InvoiceLinesJson(inv)); }
+
+json InvoiceToJson(const Invoice& inv, json lines) {
+  const std::string& cur = inv.currency;
   json j = {{"id", inv.id}, {"number", OptionalText(inv.number)}, {"tenant", inv.tenant},
             {"tenant_name", inv.tenant_name}, {"tenant_email", inv.tenant_email}, {"period", inv.period.month},
             {"timezone", inv.period.timezone.empty() ? "UTC" : inv.period.timezone},
             {"period_start", FormatRfc3339(inv.period.period.start)},
             {"period_end", FormatRfc3339(inv.period.period.end)}, {"currency", cur}, {"status", inv.status},
-            {"issue_date", inv.issue_date}, {"due_date", inv.due_date}, {"lines", lines},
+            {"issue_date", inv.issue_date}, {"due_date", inv.due_date}, {"lines", std::move(lines)},
             {"subtotal", MoneyString(inv.subtotal, cur)}, {"tax_name", inv.tax_name},
             {"tax_rate", inv.tax_rate.ToString(std::max(2, inv.tax_rate.FractionalDigits()))},
             {"tax", MoneyString(inv.tax, cur)}, {"total", MoneyString(inv.total, cur)},

@@ -99,7 +99,7 @@ Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::Invo
 }
 
 Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp created_at,
-                     Timestamp now, bool stored) {
+                     Timestamp now, bool stored, std::optional<nlohmann::json> lines) {
   store::InvoiceStore invoices(db);
   int year = std::stoi(inv.issue_date.substr(0, 4));
   const std::string& prefix = catalog.invoice.number_prefix;
@@ -111,7 +111,7 @@ Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoi
   store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, now);
   METER_ASSIGN_OR_RETURN(rec.events_seq, invoices.MaxEventSeq());
   METER_RETURN_IF_ERROR(stored ? invoices.Update(rec) : invoices.Insert(rec));
-  nlohmann::json doc = InvoiceToJson(inv);
+  nlohmann::json doc = lines ? InvoiceToJson(inv, std::move(*lines)) : InvoiceToJson(inv);
   METER_RETURN_IF_ERROR(webhooks::Enqueue(db, "invoice.finalized", inv.tenant, doc, now).status());
   if (inv.status == "paid") return webhooks::Enqueue(db, "invoice.paid", inv.tenant, doc, now).status();
   return Status::OK();

@@ -11,6 +11,7 @@
 // no gaps; drafts have none, and refreshing or deleting drafts takes none.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,9 +42,11 @@ Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::Invo
 // credits (SPEC 11; nothing left to pay: status paid), records the event
 // high-water mark, updates the stored draft (`stored`) or inserts the rows,
 // and queues invoice.finalized (and invoice.paid) with the finalized
-// invoice's JSON. Must run inside the caller's transaction.
+// invoice's JSON. Must run inside the caller's transaction. `lines`, when
+// given, is InvoiceLinesJson(inv), already rendered (finalizing leaves the
+// lines as they are).
 Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp created_at,
-                     Timestamp now, bool stored);
+                     Timestamp now, bool stored, std::optional<nlohmann::json> lines = std::nullopt);
 
 // `invoice finalize ID`: rebuilds the draft from the data now (so late usage
 // and adjustments are current), numbers it and opens it. Refuses anything

@@ -14,6 +14,8 @@ namespace {
 std::string EventSql(const EventQuery& q) {
   std::string span = "ts>=? AND ts<?";
   if (!q.tenant.empty()) span += " AND tenant_id=?";
+  for (size_t i = 0; i < q.tenants.size(); ++i) span += i ? ",?" : " AND tenant_id IN (?";
+  if (!q.tenants.empty()) span += ")";
   std::string sql = "SELECT " + EventColumnList() + " FROM events WHERE ";
   sql += q.storage_order ? "seq IN (SELECT seq FROM events WHERE " + span + " ORDER BY seq)" : span;
   sql += " AND voided_at IS NULL";
@@ -39,6 +41,7 @@ Status ReportStore::ForEachEvent(const EventQuery& q,
     s.bind(n++, static_cast<int64_t>(q.period.start));
     s.bind(n++, static_cast<int64_t>(q.period.end));
     if (!q.tenant.empty()) s.bind(n++, q.tenant);
+    for (const auto& t : q.tenants) s.bind(n++, t);
     if (q.upto_seq) s.bind(n++, *q.upto_seq);
     for (const auto& m : q.metrics) s.bind(n++, m);
     Event e;

@@ -35,6 +35,10 @@ struct EventQuery {
   // them; taking them in time order would cost one random table read each
   // (10 K tenants' month, 1.78 M events: ~9 CPU s instead of ~3).
   bool storage_order = false;
+  // With `tenant` "": only these tenants' events when not empty (a few of
+  // many, such as the tenants with late usage): the events_ts index holds
+  // tenant_id, so the other tenants' rows are never read.
+  std::vector<std::string> tenants = {};
 };
 
 // Reads only; keeps no state beyond the Database it is given.

@@ -117,6 +117,10 @@ Result<std::map<std::string, Decimal>> MeterQuantities(store::Database& db, cons
 
 namespace {
 
+// Up to this many tenants' slices are read by naming the tenants (one
+// statement parameter each); more, by reading every tenant's events.
+constexpr size_t kFewTenants = 1000;
+
 // Routes each event of the scanned span to the requests of its tenant whose
 // period holds it.
 class RequestIndex {
@@ -124,6 +128,14 @@ class RequestIndex {
   explicit RequestIndex(const std::vector<SliceRequest>& requests) {
     for (size_t i = 0; i < requests.size(); ++i) by_tenant_[requests[i].tenant].push_back(i);
   }
+  // The requested tenants, in byte order.
+  std::vector<std::string> Tenants() const {
+    std::vector<std::string> out;
+    for (const auto& kv : by_tenant_) out.push_back(kv.first);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  bool Wants(const Event& e) const { return by_tenant_.count(e.tenant) > 0; }
   template <typename F>
   void ForEach(const std::vector<SliceRequest>& requests, const Event& e, F f) const {
     auto it = by_tenant_.find(e.tenant);
@@ -184,18 +196,20 @@ Result<std::vector<std::map<SliceKey, ingest::MeterValue>>> MeasureSlices(store:
   std::vector<std::map<SliceKey, ingest::MeterValue>> values(requests.size());
   if (!requests.empty()) {
     Period span = requests.front().period;
-    bool one_tenant = true;
-    for (const SliceRequest& r : requests) {
+    for (const SliceRequest& r : requests)
       span = {std::min(span.start, r.period.start), std::max(span.end, r.period.end)};
-      one_tenant = one_tenant && r.tenant == requests.front().tenant;
-    }
     ingest::MeterEvaluator eval(std::vector<const catalog::Meter*>{&m});
     CompiledSpec compiled = Compile(spec, eval);
     RequestIndex index(requests);
     std::vector<ingest::Contribution> out;
-    store::EventQuery q{one_tenant ? requests.front().tenant : "", span, {m.event}, false, std::nullopt, !one_tenant};
+    // One tenant: its events in the span. A few: theirs only (late usage of
+    // some tenants' finalized months), in storage order, as every tenant's.
+    std::vector<std::string> tenants = index.Tenants();
+    store::EventQuery q{"", span, {m.event}, false, std::nullopt, tenants.size() > 1};
+    if (tenants.size() == 1) q.tenant = tenants.front();
+    else if (tenants.size() <= kFewTenants) q.tenants = std::move(tenants);
     METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(q, [&](const Event& e) -> Status {
-      if (!eval.Evaluate(e, &out).ok() || out.empty()) return Status::OK();
+      if (!index.Wants(e) || !eval.Evaluate(e, &out).ok() || out.empty()) return Status::OK();
       auto key = SliceOf(eval, compiled);
       if (!key.ok()) return Status::OK();  // properties unreadable now: counted nowhere, as in Evaluate
       index.ForEach(requests, e, [&](size_t i) {
