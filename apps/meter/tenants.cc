@@ -192,7 +192,14 @@ int RunShow(const Context& ctx, const std::string& id) {
 int RunAdd(const Context& ctx, const TenantArgs& a) {
   auto db = ctx.OpenDb();
   if (!db.ok()) return ctx.Fail(db.status());
-  catalog::Tenant t{a.id, a.name.empty() ? a.id : a.name, a.plan, a.email, a.timezone, {}, a.billing_day, a.started_at};
+  catalog::Tenant t;
+  t.id = a.id;
+  t.name = a.name.empty() ? a.id : a.name;
+  t.plan = a.plan;
+  t.email = a.email;
+  t.timezone = a.timezone;
+  t.billing_day = a.billing_day;
+  t.started_at = a.started_at;
   if (Status st = tenants::Add(**db, t, Clock::Now()); !st.ok()) return ctx.Fail(st);
   ctx.Info(fmt::format("tenant {} added on plan {}", a.id, a.plan));
   return kExitOk;

@@ -7,6 +7,7 @@
 
 #include "billing/credits.h"
 #include "billing/invoice.h"
+#include "core/json_util.h"
 #include "core/local_date.h"
 #include "core/money.h"
 
@@ -101,7 +102,7 @@ Result<store::TenantCouponRecord> ApplyCoupon(store::Database& db, const catalog
   if (k->amount_off && k->currency != currency)
     return Status::Denied(fmt::format("coupon {} is in {} but tenant {} is billed in {}", code, k->currency, t.id, currency));
   METER_ASSIGN_OR_RETURN(Period month, MonthOf(from, t.timezone));
-  store::TenantCouponRecord rec{t.id, 0, code, catalog::CouponToJson(*k).dump(), FormatMonth(month.start, t.timezone),
+  store::TenantCouponRecord rec{t.id, 0, code, DumpJson(catalog::CouponToJson(*k)), FormatMonth(month.start, t.timezone),
                                 now, std::nullopt};
   Status st = db.Transaction([&]() -> Status {
     store::CouponStore coupons(db);

@@ -7,6 +7,7 @@
 
 #include "billing/credits.h"
 #include "billing/format.h"
+#include "core/json_util.h"
 #include "billing/generate.h"
 #include "billing/invoice_record.h"
 #include "billing/lifecycle.h"
@@ -25,7 +26,7 @@ std::string LinesJson(const std::vector<CreditNoteLine>& lines, const std::strin
   json out = json::array();
   for (const auto& l : lines)
     out.push_back({{"line", l.line}, {"description", l.description}, {"amount", MoneyString(l.amount, currency)}});
-  return out.dump();
+  return DumpJson(out);
 }
 
 // The note as stored, with what it credits `lines` and the invoice `inv`

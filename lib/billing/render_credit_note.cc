@@ -3,6 +3,7 @@
 
 #include "billing/credit_notes.h"
 #include "billing/format.h"
+#include "core/json_util.h"
 #include "core/money.h"
 
 namespace meter::billing {
@@ -81,7 +82,7 @@ std::string Html(const CreditNote& n) {
 
 Result<std::string> RenderCreditNote(const CreditNote& n, std::string_view format) {
   if (format == "text" || format.empty()) return Text(n);
-  if (format == "json") return CreditNoteToJson(n).dump(2) + "\n";
+  if (format == "json") return DumpJson(CreditNoteToJson(n), 2) + "\n";
   if (format == "csv") return Csv(n);
   if (format == "md" || format == "markdown") return Markdown(n);
   if (format == "html") return Html(n);

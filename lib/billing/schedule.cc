@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/local_date.h"
+
 namespace meter::billing {
 namespace {
 
@@ -159,8 +161,7 @@ Result<PlanSegment> MakeSegment(const Timeline& tl, const std::string& plan, Per
 }  // namespace
 
 std::string DayText(int64_t day) {
-  CivilDate c = CivilFromDays(day);
-  return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, c.day);
+  return FormatCivilDate(CivilFromDays(day));
 }
 
 std::string AddDays(std::string_view date, int days) {

@@ -19,4 +19,7 @@ Result<Timestamp> LocalDateStart(std::string_view date, std::string_view tz = ""
 // The other way, the civil date an instant falls on in a zone, is
 // LocalDateOf (core/time.h), which the billing periods use.
 
+// "2026-02-04": the one text of a civil date (CivilDate, core/time.h).
+std::string FormatCivilDate(const CivilDate& d);
+
 }  // namespace meter

@@ -142,6 +142,8 @@ std::string FormatRfc3339(Timestamp t) {
 
 std::string FormatDate(Timestamp t) { return FormatRfc3339(t).substr(0, 10); }
 
+std::string FormatCivilDate(const CivilDate& d) { return fmt::format("{:04}-{:02}-{:02}", d.year, d.month, d.day); }
+
 Period HourOf(Timestamp t) {
   Timestamp start = t - (((t % kMillisPerHour) + kMillisPerHour) % kMillisPerHour);
   return {start, start + kMillisPerHour};

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/local_date.h"
 #include "store/catalog_store.h"
 
 namespace meter::tenants {
@@ -10,7 +11,7 @@ namespace {
 
 std::string DayText(Timestamp t, std::string_view tz) {
   auto d = LocalDateOf(t, tz);
-  return d.ok() ? fmt::format("{:04}-{:02}-{:02}", d->year, d->month, d->day) : FormatRfc3339(t);
+  return d.ok() ? FormatCivilDate(*d) : FormatRfc3339(t);
 }
 
 }  // namespace

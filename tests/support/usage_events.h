@@ -3,6 +3,7 @@
 // ingest::EventRecorder, with their hourly counters).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -21,15 +22,28 @@ namespace meter::testing {
 // The instant an RFC 3339 text names (the tests write times this way).
 inline Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
 
-// Applies the catalog document `json` to `db` and returns the catalog as
-// loaded at `now` (with its tenants).
-inline catalog::Catalog ApplyCatalog(store::Database& db, const char* json, Timestamp now = 0) {
+// Two tenants, acme and beta, on one plan with a base price of 10 and one
+// meter: enough for the stores' tests of what hangs off tenants.
+inline constexpr const char* kTwoTenantsCatalog = R"({
+  "meters": [{"key": "api_calls"}],
+  "plans": [{"key": "basic", "base_price": "10"}],
+  "tenants": [{"id": "acme", "plan": "basic"}, {"id": "beta", "plan": "basic"}]})";
+
+// The catalog stored in `db` as loaded at `at` (with its tenants).
+inline catalog::Catalog LoadCatalog(store::Database& db, Timestamp at) {
+  auto loaded = store::CatalogStore(db).Load(at);
+  REQUIRE(loaded.ok());
+  return *loaded;
+}
+
+// Applies the catalog document `json` to `db` at `now` and returns the
+// catalog as loaded at `loaded_at` (default: `now`).
+inline catalog::Catalog ApplyCatalog(store::Database& db, const char* json, Timestamp now = 0,
+                                     std::optional<Timestamp> loaded_at = std::nullopt) {
   auto parsed = catalog::ParseCatalog(json);
   REQUIRE(parsed.ok());
   REQUIRE(store::CatalogStore(db).Apply(*parsed, now, [] { return Result<std::string>("whsec_test"); }).ok());
-  auto loaded = store::CatalogStore(db).Load(now);
-  REQUIRE(loaded.ok());
-  return *loaded;
+  return LoadCatalog(db, loaded_at.value_or(now));
 }
 
 // An event of `units` whole units of `metric` for `tenant` at `ts` (RFC 3339).
@@ -72,7 +86,9 @@ struct UsageDb {
   catalog::Catalog c;
   int n = 0;
 
-  explicit UsageDb(const char* catalog_json, Timestamp now = 0) : c(ApplyCatalog(db, catalog_json, now)) {}
+  // The catalog applied at `now` and loaded at `loaded_at` (default `now`).
+  explicit UsageDb(const char* catalog_json, Timestamp now = 0, std::optional<Timestamp> loaded_at = std::nullopt)
+      : c(ApplyCatalog(db, catalog_json, now, loaded_at)) {}
   // Records `units` whole units of `metric` at `ts` (RFC 3339) and returns the event.
   Event Use(const char* metric, const char* ts, int64_t units, const EventFields& fields = {}) {
     Event e = UsageAt("e" + std::to_string(++n), fields.tenant, metric, ts, units);

@@ -9,12 +9,12 @@
 #include "billing/invoice_record.h"
 #include "billing/lifecycle.h"
 #include "store/catalog_store.h"
-#include "support/temp_db.h"
+#include "support/usage_events.h"
 
 namespace meter::billing {
 namespace {
 
-Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+using testing::At;
 
 catalog::Coupon Percent(const char* code, const char* pct, catalog::CouponDuration d = catalog::CouponDuration::kForever) {
   catalog::Coupon c;
@@ -122,16 +122,8 @@ constexpr const char* kCatalog = R"({
               {"code": "OLD", "percent_off": "10", "redeem_by": "2026-01-31"},
               {"code": "EURO", "amount_off": "5", "currency": "EUR"}]})";
 
-struct Fixture {
-  testing::TempDb t;
-  store::Database& db = *t.db;
-  catalog::Catalog c;
-  Fixture() {
-    auto parsed = catalog::ParseCatalog(kCatalog);
-    REQUIRE(parsed.ok());
-    REQUIRE(store::CatalogStore(db).Apply(*parsed, At("2026-01-01T00:00:00Z"), [] { return Result<std::string>("s"); }).ok());
-    c = *store::CatalogStore(db).Load(At("2026-03-01T00:00:00Z"));
-  }
+struct Fixture : testing::UsageDb {
+  Fixture() : UsageDb(kCatalog, At("2026-01-01T00:00:00Z"), At("2026-03-01T00:00:00Z")) {}
   Status Apply(const char* tenant, const char* code, const char* from = "2026-02-10T00:00:00Z") {
     const catalog::Tenant& t = c.tenants[std::string(tenant) == "acme" ? 0 : 1];
     return ApplyCoupon(db, c, t, code, At(from), At("2026-02-10T00:00:00Z")).status();

@@ -10,12 +10,12 @@
 #include "billing/lifecycle.h"
 #include "ingest/recorder.h"
 #include "store/catalog_store.h"
-#include "support/temp_db.h"
+#include "support/usage_events.h"
 
 namespace meter::billing {
 namespace {
 
-Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+using testing::At;
 
 Invoice ThreeLines() {
   Invoice inv;
@@ -65,16 +65,8 @@ constexpr const char* kCatalog = R"({
   "plans": [{"key": "basic", "base_price": "40", "charges": [{"meter": "api_calls", "unit_price": "0.01"}]}],
   "tenants": [{"id": "acme", "plan": "basic"}]})";
 
-struct Fixture {
-  testing::TempDb t;
-  store::Database& db = *t.db;
-  catalog::Catalog c;
-  Fixture() {
-    auto parsed = catalog::ParseCatalog(kCatalog);
-    REQUIRE(parsed.ok());
-    REQUIRE(store::CatalogStore(db).Apply(*parsed, At("2026-01-01T00:00:00Z"), [] { return Result<std::string>("s"); }).ok());
-    c = *store::CatalogStore(db).Load(At("2026-03-01T00:00:00Z"));
-  }
+struct Fixture : testing::UsageDb {
+  Fixture() : UsageDb(kCatalog, At("2026-01-01T00:00:00Z"), At("2026-03-01T00:00:00Z")) {}
   Invoice Finalized(const char* month) {
     auto r = GenerateInvoices(db, c,
         {.month = month, .tenant = "acme", .finalize = true, .now = At("2026-06-02T00:00:00Z")});

@@ -6,12 +6,12 @@
 
 #include "store/catalog_store.h"
 #include "store/webhook_store.h"
-#include "support/temp_db.h"
+#include "support/usage_events.h"
 
 namespace meter::billing {
 namespace {
 
-Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+using testing::At;
 
 constexpr const char* kCatalog = R"({
   "currency": "USD", "credits": {"low_balance": "10"},
@@ -20,16 +20,8 @@ constexpr const char* kCatalog = R"({
   "webhooks": [{"url": "http://127.0.0.1:9/hooks", "secret": "whsec_dGVzdA=="}],
   "tenants": [{"id": "acme", "plan": "basic", "timezone": "America/New_York"}, {"id": "globex", "plan": "basic"}]})";
 
-struct Fixture {
-  testing::TempDb t;
-  store::Database& db = *t.db;
-  catalog::Catalog c;
-  Fixture() {
-    auto parsed = catalog::ParseCatalog(kCatalog);
-    REQUIRE(parsed.ok());
-    REQUIRE(store::CatalogStore(db).Apply(*parsed, At("2026-01-01T00:00:00Z"), [] { return Result<std::string>("s"); }).ok());
-    c = *store::CatalogStore(db).Load(At("2026-01-01T00:00:00Z"));
-  }
+struct Fixture : testing::UsageDb {
+  Fixture() : UsageDb(kCatalog, At("2026-01-01T00:00:00Z")) {}
   store::CreditGrantRecord Grant(const char* id, const char* amount, const char* expires = "", int64_t priority = 0,
                                  const char* at = "2026-01-05T00:00:00Z", const char* tenant = "acme") {
     auto g = GrantCredit(db, c, {tenant, Dec(amount), expires, priority, "test", id}, At(at));

@@ -6,13 +6,12 @@
 #include "billing/lifecycle.h"
 #include "ingest/recorder.h"
 #include "store/catalog_store.h"
-#include "support/temp_db.h"
 #include "support/usage_events.h"
 
 namespace meter::billing {
 namespace {
 
-Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
+using testing::At;
 
 constexpr const char* kCatalog = R"({
   "currency": "USD", "tax": {"rate": "0.10"}, "invoice": {"net_days": 14},
@@ -23,18 +22,9 @@ constexpr const char* kCatalog = R"({
   "tenants": [{"id": "acme", "plan": "basic"}, {"id": "idle", "plan": "pro"}]})";
 
 // A database with the catalog applied and acme's usage recorded.
-struct Fixture {
-  testing::TempDb t;
-  store::Database& db = *t.db;
-  catalog::Catalog c;
-
-  Fixture() {
-    auto parsed = catalog::ParseCatalog(kCatalog);
-    REQUIRE(parsed.ok());
-    REQUIRE(store::CatalogStore(db).Apply(*parsed, At("2026-01-01T00:00:00Z"), [] { return Result<std::string>("s"); }).ok());
-    Reload();
-  }
-  void Reload() { c = *store::CatalogStore(db).Load(At("2026-03-01T00:00:00Z")); }
+struct Fixture : testing::UsageDb {
+  Fixture() : UsageDb(kCatalog, At("2026-01-01T00:00:00Z"), At("2026-03-01T00:00:00Z")) {}
+  void Reload() { c = testing::LoadCatalog(db, At("2026-03-01T00:00:00Z")); }
   void Record(const char* id, const char* ts, int64_t units) {
     REQUIRE(db.Transaction([&]() -> Status {
       ingest::EventRecorder rec(db, c);

@@ -139,20 +139,6 @@ TEST_CASE("catalog.refuses_malformed_json") {
   CHECK(!ParseCatalog("[]").ok());
 }
 
-
-TEST_CASE("json_util.decimals_from_json_numbers_are_exact") {
-  CHECK(*DecimalFromJson(nlohmann::json::parse("0.00001")) == Dec("0.00001"));
-  CHECK(*DecimalFromJson(nlohmann::json::parse("0.1")) == Dec("0.1"));
-  CHECK(*DecimalFromJson(nlohmann::json::parse("1e3")) == Dec("1000"));
-  CHECK(*DecimalFromJson(nlohmann::json::parse("123456.123456789")) == Dec("123456.123456789"));
-  CHECK(*DecimalFromJson(nlohmann::json::parse("\"0.333333333333333333\"")) == Dec("0.333333333333333333"));
-  CHECK(!DecimalFromJson(nlohmann::json::parse("0.12345678901234567")).ok());
-  CHECK(!DecimalFromJson(nlohmann::json::parse("true")).ok());
-  CHECK(*ParseDecimalNumberText("1.5e-3") == Dec("0.0015"));
-  CHECK(*ParseDecimalNumberText("-2E2") == Dec("-200"));
-  CHECK(!ParseDecimalNumberText("1e").ok());
-}
-
 namespace {
 
 // SPEC section 2's pricing-depth plan, with a tenant on its own billing day.

@@ -13,13 +13,10 @@ namespace {
 
 using testing::At;
 
-constexpr const char* kCatalog = R"({
-  "meters": [{"key": "api_calls"}],
-  "plans": [{"key": "basic", "base_price": "10"}],
-  "tenants": [{"id": "acme", "plan": "basic"}, {"id": "beta", "plan": "basic"}]})";
+using testing::kTwoTenantsCatalog;
 
 TEST_CASE("coupon_store: coupons by position, removal, tenants per code") {
-  testing::UsageDb f(kCatalog);
+  testing::UsageDb f(kTwoTenantsCatalog);
   CouponStore s(f.db);
   auto insert = [&](const char* tenant, const char* code, const char* month) {
     int64_t position = 0;
@@ -50,7 +47,7 @@ TEST_CASE("coupon_store: coupons by position, removal, tenants per code") {
 }
 
 TEST_CASE("coupon_store: redemptions live while their invoice bills") {
-  testing::UsageDb f(kCatalog, At("2026-01-01T00:00:00Z"));
+  testing::UsageDb f(kTwoTenantsCatalog, At("2026-01-01T00:00:00Z"));
   Timestamp now = At("2026-04-02T00:00:00Z");
   REQUIRE(billing::GenerateInvoices(f.db, f.c, {.month = "2026-02", .tenant = "acme", .finalize = true, .now = now}).ok());
   REQUIRE(billing::GenerateInvoices(f.db, f.c, {.month = "2026-03", .tenant = "acme", .now = now}).ok());  // a draft

@@ -12,10 +12,7 @@ namespace {
 
 using testing::At;
 
-constexpr const char* kCatalog = R"({
-  "meters": [{"key": "api_calls"}],
-  "plans": [{"key": "basic", "base_price": "10"}],
-  "tenants": [{"id": "acme", "plan": "basic"}, {"id": "beta", "plan": "basic"}]})";
+using testing::kTwoTenantsCatalog;
 
 CreditNoteRecord Note(const char* number, const char* invoice, const char* tenant) {
   return {number, invoice, tenant, "USD", Dec("2"), Dec("0.2"), Dec("2.2"), "goodwill", true, "",
@@ -23,7 +20,7 @@ CreditNoteRecord Note(const char* number, const char* invoice, const char* tenan
 }
 
 TEST_CASE("credit_note_store: notes read back, by invoice and tenant, numbers per prefix and year") {
-  testing::UsageDb f(kCatalog, At("2026-01-01T00:00:00Z"));
+  testing::UsageDb f(kTwoTenantsCatalog, At("2026-01-01T00:00:00Z"));
   REQUIRE(billing::GenerateInvoices(f.db, f.c, {.month = "2026-02", .tenant = "", .finalize = true,
                                                 .now = At("2026-03-02T00:00:00Z")}).ok());
   CreditNoteStore s(f.db);

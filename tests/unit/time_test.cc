@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "core/local_date.h"
 #include "core/time.h"
 
 #include <chrono>
@@ -187,4 +188,14 @@ TEST_CASE("time.a_bare_date_for_a_tenant_is_local_midnight") {
   CHECK(!ParseTimeIn("2026-02-30", "Asia/Tokyo").ok());
   auto d = LocalDateOf(*ParseRfc3339("2026-02-14T15:00:00Z"), "Asia/Tokyo");
   CHECK(d->day == 15);
+}
+
+TEST_CASE("time.civil_dates_print_as_iso_dates") {
+  CHECK(FormatCivilDate(CivilFromDays(0)) == "1970-01-01");
+  CHECK(FormatCivilDate(CivilFromDays(DaysFromCivil(2028, 2, 29))) == "2028-02-29");
+  CHECK(FormatCivilDate({987, 3, 5}) == "0987-03-05");
+  // The local date, not the UTC one: 23:30Z on Feb 28 is Mar 1 in Tokyo.
+  auto tokyo = LocalDateOf(*ParseRfc3339("2026-02-28T23:30:00Z"), "Asia/Tokyo");
+  REQUIRE(tokyo.ok());
+  CHECK(FormatCivilDate(*tokyo) == "2026-03-01");
 }
