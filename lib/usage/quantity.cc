@@ -135,13 +135,11 @@ class RequestIndex {
     std::sort(out.begin(), out.end());
     return out;
   }
-  bool Wants(const Event& e) const { return by_tenant_.count(e.tenant) > 0; }
-  template <typename F>
-  void ForEach(const std::vector<SliceRequest>& requests, const Event& e, F f) const {
+  // The requests of `e`'s tenant; nullptr for a tenant nobody asked for
+  // (its events are skipped before they are evaluated).
+  const std::vector<size_t>* Of(const Event& e) const {
     auto it = by_tenant_.find(e.tenant);
-    if (it == by_tenant_.end()) return;
-    for (size_t i : it->second)
-      if (requests[i].period.Contains(e.timestamp)) f(i);
+    return it == by_tenant_.end() ? nullptr : &it->second;
   }
 
  private:
@@ -205,17 +203,22 @@ Result<std::vector<std::map<SliceKey, ingest::MeterValue>>> MeasureSlices(store:
     // One tenant: its events in the span. A few: theirs only (late usage of
     // some tenants' finalized months), in storage order, as every tenant's.
     std::vector<std::string> tenants = index.Tenants();
-    store::EventQuery q{"", span, {m.event}, false, std::nullopt, tenants.size() > 1};
+    store::EventQuery q;
+    q.period = span;
+    q.metrics = {m.event};
+    q.storage_order = tenants.size() > 1;
     if (tenants.size() == 1) q.tenant = tenants.front();
     else if (tenants.size() <= kFewTenants) q.tenants = std::move(tenants);
     METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(q, [&](const Event& e) -> Status {
-      if (!index.Wants(e) || !eval.Evaluate(e, &out).ok() || out.empty()) return Status::OK();
+      const std::vector<size_t>* asked = index.Of(e);
+      if (!asked || !eval.Evaluate(e, &out).ok() || out.empty()) return Status::OK();
       auto key = SliceOf(eval, compiled);
       if (!key.ok()) return Status::OK();  // properties unreadable now: counted nowhere, as in Evaluate
-      index.ForEach(requests, e, [&](size_t i) {
+      for (size_t i : *asked) {
+        if (!requests[i].period.Contains(e.timestamp)) continue;
         for (const ingest::Contribution& c : out)
           values[i].try_emplace(*key, m.aggregation).first->second.Add(c, e.timestamp);
-      });
+      }
       return Status::OK();
     }));
   }

@@ -4,7 +4,6 @@
 
 #include "billing/generate.h"
 #include "billing/lifecycle.h"
-#include "ingest/recorder.h"
 #include "store/catalog_store.h"
 #include "support/usage_events.h"
 
@@ -26,17 +25,7 @@ struct Fixture : testing::UsageDb {
   Fixture() : UsageDb(kCatalog, At("2026-01-01T00:00:00Z"), At("2026-03-01T00:00:00Z")) {}
   void Reload() { c = testing::LoadCatalog(db, At("2026-03-01T00:00:00Z")); }
   void Record(const char* id, const char* ts, int64_t units) {
-    REQUIRE(db.Transaction([&]() -> Status {
-      ingest::EventRecorder rec(db, c);
-      Event e;
-      e.id = id;
-      e.tenant = "acme";
-      e.metric = "api_calls";
-      e.timestamp = At(ts);
-      e.quantity_micros = units * 1000000;
-      METER_RETURN_IF_ERROR(rec.Record(e).status());
-      return rec.Flush();
-    }).ok());
+    testing::Record(db, c, testing::UsageAt(id, "acme", "api_calls", ts, units));
   }
   Result<GenerateResult> Generate(const char* month, bool dry_run = false, bool finalize = false) {
     return GenerateInvoices(db, c,
