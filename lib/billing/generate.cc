@@ -323,6 +323,7 @@ Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, 
   if (o.finalize && !finalize) ++res.not_ended;
   Timestamp created_at = ex.draft ? ex.draft->created_at : o.now;
   std::optional<nlohmann::json> lines;  // a new draft finalized at once: rendered once for both messages
+  const store::InvoiceRecord* current = nullptr;  // the stored draft, when it holds this content already
   if (!ex.draft) {
     if (!finalize) METER_RETURN_IF_ERROR(invoices.Insert(InvoiceToRecord(inv, created_at, o.now)));
     nlohmann::json doc = InvoiceToJson(inv);
@@ -333,10 +334,11 @@ Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, 
     if (!finalize) METER_RETURN_IF_ERROR(invoices.Update(rec));
     ++res.refreshed;
   } else {
+    current = &*ex.draft;
     ++res.unchanged;
   }
   if (!finalize) return Status::OK();
-  METER_RETURN_IF_ERROR(FinalizeBuilt(db, c, inv, created_at, o.now, ex.draft.has_value(), std::move(lines)));
+  METER_RETURN_IF_ERROR(FinalizeBuilt(db, c, inv, created_at, o.now, ex.draft.has_value(), std::move(lines), current));
   ++res.finalized;
   return Status::OK();
 }

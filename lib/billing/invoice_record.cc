@@ -374,6 +374,12 @@ void AddLineAttributes(const InvoiceLine& l, const std::string& currency, json& 
   AddAttributes(kLineAttributes, l, currency, out);
 }
 
+std::string InvoiceAttributesText(const Invoice& inv) {
+  json attributes = json::object();
+  AddAttributes(kInvoiceAttributes, inv, inv.currency, attributes, /*stored=*/true);
+  return DumpJson(attributes);
+}
+
 store::InvoiceRecord InvoiceToRecord(const Invoice& inv, Timestamp created_at, Timestamp now) {
   const std::string& cur = inv.currency;
   store::InvoiceRecord r;
@@ -394,9 +400,7 @@ store::InvoiceRecord InvoiceToRecord(const Invoice& inv, Timestamp created_at, T
   r.tax_rate = inv.tax_rate.ToString();
   r.tax = MoneyString(inv.tax, cur);
   r.total = MoneyString(inv.total, cur);
-  json attributes = json::object();
-  AddAttributes(kInvoiceAttributes, inv, cur, attributes, /*stored=*/true);
-  r.attributes = DumpJson(attributes);
+  r.attributes = InvoiceAttributesText(inv);
   r.created_at = created_at;
   r.updated_at = now;
   r.finalized_at = inv.finalized_at;

@@ -33,6 +33,10 @@ namespace meter::billing {
 // events_seq is left 0 (the finalizing step sets it).
 store::InvoiceRecord InvoiceToRecord(const Invoice& inv, Timestamp created_at, Timestamp now);
 
+// The attributes column of `inv`'s row (InvoiceToRecord(inv, ...).attributes)
+// without rendering its lines: for writes of the lifecycle columns only.
+std::string InvoiceAttributesText(const Invoice& inv);
+
 // The stored invoice `r` as an Invoice. DataError naming the invoice when a
 // row cannot be read (a number that is not a decimal, an unknown line kind).
 Result<Invoice> InvoiceFromRecord(const store::InvoiceRecord& r);

@@ -68,20 +68,30 @@ Status ApplyBalances(store::Database& db, const catalog::Catalog& catalog, Invoi
   return Status::OK();
 }
 
-}  // namespace
-
-Status SaveTransition(store::Database& db, const Invoice& inv, const store::InvoiceRecord& old,
-                      const std::string& type, Timestamp now) {
-  store::InvoiceRecord rec = old;
+// What InvoiceStore::UpdateLifecycle writes for `inv` over its stored row
+// `old`: the lifecycle fields and attributes of `inv`, written `now`, with
+// the event high-water mark `events_seq`.
+store::InvoiceRecord LifecycleRecord(const Invoice& inv, const store::InvoiceRecord& old, int64_t events_seq,
+                                     Timestamp now) {
+  store::InvoiceRecord rec;
+  rec.id = old.id;
   rec.number = inv.number;
   rec.status = inv.status;
   rec.finalized_at = inv.finalized_at;
   rec.paid_at = inv.paid_at;
   rec.voided_at = inv.voided_at;
   rec.void_reason = inv.void_reason;
-  rec.attributes = InvoiceToRecord(inv, old.created_at, now).attributes;
+  rec.events_seq = events_seq;
+  rec.attributes = InvoiceAttributesText(inv);
   rec.updated_at = now;
-  METER_RETURN_IF_ERROR(store::InvoiceStore(db).UpdateLifecycle(rec));
+  return rec;
+}
+
+}  // namespace
+
+Status SaveTransition(store::Database& db, const Invoice& inv, const store::InvoiceRecord& old,
+                      const std::string& type, Timestamp now) {
+  METER_RETURN_IF_ERROR(store::InvoiceStore(db).UpdateLifecycle(LifecycleRecord(inv, old, old.events_seq, now)));
   if (type.empty()) return Status::OK();
   return webhooks::Enqueue(db, type, inv.tenant, InvoiceToJson(inv), now).status();
 }
@@ -99,7 +109,8 @@ Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::Invo
 }
 
 Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp created_at,
-                     Timestamp now, bool stored, std::optional<nlohmann::json> lines) {
+                     Timestamp now, bool stored, std::optional<nlohmann::json> lines,
+                     const store::InvoiceRecord* current) {
   store::InvoiceStore invoices(db);
   int year = std::stoi(inv.issue_date.substr(0, 4));
   const std::string& prefix = catalog.invoice.number_prefix;
@@ -108,9 +119,14 @@ Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoi
   inv.status = "open";
   inv.finalized_at = now;
   METER_RETURN_IF_ERROR(ApplyBalances(db, catalog, inv, now));
-  store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, now);
-  METER_ASSIGN_OR_RETURN(rec.events_seq, invoices.MaxEventSeq());
-  METER_RETURN_IF_ERROR(stored ? invoices.Update(rec) : invoices.Insert(rec));
+  METER_ASSIGN_OR_RETURN(int64_t events_seq, invoices.MaxEventSeq());
+  if (current) {
+    METER_RETURN_IF_ERROR(invoices.UpdateLifecycle(LifecycleRecord(inv, *current, events_seq, now)));
+  } else {
+    store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, now);
+    rec.events_seq = events_seq;
+    METER_RETURN_IF_ERROR(stored ? invoices.Update(rec) : invoices.Insert(rec));
+  }
   nlohmann::json doc = lines ? InvoiceToJson(inv, std::move(*lines)) : InvoiceToJson(inv);
   METER_RETURN_IF_ERROR(webhooks::Enqueue(db, "invoice.finalized", inv.tenant, doc, now).status());
   if (inv.status == "paid") return webhooks::Enqueue(db, "invoice.paid", inv.tenant, doc, now).status();

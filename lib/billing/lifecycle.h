@@ -44,9 +44,12 @@ Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::Invo
 // and queues invoice.finalized (and invoice.paid) with the finalized
 // invoice's JSON. Must run inside the caller's transaction. `lines`, when
 // given, is InvoiceLinesJson(inv), already rendered (finalizing leaves the
-// lines as they are).
+// lines as they are). `current`, when given, is the stored draft's row and
+// holds this invoice's content already (the same lines and amounts): only
+// the columns finalizing changes are written over it (the rows end the same).
 Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp created_at,
-                     Timestamp now, bool stored, std::optional<nlohmann::json> lines = std::nullopt);
+                     Timestamp now, bool stored, std::optional<nlohmann::json> lines = std::nullopt,
+                     const store::InvoiceRecord* current = nullptr);
 
 // `invoice finalize ID`: rebuilds the draft from the data now (so late usage
 // and adjustments are current), numbers it and opens it. Refuses anything

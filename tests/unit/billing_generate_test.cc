@@ -2,6 +2,7 @@
 // usage and the lifecycle, on a real SQLite file.
 #include <doctest/doctest.h>
 
+#include "billing/credits.h"
 #include "billing/generate.h"
 #include "billing/lifecycle.h"
 #include "store/catalog_store.h"
@@ -67,6 +68,38 @@ TEST_CASE("billing.generate: dry run writes nothing; generating twice changes no
   CHECK(second->unchanged == 2);
   CHECK(InvoiceToJson(second->invoices[0]) == InvoiceToJson(dry->invoices[0]));
   CHECK(first->invoices[0].total.ToString(2) == "13.20");  // 10 + 200 x 0.01, plus 10 % tax
+}
+
+// generate --finalize over a draft that is already current writes only the
+// lifecycle columns and attributes over it (FinalizeBuilt's `current`); the
+// rows must end as those of the same invoice finalized with no draft stored:
+// number, status, event high-water mark, the credits drawn and the amount
+// due (attributes), the lines untouched.
+TEST_CASE("billing.generate: finalizing a current draft stores what finalizing without a draft stores") {
+  auto finalized = [](bool draft_first) {
+    Fixture f;
+    f.Record("a", "2026-02-05T10:00:00Z", 300);
+    GrantRequest g;
+    g.tenant = "acme";
+    g.amount = Dec("5");
+    g.id = "cg_1";
+    REQUIRE(GrantCredit(f.db, f.c, g, At("2026-01-20T00:00:00Z")).ok());
+    if (draft_first) REQUIRE(f.Generate("2026-02").ok());
+    auto r = f.Generate("2026-02", false, true);
+    REQUIRE(r.ok());
+    CHECK(r->finalized == 2);
+    CHECK(r->unchanged == (draft_first ? 2 : 0));
+    auto rec = store::InvoiceStore(f.db).Find("inv_acme_2026-02");
+    REQUIRE(rec.ok());
+    return *rec;
+  };
+  store::InvoiceRecord over_draft = finalized(true), fresh = finalized(false);
+  CHECK(over_draft.number == "INV-2026-000001");
+  CHECK(over_draft.status == "open");
+  CHECK(over_draft.events_seq > 0);
+  CHECK(over_draft.attributes.find("\"credits_applied\":\"5.00\"") != std::string::npos);
+  CHECK(over_draft.lines.size() == 2);
+  CHECK(over_draft == fresh);
 }
 
 TEST_CASE("billing.generate: previews of a suspended tenant without usage bill nothing") {
