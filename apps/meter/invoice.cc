@@ -20,10 +20,8 @@ struct InvoiceArgs {
   bool dry_run = false, finalize = false, finalize_ended = false, explain = false;
 };
 
-nlohmann::json InvoicesJson(const std::vector<billing::Invoice>& invoices) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& inv : invoices) list.push_back(billing::InvoiceToJson(inv));
-  return {{"invoices", list}};
+void PrintInvoicesJson(const std::vector<billing::Invoice>& invoices) {
+  PrintJsonList("invoices", invoices.size(), [&](size_t i) { return billing::InvoiceToJson(invoices[i]); });
 }
 
 void PrintInvoiceTable(const std::vector<billing::Invoice>& invoices, const std::string& format) {
@@ -48,7 +46,7 @@ int RunGenerate(const Context& ctx, const InvoiceArgs& a) {
   auto r = billing::GenerateInvoices(**db, *c, o);
   progress.End();
   if (!r.ok()) return ctx.Fail(r.status());
-  if (ctx.json()) PrintJson(InvoicesJson(r->invoices));
+  if (ctx.json()) PrintInvoicesJson(r->invoices);
   else PrintInvoiceTable(r->invoices, "text");
   ctx.Info(fmt::format("{}: {} invoice(s){}: {} new, {} refreshed, {} unchanged, {} already finalized{}{}", a.month,
                        r->invoices.size(), a.dry_run ? " (dry run, nothing written)" : "", r->created, r->refreshed,
@@ -66,7 +64,7 @@ int RunList(const Context& ctx, const InvoiceArgs& a) {
   if (!db.ok()) return ctx.Fail(db.status());
   auto list = billing::ListInvoices(**db, {a.tenant, a.month, a.status});
   if (!list.ok()) return ctx.Fail(list.status());
-  if (ctx.json()) PrintJson(InvoicesJson(*list));
+  if (ctx.json()) PrintInvoicesJson(*list);
   else PrintInvoiceTable(*list, a.format);
   return kExitOk;
 }
@@ -127,7 +125,7 @@ int RunSweep(const Context& ctx) {
   if (!db.ok()) return ctx.Fail(db.status());
   auto swept = billing::SweepOverdue(**db, Clock::Now());
   if (!swept.ok()) return ctx.Fail(swept.status());
-  if (ctx.json()) PrintJson(InvoicesJson(*swept));
+  if (ctx.json()) PrintInvoicesJson(*swept);
   else if (!swept->empty()) PrintInvoiceTable(*swept, "text");
   ctx.Info(fmt::format("{} invoice(s) marked overdue", swept->size()));
   return kExitOk;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <chrono>
@@ -69,6 +70,27 @@ void PrintTable(const Table& t, std::string_view format) {
 }
 
 void PrintJson(const nlohmann::json& j) { fmt::print("{}\n", DumpJson(j, 2)); }
+
+void PrintJsonList(std::string_view key, size_t n, const std::function<nlohmann::json(size_t)>& item) {
+  std::string name = DumpJson(nlohmann::json(std::string(key)));
+  if (n == 0) {
+    fmt::print("{{\n  {}: []\n}}\n", name);
+    return;
+  }
+  fmt::print("{{\n  {}: [", name);
+  std::string text;
+  for (size_t i = 0; i < n; ++i) {
+    // An item two levels down: DumpJson's text with every line indented by
+    // four more spaces (strings hold no raw newline: DumpJson escapes them).
+    text = i == 0 ? "\n    " : ",\n    ";
+    for (char ch : DumpJson(item(i), 2)) {
+      text += ch;
+      if (ch == '\n') text += "    ";
+    }
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  }
+  fmt::print("\n  ]\n}}\n");
+}
 
 std::string UsageBar(const Decimal& used, const Decimal& limit, int width) {
   int filled = width;

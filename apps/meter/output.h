@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,11 @@ int PrintOrWrite(const Context& ctx, const std::string& text, const std::string&
 
 // Prints one JSON document on stdout, followed by a newline.
 void PrintJson(const nlohmann::json& j);
+
+// Prints {"<key>": [item(0), ..., item(n - 1)]} exactly as PrintJson prints
+// that document, rendering and printing one item at a time: a list of 100 K
+// invoices is never held as one document.
+void PrintJsonList(std::string_view key, size_t n, const std::function<nlohmann::json(size_t)>& item);
 
 // A bar of `width` cells filled in proportion to used/limit (capped at full),
 // e.g. "[#######---]".
