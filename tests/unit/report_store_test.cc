@@ -67,5 +67,32 @@ TEST_CASE("report_store: a voided event is never read; a failing callback stops 
   CHECK(calls == 1);
 }
 
+// storage_order over every tenant reads the table by runs of seqs on SQLite
+// (the span's seqs from events_ts, then seq ranges): rows of another span
+// stored between the span's, voided rows, other metrics and the seq bound
+// must stay out, and a stretch of other rows longer than a run absorbs
+// splits the read in two. Each query must read what the time-order read does.
+TEST_CASE("report_store: storage order reads the events time order reads") {
+  Fixture f;                                                              // e1-e6: February 3rd
+  for (int i = 0; i < 150; ++i) f.Use("api", "2026-03-05T10:00:00Z", 1);  // e7-e156: March
+  f.Use("api", "2026-02-03T10:45:00Z", 1, {.tenant = "beta"});            // e157
+  f.Use("api", "2026-03-05T10:00:00Z", 1);                                // e158: March
+  f.Use("llm", "2026-02-03T11:30:00Z", 1);                                // e159
+  f.MarkVoid("e3");
+  auto both = [&](EventQuery q) {
+    std::string by_time = f.Ids(q);
+    q.storage_order = true;
+    CHECK(f.Ids(q) == by_time);
+    return by_time;
+  };
+  CHECK(both({"", kTenToTwelve, {}}) == "e1 e157 e159 e2 e4 e5");
+  CHECK(both({"", kTenToTwelve, {"api"}}) == "e1 e157 e5");
+  CHECK(both({"", kTenToTwelve, {}, true}) == "e1 e2");
+  CHECK(both({"", kTenToTwelve, {}, false, 157}) == "e1 e157 e2 e4 e5");
+  std::string march = both({"", {At("2026-03-01T00:00:00Z"), At("2026-04-01T00:00:00Z")}, {"api"}});
+  CHECK(std::count(march.begin(), march.end(), ' ') == 150);  // e7-e156 and e158
+  CHECK(both({"", {At("2026-05-01T00:00:00Z"), At("2026-06-01T00:00:00Z")}, {}}).empty());
+}
+
 }  // namespace
 }  // namespace meter::store
