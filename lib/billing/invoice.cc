@@ -334,9 +334,26 @@ std::string DraftId(std::string_view tenant, std::string_view month, int reissue
   return fmt::format("inv_{}_{}_{}", tenant, month, reissue);
 }
 
+namespace {
+
+// At least as many lines as BuildInvoice makes from `in`, so the lines are
+// never moved to a larger vector while the invoice is built.
+size_t MaxLines(const InvoiceInputs& in) {
+  size_t n = in.segments.size() + in.annual_charges.size() + in.adjustments.size() + in.annual_credits.size() +
+             in.coupons.size() + 1;  // + the commitment true-up
+  for (const auto& seg : in.segments) {
+    n += seg.plan.charges.size();
+    for (const auto& [charge, slices] : seg.slices) n += slices.size();
+  }
+  return n;
+}
+
+}  // namespace
+
 Result<Invoice> BuildInvoice(const InvoiceInputs& in) {
   if (!in.catalog) return Status::Internal("BuildInvoice: no catalog");
   Invoice inv = Header(in);
+  inv.lines.reserve(MaxLines(in));
   METER_ASSIGN_OR_RETURN(inv.currency, InvoiceCurrency(in));
   for (const auto& seg : in.segments) {
     if (seg.plan.base_price.IsZero() || seg.plan.interval == "year") continue;
