@@ -33,12 +33,23 @@ nlohmann::json GrantMessage(const store::CreditGrantRecord& g, const Decimal& am
           {"expires_at", g.expires_at ? nlohmann::json(FormatRfc3339(*g.expires_at)) : nlohmann::json(nullptr)}};
 }
 
-// Re-arms or fires credits.balance_low for `tenant` after its balance moved.
+// The balance of `grants` at `now` (CreditBalance over grants already read).
+Result<Decimal> UsableSum(const std::vector<store::CreditGrantRecord>& grants, Timestamp now) {
+  Decimal sum;
+  for (const auto& g : grants)
+    if (GrantUsable(g, now)) { METER_ASSIGN_OR_RETURN(sum, sum.Add(g.remaining)); }
+  return sum;
+}
+
+// Re-arms or fires credits.balance_low for `tenant` after its balance moved
+// to `balance` (nullopt: read now).
 Status CheckLowBalance(store::Database& db, const catalog::Catalog& c, const std::string& tenant,
-                       const std::string& currency, bool after_draw, Timestamp now) {
+                       const std::string& currency, bool after_draw, Timestamp now,
+                       std::optional<Decimal> balance_now = std::nullopt) {
   if (!c.credits.low_balance) return Status::OK();
   store::CreditStore credits(db);
-  METER_ASSIGN_OR_RETURN(Decimal balance, CreditBalance(db, tenant, now));
+  if (!balance_now) { METER_ASSIGN_OR_RETURN(balance_now, CreditBalance(db, tenant, now)); }
+  const Decimal& balance = *balance_now;
   METER_ASSIGN_OR_RETURN(bool notified, credits.LowNotified(tenant));
   const Decimal& low = *c.credits.low_balance;
   if (balance >= low) return notified ? credits.SetLowNotified(tenant, false) : Status::OK();
@@ -104,10 +115,7 @@ Result<store::CreditGrantRecord> GrantCredit(store::Database& db, const catalog:
 
 Result<Decimal> CreditBalance(store::Database& db, const std::string& tenant, Timestamp now) {
   METER_ASSIGN_OR_RETURN(auto grants, store::CreditStore(db).Grants(tenant));
-  Decimal sum;
-  for (const auto& g : grants)
-    if (GrantUsable(g, now)) { METER_ASSIGN_OR_RETURN(sum, sum.Add(g.remaining)); }
-  return sum;
+  return UsableSum(grants, now);
 }
 
 Result<Decimal> DrawCredits(store::Database& db, const catalog::Catalog& c, const std::string& tenant,
@@ -115,8 +123,10 @@ Result<Decimal> DrawCredits(store::Database& db, const catalog::Catalog& c, cons
                             const std::string& label, Timestamp now) {
   if (amount.IsNegative() || amount.IsZero()) return Decimal();
   store::CreditStore credits(db);
-  METER_ASSIGN_OR_RETURN(auto grants, credits.Grants(tenant));
-  std::erase_if(grants, [&](const auto& g) { return !GrantUsable(g, now) || g.currency != currency; });
+  METER_ASSIGN_OR_RETURN(auto all, credits.Grants(tenant));
+  std::vector<store::CreditGrantRecord> grants;
+  for (const auto& g : all)
+    if (GrantUsable(g, now) && g.currency == currency) grants.push_back(g);
   if (grants.empty()) return Decimal();
   std::stable_sort(grants.begin(), grants.end(), [](const auto& a, const auto& b) {
     if (a.expires_at != b.expires_at) {
@@ -133,12 +143,15 @@ Result<Decimal> DrawCredits(store::Database& db, const catalog::Catalog& c, cons
     Decimal take = std::min(left, g.remaining);
     METER_ASSIGN_OR_RETURN(Decimal remaining, g.remaining.Sub(take));
     METER_RETURN_IF_ERROR(credits.SetRemaining(g.id, remaining));
+    for (auto& a : all)
+      if (a.id == g.id) a.remaining = remaining;  // the balance after the draw, without reading it back
     store::LedgerEntry e{tenant, 0, g.id, "draw", take, invoice_id, fmt::format("invoice {}", label), now};
     METER_RETURN_IF_ERROR(credits.AppendLedger(e).status());
     METER_ASSIGN_OR_RETURN(left, left.Sub(take));
     METER_ASSIGN_OR_RETURN(drawn, drawn.Add(take));
   }
-  METER_RETURN_IF_ERROR(CheckLowBalance(db, c, tenant, grants.front().currency, true, now));
+  METER_ASSIGN_OR_RETURN(Decimal balance, UsableSum(all, now));
+  METER_RETURN_IF_ERROR(CheckLowBalance(db, c, tenant, grants.front().currency, true, now, balance));
   return drawn;
 }
 
