@@ -69,12 +69,14 @@ std::string ExplainUsage(const InvoiceLine& l, const std::string& cur) {
 std::string ExplainAdjustment(const InvoiceLine& l, const std::string& cur) {
   if (!l.adjusts) return "";
   const AdjustmentRef& a = *l.adjusts;
+  std::string which = a.line < 0 ? std::string("a slice it did not bill") : fmt::format("line {}", a.line + 1);
   std::string out = fmt::format(
-      "   late usage for {} (invoice {}, line {}): events recorded after it was finalized\n"
+      "   late usage for {} (invoice {}, {}): events recorded after it was finalized\n"
       "   quantity now: {} in {} = {}; billed so far: {}; difference {}\n",
-      a.month, a.invoice_number.empty() ? a.invoice_id : a.invoice_number, a.line + 1, l.source, Span(l.period),
+      a.month, a.invoice_number.empty() ? a.invoice_id : a.invoice_number, which, l.source, Span(l.period),
       Thousands(a.quantity_after), Thousands(a.quantity_before), Thousands(l.quantity));
-  out += fmt::format("   re-priced under the terms of that line: {} now bills {}\n", Thousands(a.quantity_after),
+  out += fmt::format("   re-priced under the terms of that {}: {} now bills {}\n", a.line < 0 ? "slice" : "line",
+                     Thousands(a.quantity_after),
                      MoneyText(a.amount_after, cur));
   out += fmt::format("   amount = {} - {} billed so far = {}\n", MoneyText(a.amount_after, cur),
                      MoneyText(a.amount_before, cur), MoneyText(l.amount, cur));

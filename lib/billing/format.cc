@@ -95,8 +95,9 @@ std::vector<std::string> LineDetails(const InvoiceLine& l, std::string_view curr
   }
   if (l.kind == LineKind::kAdjustment && l.adjusts) {
     const AdjustmentRef& a = *l.adjusts;
-    return {fmt::format("corrects {} line {}: {} billed for {}, now {} for {}",
-                        a.invoice_number.empty() ? a.invoice_id : a.invoice_number, a.line + 1,
+    std::string which = a.line < 0 ? std::string(", a slice it did not bill") : fmt::format(" line {}", a.line + 1);
+    return {fmt::format("corrects {}{}: {} billed for {}, now {} for {}",
+                        a.invoice_number.empty() ? a.invoice_id : a.invoice_number, which,
                         Thousands(a.quantity_before), MoneyText(a.amount_before, currency),
                         Thousands(a.quantity_after), MoneyText(a.amount_after, currency))};
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -149,16 +150,43 @@ Result<Invoice> DraftFrom(store::Database& db, const catalog::Catalog& catalog, 
   return BuildInvoice(in);
 }
 
+// What an adjustment corrects: a line of a finalized invoice (invoice id,
+// line index), or a slice of one of its charges it did not bill (line -1,
+// told apart by meter, plan, period start, filter and group).
+using AdjustedKey = std::tuple<std::string, int, std::string, std::string, Timestamp, std::optional<std::string>,
+                               std::optional<std::string>>;
+
+AdjustedKey LineKey(const std::string& invoice, int line) { return {invoice, line, {}, {}, Timestamp{}, {}, {}}; }
+
+AdjustedKey UnbilledSliceKey(const std::string& invoice, const InvoiceLine& l) {
+  return {invoice, -1, l.meter, l.plan, l.period.start, l.filter, l.group};
+}
+
 // Adjustment lines already billed on finalized invoices, per adjusted
-// (invoice id, line index), in billing order.
-using PriorAdjustments = std::map<std::pair<std::string, int>, std::vector<const InvoiceLine*>>;
+// quantity, in billing order.
+using PriorAdjustments = std::map<AdjustedKey, std::vector<const InvoiceLine*>>;
 
 PriorAdjustments CollectPrior(const std::vector<Invoice>& invoices) {
   PriorAdjustments prior;
   for (const auto& inv : invoices)
-    for (const auto& l : inv.lines)
-      if (l.kind == LineKind::kAdjustment && l.adjusts) prior[{l.adjusts->invoice_id, l.adjusts->line}].push_back(&l);
+    for (const auto& l : inv.lines) {
+      if (l.kind != LineKind::kAdjustment || !l.adjusts) continue;
+      const AdjustmentRef& a = *l.adjusts;
+      prior[a.line < 0 ? UnbilledSliceKey(a.invoice_id, l) : LineKey(a.invoice_id, a.line)].push_back(&l);
+    }
   return prior;
+}
+
+// Adds the adjustments `prior` holds for `key` to what was billed: `q`
+// becomes the quantity last billed, `billed` the amount billed in all.
+Status AddPrior(const PriorAdjustments& prior, const AdjustedKey& key, Decimal& q, Decimal& billed) {
+  auto it = prior.find(key);
+  if (it == prior.end()) return Status::OK();
+  for (const InvoiceLine* adj : it->second) {
+    q = adj->adjusts->quantity_after;
+    METER_ASSIGN_OR_RETURN(billed, billed.Add(adj->amount));
+  }
+  return Status::OK();
 }
 
 // A sliced line's charge: the first sliced charge of the line's plan that
@@ -212,12 +240,18 @@ class LateSlices {
   std::optional<Decimal> Now(const catalog::Catalog& c, const std::string& tenant, const InvoiceLine& line) const {
     const catalog::Charge* ch = SlicedChargeOf(c, line);
     if (!ch) return std::nullopt;
-    for (const auto& s : measured_[index_.at(KeyOf(tenant, ch, line.period))]) {
-      std::optional<std::string> name;
-      if (s.filter >= 0) name = ch->filters[s.filter].name;
-      if (name == line.filter && s.group == line.group && s.events > 0) return s.quantity;
-    }
+    for (const auto& s : Of(tenant, ch, line.period))
+      if (FilterName(*ch, s) == line.filter && s.group == line.group && s.events > 0) return s.quantity;
     return Decimal();
+  }
+  // The slices of `ch` measured now over `tenant`'s `period` (requested).
+  const std::vector<usage::UsageSlice>& Of(const std::string& tenant, const catalog::Charge* ch,
+                                           const Period& period) const {
+    return measured_[index_.at(KeyOf(tenant, ch, period))];
+  }
+  static std::optional<std::string> FilterName(const catalog::Charge& ch, const usage::UsageSlice& s) {
+    if (s.filter < 0) return std::nullopt;
+    return ch.filters[s.filter].name;
   }
 
  private:
@@ -230,35 +264,83 @@ class LateSlices {
   std::vector<std::vector<usage::UsageSlice>> measured_;
 };
 
+// The adjustment of `billed` (line `index` of `inv`, -1: an unbilled slice)
+// from what was billed for `key` to `current`, appended to `out`.
+Status AppendAdjustment(const Invoice& inv, int index, const InvoiceLine& billed, const PriorAdjustments& prior,
+                        const AdjustedKey& key, const Decimal& current, std::vector<InvoiceLine>& out) {
+  Decimal q = billed.quantity, amount = billed.amount;
+  METER_RETURN_IF_ERROR(AddPrior(prior, key, q, amount));
+  auto adj = index < 0 ? LateSliceLine(inv, billed, q, amount, current) : LateUsageLine(inv, index, q, amount, current);
+  if (!adj.ok())
+    return Status::DataError(fmt::format("late usage of {} {}: {}", inv.tenant, inv.period.month, adj.status().message()));
+  if (adj->has_value()) out.push_back(std::move(**adj));
+  return Status::OK();
+}
+
+// Late events in a slice of a sliced charge that `inv` has no line for (a
+// filter or group that took no events then, SPEC section 10): each such
+// slice measured now, and each billed by an earlier adjustment, is adjusted
+// from what its adjustments billed (nothing at first). `first` is the
+// charge's first line on `inv`, whose plan and period the slices share.
+Status AdjustUnbilledSlices(const catalog::Catalog& c, const Invoice& inv, int first, const catalog::Charge& ch,
+                            const PriorAdjustments& prior, const LateSlices& slices, std::vector<InvoiceLine>& out) {
+  const InvoiceLine& sibling = inv.lines[first];
+  auto same_charge = [&](const InvoiceLine& l) {
+    return l.meter == sibling.meter && l.plan == sibling.plan && l.period == sibling.period;
+  };
+  std::set<std::pair<std::optional<std::string>, std::optional<std::string>>> done;
+  for (const InvoiceLine& l : inv.lines)
+    if (l.kind == LineKind::kUsage && l.events >= 0 && same_charge(l)) done.insert({l.filter, l.group});
+  for (const usage::UsageSlice& s : slices.Of(inv.tenant, &ch, sibling.period)) {
+    if (s.events == 0 || !done.insert({LateSlices::FilterName(ch, s), s.group}).second) continue;
+    METER_ASSIGN_OR_RETURN(InvoiceLine unbilled, UnbilledSliceLine(c, inv, sibling, ch, s));
+    AdjustedKey key = UnbilledSliceKey(inv.id, unbilled);
+    if (auto it = prior.find(key); it != prior.end()) unbilled = *it->second.front();  // the terms it was first billed on
+    unbilled.quantity = Decimal();
+    unbilled.amount = Decimal();
+    METER_RETURN_IF_ERROR(AppendAdjustment(inv, -1, unbilled, prior, key, s.quantity, out));
+  }
+  // Slices billed by an adjustment that took no events now (all voided).
+  for (auto it = prior.lower_bound(UnbilledSliceKey(inv.id, InvoiceLine())); it != prior.end(); ++it) {
+    const InvoiceLine& adj = *it->second.front();
+    if (std::get<0>(it->first) != inv.id || std::get<1>(it->first) != -1) break;
+    if (!same_charge(adj) || !done.insert({adj.filter, adj.group}).second) continue;
+    InvoiceLine unbilled = adj;
+    unbilled.quantity = Decimal();
+    unbilled.amount = Decimal();
+    METER_RETURN_IF_ERROR(AppendAdjustment(inv, -1, unbilled, prior, it->first, Decimal(), out));
+  }
+  return Status::OK();
+}
+
 // The adjustment lines for one finalized invoice: each usage line re-measured
 // over its own segment (sliced lines, SPEC section 10: a filter's or group's
-// line, looked up in `slices`) and compared with what has been billed for it.
+// line, looked up in `slices`) and compared with what has been billed for it;
+// then the slices of its sliced charges it did not bill.
 Status AdjustInvoice(store::Database& db, const catalog::Catalog& c, const Invoice& inv,
                      const PriorAdjustments& prior, const LateSlices& slices, std::vector<InvoiceLine>& out) {
+  std::vector<std::pair<int, const catalog::Charge*>> sliced;  // each sliced charge's first line
   for (int k = 0; k < static_cast<int>(inv.lines.size()); ++k) {
     const InvoiceLine& line = inv.lines[k];
     const catalog::Meter* m = RemeasuredMeter(c, line);
     if (!m) continue;  // base lines; meters no longer in the catalog cannot be re-measured
-    Decimal q = line.quantity, billed = line.amount;
-    if (auto it = prior.find({inv.id, k}); it != prior.end()) {
-      for (const InvoiceLine* adj : it->second) {
-        q = adj->adjusts->quantity_after;
-        METER_ASSIGN_OR_RETURN(billed, billed.Add(adj->amount));
-      }
-    }
     Decimal current;
     if (line.events >= 0) {
       std::optional<Decimal> now = slices.Now(c, inv.tenant, line);
       if (!now) continue;
       current = *now;
+      const catalog::Charge* ch = SlicedChargeOf(c, line);
+      if (std::none_of(sliced.begin(), sliced.end(), [&](const auto& f) {
+            return f.second == ch && inv.lines[f.first].period == line.period;
+          }))
+        sliced.emplace_back(k, ch);
     } else {
       METER_ASSIGN_OR_RETURN(current, usage::MeterQuantity(db, inv.tenant, *m, line.period));
     }
-    auto adj = LateUsageLine(inv, k, q, billed, current);
-    if (!adj.ok())
-      return Status::DataError(fmt::format("late usage of {} {}: {}", inv.tenant, inv.period.month, adj.status().message()));
-    if (adj->has_value()) out.push_back(std::move(**adj));
+    METER_RETURN_IF_ERROR(AppendAdjustment(inv, k, line, prior, LineKey(inv.id, k), current, out));
   }
+  for (const auto& [first, ch] : sliced)
+    METER_RETURN_IF_ERROR(AdjustUnbilledSlices(c, inv, first, *ch, prior, slices, out));
   return Status::OK();
 }
 

@@ -117,6 +117,15 @@ std::string ConditionText(const catalog::ChargeFilter& f) {
 
 // The line pricing `q` of charge `c` (or of its filter `filter` and group
 // `group` when the charge is sliced) in segment `seg`.
+// " · <filter> · <field>=<group>" for a sliced line (SPEC section 10), the
+// part of its description that tells it from the charge's other lines.
+std::string SliceLabel(const InvoiceLine& l) {
+  std::string out;
+  if (l.filter) out += " · " + *l.filter;
+  if (l.group) out += fmt::format(" · {}={}", FieldLabel(l.charge.group_by), *l.group);
+  return out;
+}
+
 Result<InvoiceLine> UsageLine(const UsageSegment& seg, const catalog::Charge& c, const Decimal& q,
                               const usage::UsageSlice* slice, const InvoiceInputs& in, bool split) {
   const catalog::Charge& pricing = slice && slice->filter >= 0 ? c.filters[slice->filter].charge : c;
@@ -144,17 +153,15 @@ Result<InvoiceLine> UsageLine(const UsageSegment& seg, const catalog::Charge& c,
     if (slice->filter >= 0) {
       const catalog::ChargeFilter& f = c.filters[slice->filter];
       l.filter = f.name;
-      l.description += " · " + f.name;
       l.condition = "where " + ConditionText(f);
     } else if (!c.filters.empty()) {
       l.condition = "matching no filter";
     }
     if (slice->group) {
       l.group = slice->group;
-      std::string field = FieldLabel(pricing.group_by);
-      l.description += fmt::format(" · {}={}", field, *slice->group);
-      l.condition += fmt::format("{}{}={}", l.condition.empty() ? "" : ", ", field, *slice->group);
+      l.condition += fmt::format("{}{}={}", l.condition.empty() ? "" : ", ", FieldLabel(pricing.group_by), *slice->group);
     }
+    l.description += SliceLabel(l);
   }
   if (split) l.description += fmt::format(" ({} plan)", seg.plan.name);
   return l;
@@ -379,12 +386,14 @@ Result<Invoice> BuildInvoice(const InvoiceInputs& in) {
   return inv;
 }
 
-Result<std::optional<InvoiceLine>> LateUsageLine(const Invoice& of, int index, const Decimal& before_q,
-                                                 const Decimal& before_amount, const Decimal& current) {
-  if (index < 0 || index >= static_cast<int>(of.lines.size()))
-    return Status::Internal(fmt::format("invoice {} has no line {}", of.id, index));
+namespace {
+
+// The adjustment of `billed` (line `index` of `of`, -1: a slice `of` did not
+// bill) from `before_q` / `before_amount` to `current`.
+Result<std::optional<InvoiceLine>> AdjustmentLine(const Invoice& of, int index, const InvoiceLine& billed,
+                                                  const Decimal& before_q, const Decimal& before_amount,
+                                                  const Decimal& current) {
   if (current == before_q) return std::optional<InvoiceLine>();
-  const InvoiceLine& billed = of.lines[index];
   METER_ASSIGN_OR_RETURN(PricedCharge priced, PriceCharge(billed.charge, current, billed.overage, of.currency));
   InvoiceLine l = billed;
   l.kind = LineKind::kAdjustment;
@@ -392,11 +401,46 @@ Result<std::optional<InvoiceLine>> LateUsageLine(const Invoice& of, int index, c
   METER_ASSIGN_OR_RETURN(l.amount, priced.amount.Sub(before_amount));
   l.priced = std::move(priced);
   // Less than billed: events of the period were voided (SPEC 11), late usage in reverse.
-  l.description = fmt::format("{} adjustment for {}: {} {}{}", l.quantity.IsNegative() ? "Voided events" : "Late usage",
-                              of.period.month, billed.meter, l.quantity.IsNegative() ? "" : "+", l.quantity.ToString());
+  l.description = fmt::format("{} adjustment for {}: {}{} {}{}",
+                              l.quantity.IsNegative() ? "Voided events" : "Late usage", of.period.month, billed.meter,
+                              SliceLabel(billed), l.quantity.IsNegative() ? "" : "+", l.quantity.ToString());
   l.adjusts = AdjustmentRef{of.id, of.number, of.period.month, index, before_q, current, before_amount,
                             l.priced.amount};
   return std::optional<InvoiceLine>(std::move(l));
+}
+
+}  // namespace
+
+Result<std::optional<InvoiceLine>> LateUsageLine(const Invoice& of, int index, const Decimal& before_q,
+                                                 const Decimal& before_amount, const Decimal& current) {
+  if (index < 0 || index >= static_cast<int>(of.lines.size()))
+    return Status::Internal(fmt::format("invoice {} has no line {}", of.id, index));
+  return AdjustmentLine(of, index, of.lines[index], before_q, before_amount, current);
+}
+
+Result<InvoiceLine> UnbilledSliceLine(const catalog::Catalog& c, const Invoice& of, const InvoiceLine& sibling,
+                                      const catalog::Charge& charge, const usage::UsageSlice& slice) {
+  const catalog::Plan* plan = c.FindPlan(sibling.plan);
+  if (!plan) return Status::NotFound(fmt::format("plan {} of invoice {} is not in the catalog", sibling.plan, of.id));
+  UsageSegment seg;
+  seg.plan = *plan;
+  seg.period = sibling.period;
+  InvoiceInputs in;
+  in.catalog = &c;
+  bool split = std::any_of(of.lines.begin(), of.lines.end(), [&](const InvoiceLine& l) {
+    return l.kind == LineKind::kUsage && l.period != sibling.period;
+  });
+  METER_ASSIGN_OR_RETURN(InvoiceLine l, UsageLine(seg, charge, Decimal(), &slice, in, split));
+  l.amount = Decimal();  // billed nothing, whatever a price of 0 units would be
+  l.events = 0;
+  l.overage = sibling.overage;
+  return l;
+}
+
+Result<std::optional<InvoiceLine>> LateSliceLine(const Invoice& of, const InvoiceLine& unbilled,
+                                                 const Decimal& before_q, const Decimal& before_amount,
+                                                 const Decimal& current) {
+  return AdjustmentLine(of, -1, unbilled, before_q, before_amount, current);
 }
 
 }  // namespace meter::billing

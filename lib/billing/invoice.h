@@ -70,7 +70,7 @@ struct AdjustmentRef {
   std::string invoice_id;
   std::string invoice_number;
   std::string month;         // the adjusted invoice's month, "2026-02"
-  int line = -1;             // index of the adjusted line in that invoice
+  int line = -1;             // index of the adjusted line in that invoice; -1: a slice it did not bill
   Decimal quantity_before;   // what had been billed for that line (including earlier adjustments)
   Decimal quantity_after;    // what the usage is now
   Decimal amount_before;
@@ -212,6 +212,21 @@ Result<Invoice> BuildInvoice(const InvoiceInputs& in);
 // `current`. nullopt when the quantity has not changed.
 Result<std::optional<InvoiceLine>> LateUsageLine(const Invoice& of, int index, const Decimal& before_q,
                                                  const Decimal& before_amount, const Decimal& current);
+
+// The line finalized `of` would have had for `slice` of `charge` (SPEC
+// section 10) had the slice taken events then: built like `sibling` (a line
+// of the same charge, plan and period on `of`) but billing nothing. The
+// template LateSliceLine adjusts when late events fall in a filter or group
+// that had no line. NotFound when the sibling's plan left the catalog.
+Result<InvoiceLine> UnbilledSliceLine(const catalog::Catalog& c, const Invoice& of, const InvoiceLine& sibling,
+                                      const catalog::Charge& charge, const usage::UsageSlice& slice);
+
+// LateUsageLine for a slice `of` did not bill: `unbilled` (UnbilledSliceLine,
+// or an earlier adjustment of the same slice) billed as `before_q` /
+// `before_amount`, now `current`. Its AdjustmentRef::line is -1.
+Result<std::optional<InvoiceLine>> LateSliceLine(const Invoice& of, const InvoiceLine& unbilled,
+                                                 const Decimal& before_q, const Decimal& before_amount,
+                                                 const Decimal& current);
 
 // The invoice as the JSON of SPEC section 7 (money as strings, quantities as
 // exact numbers: print it with DumpJson) plus the extra fields the renderers

@@ -104,7 +104,7 @@ std::vector<TierAmount> TiersFrom(const json& tiers) {
 
 json AdjustsJson(const AdjustmentRef& a, const std::string& currency) {
   return {{"invoice", a.invoice_id}, {"number", a.invoice_number.empty() ? json(nullptr) : json(a.invoice_number)},
-          {"period", a.month}, {"line", a.line}, {"quantity_before", JsonNumber(a.quantity_before)},
+          {"period", a.month}, {"line", a.line < 0 ? json(nullptr) : json(a.line)}, {"quantity_before", JsonNumber(a.quantity_before)},
           {"quantity_after", JsonNumber(a.quantity_after)},
           {"amount_before", MoneyString(a.amount_before, currency)},
           {"amount_after", MoneyString(a.amount_after, currency)}};
@@ -112,7 +112,7 @@ json AdjustsJson(const AdjustmentRef& a, const std::string& currency) {
 
 AdjustmentRef AdjustsFrom(const json& a) {
   return {a.at("invoice").get<std::string>(), Str(a, "number"), a.at("period").get<std::string>(),
-          a.at("line").get<int>(), Num(a.at("quantity_before")), Num(a.at("quantity_after")),
+          a.at("line").is_null() ? -1 : a.at("line").get<int>(), Num(a.at("quantity_before")), Num(a.at("quantity_after")),
           Num(a.at("amount_before")), Num(a.at("amount_after"))};
 }
 

@@ -283,3 +283,38 @@ def test_credits_of_a_tenant_on_a_plan_in_another_currency_are_in_that_currency(
     assert (inv["currency"], inv["total"], inv["credits_applied"], inv["amount_due"]) == ("JPY", "1000", "300", "700")
     check = meter("db", "check")
     assert check.code == 0, check
+
+
+def test_late_events_in_slices_the_invoice_did_not_bill_are_billed_once(meter):
+    # Issue 16: a late event in a filter or group that had no line on the
+    # finalized invoice was never billed (only existing lines were re-measured).
+    meter.init(catalog([AI], [{"id": "t", "plan": "ai"}]))
+    meter.now = MARCH
+    meter.ingest([llm(1, "gpt", 1000)])
+    feb = generate(meter, "2026-02", "t", "--finalize")
+    assert [(l["filter"], l["group"]) for l in feb["lines"] if l["meter"] == "tokens"] == [(None, None)]
+    late = [llm(2, "claude-opus", 300, "beta", ts="2026-02-20T00:00:00Z"),
+            llm(3, "claude-sonnet", 100, ts="2026-02-21T00:00:00Z"),
+            llm(4, "gpt", 500, ts="2026-02-22T00:00:00Z")]
+    assert meter.ingest(late, "late.ndjson").code == 0
+    meter.now = "2026-04-02T00:00:00Z"
+    expected = [("Claude", "beta", 300, "3.00"), ("Claude", "(none)", 100, "1.00"), (None, None, 500, "0.50")]
+    for _ in range(2):  # a refreshed draft bills the same, not twice
+        mar = generate(meter, "2026-03", "t")
+        adj = [line for line in mar["lines"] if line["kind"] == "adjustment"]
+        got = [(a["filter"], a["group"], a["quantity"], a["amount"]) for a in adj]
+        assert sorted(got, key=str) == sorted(expected, key=str), got
+    assert "Claude · project=beta" in next(a for a in adj if a["group"] == "beta")["description"]
+    assert mar["subtotal"] == "4.50"
+    r = meter("invoice", "show", mar["id"], "--explain")
+    assert r.code == 0 and "did not bill" in r.out, r.out
+    generate(meter, "2026-03", "t", "--finalize")
+    # Billed once: the next month has nothing more to adjust ...
+    meter.now = "2026-05-02T00:00:00Z"
+    apr = generate(meter, "2026-04", "t")
+    assert [l for l in apr["lines"] if l["kind"] == "adjustment"] == []
+    # ... until an event of the new slice is voided: its charge comes back.
+    assert meter("events", "void", "ae2", "--reason", "test").code == 0
+    apr = generate(meter, "2026-04", "t")
+    adj = [(a["filter"], a["group"], a["quantity"], a["amount"]) for a in apr["lines"] if a["kind"] == "adjustment"]
+    assert adj == [("Claude", "beta", -300, "-3.00")], adj

@@ -9,6 +9,7 @@
 #include "billing/invoice_record.h"
 #include "billing/lifecycle.h"
 #include "store/catalog_store.h"
+#include "support/invoice_inputs.h"
 #include "support/usage_events.h"
 
 namespace meter::billing {
@@ -79,7 +80,7 @@ TEST_CASE("billing.coupons: SPEC 11 order on an invoice: tax on the discounted s
   in.catalog = &c;
   in.tenant.id = "acme";
   in.period = *MonthPeriod("2026-02");
-  in.segments.push_back({p, in.period.period, in.period.days, {}});
+  testing::AddSegment(in, p, in.period.period, in.period.days);
   in.coupons = {{1, Percent("LAUNCH20", "20", catalog::CouponDuration::kRepeating), {}},
                 {2, Amount("WELCOME50", "50"), {}}, {3, Amount("ZERO", "5"), {}}};
   in.coupons[2].amount_left = Dec("0.00001");  // takes 0.00001: still a line (exact, not rounded)

@@ -1,6 +1,7 @@
 // The database layer of billing: reading inputs, generating, previews, late
 // usage and the lifecycle, on a real SQLite file.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "billing/credits.h"
 #include "billing/generate.h"
@@ -12,6 +13,16 @@ namespace meter::billing {
 namespace {
 
 using testing::At;
+
+// Every tenant's `month`, generated at `now`.
+GenerateOptions AllTenants(const char* month, const char* now, bool finalize, bool dry_run = false) {
+  GenerateOptions o;
+  o.month = month;
+  o.finalize = finalize;
+  o.dry_run = dry_run;
+  o.now = At(now);
+  return o;
+}
 
 constexpr const char* kCatalog = R"({
   "currency": "USD", "tax": {"rate": "0.10"}, "invoice": {"net_days": 14},
@@ -175,8 +186,7 @@ TEST_CASE("billing.generate: late adjustments measured in one batch equal each t
   for (int tenant = 0; tenant < 4; ++tenant)
     for (int i = 0; i < 6; ++i) use(tenant, i % 2 ? "2026-02-10T10:00:00Z" : "2026-02-20T10:00:00Z", i);
   testing::Record(*t.db, c, testing::UsageAt("c1", "t0", "api_calls", "2026-02-10T10:00:00Z", 4));
-  GenerateOptions feb{.month = "2026-02", .finalize = true, .now = At("2026-03-02T00:00:00Z")};
-  REQUIRE(GenerateInvoices(*t.db, c, feb).ok());
+  REQUIRE(GenerateInvoices(*t.db, c, AllTenants("2026-02", "2026-03-02T00:00:00Z", true)).ok());
   // Late February events for t0, t1 and t3 (t3's month ends at 18:30 UTC on
   // the 28th: its event at 20:00 is March usage), none for t2.
   use(0, "2026-02-27T10:00:00Z", 0);
@@ -216,13 +226,61 @@ TEST_CASE("billing.generate: late adjustments measured in one batch equal each t
   CHECK(described[2] == "");
   CHECK(described[3] == "13 1.30");
   // Generate uses the batch: March's drafts carry the same lines.
-  auto mar = GenerateInvoices(*t.db, c, {.month = "2026-03", .dry_run = true, .now = At("2026-04-02T00:00:00Z")});
+  auto mar = GenerateInvoices(*t.db, c, AllTenants("2026-03", "2026-04-02T00:00:00Z", false, true));
   REQUIRE(mar.ok());
   for (size_t i = 0; i < 4; ++i) {
     size_t adjustments = 0;
     for (const auto& l : mar->invoices[i].lines) adjustments += l.kind == LineKind::kAdjustment;
     CHECK(adjustments == (*batch)[i]->size());
   }
+}
+
+
+// Issue 16: a late event in a slice the finalized invoice has no line for (a
+// group or filter that took no events then) was never billed. It is billed
+// as an adjustment of that slice (AdjustmentRef::line -1), once: the next
+// adjustment starts from what the first billed.
+TEST_CASE("billing.generate: late events in a slice the invoice did not bill are adjusted once") {
+  testing::TempDb t;
+  catalog::Catalog c = testing::ApplyCatalog(*t.db, kSlicedCatalog, At("2026-01-01T00:00:00Z"));
+  auto use = [&](const char* id, const char* ts, const char* model, int tokens) {
+    Event e = testing::UsageAt(id, "t1", "llm", ts);
+    e.properties = fmt::format(R"({{"tokens":{},"model":"{}"}})", tokens, model);
+    testing::Record(*t.db, c, e);
+  };
+  use("f1", "2026-02-10T10:00:00Z", "opus", 100);
+  REQUIRE(GenerateInvoices(*t.db, c, AllTenants("2026-02", "2026-03-02T00:00:00Z", true)).ok());
+  use("late1", "2026-02-20T10:00:00Z", "mini", 50);
+  use("late2", "2026-02-21T10:00:00Z", "opus", 5);
+  Timestamp march = At("2026-03-01T00:00:00Z");
+  auto alone = LateUsageAdjustments(*t.db, c, "t1", march);
+  REQUIRE(alone.ok());
+  REQUIRE(alone->size() == 2);
+  CHECK((*alone)[0].group == "opus");  // the line February has, first
+  CHECK((*alone)[0].adjusts->line >= 0);
+  const InvoiceLine& mini = (*alone)[1];
+  CHECK(mini.group == "mini");
+  CHECK(mini.adjusts->line == -1);
+  CHECK(mini.quantity == Dec("50"));
+  CHECK(mini.amount.ToString(2) == "1.00");
+  CHECK(mini.description == "Late usage adjustment for 2026-02: tokens · model=mini +50");
+  auto batch = LateUsageAdjustments(*t.db, c, {LateRequest{"t0", march, nullptr}, LateRequest{"t1", march, nullptr}});
+  REQUIRE(batch.ok());
+  REQUIRE((*batch)[1].ok());
+  REQUIRE((*batch)[1]->size() == 2);
+  CHECK((*(*batch)[1])[1].description == mini.description);
+  CHECK((*(*batch)[1])[1].amount == mini.amount);
+  // March bills it and is finalized; a later event of the same slice is
+  // adjusted from 50, not from 0.
+  REQUIRE(GenerateInvoices(*t.db, c, AllTenants("2026-03", "2026-04-02T00:00:00Z", true)).ok());
+  use("late3", "2026-02-22T10:00:00Z", "mini", 25);
+  auto april = LateUsageAdjustments(*t.db, c, "t1", At("2026-04-01T00:00:00Z"));
+  REQUIRE(april.ok());
+  REQUIRE(april->size() == 1);
+  CHECK((*april)[0].group == "mini");
+  CHECK((*april)[0].adjusts->quantity_before == Dec("50"));
+  CHECK((*april)[0].quantity == Dec("25"));
+  CHECK((*april)[0].amount.ToString(2) == "0.50");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "billing/credit_notes.h"
 #include "billing/invoice.h"
+#include "support/invoice_inputs.h"
 
 namespace meter::billing {
 namespace {
@@ -46,7 +47,7 @@ Invoice Discounted() {
   in.tenant.id = "acme";
   in.tenant.name = "Acme <Rockets> & Sons";
   in.period = *MonthPeriod("2026-02");
-  in.segments.push_back({*c.FindPlan("professional"), in.period.period, in.period.days, {{"ai_requests", Dec("1250")}}});
+  testing::AddSegment(in, *c.FindPlan("professional"), in.period.period, in.period.days, {{"ai_requests", Dec("1250")}});
   catalog::Coupon launch;
   launch.code = "LAUNCH20";
   launch.percent_off = Dec("20");

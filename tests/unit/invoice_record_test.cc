@@ -92,6 +92,19 @@ TEST_CASE("invoice_record: an invoice reads back from its rows as it was") {
   CHECK(back->seller_name == "Meter & Co");
 }
 
+TEST_CASE("invoice_record: an adjustment of a slice the invoice did not bill reads back as line -1") {
+  Invoice inv = Sample();
+  inv.lines[2].adjusts->line = -1;
+  inv.lines[2].group = "beta";
+  nlohmann::json doc = InvoiceToJson(inv);
+  CHECK(doc["lines"][2]["adjusts"]["line"].is_null());
+  auto back = InvoiceFromRecord(InvoiceToRecord(inv, 10, 20));
+  REQUIRE(back.ok());
+  CHECK(back->lines[2].adjusts->line == -1);
+  CHECK(back->lines[2].group == "beta");
+  CHECK(DumpJson(InvoiceToJson(*back)) == DumpJson(doc));
+}
+
 TEST_CASE("invoice_record: typed columns, attributes for the rest, lifecycle once") {
   Invoice inv = Sample();
   inv.number = "INV-2026-000007";

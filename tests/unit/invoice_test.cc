@@ -6,6 +6,7 @@
 
 #include "billing/invoice_record.h"
 #include "billing/render.h"
+#include "support/invoice_inputs.h"
 
 namespace meter::billing {
 namespace {
@@ -55,7 +56,7 @@ InvoiceInputs Inputs(const catalog::Catalog& c, const char* plan, std::map<std::
   in.tenant.id = "umbrella";
   in.tenant.name = "Umbrella Corporation";
   in.period = *MonthPeriod("2026-02");
-  in.segments.push_back({*c.FindPlan(plan), in.period.period, in.period.days, std::move(usage)});
+  testing::AddSegment(in, *c.FindPlan(plan), in.period.period, in.period.days, std::move(usage));
   return in;
 }
 
@@ -188,7 +189,7 @@ TEST_CASE("invoice: proration on a change on the 15th of February") {
   Timestamp mid = At("2026-02-15T00:00:00Z");
   in.segments[0].period.end = mid;
   in.segments[0].days = 14;
-  in.segments.push_back({*c.FindPlan("professional"), {mid, in.period.period.end}, 14, {{"ai_requests", Dec("1250")}}});
+  testing::AddSegment(in, *c.FindPlan("professional"), {mid, in.period.period.end}, 14, {{"ai_requests", Dec("1250")}});
   auto inv = BuildInvoice(in);
   REQUIRE(inv.ok());
   // Base lines first: 29 x 14/28 and 99 x 14/28; then each segment's charges.
@@ -390,7 +391,7 @@ TEST_CASE("invoice: commitment across plan segments is rounded once") {
   Timestamp mid = At("2026-02-15T00:00:00Z");
   in.segments[0].period.end = mid;
   in.segments[0].days = 14;
-  in.segments.push_back({*c.FindPlan("cent2"), {mid, in.period.period.end}, 14, {}});
+  testing::AddSegment(in, *c.FindPlan("cent2"), {mid, in.period.period.end}, 14);
   auto inv = BuildInvoice(in);
   REQUIRE_MESSAGE(inv.ok(), inv.status().message());
   REQUIRE(inv->lines.back().kind == LineKind::kCommitment);
@@ -440,7 +441,7 @@ TEST_CASE("invoice: a plan's currency and its minor unit") {
   CHECK(dinar->lines[1].amount.ToString(3) == "0.005");  // 0.0045 -> 0.005
   // Plans of two currencies in one period are refused.
   InvoiceInputs mixed = Inputs(c, "yen", {});
-  mixed.segments.push_back({*c.FindPlan("professional"), in.period.period, 0, {}});
+  testing::AddSegment(mixed, *c.FindPlan("professional"), in.period.period, 0);
   auto refused = BuildInvoice(mixed);
   REQUIRE(!refused.ok());
   CHECK(refused.status().message().find("bill in JPY and USD") != std::string::npos);
