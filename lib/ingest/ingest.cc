@@ -461,8 +461,11 @@ void Reader::ReportProgress() {
 // the crash guarantees are those of a single-threaded ingest.
 class Writer {
  public:
-  Writer(store::Database& db, const catalog::Catalog& catalog, ChunkQueue& queue, IngestSummary* summary)
-      : db_(db), queue_(queue), summary_(summary), recorder_(db, catalog), store_(db),
+  // `checkpointer` (null in strict mode: nothing commits before the end)
+  // hears of each commit.
+  Writer(store::Database& db, const catalog::Catalog& catalog, ChunkQueue& queue, IngestSummary* summary,
+         store::BackgroundCheckpointer* checkpointer)
+      : db_(db), queue_(queue), summary_(summary), checkpointer_(checkpointer), recorder_(db, catalog), store_(db),
         pending_(summary->inputs.size()) {}
 
   // Writes every chunk until the one marked last. On an error (its own or
@@ -478,6 +481,7 @@ class Writer {
   store::Database& db_;
   ChunkQueue& queue_;
   IngestSummary* summary_;
+  store::BackgroundCheckpointer* checkpointer_;
   EventRecorder recorder_;
   store::EventStore store_;
   std::vector<IngestCounts> pending_;  // per input, for the batch in progress
@@ -506,6 +510,7 @@ Status Writer::Run() {
       return st;
     }
     Commit();
+    if (checkpointer_) checkpointer_->Committed();
     if (last) return Status::OK();
   }
 }
@@ -570,10 +575,10 @@ void Writer::Commit() {
 // when it returns.
 Status RunPipeline(store::Database& db, const catalog::Catalog& catalog, const std::vector<std::string>& inputs,
                    const IngestOptions& options, const ProgressFn& progress, IngestSummary* summary,
-                   bool* strict_failed) {
+                   store::BackgroundCheckpointer* checkpointer, bool* strict_failed) {
   ChunkQueue queue(inputs.size());
   Reader reader(catalog, inputs, options, progress, queue);
-  Writer writer(db, catalog, queue, summary);
+  Writer writer(db, catalog, queue, summary, checkpointer);
   std::thread thread([&reader] { reader.Run(); });
   Status st = writer.Run();
   queue.Stop();  // the reader may still be reading after a failure
@@ -634,7 +639,7 @@ Status Ingest(store::Database& db, const catalog::Catalog& catalog, const std::v
   if (options.strict) {
     // One transaction around every batch (they join it): all or nothing.
     st = db.Transaction([&]() -> Status {
-      METER_RETURN_IF_ERROR(RunPipeline(db, catalog, inputs, options, progress, summary, &strict_failed));
+      METER_RETURN_IF_ERROR(RunPipeline(db, catalog, inputs, options, progress, summary, nullptr, &strict_failed));
       return strict_failed ? Status::DataError("strict: rolled back") : Status::OK();
     });
     if (strict_failed && st.IsDataError()) {
@@ -644,7 +649,10 @@ Status Ingest(store::Database& db, const catalog::Catalog& catalog, const std::v
       summary->totals.accepted = summary->totals.duplicates = summary->totals.late = 0;
     }
   } else {
-    st = RunPipeline(db, catalog, inputs, options, progress, summary, &strict_failed);
+    // Each batch's pages are copied into the database file while the next
+    // batches are written, not by the writer (see BackgroundCheckpointer).
+    store::BackgroundCheckpointer checkpointer(db);
+    st = RunPipeline(db, catalog, inputs, options, progress, summary, &checkpointer, &strict_failed);
   }
   Status restored = settings.SetBulkLoad(false);
   if (st.ok()) st = restored;

@@ -2,8 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <unordered_set>
 #include <utility>
@@ -592,6 +595,66 @@ Status EventStore::SetBulkLoad(bool on) {
     Exec(db_, on ? "PRAGMA wal_autocheckpoint=65536" : "PRAGMA wal_autocheckpoint=1000");
     return Status::OK();
   });
+}
+
+struct BackgroundCheckpointer::Impl {
+  sqlite3* handle = nullptr;
+  std::mutex mu;
+  std::condition_variable wake;
+  bool pending = false, stop = false;
+  std::thread thread;
+
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu);
+    for (;;) {
+      wake.wait(lock, [&] { return pending || stop; });
+      if (!pending) return;  // stopped, and nothing left to copy
+      pending = false;
+      lock.unlock();
+      sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  }
+};
+
+BackgroundCheckpointer::BackgroundCheckpointer(Database& db) {
+  if (Dialect(db) != Backend::kSqlite) return;
+  sqlite3* handle = nullptr;
+  if (sqlite3_open_v2(db.path().c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    sqlite3_close(handle);
+    return;
+  }
+  // A connection reads the write-ahead log only once it has read the
+  // database: until then it has no log to checkpoint.
+  sqlite3_busy_timeout(handle, 1000);
+  if (sqlite3_exec(handle, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    sqlite3_close(handle);
+    return;
+  }
+  impl_ = std::make_unique<Impl>();
+  impl_->handle = handle;
+  impl_->thread = std::thread([impl = impl_.get()] { impl->Run(); });
+}
+
+BackgroundCheckpointer::~BackgroundCheckpointer() {
+  if (!impl_) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stop = true;
+  }
+  impl_->wake.notify_one();
+  impl_->thread.join();
+  sqlite3_close(impl_->handle);
+}
+
+void BackgroundCheckpointer::Committed() {
+  if (!impl_) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->pending = true;
+  }
+  impl_->wake.notify_one();
 }
 
 Result<int64_t> EventStore::CountEvents() {

@@ -137,4 +137,32 @@ class EventStore {
   std::unique_ptr<Impl> impl_;
 };
 
+// Bulk loading on SQLite: copies the committed pages of the write-ahead log
+// into the database file on a thread of its own, through a connection of
+// its own, after each commit it is told of (Committed). The checkpoints are
+// PASSIVE: they neither wait for the writer nor block it, and copy only
+// pages committed before the writer's transaction in progress began. The
+// writer's commits then seldom checkpoint, and its close copies only what
+// the last batches wrote. A checkpoint changes nothing a reader sees and is
+// safe to kill at any moment, so a failed one is ignored: the writer's own
+// checkpoints copy what is left. Does nothing on PostgreSQL or when the
+// second connection cannot be opened.
+class BackgroundCheckpointer {
+ public:
+  explicit BackgroundCheckpointer(Database& db);
+  // Runs the checkpoint last asked for if it has not run yet (what it copies,
+  // the writer's close need not copy again), then closes its connection.
+  ~BackgroundCheckpointer();
+  BackgroundCheckpointer(const BackgroundCheckpointer&) = delete;
+  BackgroundCheckpointer& operator=(const BackgroundCheckpointer&) = delete;
+
+  // A transaction has committed: checkpoint it (requests made while a
+  // checkpoint runs join into the next one).
+  void Committed();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace meter::store

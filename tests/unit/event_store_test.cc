@@ -4,7 +4,10 @@
 // by merge, and the issued invoice periods that make usage late.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "billing/generate.h"
 #include "store/counter_store.h"
@@ -87,6 +90,30 @@ TEST_CASE("event_store: bulk inserts count repeats inside the batch and against 
   REQUIRE(f.db.Transaction([&] { return store.InsertMany({ViewOf(a), ViewOf(a), ViewOf(b), ViewOf(c)}, 2, &inserted); }).ok());
   CHECK(inserted == std::vector<bool>{true, false, false, true});
   CHECK(store.CountEvents().value() == 3);
+}
+
+// Regression: the checkpointer's connection had never read the database, so
+// SQLite gave it no write-ahead log and each checkpoint copied nothing: the
+// writer's close still copied everything.
+TEST_CASE("event_store: the background checkpointer copies committed pages into the database file") {
+  testing::UsageDb f(kCatalog);
+  if (testing::TempDb::DefaultBackend() != testing::TempDb::Backend::kSqlite) return;  // no file, no log
+  EventStore store(f.db);
+  auto file_size = [&] { return std::filesystem::file_size(f.db.path()); };
+  const uintmax_t before = file_size();
+  std::vector<Event> events;
+  for (int i = 0; i < 2000; ++i) events.push_back(Full(("e" + std::to_string(i)).c_str()));
+  std::vector<EventView> views;
+  for (const Event& e : events) views.push_back(ViewOf(e));
+  std::vector<bool> inserted;
+  REQUIRE(f.db.Transaction([&] { return store.InsertMany(views, 1, &inserted); }).ok());
+  CHECK(file_size() == before);  // committed to the log only
+  {
+    BackgroundCheckpointer checkpointer(f.db);
+    checkpointer.Committed();
+  }  // runs the checkpoint asked for
+  CHECK(file_size() > before + 2000 * 100);
+  CHECK(store.CountEvents().value() == 2000);
 }
 
 TEST_CASE("event_store: void once, list newest first with filters") {
