@@ -158,8 +158,11 @@ using AdjustedKey = std::tuple<std::string, int, std::string, std::string, Times
 
 AdjustedKey LineKey(const std::string& invoice, int line) { return {invoice, line, {}, {}, Timestamp{}, {}, {}}; }
 
-AdjustedKey UnbilledSliceKey(const std::string& invoice, const InvoiceLine& l) {
-  return {invoice, -1, l.meter, l.plan, l.period.start, l.filter, l.group};
+// The key of the slice (`filter`, `group`) of the charge `l` bills (its
+// meter, plan and period) on `invoice`, which has no line for that slice.
+AdjustedKey UnbilledSliceKey(const std::string& invoice, const InvoiceLine& l, const std::optional<std::string>& filter,
+                             const std::optional<std::string>& group) {
+  return {invoice, -1, l.meter, l.plan, l.period.start, filter, group};
 }
 
 // Adjustment lines already billed on finalized invoices, per adjusted
@@ -172,7 +175,7 @@ PriorAdjustments CollectPrior(const std::vector<Invoice>& invoices) {
     for (const auto& l : inv.lines) {
       if (l.kind != LineKind::kAdjustment || !l.adjusts) continue;
       const AdjustmentRef& a = *l.adjusts;
-      prior[a.line < 0 ? UnbilledSliceKey(a.invoice_id, l) : LineKey(a.invoice_id, a.line)].push_back(&l);
+      prior[a.line < 0 ? UnbilledSliceKey(a.invoice_id, l, l.filter, l.group) : LineKey(a.invoice_id, a.line)].push_back(&l);
     }
   return prior;
 }
@@ -292,16 +295,18 @@ Status AdjustUnbilledSlices(const catalog::Catalog& c, const Invoice& inv, int f
   for (const InvoiceLine& l : inv.lines)
     if (l.kind == LineKind::kUsage && l.events >= 0 && same_charge(l)) done.insert({l.filter, l.group});
   for (const usage::UsageSlice& s : slices.Of(inv.tenant, &ch, sibling.period)) {
-    if (s.events == 0 || !done.insert({LateSlices::FilterName(ch, s), s.group}).second) continue;
-    METER_ASSIGN_OR_RETURN(InvoiceLine unbilled, UnbilledSliceLine(c, inv, sibling, ch, s));
-    AdjustedKey key = UnbilledSliceKey(inv.id, unbilled);
+    std::optional<std::string> filter = LateSlices::FilterName(ch, s);
+    if (s.events == 0 || !done.insert({filter, s.group}).second) continue;
+    AdjustedKey key = UnbilledSliceKey(inv.id, sibling, filter, s.group);
+    InvoiceLine unbilled;
     if (auto it = prior.find(key); it != prior.end()) unbilled = *it->second.front();  // the terms it was first billed on
+    else { METER_ASSIGN_OR_RETURN(unbilled, UnbilledSliceLine(c, inv, sibling, ch, s)); }
     unbilled.quantity = Decimal();
     unbilled.amount = Decimal();
     METER_RETURN_IF_ERROR(AppendAdjustment(inv, -1, unbilled, prior, key, s.quantity, out));
   }
   // Slices billed by an adjustment that took no events now (all voided).
-  for (auto it = prior.lower_bound(UnbilledSliceKey(inv.id, InvoiceLine())); it != prior.end(); ++it) {
+  for (auto it = prior.lower_bound(UnbilledSliceKey(inv.id, InvoiceLine(), std::nullopt, std::nullopt)); it != prior.end(); ++it) {
     const InvoiceLine& adj = *it->second.front();
     if (std::get<0>(it->first) != inv.id || std::get<1>(it->first) != -1) break;
     if (!same_charge(adj) || !done.insert({adj.filter, adj.group}).second) continue;
