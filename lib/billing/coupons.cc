@@ -39,11 +39,16 @@ std::string CouponLabel(const catalog::Coupon& c) {
   return fmt::format("Coupon {} ({} {})", c.code, MoneyString(*c.amount_off, c.currency), c.currency);
 }
 
+bool CouponMeets(const catalog::Coupon& c, const std::string& currency) {
+  return !c.amount_off || c.currency == currency;
+}
+
 Result<std::vector<Discount>> ComputeDiscounts(const std::vector<CouponInput>& coupons, const Decimal& subtotal,
                                                const std::string& currency) {
   std::vector<Discount> out;
   Decimal left = subtotal.IsNegative() ? Decimal() : subtotal;
   for (const auto& c : coupons) {
+    if (!CouponMeets(c.terms, currency)) continue;
     Decimal off;
     if (c.terms.percent_off) {
       METER_ASSIGN_OR_RETURN(off, left.MulDiv(*c.terms.percent_off, Decimal::FromInt(100), MinorUnitDigits(currency),
@@ -60,7 +65,7 @@ Result<std::vector<Discount>> ComputeDiscounts(const std::vector<CouponInput>& c
 }
 
 Result<std::vector<CouponInput>> CouponsForInvoice(store::Database& db, const std::string& tenant,
-                                                   const std::string& month, const std::string& currency) {
+                                                   const std::string& month) {
   store::CouponStore coupons(db);
   METER_ASSIGN_OR_RETURN(auto applied, coupons.ForTenant(tenant));
   std::vector<CouponInput> out;
@@ -74,7 +79,7 @@ Result<std::vector<CouponInput>> CouponsForInvoice(store::Database& db, const st
   }
   for (const auto& r : applied) {
     METER_ASSIGN_OR_RETURN(catalog::Coupon k, Terms(r));
-    if (!Reaches(r, k, month) || (k.amount_off && k.currency != currency)) continue;
+    if (!Reaches(r, k, month)) continue;
     CouponInput in{r.position, k, std::nullopt};
     if (k.duration == catalog::CouponDuration::kOnce) {
       if (k.percent_off && met[r.position]) continue;

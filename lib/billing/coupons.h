@@ -45,15 +45,22 @@ struct Discount {
 // The invoice line text naming a coupon's terms.
 std::string CouponLabel(const catalog::Coupon& c);
 
+// Whether coupon `c` meets an invoice in `currency`: an amount_off coupon
+// only one in its own currency (an invoice before or after a move to a plan
+// in another currency leaves it for the invoices in its currency).
+bool CouponMeets(const catalog::Coupon& c, const std::string& currency);
+
 // Applies `coupons` in order, each to what is left of `subtotal` (never
-// below zero). Coupons taking 0 off give no Discount. Pure.
+// below zero); a coupon that does not meet `currency` takes nothing.
+// Coupons taking 0 off give no Discount. Pure.
 Result<std::vector<Discount>> ComputeDiscounts(const std::vector<CouponInput>& coupons, const Decimal& subtotal,
                                                const std::string& currency);
 
-// The coupons of `tenant` that apply to its invoice for `month` ("YYYY-MM")
-// in `currency`, with what is left of each `once` coupon. Reads only.
+// The coupons of `tenant` that reach its invoice for `month` ("YYYY-MM"),
+// with what is left of each `once` coupon, whatever their currency (the
+// invoice's currency is known once it is built: CouponMeets). Reads only.
 Result<std::vector<CouponInput>> CouponsForInvoice(store::Database& db, const std::string& tenant,
-                                                   const std::string& month, const std::string& currency);
+                                                   const std::string& month);
 
 // `tenants apply-coupon`: applies `code` to tenant `t` from the billing
 // period containing `from`. Refuses (Denied, exit 1, one line saying why) an

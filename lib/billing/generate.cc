@@ -146,7 +146,7 @@ Result<Invoice> DraftFrom(store::Database& db, const catalog::Catalog& catalog, 
   in.id = id;
   if (!adjustments) adjustments = LateUsageAdjustments(db, catalog, tenant.id, in.period.period.start, candidates);
   METER_ASSIGN_OR_RETURN(in.adjustments, std::move(*adjustments));
-  METER_ASSIGN_OR_RETURN(in.coupons, CouponsForInvoice(db, tenant.id, in.period.month, TenantCurrency(catalog, tenant)));
+  METER_ASSIGN_OR_RETURN(in.coupons, CouponsForInvoice(db, tenant.id, in.period.month));
   return BuildInvoice(in);
 }
 

@@ -205,7 +205,8 @@ Status AddDiscounts(const InvoiceInputs& in, Invoice& inv) {
     if (!next.ok()) return PricingError(next.status(), in, "coupons");
     left = *next;
   }
-  for (const auto& c : in.coupons) inv.coupons_met.push_back(c.position);
+  for (const auto& c : in.coupons)
+    if (CouponMeets(c.terms, inv.currency)) inv.coupons_met.push_back(c.position);
   inv.discounts = std::move(discounts).value();
   inv.discounted_subtotal = left;
   return Status::OK();

@@ -63,6 +63,23 @@ def test_coupons_in_order_each_on_what_is_left_with_carry_over(m):
     assert apr["discounts"] == [] and apr["total"] == "22.00"
 
 
+def test_amount_off_coupon_follows_each_invoices_currency_across_a_plan_change(meter):
+    # Bug: an amount_off coupon was matched against the currency of the plan the tenant
+    # is on when invoices are generated, not the invoice's: once a move to a EUR plan
+    # took effect, regenerating the earlier USD month dropped its USD coupon.
+    cat = json.loads(json.dumps(CATALOG))
+    cat["plans"].append({"key": "eu", "currency": "EUR", "base_price": "8.00"})
+    meter.init(cat)
+    meter.now = "2026-02-10T00:00:00Z"
+    assert meter("tenants", "apply-coupon", "c1", "HELLO30", "--from", "2026-02-01").code == 0
+    assert meter("tenants", "set-plan", "c1", "eu", "--effective", "2026-03-01").code == 0
+    mar = month_invoice(meter, "2026-03", "c1", now="2026-03-05T00:00:00Z")   # EUR: the USD coupon waits
+    assert (mar["currency"], mar["discounts"], mar["total"]) == ("EUR", [], "8.80")
+    feb = month_invoice(meter, "2026-02", "c1", "--finalize", now="2026-03-05T00:00:00Z")
+    assert (feb["currency"], feb["discounts"]) == ("USD", [{"code": "HELLO30", "amount": "20.00"}])
+    assert (feb["discounted_subtotal"], feb["total"], feb["status"]) == ("0.00", "0.00", "paid")
+
+
 def test_coupon_refusals_are_exit_1_one_line(m):
     for code, why in (("NOPE", "NOPE"), ("EUROONLY", "EUR"), ("OLD", "OLD")):
         r = m("tenants", "apply-coupon", "c1", code)

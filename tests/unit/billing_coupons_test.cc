@@ -66,6 +66,19 @@ TEST_CASE("billing.coupons: each applies to what the ones before it left, never 
   CHECK((*d)[0].amount == Dec("0.01"));
 }
 
+TEST_CASE("billing.coupons: an amount_off coupon meets only invoices in its own currency") {
+  // A USD coupon on a EUR invoice (the tenant moved to a EUR plan) takes nothing and is
+  // left for the USD invoices; a percentage meets every currency.
+  CHECK(CouponMeets(Amount("A50", "50"), "USD"));
+  CHECK_FALSE(CouponMeets(Amount("A50", "50"), "EUR"));
+  CHECK(CouponMeets(Percent("P20", "20"), "EUR"));
+  auto d = ComputeDiscounts({{1, Amount("A50", "50"), {}}, {2, Percent("P20", "20"), {}}}, Dec("100"), "EUR");
+  REQUIRE(d.ok());
+  REQUIRE(d->size() == 1);
+  CHECK((*d)[0].code == "P20");
+  CHECK((*d)[0].amount == Dec("20"));
+}
+
 TEST_CASE("billing.coupons: SPEC 11 order on an invoice: tax on the discounted subtotal") {
   catalog::Catalog c;
   c.currency = "USD";
