@@ -85,11 +85,37 @@ def count_events(db):
     return n
 
 
+def btree_rows(db):
+    """The B-tree entries meter's ingest stored, per table with its indexes:
+    {table: entries} (SQLite's dbstat: a rowid table's rows are its leaf
+    cells, an index's or WITHOUT ROWID table's entries all its cells), or
+    None when this sqlite3 module lacks dbstat. Load-independent: the work a
+    counter layout saves shows here before any timing does."""
+    con = sqlite3.connect(db)
+    try:
+        btrees = con.execute("SELECT name, tbl_name, type = 'table' AND sql NOT LIKE '%WITHOUT ROWID%' "
+                             "FROM sqlite_master WHERE type IN ('table', 'index')").fetchall()
+        cells = {}
+        for name, pagetype, n in con.execute("SELECT name, pagetype, SUM(ncell) FROM dbstat GROUP BY name, pagetype"):
+            cells.setdefault(name, {})[pagetype] = n
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        con.close()
+    out = {}
+    for name, table, rowid_table in btrees:
+        c = cells.get(name, {})
+        n = c.get("leaf", 0) if rowid_table else c.get("leaf", 0) + c.get("internal", 0)
+        if n:
+            out[table] = out.get(table, 0) + n
+    return out
+
+
 def meter_ingest(a, db, data):
     return run([a.meter, "--db", db, "--now", NOW, "--quiet", "--json", "ingest", data])
 
 
-def one_round(a, shape, data, catalog, work, first):
+def one_round(a, shape, data, catalog, work, first, first_round=False):
     """Reference then meter on one shape; for the first shape also the peer
     and a second meter ingest of the same file."""
     fmt = ingest_shapes.parse_shape(shape)["format"]
@@ -99,8 +125,12 @@ def one_round(a, shape, data, catalog, work, first):
     remove_db(ref_db)
     db = os.path.join(work, "meter.db")
     fresh_meter_db(a.meter, catalog, db)
+    before = btree_rows(db) if first_round else None
     got = meter_ingest(a, db, data)
     r = {"ref": ref, "meter": got, "accepted": json.loads(got.out)["accepted"]}
+    if before is not None:  # what ingest added: not the catalog's rows
+        after = btree_rows(db)
+        r["btree_rows"] = {t: n - before.get(t, 0) for t, n in after.items() if n > before.get(t, 0)}
     if first:
         stored = count_events(db)
         again = meter_ingest(a, db, data)
@@ -128,6 +158,15 @@ def memory_check(a, work, data_dir, shape):
         print(f"  memory: {label} input ({size:,.0f} MiB, {events:,} events): peak RSS "
               f"{peaks[label]['peak_rss_mib']:.1f} MiB", flush=True)
     return peaks
+
+
+def rows_per_event(tables, events):
+    """{table: entries per event, ..., "total": ...} from btree_rows, or None."""
+    if not tables:
+        return None
+    out = {t: round(n / events, 3) for t, n in sorted(tables.items()) if n >= events // 100}
+    out["total"] = round(sum(tables.values()) / events, 3)
+    return out
 
 
 def main():
@@ -165,7 +204,7 @@ def main():
     for i in range(a.rounds):
         for k, s in enumerate(shapes):
             data, catalog = inputs[s]
-            r = one_round(a, s, data, catalog, work, k == 0)
+            r = one_round(a, s, data, catalog, work, k == 0, i == 0)
             rounds[s].append(r)
             extra = (f", re-ingest {r['again'].wall:.2f} s (rows added {r['added']}), peer {r['peer'].wall:.2f} s"
                      if k == 0 else "")
@@ -184,6 +223,7 @@ def main():
         rows.append({"shape": s, "reference_events_per_second": round(ref_eps),
                      "meter_events_per_second": round(meter_eps), "ratio": round(ratio, 3),
                      "cpu_ratio": round(med(r["ref"].cpu / r["meter"].cpu for r in rs), 3),
+                     "btree_rows_per_event": rows_per_event(rs[0].get("btree_rows"), a.events),
                      "accepted_all": all(r["accepted"] == a.events for r in rs),
                      "met": ratio >= TARGETS["ratio"] and all(r["accepted"] == a.events for r in rs)})
     first = rounds[shapes[0]]
@@ -210,6 +250,11 @@ def main():
     for r in rows:
         print(f"{r['shape']:26} {r['reference_events_per_second']:>12,}/s {r['meter_events_per_second']:>12,}/s "
               f"{r['ratio']:>7.2f}  {'ok' if r['met'] else 'MISSED'} (CPU-time ratio {r['cpu_ratio']:.2f})")
+    for r in rows:
+        b = r["btree_rows_per_event"]
+        if b:
+            parts = ", ".join(f"{t} {n:.2f}" for t, n in b.items() if t != "total")
+            print(f"  {r['shape']}: {b['total']:.2f} B-tree entries stored per event ({parts})")
     pe = result["peer"]
     print(f"{'python peer ' + shapes[0]:26} {pe['peer_events_per_second']:>12,}/s "
           f"{pe['meter_events_per_second']:>12,}/s {pe['ratio']:>7.2f}  target >= {TARGETS['peer']} "
