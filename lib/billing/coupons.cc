@@ -7,6 +7,7 @@
 
 #include "billing/credits.h"
 #include "billing/invoice.h"
+#include "billing/schedule.h"
 #include "core/json_util.h"
 #include "core/local_date.h"
 #include "core/money.h"
@@ -106,9 +107,10 @@ Result<store::TenantCouponRecord> ApplyCoupon(store::Database& db, const catalog
   std::string currency = TenantCurrency(c, t);
   if (k->amount_off && k->currency != currency)
     return Status::Denied(fmt::format("coupon {} is in {} but tenant {} is billed in {}", code, k->currency, t.id, currency));
-  METER_ASSIGN_OR_RETURN(Period month, MonthOf(from, t.timezone));
-  store::TenantCouponRecord rec{t.id, 0, code, DumpJson(catalog::CouponToJson(*k)), FormatMonth(month.start, t.timezone),
-                                now, std::nullopt};
+  // SPEC 11: from the tenant's billing period containing `from` (its billing
+  // day's period, named by the month it starts in).
+  METER_ASSIGN_OR_RETURN(BillingPeriod first, PeriodContaining(from, t.timezone, t.billing_day));
+  store::TenantCouponRecord rec{t.id, 0, code, DumpJson(catalog::CouponToJson(*k)), first.month, now, std::nullopt};
   Status st = db.Transaction([&]() -> Status {
     store::CouponStore coupons(db);
     METER_ASSIGN_OR_RETURN(auto applied, coupons.ForTenant(t.id));

@@ -80,6 +80,22 @@ def test_amount_off_coupon_follows_each_invoices_currency_across_a_plan_change(m
     assert (feb["discounted_subtotal"], feb["total"], feb["status"]) == ("0.00", "0.00", "paid")
 
 
+def test_coupon_starts_with_the_billing_period_containing_from(meter):
+    # Bug: apply-coupon started the coupon with the calendar month of --from, so for a
+    # billing-day-15 tenant --from 2026-02-10 (inside its Jan 15 - Feb 15 period) skipped that
+    # period and started with the one from Feb 15.
+    cat = json.loads(json.dumps(CATALOG))
+    cat["tenants"] = [{"id": "d15", "plan": "p", "billing_day": 15}]
+    cat["coupons"].append({"code": "ONCEMORE", "percent_off": "50", "duration": "repeating", "months": 1})
+    meter.init(cat)
+    meter.now = "2026-02-10T00:00:00Z"
+    assert meter("tenants", "apply-coupon", "d15", "ONCEMORE", "--from", "2026-02-10").code == 0
+    jan = month_invoice(meter, "2026-01", "d15", now="2026-03-20T00:00:00Z")
+    assert (jan["period_start"], jan["discounts"]) == ("2026-01-15T00:00:00Z", [{"code": "ONCEMORE", "amount": "10.00"}])
+    feb = month_invoice(meter, "2026-02", "d15", now="2026-03-20T00:00:00Z")
+    assert feb["discounts"] == []
+
+
 def test_coupon_refusals_are_exit_1_one_line(m):
     for code, why in (("NOPE", "NOPE"), ("EUROONLY", "EUR"), ("OLD", "OLD")):
         r = m("tenants", "apply-coupon", "c1", code)
