@@ -121,7 +121,8 @@ void RegisterIngestCommands(CLI::App& app, Context& ctx) {
                              "Load usage logs (NDJSON, CSV, CloudEvents, Lago); idempotent by event id",
                              [&ctx, args] { return RunIngest(ctx, *args); });
   cmd->add_option("files", args->files, "Input files; '-' or none reads stdin");
-  cmd->add_option("--format", args->format, "auto (default, per file and per record), ndjson, csv, cloudevents, lago");
+  cmd->add_option("--format", args->format, "auto (default, per file and per record), ndjson, csv, cloudevents, lago")
+      ->check(CLI::IsMember({"auto", "ndjson", "json", "csv", "cloudevents", "lago"}));
   cmd->add_option("--rejects", args->rejects,
                   "Write every rejected record here (default: <input>.rejects; stdin.rejects for stdin)");
   cmd->add_flag("--strict", args->strict, "Commit nothing if any record is rejected");

@@ -183,6 +183,8 @@ def test_bash_completion_offers_ids_from_the_database(meter):
     assert _bash_complete(meter, ["tenants", "set-plan", "kite", ""]) >= {"starter", "growth", "scale"}
     assert _bash_complete(meter, ["quota", "check", "--tenant", "kite", "--metric", "gi"]) == {"gigabytes"}
     assert "sweep-overdue" in _bash_complete(meter, ["invoice", "sw"])
+    # Regression: ingest --format completed file names, not the input shapes SPEC 4 names.
+    assert _bash_complete(meter, ["ingest", "--format", ""]) >= {"auto", "ndjson", "csv", "cloudevents", "lago"}
 
 
 def test_exact_quantities_in_every_output(meter):
