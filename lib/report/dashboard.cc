@@ -28,9 +28,9 @@ Status CollectUsage(store::Database& db, const catalog::Catalog& c, const Period
     for (const auto& [tenant, total] : users) {
       if (total.IsZero()) continue;
       any = true;
+      METER_ASSIGN_OR_RETURN(auto values, usage::MeterValuesIn(db, tenant, m, days));
       for (size_t i = 0; i < days.size(); ++i) {
-        METER_ASSIGN_OR_RETURN(Decimal v, usage::MeterQuantity(db, tenant, m, days[i]));
-        METER_ASSIGN_OR_RETURN(s.values[i], s.values[i].Add(v));
+        METER_ASSIGN_OR_RETURN(s.values[i], s.values[i].Add(values[i].value()));
       }
     }
     if (any) d->usage.push_back(std::move(s));

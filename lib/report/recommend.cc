@@ -36,11 +36,9 @@ class WindowUsage {
     if (daily) {
       METER_ASSIGN_OR_RETURN(buckets, SplitPeriod({months_.front().start, months_.back().end}, BucketUnit::kDay, ""));
     }
+    METER_ASSIGN_OR_RETURN(auto measured, usage::MeterValuesIn(db_, tenant_.id, m, buckets));
     std::vector<std::pair<Timestamp, Decimal>> values;
-    for (const auto& b : buckets) {
-      METER_ASSIGN_OR_RETURN(Decimal v, usage::MeterQuantity(db_, tenant_.id, m, b));
-      values.emplace_back(b.start, v);
-    }
+    for (size_t i = 0; i < buckets.size(); ++i) values.emplace_back(buckets[i].start, measured[i].value());
     return &(cache[m.key] = std::move(values));
   }
 

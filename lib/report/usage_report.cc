@@ -20,8 +20,8 @@ BucketUnit UnitOf(UsageBy by) {
 }
 
 // Time buckets for one tenant: one counter read per meter for the whole
-// period first, so meters the tenant never used cost one read, not one per
-// bucket.
+// period first, so meters the tenant never used cost one read, then one for
+// all the buckets of a meter it used.
 Status AddTimeRows(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t, const Period& period,
                    UsageBy by, std::vector<UsageRow>* rows) {
   METER_ASSIGN_OR_RETURN(auto buckets, SplitPeriod(period, UnitOf(by), t.timezone));
@@ -32,9 +32,10 @@ Status AddTimeRows(store::Database& db, const catalog::Catalog& c, const catalog
       rows->push_back({t.id, m.key, m.unit, m.key, total});
       continue;
     }
-    for (const auto& b : buckets) {
-      METER_ASSIGN_OR_RETURN(Decimal v, usage::MeterQuantity(db, t.id, m, b));
-      if (!v.IsZero()) rows->push_back({t.id, m.key, m.unit, FormatRfc3339(b.start), v});
+    METER_ASSIGN_OR_RETURN(auto values, usage::MeterValuesIn(db, t.id, m, buckets));
+    for (size_t i = 0; i < buckets.size(); ++i) {
+      Decimal v = values[i].value();
+      if (!v.IsZero()) rows->push_back({t.id, m.key, m.unit, FormatRfc3339(buckets[i].start), v});
     }
   }
   return Status::OK();

@@ -69,42 +69,7 @@ Result<Period> BucketOf(RollupPeriod p, Timestamp t, const std::string& tenant, 
   return zones->MonthOf(tenant, t);
 }
 
-bool OnTheHour(const Period& p) { return HourOf(p.start).start == p.start && HourOf(p.end).start == p.end; }
-
 using Span = std::pair<Timestamp, Timestamp>;
-
-// One meter's hourly counters of one tenant over a range of hours, folded
-// into the buckets asked for.
-class CounterRows {
- public:
-  static Result<CounterRows> Read(store::CounterStore& counters, const catalog::Meter& m, const std::string& tenant,
-                                  const Period& hours) {
-    CounterRows r;
-    if (m.aggregation == Aggregation::kUniqueCount) {
-      METER_ASSIGN_OR_RETURN(r.uniques_, counters.UniqueRows(tenant, m.key, hours));
-    } else {
-      METER_ASSIGN_OR_RETURN(r.rows_, counters.Rows(tenant, m.key, hours));
-    }
-    return r;
-  }
-  // The meter's value over the whole hours of `span`.
-  ingest::MeterValue Fold(Aggregation a, const Span& span) const {
-    ingest::MeterValue v(a);
-    auto rows = std::lower_bound(rows_.begin(), rows_.end(), span.first,
-                                 [](const store::CounterRow& r, Timestamp t) { return r.hour < t; });
-    for (; rows != rows_.end() && rows->hour < span.second; ++rows) v.AddPartial(rows->value, rows->events, rows->latest_ts);
-    auto u = std::lower_bound(uniques_.begin(), uniques_.end(), span.first,
-                              [](const store::UniqueRow& r, Timestamp t) { return r.hour < t; });
-    std::vector<std::string> values;
-    for (; u != uniques_.end() && u->hour < span.second; ++u) values.push_back(u->value);
-    if (!values.empty()) v.AddUniques(values, 0);
-    return v;
-  }
-
- private:
-  std::vector<store::CounterRow> rows_;
-  std::vector<store::UniqueRow> uniques_;
-};
 
 Result<RollupBucket> BucketFrom(const std::string& tenant, Timestamp start, const std::string& meter,
                                 const ingest::MeterValue& v) {
@@ -123,34 +88,27 @@ Result<RollupBucket> BucketFrom(const std::string& tenant, Timestamp start, cons
 Result<int64_t> RefreshBuckets(store::Database& db, const catalog::Meter& m, const std::vector<RollupPeriod>& periods,
                                const std::map<std::string, std::set<Timestamp>>& hours_by_tenant, Zones* zones,
                                const store::BucketWindow* window = nullptr) {
-  store::CounterStore counters(db);
   RollupStore rs(db);
   int64_t written = 0;
   std::map<RollupPeriod, std::vector<RollupBucket>> out;
   for (const auto& [tenant, hours] : hours_by_tenant) {
     std::map<RollupPeriod, std::set<Span>> spans;
-    Span range{INT64_MAX, INT64_MIN};
     for (RollupPeriod p : periods)
       for (Timestamp h : hours)
         for (Timestamp t : {h, h + kMillisPerHour - 1}) {
           METER_ASSIGN_OR_RETURN(Period b, BucketOf(p, t, tenant, zones));
           if (window && ((window->from && b.start < *window->from) || (window->to && b.start >= *window->to))) continue;
           spans[p].insert({b.start, b.end});
-          range = {std::min(range.first, b.start), std::max(range.second, b.end)};
         }
-    if (range.first >= range.second) continue;
-    Period hours_range{HourOf(range.first).start, HourOf(range.second - 1).end};
-    METER_ASSIGN_OR_RETURN(CounterRows rows, CounterRows::Read(counters, m, tenant, hours_range));
+    if (spans.empty()) continue;
+    std::vector<Period> buckets;
+    for (const auto& [p, set] : spans)
+      for (const Span& s : set) buckets.push_back({s.first, s.second});
+    METER_ASSIGN_OR_RETURN(auto values, MeterValuesIn(db, tenant, m, buckets));
+    size_t i = 0;
     for (const auto& [p, set] : spans)
       for (const Span& s : set) {
-        Period span{s.first, s.second};
-        std::optional<ingest::MeterValue> v;
-        if (OnTheHour(span)) {
-          v = rows.Fold(m.aggregation, s);
-        } else {
-          METER_ASSIGN_OR_RETURN(v, MeterValueOver(db, tenant, m, span));
-        }
-        METER_ASSIGN_OR_RETURN(RollupBucket b, BucketFrom(tenant, span.start, m.key, *v));
+        METER_ASSIGN_OR_RETURN(RollupBucket b, BucketFrom(tenant, s.first, m.key, values[i++]));
         out[p].push_back(std::move(b));
       }
   }

@@ -1,6 +1,7 @@
 #include "usage/quantity.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <unordered_map>
 
@@ -60,7 +61,64 @@ Status AddHours(store::CounterStore& counters, const catalog::Meter& m, const st
   return Status::OK();
 }
 
+// One meter's hourly counter rows of one tenant over a range of hours, read
+// once and folded into as many buckets as asked.
+class CounterRows {
+ public:
+  static Result<CounterRows> Read(store::CounterStore& counters, const catalog::Meter& m, const std::string& tenant,
+                                  const Period& hours) {
+    CounterRows r;
+    if (Empty(hours)) return r;
+    if (m.aggregation == Aggregation::kUniqueCount) {
+      METER_ASSIGN_OR_RETURN(r.uniques_, counters.UniqueRows(tenant, m.key, hours));
+    } else {
+      METER_ASSIGN_OR_RETURN(r.rows_, counters.Rows(tenant, m.key, hours));
+    }
+    return r;
+  }
+  // Adds the rows of the whole hours `hours` (within the range read) to `v`.
+  void Fold(const Period& hours, ingest::MeterValue* v) const {
+    auto rows = std::lower_bound(rows_.begin(), rows_.end(), hours.start,
+                                 [](const store::CounterRow& r, Timestamp t) { return r.hour < t; });
+    for (; rows != rows_.end() && rows->hour < hours.end; ++rows)
+      v->AddPartial(rows->value, rows->events, rows->latest_ts);
+    auto u = std::lower_bound(uniques_.begin(), uniques_.end(), hours.start,
+                              [](const store::UniqueRow& r, Timestamp t) { return r.hour < t; });
+    std::vector<std::string> values;
+    for (; u != uniques_.end() && u->hour < hours.end; ++u) values.push_back(u->value);
+    if (!values.empty()) v->AddUniques(values, 0);
+  }
+
+ private:
+  std::vector<store::CounterRow> rows_;
+  std::vector<store::UniqueRow> uniques_;
+};
+
 }  // namespace
+
+Result<std::vector<ingest::MeterValue>> MeterValuesIn(store::Database& db, const std::string& tenant,
+                                                      const catalog::Meter& m, const std::vector<Period>& buckets) {
+  std::vector<HourSplit> splits;
+  Period hull{INT64_MAX, INT64_MIN};
+  for (const Period& b : buckets) {
+    const HourSplit& s = splits.emplace_back(SplitAtHours(b));
+    if (!Empty(s.hours)) hull = {std::min(hull.start, s.hours.start), std::max(hull.end, s.hours.end)};
+  }
+  store::CounterStore counters(db);
+  METER_ASSIGN_OR_RETURN(CounterRows rows, CounterRows::Read(counters, m, tenant, hull));
+  ingest::MeterEvaluator eval(std::vector<const catalog::Meter*>{&m});
+  std::vector<ingest::MeterValue> out;
+  out.reserve(buckets.size());
+  for (const HourSplit& s : splits) {
+    ingest::MeterValue& v = out.emplace_back(m.aggregation);
+    if (!Empty(s.hours)) rows.Fold(s.hours, &v);
+    for (const Period& part : {s.head, s.tail})
+      METER_RETURN_IF_ERROR(ForEachContribution(db, eval, m, tenant, part, [&](const Event& e, const auto& c) {
+        v.Add(c, e.timestamp);
+      }));
+  }
+  return out;
+}
 
 Result<ingest::MeterValue> MeterValueOver(store::Database& db, const std::string& tenant, const catalog::Meter& m,
                                           const Period& p) {

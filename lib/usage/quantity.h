@@ -35,6 +35,14 @@ Result<Decimal> MeterQuantity(store::Database& db, const std::string& tenant, co
 Result<ingest::MeterValue> MeterValueOver(store::Database& db, const std::string& tenant, const catalog::Meter& m,
                                           const Period& p);
 
+// The same for each of `buckets` (periods of one tenant, in any order; they
+// may overlap, e.g. the hours and the days of a roll-up), in order. One
+// counter read covers the whole hours of them all; raw events are read only
+// for a bucket's partial hours. So a report of 31 daily buckets costs one
+// read per meter, not 31.
+Result<std::vector<ingest::MeterValue>> MeterValuesIn(store::Database& db, const std::string& tenant,
+                                                      const catalog::Meter& m, const std::vector<Period>& buckets);
+
 // The same for every tenant with usage in `p` (tenants without are absent), in one pass.
 Result<std::map<std::string, Decimal>> MeterQuantities(store::Database& db, const catalog::Meter& m,
                                                        const Period& p);

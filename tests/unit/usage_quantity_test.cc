@@ -79,6 +79,38 @@ TEST_CASE("usage.quantity: every tenant at once agrees with one tenant at a time
   }
 }
 
+TEST_CASE("usage.quantity: many buckets in one read agree with one bucket at a time") {
+  // Reports and roll-ups measure a meter per day or hour in one counter read
+  // (MeterValuesIn); each bucket must equal the quantity measured alone,
+  // buckets off the hour (+05:30 days) and overlapping ones included.
+  Fixture f;
+  f.Use("api", "2026-02-01T18:15:00Z", 100, {.user = "u1"});
+  f.Use("api", "2026-02-01T18:45:00Z", 1, {.user = "u2"});
+  f.Use("api", "2026-02-02T07:00:00Z", 5, {.user = "u1"});
+  f.Use("api", "2026-02-02T18:40:00Z", 7, {.user = "u3"});
+  f.Use("disk", "2026-02-01T20:00:00Z", 50);
+  f.Use("disk", "2026-02-02T19:10:00Z", 40);
+  std::vector<Period> buckets;
+  for (const char* start : {"2026-01-31T18:30:00Z", "2026-02-01T18:30:00Z", "2026-02-02T18:30:00Z"})
+    buckets.push_back({At(start), At(start) + 24 * kMillisPerHour});
+  buckets.push_back({At("2026-02-01T00:00:00Z"), At("2026-02-03T00:00:00Z")});  // overlaps the others
+  buckets.push_back({At("2026-02-02T07:00:00Z"), At("2026-02-02T08:00:00Z")});  // one whole hour
+  for (const char* meter : {"calls", "hits", "users", "peak", "last"}) {
+    const catalog::Meter& m = *f.c.FindMeter(meter);
+    auto values = MeterValuesIn(f.db, "acme", m, buckets);
+    REQUIRE(values.ok());
+    REQUIRE(values->size() == buckets.size());
+    for (size_t i = 0; i < buckets.size(); ++i) {
+      CAPTURE(meter);
+      CAPTURE(i);
+      CHECK((*values)[i].value() == *MeterQuantity(f.db, "acme", m, buckets[i]));
+    }
+  }
+  auto values = MeterValuesIn(f.db, "acme", *f.c.FindMeter("calls"), buckets);
+  CHECK((*values)[1].value().ToString() == "6");  // 18:45 on the 1st and 07:00 on the 2nd
+  CHECK((*values)[3].value().ToString() == "113");
+}
+
 TEST_CASE("usage.quantity: voided events count nowhere") {
   Fixture f;
   f.Use("api", "2026-02-01T18:45:00Z", 2);
