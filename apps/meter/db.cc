@@ -6,6 +6,8 @@
 
 #include "billing/check.h"
 #include "context.h"
+#include "core/decimal.h"
+#include "core/money.h"
 #include "output.h"
 #include "store/maintenance.h"
 
@@ -24,6 +26,9 @@ int RunCopy(const Context& ctx, const CopyArgs& a) {
   TerminalProgress progress(ctx);
   auto report = store::CopyDatabase(**from, **to, progress);
   if (!report.ok()) return ctx.Fail(report.status());
+  // The sums as money: to each currency's minor unit ("16.50 USD", not "16.5").
+  for (auto& [currency, sum] : report->invoice_totals)
+    if (auto d = Decimal::Parse(sum); d.ok()) sum = MoneyString(*d, currency);
   if (ctx.json()) {
     nlohmann::json tables = nlohmann::json::array();
     for (const auto& t : report->tables) tables.push_back({{"table", t.table}, {"rows", t.rows}});

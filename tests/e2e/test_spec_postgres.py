@@ -68,6 +68,19 @@ def test_db_copy_both_ways_and_a_non_empty_target_is_refused(meter):
     assert meter("--db", pg, "db", "check").code == 0
 
 
+def test_db_copy_prints_invoice_totals_as_money(meter):
+    # Regression: db copy printed the summed invoice totals as bare decimals ("16.5 USD",
+    # "invoice_totals": {"USD": "16.5"}) instead of money at the minor unit.
+    meter.init(shop_catalog())
+    meter.now = "2026-03-02T00:00:00Z"
+    meter.ingest([ev(1, "kite", "widgets", "2026-02-10T00:00:00Z", 106)])
+    inv = generate(meter, "2026-02", "kite", "--finalize")     # (9.00 + 6 x 0.05) + 15 % tax = 10.70
+    assert inv["total"] == "10.70"
+    r = meter("db", "copy", "--from", meter.db, "--to", meter.dir / "copy.db", json=True)
+    assert r.code == 0, r
+    assert r.json["invoice_totals"] == {"USD": inv["total"]} and "USD" in r.err
+
+
 def test_db_check_on_sqlite(meter):
     meter.init(shop_catalog())
     r = meter("db", "check")
