@@ -524,15 +524,6 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
   auto body = [&]() -> Status {
     METER_ASSIGN_OR_RETURN(auto existing, ExistingByTenant(db, o));
     METER_ASSIGN_OR_RETURN(auto suspended, store::InvoiceStore(db).SuspendedTenants());
-    // Across all tenants, only invoices with events recorded after their
-    // finalization are re-measured; a single tenant re-measures all of its.
-    // Every tenant's earlier months end by this UTC month's start + 14 h
-    // (time zones run from UTC-12 to UTC+14); this month's invoices end weeks
-    // later, so they are left out.
-    std::map<std::string, std::set<std::string>> late;
-    Timestamp before = utc.period.start + 14 * kMillisPerHour;
-    if (o.tenant.empty()) { METER_ASSIGN_OR_RETURN(late, store::InvoiceStore(db).WithLateEvents(before)); }
-    const std::set<std::string> none;
     // Every month to build is planned first, so the sliced charges of all
     // tenants are measured together (MeasureAhead); a tenant that cannot be
     // planned stops the planning, and its error is met in tenant order below.
@@ -544,6 +535,20 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
       plans[i] = std::move(mp).value();
     }
     METER_RETURN_IF_ERROR(MeasureAhead(db, catalog, tenants, plans));
+    // Across all tenants, only invoices with events recorded after their
+    // finalization are re-measured; a single tenant re-measures all of its.
+    // Each tenant's earlier periods end by the start of the period being
+    // built, which for a billing-day tenant is days into the month (its
+    // previous period ends on the 15th, say), so the candidates are read up
+    // to the latest such start; ReadLate keeps each tenant's own.
+    std::map<std::string, std::set<std::string>> late;
+    if (o.tenant.empty()) {
+      Timestamp before = utc.period.start;
+      for (const auto& mp : plans)
+        if (mp) before = std::max(before, mp->schedule.period.period.start);
+      METER_ASSIGN_OR_RETURN(late, store::InvoiceStore(db).WithLateEvents(before));
+    }
+    const std::set<std::string> none;
     auto candidates_of = [&](const catalog::Tenant& t) -> const std::set<std::string>* {
       if (!o.tenant.empty()) return nullptr;
       auto it = late.find(t.id);
