@@ -125,6 +125,8 @@ Status Issue(store::Database& db, const CreditNoteRequest& r, Timestamp now, Cre
 Result<std::vector<CreditNoteLine>> SpreadAmount(const Invoice& inv, const Decimal& amount) {
   if (amount.IsNegative() || amount.IsZero())
     return Status::InvalidArgument(fmt::format("--amount must be greater than zero, got {}", amount.ToString()));
+  // The shares add up to it in whole minor units.
+  METER_RETURN_IF_ERROR(RequireMinorUnit(amount, inv.currency).status());
   std::vector<CreditNoteLine> out;
   Decimal positive;
   for (size_t i = 0; i < inv.lines.size(); ++i) {

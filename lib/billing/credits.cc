@@ -66,6 +66,13 @@ bool SameTerms(const store::CreditGrantRecord& g, const GrantRequest& r) {
 
 }  // namespace
 
+Result<Decimal> RequireMinorUnit(const Decimal& amount, const std::string& currency) {
+  METER_ASSIGN_OR_RETURN(Decimal rounded, RoundToMinor(amount, currency));
+  if (rounded != amount)
+    return Status::InvalidArgument(fmt::format("--amount {} has more decimals than {} allows", amount.ToString(), currency));
+  return rounded;
+}
+
 std::string TenantCurrency(const catalog::Catalog& c, const catalog::Tenant& t) {
   const catalog::Plan* plan = c.FindPlan(t.plan);
   return plan ? c.CurrencyOf(*plan) : c.currency;
@@ -85,9 +92,7 @@ Result<store::CreditGrantRecord> GrantCredit(store::Database& db, const catalog:
   g.id = r.id.empty() ? RandomId("cg_") : r.id;
   g.tenant = r.tenant;
   g.currency = TenantCurrency(c, *t);
-  METER_ASSIGN_OR_RETURN(Decimal amount, RoundToMinor(r.amount, g.currency));
-  if (amount != r.amount)
-    return Status::InvalidArgument(fmt::format("--amount {} has more decimals than {} allows", r.amount.ToString(), g.currency));
+  METER_ASSIGN_OR_RETURN(Decimal amount, RequireMinorUnit(r.amount, g.currency));
   g.amount = g.remaining = amount;
   g.priority = r.priority;
   METER_ASSIGN_OR_RETURN(g.expires_at, ExpiryInstant(r.expires, t->timezone));

@@ -49,6 +49,11 @@ struct GrantRequest {
 // retried after a crash cannot grant twice.
 inline std::string CarriedCreditId(std::string_view number) { return "cg_" + std::string(number); }
 
+// `amount` (an --amount flag) written to `currency`'s minor unit;
+// InvalidArgument when it has more decimals than that unit: "--amount 15.5
+// has more decimals than JPY allows".
+Result<Decimal> RequireMinorUnit(const Decimal& amount, const std::string& currency);
+
 // The currency tenant `t` is billed in: its plan's (Catalog::CurrencyOf).
 std::string TenantCurrency(const catalog::Catalog& c, const catalog::Tenant& t);
 

@@ -210,6 +210,23 @@ def test_credit_note_amount_is_spread_in_proportion_last_line_takes_the_rest(m):
     assert "0.01" in r.out and "0.02" in r.out
 
 
+def test_credit_note_amount_finer_than_the_minor_unit_is_refused(meter):
+    # Bug: `invoice credit --amount 0.5` on a JPY invoice stored a note of 0.5 yen, printed
+    # as 1 and taken off the amount due as 0.5 (shares cannot add up to A in whole yen);
+    # `credits grant` already refused such an amount.
+    cat = json.loads(json.dumps(CATALOG))
+    cat["plans"] = [{"key": "jp", "currency": "JPY", "base_price": "1000"}]
+    cat["tenants"] = [{"id": "j", "plan": "jp"}]
+    cat["credits"] = {}
+    meter.init(cat)
+    meter.now = "2026-03-02T00:00:00Z"
+    inv = generate(meter, "2026-02", "j", "--finalize")
+    assert (inv["total"], inv["amount_due"]) == ("1100", "1100")
+    assert_one_line_error(meter("invoice", "credit", inv["number"], "--amount", "0.5", "--reason", "x"), 2, "JPY")
+    assert meter("invoice", "credit", inv["number"], "--amount", "10", "--reason", "x").code == 0
+    assert show(meter, inv["number"])["amount_due"] == "1089"          # 10 + 1 tax
+
+
 def test_credit_note_refusals_and_paid_invoices(m):
     m.now = "2026-03-02T00:00:00Z"
     draft = generate(m, "2026-02", "c3")
