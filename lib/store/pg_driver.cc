@@ -65,7 +65,7 @@ std::string ConnectReason(PGconn* c) {
 bool Contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
 
 // Exit 69 when no server answered, 74 when one refused the login (naming the
-// user), 75 when it is full for now.
+// user) or has no such database, 75 when it is full for now.
 Status ConnectFailure(PGconn* c) {
   std::string full = c ? Pq().PQerrorMessage(c) : "out of memory";
   std::string reason = c ? ConnectReason(c) : full;
@@ -83,7 +83,10 @@ Status ConnectFailure(PGconn* c) {
         "PGPASSWORD or ~/.pgpass) and pg_hba.conf",
         Where(c), who, reason));
   if (answered && Contains(full, "does not exist"))
-    return Status::IOError(fmt::format("PostgreSQL server at {} refused user '{}': {}", Where(c), who, reason));
+    return Status::IOError(fmt::format(
+        "PostgreSQL server at {} has no database '{}' (user '{}'): {}; create it (createdb) or fix the URL's "
+        "database name",
+        Where(c), Pq().PQdb(c), who, reason));
   return Status::Unavailable(fmt::format(
       "cannot reach PostgreSQL server at {}: {}; check that it runs and accepts connections there", Where(c),
       reason));

@@ -15,7 +15,7 @@ namespace meter::store {
 
 // Each libpq entry point meter uses, under its own name.
 #define METER_PQ_FUNCTIONS(X)                                                                                   \
-  X(PQconnectdb) X(PQstatus) X(PQfinish) X(PQerrorMessage) X(PQhost) X(PQport) X(PQuser)                     \
+  X(PQconnectdb) X(PQstatus) X(PQfinish) X(PQerrorMessage) X(PQhost) X(PQport) X(PQuser) X(PQdb)                \
   X(PQsetNoticeProcessor) X(PQexec) X(PQexecParams) X(PQprepare) X(PQexecPrepared) X(PQresultStatus)         \
   X(PQresultErrorField) X(PQresultErrorMessage) X(PQclear) X(PQntuples) X(PQnfields) X(PQgetisnull)           \
   X(PQgetvalue) X(PQgetlength) X(PQftype) X(PQcmdTuples) X(PQputCopyData) X(PQputCopyEnd) X(PQgetResult)     \

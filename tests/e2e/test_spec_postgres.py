@@ -49,6 +49,16 @@ def test_refused_login_is_74_naming_the_user(meter):
 
 
 @needs_server
+def test_a_missing_database_is_named_as_missing_not_as_a_refused_user(meter):
+    # The server answered "database ... does not exist" and meter said it "refused user
+    # 'meter'", pointing at the login instead of the database name.
+    parts = urlsplit(PG_URL)
+    url = urlunsplit(parts._replace(path="/no_such_db_x"))
+    line = assert_one_line_error(meter("--db", url, "tenants", "list", timeout=60), 74, "no_such_db_x")
+    assert "has no database" in line and "refused" not in line, line
+
+
+@needs_server
 def test_db_copy_both_ways_and_a_non_empty_target_is_refused(meter):
     meter.init(shop_catalog())
     meter.now = "2026-03-02T00:00:00Z"
