@@ -46,7 +46,7 @@ class CouponStore {
   Status MarkRemoved(const std::string& tenant, int64_t position, Timestamp at);
 
   // The redemptions of `tenant` by invoices that still bill (open, paid,
-  // overdue): a voided invoice gives back what it took.
+  // overdue), by position: a voided invoice gives back what it took.
   Result<std::vector<RedemptionRecord>> LiveRedemptions(const std::string& tenant);
   // The redemptions recorded for one invoice, by position.
   Result<std::vector<RedemptionRecord>> ForInvoice(const std::string& invoice_id);
