@@ -11,6 +11,7 @@
 #include "billing/credits.h"
 #include "billing/invoice_record.h"
 #include "billing/lifecycle.h"
+#include "core/json_util.h"
 #include "store/catalog_store.h"
 #include "usage/quantity.h"
 #include "usage/slices.h"
@@ -403,8 +404,8 @@ bool SameContent(store::InvoiceRecord a, const store::InvoiceRecord& b) {
 // Writes the freshly built draft (insert or refresh), then finalizes it when
 // asked; a draft finalized at once is written once, already finalized. Runs
 // inside generate's transaction.
-Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, const Existing& ex,
-                  const GenerateOptions& o, GenerateResult& res) {
+Status StoreDraft(store::Database& db, webhooks::Outbox& outbox, const catalog::Catalog& c, Invoice& inv,
+                  const Existing& ex, const GenerateOptions& o, GenerateResult& res) {
   store::InvoiceStore invoices(db);
   bool finalize = o.finalize && (!o.finalize_ended_only || inv.period.period.end <= o.now);
   if (o.finalize && !finalize) ++res.not_ended;
@@ -414,7 +415,7 @@ Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, 
   if (!ex.draft) {
     if (!finalize) METER_RETURN_IF_ERROR(invoices.Insert(InvoiceToRecord(inv, created_at, o.now)));
     nlohmann::json doc = InvoiceToJson(inv);
-    METER_RETURN_IF_ERROR(webhooks::Enqueue(db, "invoice.created", inv.tenant, doc, o.now).status());
+    METER_RETURN_IF_ERROR(outbox.Enqueue("invoice.created", inv.tenant, DumpJson(doc), o.now).status());
     if (finalize) lines = std::move(doc["lines"]);
     ++res.created;
   } else if (store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, o.now); !SameContent(rec, *ex.draft)) {
@@ -425,7 +426,8 @@ Status StoreDraft(store::Database& db, const catalog::Catalog& c, Invoice& inv, 
     ++res.unchanged;
   }
   if (!finalize) return Status::OK();
-  METER_RETURN_IF_ERROR(FinalizeBuilt(db, c, inv, created_at, o.now, ex.draft.has_value(), std::move(lines), current));
+  METER_RETURN_IF_ERROR(
+      FinalizeBuilt(db, outbox, c, inv, created_at, o.now, ex.draft.has_value(), std::move(lines), current));
   ++res.finalized;
   return Status::OK();
 }
@@ -449,8 +451,8 @@ bool StartsAfter(const catalog::Tenant& t, const Invoice& inv) {
 // `planned`: the tenant's month from PlanMonth and MeasureAhead; nullopt
 // when it was not planned ahead (planned now).
 // `adjustments`: its late usage lines when measured ahead, as DraftFrom takes them.
-Status GenerateForTenant(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t,
-                         const Existing& ex, std::optional<MonthPlan> planned, const std::set<std::string>* candidates,
+Status GenerateForTenant(store::Database& db, webhooks::Outbox& outbox, const catalog::Catalog& c,
+                         const catalog::Tenant& t, const Existing& ex, std::optional<MonthPlan> planned, const std::set<std::string>* candidates,
                          std::optional<Result<std::vector<InvoiceLine>>> adjustments, bool suspended,
                          const GenerateOptions& o, GenerateResult& res) {
   if (ex.billing) {
@@ -463,7 +465,7 @@ Status GenerateForTenant(store::Database& db, const catalog::Catalog& c, const c
   if (!planned) { METER_ASSIGN_OR_RETURN(planned, PlanMonth(db, c, t, o.month, nullptr)); }
   METER_ASSIGN_OR_RETURN(Invoice inv, DraftFrom(db, c, t, std::move(*planned), id, candidates, std::move(adjustments)));
   if ((suspended || StartsAfter(t, inv)) && !ex.draft && !HasUsage(inv)) return Status::OK();
-  if (!o.dry_run) METER_RETURN_IF_ERROR(StoreDraft(db, c, inv, ex, o, res));
+  if (!o.dry_run) METER_RETURN_IF_ERROR(StoreDraft(db, outbox, c, inv, ex, o, res));
   res.invoices.push_back(std::move(inv));
   return Status::OK();
 }
@@ -572,9 +574,10 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
     for (size_t r = 0; r < measured.size(); ++r) adjustments[late_of[r]] = std::move(measured[r]);
     ProgressSink& progress = o.progress ? *o.progress : NoProgress();
     progress.Begin("invoices " + o.month, tenants.size(), "tenants");
+    webhooks::Outbox outbox(db);
     for (size_t i = 0; i < tenants.size(); ++i) {
       const catalog::Tenant* t = tenants[i];
-      Status st = GenerateForTenant(db, catalog, *t, existing[t->id], std::move(plans[i]), candidates_of(*t),
+      Status st = GenerateForTenant(db, outbox, catalog, *t, existing[t->id], std::move(plans[i]), candidates_of(*t),
                                     std::move(adjustments[i]), suspended.count(t->id) > 0, o, res);
       if (!st.ok()) return st;
       progress.Update(i + 1);

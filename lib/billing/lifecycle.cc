@@ -5,6 +5,7 @@
 #include "billing/credits.h"
 #include "billing/generate.h"
 #include "billing/invoice_record.h"
+#include "core/json_util.h"
 #include "store/catalog_store.h"
 #include "store/coupon_store.h"
 #include "store/credit_note_store.h"
@@ -108,8 +109,8 @@ Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::Invo
   return out;
 }
 
-Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp created_at,
-                     Timestamp now, bool stored, std::optional<nlohmann::json> lines,
+Status FinalizeBuilt(store::Database& db, webhooks::Outbox& outbox, const catalog::Catalog& catalog, Invoice& inv,
+                     Timestamp created_at, Timestamp now, bool stored, std::optional<nlohmann::json> lines,
                      const store::InvoiceRecord* current) {
   store::InvoiceStore invoices(db);
   int year = std::stoi(inv.issue_date.substr(0, 4));
@@ -127,9 +128,9 @@ Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoi
     rec.events_seq = events_seq;
     METER_RETURN_IF_ERROR(stored ? invoices.Update(rec) : invoices.Insert(rec));
   }
-  nlohmann::json doc = lines ? InvoiceToJson(inv, std::move(*lines)) : InvoiceToJson(inv);
-  METER_RETURN_IF_ERROR(webhooks::Enqueue(db, "invoice.finalized", inv.tenant, doc, now).status());
-  if (inv.status == "paid") return webhooks::Enqueue(db, "invoice.paid", inv.tenant, doc, now).status();
+  std::string data = DumpJson(lines ? InvoiceToJson(inv, std::move(*lines)) : InvoiceToJson(inv));
+  METER_RETURN_IF_ERROR(outbox.Enqueue("invoice.finalized", inv.tenant, data, now).status());
+  if (inv.status == "paid") return outbox.Enqueue("invoice.paid", inv.tenant, data, now).status();
   return Status::OK();
 }
 
@@ -142,7 +143,8 @@ Result<Invoice> FinalizeInvoice(store::Database& db, const std::string& id, Time
     auto t = std::find_if(c.tenants.begin(), c.tenants.end(), [&](const auto& x) { return x.id == rec.tenant; });
     if (t == c.tenants.end()) return Status::NotFound(fmt::format("unknown tenant '{}'", rec.tenant));
     METER_ASSIGN_OR_RETURN(inv, BuildDraft(db, c, *t, rec.month, rec.id));
-    return FinalizeBuilt(db, c, inv, rec.created_at, now, true);
+    webhooks::Outbox outbox(db);
+    return FinalizeBuilt(db, outbox, c, inv, rec.created_at, now, true);
   });
 }
 

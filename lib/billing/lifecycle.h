@@ -21,6 +21,7 @@
 #include "core/time.h"
 #include "store/database.h"
 #include "store/invoice_store.h"
+#include "webhooks/queue.h"
 
 namespace meter::billing {
 
@@ -47,9 +48,10 @@ Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::Invo
 // lines as they are). `current`, when given, is the stored draft's row and
 // holds this invoice's content already (the same lines and amounts): only
 // the columns finalizing changes are written over it (the rows end the same).
-Status FinalizeBuilt(store::Database& db, const catalog::Catalog& catalog, Invoice& inv, Timestamp created_at,
-                     Timestamp now, bool stored, std::optional<nlohmann::json> lines = std::nullopt,
-                     const store::InvoiceRecord* current = nullptr);
+// The messages are queued through `outbox` (on `db`, in this transaction).
+Status FinalizeBuilt(store::Database& db, webhooks::Outbox& outbox, const catalog::Catalog& catalog, Invoice& inv,
+                     Timestamp created_at, Timestamp now, bool stored,
+                     std::optional<nlohmann::json> lines = std::nullopt, const store::InvoiceRecord* current = nullptr);
 
 // `invoice finalize ID`: rebuilds the draft from the data now (so late usage
 // and adjustments are current), numbers it and opens it. Refuses anything

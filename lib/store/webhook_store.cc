@@ -175,7 +175,7 @@ Result<std::map<int64_t, EndpointDeliveryCounts>> WebhookStore::CountDeliveriesB
 // ---- the queue ----
 
 Status WebhookStore::InsertMessage(const std::string& id, const std::string& type, const std::string& tenant,
-                                   const json& data, Timestamp now) {
+                                   std::string_view data, Timestamp now) {
   return Guarded(db_, [&]() -> Status {
   Statement& msg = Cached(db_,
       "INSERT INTO webhook_messages(id, type, tenant_id, created_at, data) VALUES(?,?,?,?,?)");
@@ -183,7 +183,7 @@ Status WebhookStore::InsertMessage(const std::string& id, const std::string& typ
   msg.bind(2, type);
   if (tenant.empty()) msg.bind(3); else msg.bind(3, tenant);
   msg.bind(4, static_cast<int64_t>(now));
-  msg.bind(5, DumpJson(data));
+  msg.bind(5, data);
   msg.exec();
   return Status::OK();
   });

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -131,9 +132,10 @@ class WebhookStore {
   // lib/webhooks (queue.h), which calls these inside the transaction of the
   // change that caused the message.
   //
-  // Stores message `id` of `type` for `tenant` ("" for none) with `data`.
+  // Stores message `id` of `type` for `tenant` ("" for none) with `data`,
+  // its JSON text (DumpJson).
   Status InsertMessage(const std::string& id, const std::string& type, const std::string& tenant,
-                       const nlohmann::json& data, Timestamp now);
+                       std::string_view data, Timestamp now);
   // Queues one pending delivery of message `message_id` to `endpoint_id`, due at once.
   Status InsertDelivery(const std::string& message_id, int64_t endpoint_id, Timestamp now);
   // The message `id`; NotFound names it when there is none.

@@ -1,6 +1,7 @@
 #include "webhooks/queue.h"
 
 #include "core/ids.h"
+#include "core/json_util.h"
 
 namespace meter::webhooks {
 
@@ -21,12 +22,17 @@ bool EndpointWants(const store::WebhookEndpointRecord& e, const std::string& typ
 
 Result<std::string> Enqueue(store::Database& db, const std::string& type, const std::string& tenant,
                             const nlohmann::json& data, Timestamp now) {
+  return Outbox(db).Enqueue(type, tenant, DumpJson(data), now);
+}
+
+Result<std::string> Outbox::Enqueue(const std::string& type, const std::string& tenant, std::string_view data,
+                                    Timestamp now) {
   std::string id = RandomId("msg_");
-  store::WebhookStore ws(db);
-  METER_RETURN_IF_ERROR(db.Transaction([&]() -> Status {
+  store::WebhookStore ws(db_);
+  METER_RETURN_IF_ERROR(db_.Transaction([&]() -> Status {
     METER_RETURN_IF_ERROR(ws.InsertMessage(id, type, tenant, data, now));
-    METER_ASSIGN_OR_RETURN(auto endpoints, ws.ListEndpoints());
-    for (const auto& e : endpoints)
+    if (!endpoints_) { METER_ASSIGN_OR_RETURN(endpoints_, ws.ListEndpoints()); }
+    for (const auto& e : *endpoints_)
       if (EndpointWants(e, type, tenant)) METER_RETURN_IF_ERROR(ws.InsertDelivery(id, e.id, now));
     return Status::OK();
   }));
@@ -39,7 +45,7 @@ Result<std::string> EnqueueForEndpoint(store::Database& db, int64_t endpoint_id,
   store::WebhookStore ws(db);
   METER_RETURN_IF_ERROR(db.Transaction([&]() -> Status {
     METER_RETURN_IF_ERROR(ws.GetEndpoint(endpoint_id).status());
-    METER_RETURN_IF_ERROR(ws.InsertMessage(id, type, tenant, data, now));
+    METER_RETURN_IF_ERROR(ws.InsertMessage(id, type, tenant, DumpJson(data), now));
     return ws.InsertDelivery(id, endpoint_id, now);
   }));
   return id;

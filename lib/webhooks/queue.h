@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -31,6 +32,23 @@ bool EndpointWants(const store::WebhookEndpointRecord& e, const std::string& typ
 // caller's transaction when there is one. Returns the message id ("msg_...").
 Result<std::string> Enqueue(store::Database& db, const std::string& type, const std::string& tenant,
                             const nlohmann::json& data, Timestamp now);
+
+// Enqueue for a run that queues many messages in one transaction (invoice
+// generate: two or three per tenant): the endpoints are read once, with the
+// first message, and each message takes its data as JSON text, so a document
+// sent as several messages is printed once. Use it only inside the caller's
+// transaction, which must not change the endpoints meanwhile.
+class Outbox {
+ public:
+  explicit Outbox(store::Database& db) : db_(db) {}
+  // Enqueue with `data` as its DumpJson text.
+  Result<std::string> Enqueue(const std::string& type, const std::string& tenant, std::string_view data,
+                              Timestamp now);
+
+ private:
+  store::Database& db_;
+  std::optional<std::vector<store::WebhookEndpointRecord>> endpoints_;
+};
 
 // Queues a message with one pending delivery, due at once, for `endpoint_id`
 // only, whatever its filters say (`webhooks send-test`). NotFound for an
