@@ -4,7 +4,11 @@
 #include "core/time.h"
 
 #include <chrono>
+#include <cstdint>
+#include <string>
 #include <thread>
+
+#include <fmt/format.h>
 
 using namespace meter;
 
@@ -199,3 +203,41 @@ TEST_CASE("time.civil_dates_print_as_iso_dates") {
   REQUIRE(tokyo.ok());
   CHECK(FormatCivilDate(*tokyo) == "2026-03-01");
 }
+
+namespace meter {
+namespace {
+
+// The civil text of `t` by <chrono>'s calendar and fmt: what FormatRfc3339
+// printed through fmt::format before it wrote its digits itself.
+std::string ReferenceRfc3339(Timestamp t) {
+  using namespace std::chrono;
+  sys_time<milliseconds> tp{milliseconds{t}};
+  auto day = floor<days>(tp);
+  year_month_day ymd{day};
+  hh_mm_ss hms{tp - day};
+  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
+                                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                                hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+  if (hms.subseconds().count() != 0) out += fmt::format(".{:03}", hms.subseconds().count());
+  return out + "Z";
+}
+
+TEST_CASE("time: FormatRfc3339 prints every time of years 0 to 9999 as the calendar says") {
+  const Timestamp year0 = -62167219200000, after9999 = 253402300800000;
+  for (Timestamp t : {year0, year0 + 1, Timestamp{-1}, Timestamp{0}, Timestamp{999}, Timestamp{1000},
+                      after9999 - 1, Timestamp{1772409600000}, Timestamp{1772409600250}}) {
+    CAPTURE(t);
+    CHECK(FormatRfc3339(t) == ReferenceRfc3339(t));
+  }
+  uint64_t x = 88172645463325252ULL;  // xorshift: spread over the whole range, with and without milliseconds
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    Timestamp t = year0 + static_cast<Timestamp>(x % static_cast<uint64_t>(after9999 - year0));
+    if (i % 2) t -= t % 1000;
+    CAPTURE(t);
+    CHECK(FormatRfc3339(t) == ReferenceRfc3339(t));
+  }
+}
+
+}  // namespace
+}  // namespace meter
