@@ -3,7 +3,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -111,16 +113,44 @@ bool DoubleIsExact(double value, std::string_view literal) {
   return read.ok() && written.ok() && *read == *written;
 }
 
+// True when `c` must go through nlohmann: a control character, a quote, a
+// backslash, or a byte of a multi-byte UTF-8 character.
+bool NeedsNlohmann(unsigned char c) { return c < 0x20 || c >= 0x80 || c == '"' || c == '\\'; }
+
+// NeedsNlohmann of any of the 8 bytes of `w` (the bit tricks are exact as a
+// yes or no: a byte below 0x20, with its high bit set, or equal to '"' or '\\').
+bool AnyNeedsNlohmann(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+  auto any_zero = [&](std::uint64_t v) { return ((v - kOnes) & ~v & kHighs) != 0; };
+  return (w & kHighs) != 0 || ((w - kOnes * 0x20) & ~w & kHighs) != 0 || any_zero(w ^ (kOnes * '"')) ||
+         any_zero(w ^ (kOnes * '\\'));
+}
+
+// True when `s` is plain ASCII without quotes, backslashes or control
+// characters, 8 bytes at a time (the strings of an invoice's JSON are most
+// of the bytes DumpJson looks at).
+bool PlainAscii(const std::string& s) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (AnyNeedsNlohmann(w)) return false;
+  }
+  for (; i < n; ++i)
+    if (NeedsNlohmann(static_cast<unsigned char>(p[i]))) return false;
+  return true;
+}
+
 // Appends `s` as a JSON string. Plain ASCII without quotes, backslashes or
 // control characters (nearly every key and value meter writes) is copied as
 // is; anything else goes through nlohmann so escaping and UTF-8 checks stay
 // exactly its own.
 void AppendString(const std::string& s, std::string& out) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
-      out += json(s).dump();
-      return;
-    }
+  if (!PlainAscii(s)) {
+    out += json(s).dump();
+    return;
   }
   out += '"';
   out += s;
@@ -234,9 +264,14 @@ bool IsRawNumber(const json& v) {
 const char* JsonTypeName(const json& v) { return IsRawNumber(v) ? "number" : v.type_name(); }
 
 std::string DumpJson(const json& j, int indent) {
-  std::string out;
-  Dump(j, indent, 0, out);
-  return out;
+  // Written into a buffer kept between calls, then copied once at its size,
+  // instead of into a string that grows (and moves) a dozen times.
+  // A document over 1 MB leaves with the buffer (no copy, no memory kept).
+  thread_local std::string buffer;
+  buffer.clear();
+  Dump(j, indent, 0, buffer);
+  if (buffer.size() > (size_t{1} << 20)) return std::exchange(buffer, std::string());
+  return buffer;
 }
 
 Result<json> ParseJsonExact(std::string_view text, bool comments) {

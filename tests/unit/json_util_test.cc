@@ -70,6 +70,27 @@ TEST_CASE("json_util: DumpJson writes what nlohmann's dump writes") {
   }
 }
 
+TEST_CASE("json_util: DumpJson escapes a string as nlohmann does wherever the character needing it lies") {
+  // Strings are scanned 8 bytes at a time: each character that needs
+  // escaping or UTF-8 checks (and its neighbours that do not) at every
+  // position of strings of 1 to 20 bytes.
+  const std::string chars[] = {std::string(1, '\0'), "\x01", "\x1f", " ", "!", "\"", "#", "[", "\\", "]", "~", "\x7f", "\xc3\xa9"};
+  for (const std::string& c : chars)
+    for (size_t len = 1; len <= 20; ++len)
+      for (size_t at = 0; at < len; ++at) {
+        std::string s = std::string(at, 'a') + c + std::string(len - at - 1, 'b');
+        CAPTURE(s);
+        json j = {{"k", s}, {s, json::array({s, 1})}};
+        CHECK(DumpJson(j) == j.dump());
+      }
+  // A string that is not UTF-8 is refused as nlohmann refuses it.
+  CHECK_THROWS_AS(DumpJson(json("abcdefgh\xff")), json::type_error);
+  // A document over the kept buffer's size, then a small one.
+  json big = std::string(3 << 20, 'x');
+  CHECK(DumpJson(big) == big.dump());
+  CHECK(DumpJson(json("y")) == "\"y\"");
+}
+
 TEST_CASE("json_util: raw numbers print unquoted inside documents") {
   json j = {{"q", JsonNumber(Dec("3328.325063"))}, {"rows", json::array({JsonNumber(Dec("12345678901.234567"))})}};
   CHECK(DumpJson(j) == R"({"q":3328.325063,"rows":[12345678901.234567]})");
