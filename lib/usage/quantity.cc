@@ -61,6 +61,17 @@ Status AddHours(store::CounterStore& counters, const catalog::Meter& m, const st
   return Status::OK();
 }
 
+// Adds to `v` what the raw events of `s`'s partial hours (of `tenant`)
+// contribute to `m`.
+Status AddPartialHours(store::Database& db, ingest::MeterEvaluator& eval, const catalog::Meter& m,
+                       const std::string& tenant, const HourSplit& s, ingest::MeterValue* v) {
+  for (const Period& part : {s.head, s.tail})
+    METER_RETURN_IF_ERROR(ForEachContribution(db, eval, m, tenant, part, [&](const Event& e, const auto& c) {
+      v->Add(c, e.timestamp);
+    }));
+  return Status::OK();
+}
+
 // One meter's hourly counter rows of one tenant over a range of hours, read
 // once and folded into as many buckets as asked.
 class CounterRows {
@@ -76,7 +87,8 @@ class CounterRows {
     }
     return r;
   }
-  // Adds the rows of the whole hours `hours` (within the range read) to `v`.
+  // Adds the rows of the whole hours `hours` (within the range read; none
+  // when it is empty) to `v`.
   void Fold(const Period& hours, ingest::MeterValue* v) const {
     auto rows = std::lower_bound(rows_.begin(), rows_.end(), hours.start,
                                  [](const store::CounterRow& r, Timestamp t) { return r.hour < t; });
@@ -111,11 +123,8 @@ Result<std::vector<ingest::MeterValue>> MeterValuesIn(store::Database& db, const
   out.reserve(buckets.size());
   for (const HourSplit& s : splits) {
     ingest::MeterValue& v = out.emplace_back(m.aggregation);
-    if (!Empty(s.hours)) rows.Fold(s.hours, &v);
-    for (const Period& part : {s.head, s.tail})
-      METER_RETURN_IF_ERROR(ForEachContribution(db, eval, m, tenant, part, [&](const Event& e, const auto& c) {
-        v.Add(c, e.timestamp);
-      }));
+    rows.Fold(s.hours, &v);
+    METER_RETURN_IF_ERROR(AddPartialHours(db, eval, m, tenant, s, &v));
   }
   return out;
 }
@@ -127,10 +136,7 @@ Result<ingest::MeterValue> MeterValueOver(store::Database& db, const std::string
   ingest::MeterValue v(m.aggregation);
   METER_RETURN_IF_ERROR(AddHours(counters, m, tenant, s.hours, &v));
   ingest::MeterEvaluator eval(std::vector<const catalog::Meter*>{&m});
-  for (const Period& part : {s.head, s.tail})
-    METER_RETURN_IF_ERROR(ForEachContribution(db, eval, m, tenant, part, [&](const Event& e, const auto& c) {
-      v.Add(c, e.timestamp);
-    }));
+  METER_RETURN_IF_ERROR(AddPartialHours(db, eval, m, tenant, s, &v));
   return v;
 }
 
