@@ -26,26 +26,23 @@ int RunCopy(const Context& ctx, const CopyArgs& a) {
   TerminalProgress progress(ctx);
   auto report = store::CopyDatabase(**from, **to, progress);
   if (!report.ok()) return ctx.Fail(report.status());
-  // The sums as money: to each currency's minor unit ("16.50 USD", not "16.5").
-  for (auto& [currency, sum] : report->invoice_totals)
-    if (auto d = Decimal::Parse(sum); d.ok()) sum = MoneyString(*d, currency);
   if (ctx.json()) {
+    // The sums as money: to each currency's minor unit ("16.50", not "16.5").
+    nlohmann::json totals = nlohmann::json::object();
+    for (const auto& [currency, sum] : report->invoice_totals) totals[currency] = MoneyString(sum, currency);
     nlohmann::json tables = nlohmann::json::array();
     for (const auto& t : report->tables) tables.push_back({{"table", t.table}, {"rows", t.rows}});
     PrintJson({{"from", (*from)->path()},
                {"to", (*to)->path()},
                {"tables", tables},
                {"rows", report->rows},
-               {"invoice_totals", report->invoice_totals}});
+               {"invoice_totals", totals}});
   } else {
     for (const auto& t : report->tables) fmt::print("{:<28} {:>12}\n", t.table, t.rows);
   }
-  std::string totals;
-  for (const auto& [currency, sum] : report->invoice_totals)
-    totals += fmt::format("{}{} {}", totals.empty() ? "" : ", ", sum, currency);
+  std::string totals = report->invoice_totals.empty() ? "no invoices" : store::InvoiceTotalsText(report->invoice_totals);
   ctx.Info(fmt::format("copied {} row(s) in {} table(s) from {} to {}; row counts and invoice totals ({}) match",
-                       report->rows, report->tables.size(), (*from)->path(), (*to)->path(),
-                       totals.empty() ? "no invoices" : totals));
+                       report->rows, report->tables.size(), (*from)->path(), (*to)->path(), totals));
   return kExitOk;
 }
 

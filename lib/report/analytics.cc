@@ -76,7 +76,7 @@ Result<std::vector<AnalyticsRow>> BuildAnalyticsReport(store::Database& db, cons
   // time per event would cost more than reading it.
   std::map<Timestamp, Acc> hours;
   std::map<std::string, Acc> names;
-  store::EventQuery eq{q.tenant, q.period, {}, true};
+  store::EventQuery eq{.tenant = q.tenant, .period = q.period, .metrics = {}, .operations_only = true};
   METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(eq, [&](const Event& e) {
     if (q.by == AnalyticsBy::kHour) return AddEvent(e, &hours[HourOf(e.timestamp).start]);
     return AddEvent(e, &names[NameOf(e, q.by)]);

@@ -41,7 +41,7 @@ Status Remeasure(store::Database& db, const catalog::Catalog& candidate, const s
       if (raw.count(ch.meter)) metrics.push_back(candidate.FindMeter(ch.meter)->event);
     if (metrics.empty()) continue;
     RawRollup rollup(candidate);
-    store::EventQuery q{in.tenant.id, seg.period, metrics, false};
+    store::EventQuery q{.tenant = in.tenant.id, .period = seg.period, .metrics = metrics};
     METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(q, [&](const Event& e) {
       rollup.Add(e, "");
       return Status::OK();

@@ -54,7 +54,7 @@ Status AddSplitRows(store::Database& db, const catalog::Catalog& c,
   }
   RawRollup rollup(c);
   const char kSep = '\0';  // tenant ids and bucket names never hold NUL
-  store::EventQuery q{tenants.size() == 1 ? tenants.front().first->id : "", span, {}, false};
+  store::EventQuery q{.tenant = tenants.size() == 1 ? tenants.front().first->id : "", .period = span, .metrics = {}};
   METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(q, [&](const Event& e) {
     auto it = periods.find(e.tenant);
     if (it == periods.end() || !it->second.Contains(e.timestamp)) return Status::OK();

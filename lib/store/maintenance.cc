@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/decimal.h"
+#include "core/money.h"
 #include "store/dialect.h"
 #include "store/statement.h"
 
@@ -151,7 +152,7 @@ void AdvanceSequences(Database& to) {
 }
 
 // The sum of the invoice totals per currency, exact.
-Result<std::map<std::string, std::string>> InvoiceTotals(Database& db) {
+Result<std::map<std::string, Decimal>> InvoiceTotals(Database& db) {
   std::map<std::string, Decimal> sums;
   Statement q(db, "SELECT currency, total FROM invoices");
   while (q.executeStep()) {
@@ -162,18 +163,16 @@ Result<std::map<std::string, std::string>> InvoiceTotals(Database& db) {
     if (!sum.ok()) return sum.status();
     sums[currency] = *sum;
   }
-  std::map<std::string, std::string> out;
-  for (const auto& [currency, sum] : sums) out[currency] = sum.ToString();
-  return out;
-}
-
-std::string TotalsText(const std::map<std::string, std::string>& totals) {
-  std::string out;
-  for (const auto& [currency, sum] : totals) out += (out.empty() ? "" : ", ") + sum + " " + currency;
-  return out.empty() ? "none" : out;
+  return sums;
 }
 
 }  // namespace
+
+std::string InvoiceTotalsText(const std::map<std::string, Decimal>& totals) {
+  std::string out;
+  for (const auto& [currency, sum] : totals) out += (out.empty() ? "" : ", ") + MoneyString(sum, currency) + " " + currency;
+  return out.empty() ? "none" : out;
+}
 
 Result<CopyReport> CopyDatabase(Database& from, Database& to, ProgressSink& progress) {
   METER_ASSIGN_OR_RETURN(Layout layout, FreshLayout());
@@ -226,7 +225,7 @@ Result<CopyReport> CopyDatabase(Database& from, Database& to, ProgressSink& prog
           if (target_totals != source_totals) {
             return Status::IOError(fmt::format(
                 "copy check failed: invoice totals are {} in '{}' but {} in '{}'; nothing was committed",
-                TotalsText(source_totals), from.path(), TotalsText(target_totals), to.path()));
+                InvoiceTotalsText(source_totals), from.path(), InvoiceTotalsText(target_totals), to.path()));
           }
           report.invoice_totals = std::move(target_totals);
           return Status::OK();

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/decimal.h"
 #include "core/progress.h"
 #include "core/status.h"
 #include "store/database.h"
@@ -25,10 +26,13 @@ struct CopyReport {
   // Every table copied, in name order, with its rows (the same on both sides).
   std::vector<TableCount> tables;
   int64_t rows = 0;
-  // The sum of the invoice totals per currency (exact decimal text), the
-  // same on both sides.
-  std::map<std::string, std::string> invoice_totals;
+  // The sum of the invoice totals per currency, exact, the same on both sides.
+  std::map<std::string, Decimal> invoice_totals;
 };
+
+// The totals as one line of money, each to its currency's minor unit:
+// "16.50 USD, 300 JPY"; "none" when there are none.
+std::string InvoiceTotalsText(const std::map<std::string, Decimal>& totals);
 
 // Copies every row of every meter table of `from` into `to`, one pass per
 // table, in one read snapshot of `from` and one transaction on `to`, then

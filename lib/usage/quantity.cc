@@ -39,7 +39,7 @@ Status ForEachContribution(store::Database& db, ingest::MeterEvaluator& eval, co
                            const std::string& tenant, const Period& p, F f) {
   if (Empty(p)) return Status::OK();
   std::vector<ingest::Contribution> out;
-  store::EventQuery q{tenant, p, {m.event}, false, std::nullopt};
+  store::EventQuery q{.tenant = tenant, .period = p, .metrics = {m.event}};
   return store::ReportStore(db).ForEachEvent(q, [&](const Event& e) {
     if (!eval.Evaluate(e, &out).ok()) return Status::OK();
     for (const ingest::Contribution& c : out) f(e, c);

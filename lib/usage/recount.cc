@@ -19,7 +19,7 @@ Status RecountHours(store::Database& db, const std::vector<CounterHour>& hours) 
     const catalog::Meter& m = *h.meter;
     ingest::MeterEvaluator eval(std::vector<const catalog::Meter*>{&m});
     ingest::MeterValue v(m.aggregation);
-    store::EventQuery q{h.tenant, HourOf(h.hour), {m.event}, false, std::nullopt};
+    store::EventQuery q{.tenant = h.tenant, .period = HourOf(h.hour), .metrics = {m.event}};
     METER_RETURN_IF_ERROR(store::ReportStore(db).ForEachEvent(q, [&](const Event& e) {
       if (!eval.Evaluate(e, &out).ok()) return Status::OK();
       for (const ingest::Contribution& c : out) v.Add(c, e.timestamp);
