@@ -301,6 +301,48 @@ def test_plan_change_across_currencies_only_at_a_period_start(meter):
     assert meter("tenants", "set-plan", "t", "eur", "--effective", "2026-03-01").code == 0
 
 
+# Found by review9: a tenant moved (at a period start, as SPEC 10 allows) from a
+# JPY plan to a KWD plan; events late for the finalized JPY period were billed on
+# the next (KWD) invoice at their yen amount: 30 JPY of late usage became
+# 30.000 KWD. Amounts of two currencies must never be added up.
+@pytest.mark.xfail(strict=False, reason="review9: late usage of a period in another currency is added at "
+                   "face value to the next invoice (lib/billing/generate.cc, perf9's file this session)")
+def test_late_usage_of_a_period_in_another_currency_is_not_billed_in_the_new_one(meter):
+    plans = [{"key": "jp", "currency": "JPY", "base_price": "1000",
+              "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "3"}]},
+             {"key": "kw", "currency": "KWD", "base_price": "2.000",
+              "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "0.010"}]}]
+    meter.init(base_catalog(plans, [{"id": "t", "plan": "jp"}]))
+    meter.now = MARCH
+    assert meter("tenants", "set-plan", "t", "kw", "--effective", "2026-03-01").code == 0
+    meter.ingest([ev(1, "t", "calls", "2026-02-03T00:00:00Z", 2)])
+    feb = generate(meter, "2026-02", "t", "--finalize")
+    assert (feb["currency"], feb["total"]) == ("JPY", "1006")
+    assert meter.ingest([ev(2, "t", "calls", "2026-02-20T00:00:00Z", 10)], "late.ndjson").code == 0
+    meter.now = "2026-04-02T00:00:00Z"
+    mar = generate(meter, "2026-03", "t")
+    assert mar["currency"] == "KWD"
+    # 10 late calls at 3 JPY are 30 JPY: never 30.000 KWD on this invoice
+    assert D(mar["subtotal"]) == D("2.000"), mar["lines"]
+
+
+def test_trends_change_is_null_across_a_change_of_currency(meter):
+    # Found by review9: trends' `change` subtracted last month's JPY total from
+    # this month's KWD total (13.333 KWD - 2910 JPY = -2896.667).
+    plans = [{"key": "jp", "currency": "JPY", "base_price": "1000"},
+             {"key": "kw", "currency": "KWD", "base_price": "2.000"}]
+    meter.init(base_catalog(plans, [{"id": "t", "plan": "jp"}]))
+    meter.now = "2026-03-10T00:00:00Z"
+    assert meter("tenants", "set-plan", "t", "kw", "--effective", "2026-03-01").code == 0
+    r = meter("report", "trends", "--tenant", "t", "--months", "2", json=True)
+    assert r.code == 0, r
+    rows = {row["month"]: row for row in loads_exact(r.out)["rows"]}
+    assert (rows["2026-02"]["currency"], rows["2026-02"]["billed"], rows["2026-02"]["change"]) == ("JPY", "1000", "0")
+    assert (rows["2026-03"]["currency"], rows["2026-03"]["billed"], rows["2026-03"]["change"]) == ("KWD", "2.000", None)
+    text = meter("report", "trends", "--tenant", "t", "--months", "2")
+    assert text.code == 0 and "-998" not in text.out, text
+
+
 def test_simulate_totals_per_currency(meter):
     plans = [{"key": "usd", "base_price": "10.00"}, {"key": "eur", "currency": "EUR", "base_price": "9.00"}]
     cat = base_catalog(plans, [{"id": "a", "plan": "usd"}, {"id": "b", "plan": "eur"}])
