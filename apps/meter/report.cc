@@ -172,7 +172,8 @@ json TrendsJson(const std::vector<report::TrendRow>& rows) {
     json q = json::object();
     for (const auto& [meter, v] : r.quantity_by_meter) q[meter] = JsonNumber(v);
     out.push_back({{"tenant", r.tenant}, {"month", r.month}, {"quantity_by_meter", q}, {"currency", r.currency},
-                   {"billed", MoneyString(r.billed, r.currency)}, {"change", MoneyString(r.change, r.currency)}});
+                   {"billed", MoneyString(r.billed, r.currency)},
+                   {"change", r.change ? json(MoneyString(*r.change, r.currency)) : json(nullptr)}});
   }
   return {{"rows", out}};
 }
@@ -216,8 +217,8 @@ int RunTrends(const Context& ctx, const ReportArgs& a) {
   if (chart) cols.push_back("");
   Table t(cols, {false, false, false, true, true, false, false});
   for (const auto& r : *rows) {
-    std::string change = MoneyString(r.change, r.currency);
-    if (!csv && !r.change.IsNegative() && !r.change.IsZero()) change = "+" + change;
+    std::string change = r.change ? MoneyString(*r.change, r.currency) : (csv ? "" : "-");
+    if (!csv && r.change && !r.change->IsNegative() && !r.change->IsZero()) change = "+" + change;
     std::vector<std::string> row = {r.tenant, r.month, r.currency, MoneyString(r.billed, r.currency), change,
                                     UsedMeters(l.catalog, r, csv)};
     if (chart) row.push_back(Colored(ctx, "green", Bar(r.billed, max[r.tenant])));

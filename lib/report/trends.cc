@@ -21,7 +21,8 @@ Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catal
                      std::vector<TrendRow>* rows) {
   METER_ASSIGN_OR_RETURN(auto months, LastMonths(q.now, q.months, t.timezone, true));
   METER_ASSIGN_OR_RETURN(Period before, PreviousMonth(months.front(), t.timezone));
-  METER_ASSIGN_OR_RETURN(Decimal previous, Billed(db, c, t, before));
+  std::string previous_currency;
+  METER_ASSIGN_OR_RETURN(Decimal previous, Billed(db, c, t, before, &previous_currency));
   for (const auto& month : months) {
     TrendRow r;
     r.tenant = t.id;
@@ -31,8 +32,11 @@ Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catal
       r.quantity_by_meter.emplace_back(m.key, v);
     }
     METER_ASSIGN_OR_RETURN(r.billed, Billed(db, c, t, month, &r.currency));
-    METER_ASSIGN_OR_RETURN(r.change, r.billed.Sub(previous));
+    if (r.currency == previous_currency) {
+      METER_ASSIGN_OR_RETURN(r.change, r.billed.Sub(previous));
+    }
     previous = r.billed;
+    previous_currency = r.currency;
     rows->push_back(std::move(r));
   }
   return Status::OK();

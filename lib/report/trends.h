@@ -32,13 +32,16 @@ struct TrendRow {
   // The finalized invoice's total (with tax) where one exists, else what the
   // invoice would be now (billing's preview, with tax).
   Decimal billed;
-  Decimal change;  // billed minus the month before's billed
+  // billed minus the month before's billed; none when the month before was
+  // billed in another currency (a plan change across currencies): amounts of
+  // two currencies are never subtracted.
+  std::optional<Decimal> change;
 };
 
 // Rows by tenant, then month oldest first: the `months` calendar months that
 // end with the one containing `now` (the current month so far is the last).
 // The first month's change is measured against the month before the window,
-// so every row has one. Refuses months < 1 or > 120 (InvalidArgument) and an
+// so every row has one unless the currency changed. Refuses months < 1 or > 120 (InvalidArgument) and an
 // unknown tenant (NotFound).
 Result<std::vector<TrendRow>> BuildTrends(store::Database& db, const catalog::Catalog& catalog, const TrendsQuery& q);
 
