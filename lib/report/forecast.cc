@@ -19,11 +19,12 @@ bool Accumulates(const catalog::Meter& m) {
 
 // The part of `p` up to `now`: usage recorded for later times (a what-if run
 // with --now in the past) is not "used so far". Counters are hourly, so the
-// hour containing `now` counts whole.
+// hour containing `now` counts whole, events at `now` itself included (a
+// quota reservation made at --now T is used at T, also when T is on the hour).
 Period SoFar(const Period& p, Timestamp now) {
-  Timestamp end = std::clamp(now, p.start, p.end);
-  if (end > p.start && end < p.end) end = HourOf(end - 1).end;
-  return {p.start, end};
+  if (now < p.start) return {p.start, p.start};
+  if (now >= p.end) return p;
+  return {p.start, std::min(HourOf(now).end, p.end)};
 }
 
 Decimal Days(int64_t ms) { return *Decimal::FromInt(ms).Div(Decimal::FromInt(kMillisPerDay), 6, Rounding::kHalfAwayFromZero); }

@@ -248,6 +248,23 @@ def test_forecast_is_linear(meter):
     assert D(row["projected_cost"]) in (D("270.00"), D("280.00"), D("324.00"), D("336.00")), row
 
 
+def test_forecast_counts_usage_recorded_at_the_clocks_own_instant(meter):
+    # Found by review9: with --now on the hour (2026-02-11T00:00:00Z), usage recorded
+    # at that instant (quota reserve records at the clock's reading) was left out of
+    # forecast's `used`: "so far" ended at the hour before now, not the hour of now.
+    meter.init(INSIGHT)
+    meter.now = "2026-02-11T00:00:00Z"
+    assert meter.ingest([ev(1, "up", "calls", "2026-02-05T08:00:00Z", 100),
+                         ev(2, "up", "calls", "2026-02-11T00:00:00Z", 7)]).code == 0
+    r = meter("quota", "reserve", "--tenant", "up", "--metric", "calls", "--amount", "3", "--id", "r1", json=True)
+    assert r.code == 0, r
+    r = meter("forecast", "--tenant", "up", json=True)
+    assert r.code == 0, r
+    row = [x for x in loads_exact(r.out)["rows"] if x["meter"] == "calls"][0]
+    assert row["used"] == 110, row
+    assert D(row["projected"]) == D(308), row     # 110 in 10 days of 28
+
+
 def test_forecast_cross_date(meter):
     meter.init(INSIGHT)
     meter.now = "2026-02-11T00:00:00Z"
