@@ -3,12 +3,14 @@
 
 #include <fmt/format.h>
 
+#include "billing/coupons.h"
 #include "catalog/catalog.h"
 #include "context.h"
 #include "core/json_util.h"
 #include "core/money.h"
 #include "output.h"
 #include "store/catalog_store.h"
+#include "store/webhook_store.h"
 #include "usage/recount.h"
 #include "webhooks/signer.h"
 
@@ -94,11 +96,56 @@ void PrintPlans(const catalog::Catalog& c) {
   PrintTable(t);
 }
 
+// Tenants, coupons and webhook endpoints: a table each, when there are any.
+void PrintRest(const catalog::Catalog& c) {
+  if (!c.tenants.empty()) {
+    Table t({"tenant", "name", "plan", "timezone", "billing day", "started"});
+    for (const auto& x : c.tenants)
+      t.Add({x.id, x.name.empty() ? "-" : x.name, x.plan, x.timezone.empty() ? "UTC" : x.timezone,
+             std::to_string(x.billing_day), x.started_at.empty() ? "-" : x.started_at});
+    fmt::print("\n");
+    PrintTable(t);
+  }
+  if (!c.coupons.empty()) {
+    Table t({"coupon", "terms", "duration", "max redemptions", "redeem by"});
+    for (const auto& x : c.coupons) {
+      std::string duration(catalog::CouponDurationName(x.duration));
+      if (x.duration == catalog::CouponDuration::kRepeating) duration += fmt::format(" {} months", x.months);
+      t.Add({x.code, billing::CouponLabel(x), duration,
+             x.max_redemptions ? std::to_string(*x.max_redemptions) : "-", x.redeem_by.empty() ? "-" : x.redeem_by});
+    }
+    fmt::print("\n");
+    PrintTable(t);
+  }
+  if (!c.webhooks.empty()) {
+    Table t({"webhook", "tenant", "events"});
+    for (const auto& w : c.webhooks) {
+      std::string events;
+      for (const auto& e : w.events) events += (events.empty() ? "" : ",") + e;
+      t.Add({w.url, w.tenant ? *w.tenant : "*", events.empty() ? "*" : events});
+    }
+    fmt::print("\n");
+    PrintTable(t);
+  }
+}
+
 int RunShow(const Context& ctx) {
   auto db = ctx.OpenDbReadOnly();
   if (!db.ok()) return ctx.Fail(db.status());
   auto c = store::CatalogStore(**db).Load(Clock::Now());
   if (!c.ok()) return ctx.Fail(c.status());
+  // The endpoints in force live in the webhooks table (a catalog's and those of
+  // `webhooks add`); the catalog shows them as a catalog lists them, without secrets.
+  auto endpoints = store::WebhookStore(**db).ListEndpoints();
+  if (!endpoints.ok()) return ctx.Fail(endpoints.status());
+  c->webhooks.clear();
+  for (const auto& e : *endpoints) {
+    catalog::WebhookEndpoint w;
+    w.url = e.url;
+    w.events = e.events;
+    w.tenant = e.tenant;
+    c->webhooks.push_back(std::move(w));
+  }
   if (ctx.json()) {
     auto j = catalog::ToJson(*c);
     for (auto& w : j["webhooks"]) w.erase("secret");
@@ -119,7 +166,7 @@ int RunShow(const Context& ctx) {
   PrintTable(m);
   fmt::print("\n");
   PrintPlans(*c);
-  fmt::print("\n{} tenants (meter tenants list)\n", c->tenants.size());
+  PrintRest(*c);
   return kExitOk;
 }
 

@@ -292,3 +292,26 @@ def test_catalog_show_prints_meter_names_units_and_the_number_form(meter):
     assert "Disk space" in row and " GB " in row + " ", out
     assert "Widgets built" in out
     assert "WID-YYYY-NNNNNN" in out and "WID-NNNN," not in out
+
+
+def test_catalog_show_prints_tenants_coupons_and_webhooks_in_force(meter):
+    # Found by review9: SPEC 3 has `catalog show` print meters, plans, tenants and
+    # webhooks; its text printed only a tenant count, no coupon and no endpoint,
+    # and its --json always had "webhooks": [] (endpoints live in their own table).
+    cat = shop_catalog()
+    cat["coupons"] = [{"code": "SPRING", "percent_off": "12.5", "duration": "repeating", "months": 2}]
+    cat["webhooks"] = [{"url": "http://127.0.0.1:9/in", "events": ["invoice.*"], "tenant": "kite",
+                        "secret": "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="}]
+    meter.init(cat)
+    assert meter("webhooks", "add", "--url", "http://127.0.0.1:9/other").code == 0
+    shown = meter("catalog", "show", json=True)
+    assert shown.code == 0, shown
+    hooks = sorted(shown.json["webhooks"], key=lambda w: w["url"])
+    assert [(w["url"], w["tenant"], w["events"]) for w in hooks] == [
+        ("http://127.0.0.1:9/in", "kite", ["invoice.*"]), ("http://127.0.0.1:9/other", None, [])]
+    assert all("secret" not in w for w in hooks)
+    text = meter("catalog", "show").out
+    for word in ("kite", "Kite Ltd", "lynx", "SPRING", "12.5 %", "http://127.0.0.1:9/in", "http://127.0.0.1:9/other"):
+        assert word in text, (word, text)
+    assert "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=" not in text + shown.out
+
