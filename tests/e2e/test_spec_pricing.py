@@ -326,6 +326,25 @@ def test_late_usage_of_a_period_in_another_currency_is_not_billed_in_the_new_one
     assert D(mar["subtotal"]) == D("2.000"), mar["lines"]
 
 
+# Found by review9: leaving an annual JPY plan mid-year for a KWD plan (at a period
+# start, as SPEC 10 allows) put the unused days' credit, 30,600 JPY, on the KWD
+# invoice as -30,600.000 KWD, which then became a 30,599 KWD prepaid credit grant.
+@pytest.mark.xfail(strict=False, reason="review9: an annual plan's unused-days credit is added at face value "
+                   "to an invoice in another currency (lib/billing/generate.cc, perf9's file this session)")
+def test_annual_credit_is_never_added_to_an_invoice_in_another_currency(meter):
+    plans = [{"key": "yr", "currency": "JPY", "base_price": "36500", "interval": "year"},
+             {"key": "kw", "currency": "KWD", "base_price": "1.000"}]
+    meter.init(base_catalog(plans, [{"id": "t", "plan": "yr", "started_at": "2026-01-01"}]))
+    meter.now = "2026-03-10T00:00:00Z"
+    assert meter("tenants", "set-plan", "t", "kw", "--effective", "2026-03-01").code == 0
+    jan = generate(meter, "2026-01", "t", "--finalize")
+    assert (jan["currency"], jan["total"]) == ("JPY", "36500")
+    meter.now = "2026-04-02T00:00:00Z"
+    mar = generate(meter, "2026-03", "t")
+    assert mar["currency"] == "KWD"
+    assert D(mar["subtotal"]) == D("1.000") and not mar.get("carried_credit"), mar["lines"]
+
+
 def test_trends_change_is_null_across_a_change_of_currency(meter):
     # Found by review9: trends' `change` subtracted last month's JPY total from
     # this month's KWD total (13.333 KWD - 2910 JPY = -2896.667).
