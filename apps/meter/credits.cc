@@ -1,5 +1,7 @@
 // credits grant / list / balance / ledger / void / expire (SPEC section 11).
 // Flags in, library calls, printing out.
+#include <map>
+
 #include <fmt/format.h>
 
 #include "billing/credits.h"
@@ -72,9 +74,9 @@ int RunBalance(const Context& ctx, const CreditArgs& a) {
   if (!db.ok()) return ctx.Fail(db.status());
   auto c = TenantCatalog(**db, a.tenant);
   if (!c.ok()) return ctx.Fail(c.status());
-  auto balance = billing::CreditBalance(**db, a.tenant, Clock::Now());
-  if (!balance.ok()) return ctx.Fail(balance.status());
   std::string currency = billing::TenantCurrency(*c, c->tenants.front());
+  auto balance = billing::CreditBalance(**db, a.tenant, currency, Clock::Now());
+  if (!balance.ok()) return ctx.Fail(balance.status());
   if (ctx.json()) PrintJson({{"tenant", a.tenant}, {"balance", MoneyString(*balance, currency)},
                              {"currency", currency}});
   else fmt::print("{}: {} {}\n", a.tenant, currency, MoneyText(*balance, currency));
@@ -88,20 +90,36 @@ int RunLedger(const Context& ctx, const CreditArgs& a) {
   if (!c.ok()) return ctx.Fail(c.status());
   auto entries = store::CreditStore(**db).Ledger(a.tenant);
   if (!entries.ok()) return ctx.Fail(entries.status());
+  auto grants = store::CreditStore(**db).Grants(a.tenant);
+  if (!grants.ok()) return ctx.Fail(grants.status());
   std::string currency = billing::TenantCurrency(*c, c->tenants.front());
+  // Each entry is in its grant's currency (a plan change across currencies
+  // leaves grants in the old one); the running balance is kept per currency.
+  std::map<std::string, std::string> currency_of;
+  for (const auto& g : *grants) currency_of[g.id] = g.currency;
+  auto entry_currency = [&](const store::LedgerEntry& e) {
+    auto it = currency_of.find(e.grant_id);
+    return it == currency_of.end() ? currency : it->second;
+  };
   if (ctx.json()) {
     nlohmann::json rows = nlohmann::json::array();
-    for (const auto& e : *entries) rows.push_back(billing::LedgerEntryToJson(e, currency));
+    for (const auto& e : *entries) {
+      nlohmann::json row = billing::LedgerEntryToJson(e, entry_currency(e));
+      row["currency"] = entry_currency(e);
+      rows.push_back(std::move(row));
+    }
     PrintJson({{"tenant", a.tenant}, {"currency", currency}, {"entries", rows}});
     return kExitOk;
   }
-  Table t({"seq", "at", "kind", "grant", "amount", "balance", "invoice", "note"},
-          {true, false, false, false, true, true, false, false});
-  Decimal running;
+  Table t({"seq", "at", "kind", "grant", "currency", "amount", "balance", "invoice", "note"},
+          {true, false, false, false, false, true, true, false, false});
+  std::map<std::string, Decimal> running;
   for (const auto& e : *entries) {
-    running = e.kind == "grant" ? running + e.amount : running - e.amount;
-    t.Add({std::to_string(e.seq), FormatRfc3339(e.created_at), e.kind, e.grant_id, MoneyText(e.amount, currency),
-           MoneyText(running, currency), e.invoice_id.empty() ? "-" : e.invoice_id, e.note});
+    const std::string cur = entry_currency(e);
+    Decimal& r = running[cur];
+    r = e.kind == "grant" ? r + e.amount : r - e.amount;
+    t.Add({std::to_string(e.seq), FormatRfc3339(e.created_at), e.kind, e.grant_id, cur, MoneyText(e.amount, cur),
+           MoneyText(r, cur), e.invoice_id.empty() ? "-" : e.invoice_id, e.note});
   }
   PrintTable(t, a.format);
   return kExitOk;

@@ -88,9 +88,9 @@ Status GatherView(store::Database& db, const catalog::Catalog& c, const std::str
   }
   METER_ASSIGN_OR_RETURN(v->alerts, usage::ListAlerts(db, id));
   if (v->alerts.size() > 5) v->alerts.resize(5);
-  METER_ASSIGN_OR_RETURN(v->credit_balance, billing::CreditBalance(db, id, now));
   for (const auto& t : c.tenants)
     if (t.id == id) v->currency = billing::TenantCurrency(c, t);
+  METER_ASSIGN_OR_RETURN(v->credit_balance, billing::CreditBalance(db, id, v->currency, now));
   METER_ASSIGN_OR_RETURN(v->coupons, billing::TenantCoupons(db, id));
   std::erase_if(v->coupons, [](const auto& r) { return r.removed_at.has_value(); });
   return Status::OK();

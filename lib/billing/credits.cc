@@ -33,11 +33,12 @@ nlohmann::json GrantMessage(const store::CreditGrantRecord& g, const Decimal& am
           {"expires_at", g.expires_at ? nlohmann::json(FormatRfc3339(*g.expires_at)) : nlohmann::json(nullptr)}};
 }
 
-// The balance of `grants` at `now` (CreditBalance over grants already read).
-Result<Decimal> UsableSum(const std::vector<store::CreditGrantRecord>& grants, Timestamp now) {
+// The balance in `currency` of `grants` at `now` (CreditBalance over grants already read).
+Result<Decimal> UsableSum(const std::vector<store::CreditGrantRecord>& grants, const std::string& currency,
+                          Timestamp now) {
   Decimal sum;
   for (const auto& g : grants)
-    if (GrantUsable(g, now)) { METER_ASSIGN_OR_RETURN(sum, sum.Add(g.remaining)); }
+    if (GrantUsable(g, now) && g.currency == currency) { METER_ASSIGN_OR_RETURN(sum, sum.Add(g.remaining)); }
   return sum;
 }
 
@@ -48,7 +49,7 @@ Status CheckLowBalance(store::Database& db, const catalog::Catalog& c, const std
                        std::optional<Decimal> balance_now = std::nullopt) {
   if (!c.credits.low_balance) return Status::OK();
   store::CreditStore credits(db);
-  if (!balance_now) { METER_ASSIGN_OR_RETURN(balance_now, CreditBalance(db, tenant, now)); }
+  if (!balance_now) { METER_ASSIGN_OR_RETURN(balance_now, CreditBalance(db, tenant, currency, now)); }
   const Decimal& balance = *balance_now;
   METER_ASSIGN_OR_RETURN(bool notified, credits.LowNotified(tenant));
   const Decimal& low = *c.credits.low_balance;
@@ -91,7 +92,7 @@ Result<store::CreditGrantRecord> GrantCredit(store::Database& db, const catalog:
   store::CreditGrantRecord g;
   g.id = r.id.empty() ? RandomId("cg_") : r.id;
   g.tenant = r.tenant;
-  g.currency = TenantCurrency(c, *t);
+  g.currency = r.currency.empty() ? TenantCurrency(c, *t) : r.currency;
   METER_ASSIGN_OR_RETURN(Decimal amount, RequireMinorUnit(r.amount, g.currency));
   g.amount = g.remaining = amount;
   g.priority = r.priority;
@@ -118,9 +119,10 @@ Result<store::CreditGrantRecord> GrantCredit(store::Database& db, const catalog:
   return g;
 }
 
-Result<Decimal> CreditBalance(store::Database& db, const std::string& tenant, Timestamp now) {
+Result<Decimal> CreditBalance(store::Database& db, const std::string& tenant, const std::string& currency,
+                              Timestamp now) {
   METER_ASSIGN_OR_RETURN(auto grants, store::CreditStore(db).Grants(tenant));
-  return UsableSum(grants, now);
+  return UsableSum(grants, currency, now);
 }
 
 Result<Decimal> DrawCredits(store::Database& db, const catalog::Catalog& c, const std::string& tenant,
@@ -155,8 +157,8 @@ Result<Decimal> DrawCredits(store::Database& db, const catalog::Catalog& c, cons
     METER_ASSIGN_OR_RETURN(left, left.Sub(take));
     METER_ASSIGN_OR_RETURN(drawn, drawn.Add(take));
   }
-  METER_ASSIGN_OR_RETURN(Decimal balance, UsableSum(all, now));
-  METER_RETURN_IF_ERROR(CheckLowBalance(db, c, tenant, grants.front().currency, true, now, balance));
+  METER_ASSIGN_OR_RETURN(Decimal balance, UsableSum(all, currency, now));
+  METER_RETURN_IF_ERROR(CheckLowBalance(db, c, tenant, currency, true, now, balance));
   return drawn;
 }
 

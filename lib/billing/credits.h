@@ -42,6 +42,9 @@ struct GrantRequest {
   std::string reason;
   std::string id;           // "" = generated ("cg_...")
   std::string source = "manual";  // manual, credit_note, invoice
+  // The grant's currency; "" = the tenant's (its plan's). A credit note grants
+  // in its invoice's currency, which a plan change may have left behind.
+  std::string currency;
 };
 
 // The id of the credit grant a finalized invoice numbered `number` made
@@ -67,8 +70,11 @@ Result<store::CreditGrantRecord> GrantCredit(store::Database& db, const catalog:
 // True when `g` can be drawn from at `now`.
 bool GrantUsable(const store::CreditGrantRecord& g, Timestamp now);
 
-// What `tenant` can draw at `now`: the remaining amounts of usable grants.
-Result<Decimal> CreditBalance(store::Database& db, const std::string& tenant, Timestamp now);
+// What `tenant` can draw at `now` in `currency`: the remaining amounts of its
+// usable grants in that currency (grants in another, left by a plan change
+// across currencies, wait for invoices in theirs and are never added in).
+Result<Decimal> CreditBalance(store::Database& db, const std::string& tenant, const std::string& currency,
+                              Timestamp now);
 
 // Draws up to `amount` for invoice `invoice_id` (named `label` in the ledger)
 // from `tenant`'s usable grants in SPEC order: earliest expiry first (none

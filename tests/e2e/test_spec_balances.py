@@ -227,6 +227,34 @@ def test_credit_note_amount_finer_than_the_minor_unit_is_refused(meter):
     assert show(meter, inv["number"])["amount_due"] == "1089"          # 10 + 1 tax
 
 
+def test_credits_stay_in_their_own_currency_across_a_plan_change(meter):
+    # Found by review9: after a tenant moved from a JPY plan to a KWD plan, a credit
+    # note of 100 JPY on a paid JPY invoice became a grant of 100.000 KWD (the
+    # tenant's new currency), and `credits balance` added a 1,000 JPY grant to a
+    # 5 KWD one and printed "KWD 1,005.000". Amounts of two currencies never add up.
+    cat = {"currency": "JPY", "meters": [{"key": "calls"}],
+           "plans": [{"key": "jp", "base_price": "1000"}, {"key": "kw", "currency": "KWD", "base_price": "1.000"}],
+           "tenants": [{"id": "t", "plan": "jp"}]}
+    meter.init(cat)
+    meter.now = "2026-02-10T00:00:00Z"
+    assert meter("tenants", "set-plan", "t", "kw", "--effective", "2026-03-01").code == 0
+    assert meter("credits", "grant", "--tenant", "t", "--amount", "1000").code == 0      # in JPY
+    meter.now = "2026-03-10T00:00:00Z"
+    feb = generate(meter, "2026-02", "t", "--finalize")
+    assert (feb["currency"], feb["status"], feb["credits_applied"]) == ("JPY", "paid", "1000")
+    r = meter("invoice", "credit", feb["number"], "--amount", "100", "--reason", "goodwill", json=True)
+    assert r.code == 0, r
+    grant = next(g for g in json_rows(meter("credits", "list", "--tenant", "t", json=True).out)
+                 if g["id"] == r.json["grant_id"])
+    assert (grant["currency"], grant["amount"]) == ("JPY", "100"), grant
+    assert meter("credits", "grant", "--tenant", "t", "--amount", "5").code == 0         # in KWD
+    bal = meter("credits", "balance", "--tenant", "t", json=True)
+    assert bal.code == 0 and (bal.json["currency"], bal.json["balance"]) == ("KWD", "5.000"), bal
+    ledger = meter("credits", "ledger", "--tenant", "t", json=True).json["entries"]
+    assert [(e["kind"], e["currency"], e["amount"]) for e in ledger] == [
+        ("grant", "JPY", "1000"), ("draw", "JPY", "1000"), ("grant", "JPY", "100"), ("grant", "KWD", "5.000")]
+
+
 def test_credit_note_refusals_and_paid_invoices(m):
     m.now = "2026-03-02T00:00:00Z"
     draft = generate(m, "2026-02", "c3")

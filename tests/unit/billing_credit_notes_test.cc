@@ -115,7 +115,7 @@ TEST_CASE("billing.credit_notes: on a paid invoice the total becomes a credit gr
   REQUIRE(n.ok());
   CHECK(n->total == Dec("44"));
   REQUIRE(!n->grant_id.empty());
-  CHECK(*CreditBalance(f.db, "acme", At("2026-03-05T00:00:00Z")) == Dec("44"));
+  CHECK(*CreditBalance(f.db, "acme", "USD", At("2026-03-05T00:00:00Z")) == Dec("44"));
   Invoice mar = f.Finalized("2026-03");  // 44 drawn from the credit: paid
   CHECK(mar.credits_applied == Dec("44"));
   CHECK(mar.amount_due == Dec("0"));
@@ -127,7 +127,7 @@ TEST_CASE("billing.credit_notes: on a paid invoice the total becomes a credit gr
   REQUIRE(refunded.ok());
   CHECK(refunded->refunded);
   CHECK(refunded->grant_id.empty());
-  CHECK(*CreditBalance(g.db, "acme", At("2026-03-05T00:00:00Z")) == Dec("0"));
+  CHECK(*CreditBalance(g.db, "acme", "USD", At("2026-03-05T00:00:00Z")) == Dec("0"));
   CHECK(CheckBilling(f.db)->problems.empty());
 }
 

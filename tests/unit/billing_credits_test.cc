@@ -76,7 +76,7 @@ TEST_CASE("billing.credits: draw order is earliest expiry (none last), then prio
   CHECK(f.Remaining("early_low_newer") == Dec("10"));
   CHECK(f.Draw("100", "2026-02-01T00:00:00Z", "inv_2") == Dec("35"));  // only what there is
   CHECK(f.Remaining("never") == Dec("0"));
-  CHECK(*CreditBalance(f.db, "acme", At("2026-02-01T00:00:00Z")) == Dec("0"));
+  CHECK(*CreditBalance(f.db, "acme", "USD", At("2026-02-01T00:00:00Z")) == Dec("0"));
   CHECK(CheckLedgers(f.db)->empty());
 }
 
@@ -84,8 +84,8 @@ TEST_CASE("billing.credits: expired and voided grants give nothing; expiry and v
   Fixture f;
   f.Grant("soon", "20", "2026-01-31");
   f.Grant("other", "5");
-  CHECK(*CreditBalance(f.db, "acme", At("2026-01-31T12:00:00Z")) == Dec("25"));
-  CHECK(*CreditBalance(f.db, "acme", At("2026-02-01T05:00:00Z")) == Dec("5"));  // past midnight in New York
+  CHECK(*CreditBalance(f.db, "acme", "USD", At("2026-01-31T12:00:00Z")) == Dec("25"));
+  CHECK(*CreditBalance(f.db, "acme", "USD", At("2026-02-01T05:00:00Z")) == Dec("5"));  // past midnight in New York
   CHECK(f.Draw("8", "2026-02-01T06:00:00Z") == Dec("5"));
   auto expired = ExpireCredits(f.db, At("2026-02-01T06:00:00Z"));
   REQUIRE(expired.ok());
@@ -98,7 +98,7 @@ TEST_CASE("billing.credits: expired and voided grants give nothing; expiry and v
   REQUIRE(voided.ok());
   CHECK(VoidGrant(f.db, "v", "again", 0).status().IsDenied());
   CHECK(VoidGrant(f.db, "nope", "", 0).status().IsNotFound());
-  CHECK(*CreditBalance(f.db, "acme", At("2026-02-03T00:00:00Z")) == Dec("0"));
+  CHECK(*CreditBalance(f.db, "acme", "USD", At("2026-02-03T00:00:00Z")) == Dec("0"));
   auto ledger = *store::CreditStore(f.db).Ledger("acme");
   std::vector<std::string> kinds;
   for (const auto& e : ledger) kinds.push_back(e.kind);
