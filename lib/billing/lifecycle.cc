@@ -61,9 +61,11 @@ Status ApplyBalances(store::Database& db, const catalog::Catalog& catalog, Invoi
     inv.paid_at = now;
   }
   // SPEC 10: lines adding up to less than zero become a prepaid credit grant,
-  // with the invoice's number as its reason (drawn from the next invoices).
+  // with the invoice's number as its reason (drawn from the next invoices), in
+  // the invoice's currency.
   if (!inv.carried_credit.IsZero()) {
-    GrantRequest g{inv.tenant, inv.carried_credit, "", 0, inv.number, CarriedCreditId(inv.number), "invoice"};
+    GrantRequest g{inv.tenant, inv.carried_credit, "", 0, inv.number, CarriedCreditId(inv.number), "invoice",
+                   inv.currency};
     METER_RETURN_IF_ERROR(GrantCredit(db, catalog, g, now).status());
   }
   return Status::OK();

@@ -255,6 +255,28 @@ def test_credits_stay_in_their_own_currency_across_a_plan_change(meter):
         ("grant", "JPY", "1000"), ("draw", "JPY", "1000"), ("grant", "JPY", "100"), ("grant", "KWD", "5.000")]
 
 
+def test_a_negative_subtotal_is_granted_in_its_invoices_currency(meter):
+    # Found by review9: a JPY invoice finalized after the tenant's move to a KWD plan,
+    # its lines below zero (January's 500 calls voided), granted the 500 JPY it
+    # carried as 500.000 KWD.
+    cat = {"currency": "JPY", "meters": [{"key": "calls"}],
+           "plans": [{"key": "jp", "base_price": "0",
+                      "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "1"}]},
+                     {"key": "kw", "currency": "KWD", "base_price": "1.000"}],
+           "tenants": [{"id": "t", "plan": "jp"}]}
+    meter.init(cat)
+    meter.now = "2026-02-02T00:00:00Z"
+    assert meter.ingest([ev(1, "t", "calls", "2026-01-10T00:00:00Z", 500)]).code == 0
+    assert generate(meter, "2026-01", "t", "--finalize")["total"] == "500"
+    assert meter("tenants", "set-plan", "t", "kw", "--effective", "2026-03-01").code == 0
+    assert meter("events", "void", "a1", "--reason", "test traffic").code == 0
+    meter.now = "2026-03-02T00:00:00Z"
+    feb = generate(meter, "2026-02", "t", "--finalize")
+    assert (feb["currency"], feb["subtotal"], feb["carried_credit"]) == ("JPY", "0", "500"), feb
+    grants = json_rows(meter("credits", "list", "--tenant", "t", json=True).out)
+    assert [(g["currency"], g["amount"]) for g in grants] == [("JPY", "500")], grants
+
+
 def test_credit_note_refusals_and_paid_invoices(m):
     m.now = "2026-03-02T00:00:00Z"
     draft = generate(m, "2026-02", "c3")
