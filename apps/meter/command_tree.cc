@@ -1,5 +1,7 @@
 #include "command_tree.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -87,6 +89,22 @@ std::string Missing(const CLI::App& cmd, const CLI::Option& o) {
   return fmt::format("missing {}{}; {}", what, about, SeeHelp(cmd));
 }
 
+// CLI11's message for a value outside a flag's choices ("--status: opne not in
+// {draft,open,paid}") with the closest choices suggested, as for commands.
+std::string WithChoiceSuggestion(const std::string& what) {
+  size_t in = what.rfind(" not in {"), colon = what.find(": ");
+  if (in == std::string::npos || colon == std::string::npos || colon > in || what.back() != '}') return what;
+  std::string typed = what.substr(colon + 2, in - colon - 2);
+  std::vector<std::string> choices;
+  std::string list = what.substr(in + 9, what.size() - in - 10);
+  for (size_t start = 0; start <= list.size();) {
+    size_t comma = std::min(list.find(',', start), list.size());
+    choices.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return what + DidYouMean(ClosestWords(typed, choices));
+}
+
 std::string Diagnose(const CLI::App& root, const CLI::ParseError& e) {
   const CLI::App& cmd = Reached(root);
   bool group = !VisibleCommands(cmd).empty();
@@ -103,7 +121,7 @@ std::string Diagnose(const CLI::App& root, const CLI::ParseError& e) {
                        SeeHelp(cmd));
   }
   if (const CLI::Option* o = MissingRequired(cmd)) return Missing(cmd, *o);
-  return fmt::format("{} ({})", e.what(), SeeHelp(cmd));
+  return fmt::format("{} ({})", WithChoiceSuggestion(e.what()), SeeHelp(cmd));
 }
 
 }  // namespace

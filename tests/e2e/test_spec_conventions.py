@@ -92,6 +92,18 @@ def test_unknown_subcommand_names_itself_and_the_closest(meter):
     assert "deliveries" in line
 
 
+def test_a_mistyped_choice_gets_the_closest_choice_suggested(meter):
+    # Found by review9: a flag's value outside its choices listed them but suggested
+    # none (`--status opne`), unlike a mistyped command or flag.
+    r = meter("invoice", "list", "--status", "opne")
+    assert_one_line_error(r, 2, "opne", "did you mean 'open'?", "meter invoice list --help")
+    r = meter("completion", "zhs")
+    assert_one_line_error(r, 2, "did you mean 'zsh'?")
+    r = meter("report", "usage", "--by", "xyzzy")
+    line = assert_one_line_error(r, 2, "hour,day,month")
+    assert "did you mean" not in line
+
+
 def test_missing_argument_points_at_the_commands_own_help(meter):
     meter.init(shop_catalog())
     r = meter("tenants", "set-plan", "kite")
