@@ -155,8 +155,8 @@ void PrintView(const Context& ctx, const catalog::Catalog& c, const store::Tenan
   }
   if (v.current)
     fmt::print("\ncost of {} so far: {} {} before tax ({} with tax)\n", v.current->period.month,
-               MoneyString(v.current->subtotal, v.current->currency), v.current->currency,
-               MoneyString(v.current->total, v.current->currency));
+               MoneyText(v.current->subtotal, v.current->currency), v.current->currency,
+               MoneyText(v.current->total, v.current->currency));
   fmt::print("\ncredit balance: {}\n", CurrencyAmount(v.credit_balance, v.currency));
   if (!v.coupons.empty()) {
     fmt::print("coupons:");
