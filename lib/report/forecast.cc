@@ -70,23 +70,49 @@ Status AddLimit(store::Database& db, const catalog::Tenant& t, const catalog::Pl
   return Status::OK();
 }
 
-int64_t Elapsed(const Period& p, Timestamp now) { return std::clamp<int64_t>(now - p.start, 0, p.end - p.start); }
+// A period of the tenant's local days (local midnight to local midnight) and
+// its part up to `now`, in milliseconds of the tenant's wall clock: a month
+// with a daylight-saving change still has its 31 days of 24 hours, and local
+// midnight is a whole number of days elapsed.
+struct LocalSpan {
+  int64_t elapsed = 0;
+  int64_t length = 0;
+};
 
-// `used` so far projected to the end of `p`: linear for a flow meter, flat
-// for a level meter (and before the period starts).
-Result<Decimal> ProjectQuantity(const catalog::Meter& m, const Decimal& used, const Period& p, Timestamp now) {
-  int64_t elapsed = Elapsed(p, now);
-  if (elapsed == 0 || !Accumulates(m)) return used;
-  return used.MulDiv(Decimal::FromInt(p.end - p.start), Decimal::FromInt(elapsed), 6, Rounding::kHalfAwayFromZero);
+Result<LocalSpan> LocalSpanOf(const Period& p, Timestamp now, std::string_view tz) {
+  auto days = [&](Timestamp t) -> Result<int64_t> {
+    METER_ASSIGN_OR_RETURN(CivilDate d, LocalDateOf(t, tz));
+    return DaysFromCivil(d.year, d.month, d.day);
+  };
+  LocalSpan s;
+  METER_ASSIGN_OR_RETURN(int64_t first, days(p.start));
+  METER_ASSIGN_OR_RETURN(int64_t after, days(p.end));
+  s.length = (after - first) * kMillisPerDay;
+  if (now <= p.start) return s;
+  if (now >= p.end) {
+    s.elapsed = s.length;
+    return s;
+  }
+  METER_ASSIGN_OR_RETURN(int64_t today, days(now));
+  METER_ASSIGN_OR_RETURN(Timestamp midnight, LocalMidnight(today, tz));
+  s.elapsed = std::clamp<int64_t>((today - first) * kMillisPerDay + (now - midnight), 0, s.length);
+  return s;
 }
 
-Status Project(const catalog::Meter& m, Timestamp now, ForecastRow* r) {
-  int64_t length = r->period.end - r->period.start;
-  int64_t elapsed = Elapsed(r->period, now);
+// `used` so far projected to the end of the period: linear for a flow meter,
+// flat for a level meter (and before the period starts).
+Result<Decimal> ProjectQuantity(const catalog::Meter& m, const Decimal& used, const LocalSpan& span) {
+  if (span.elapsed == 0 || !Accumulates(m)) return used;
+  return used.MulDiv(Decimal::FromInt(span.length), Decimal::FromInt(span.elapsed), 6, Rounding::kHalfAwayFromZero);
+}
+
+Status Project(const catalog::Meter& m, const LocalSpan& span, ForecastRow* r) {
+  int64_t length = span.length;
+  int64_t elapsed = span.elapsed;
   r->days_elapsed = Days(elapsed);
   METER_ASSIGN_OR_RETURN(r->days_left, Days(length).Sub(r->days_elapsed));
   r->daily_average = r->used;
-  METER_ASSIGN_OR_RETURN(r->projected, ProjectQuantity(m, r->used, r->period, now));
+  METER_ASSIGN_OR_RETURN(r->projected, ProjectQuantity(m, r->used, span));
   if (elapsed == 0) return Status::OK();
   METER_ASSIGN_OR_RETURN(r->daily_average, r->used.MulDiv(Decimal::FromInt(kMillisPerDay), Decimal::FromInt(elapsed), 6,
                                                           Rounding::kHalfAwayFromZero));
@@ -98,7 +124,7 @@ Status Project(const catalog::Meter& m, Timestamp now, ForecastRow* r) {
 // projection under its filter's pricing, each rounded, then added up.
 Result<Decimal> ProjectedCost(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t,
                               const catalog::Plan& plan, const catalog::Charge& ch, const catalog::Meter& m,
-                              const ForecastRow& r, Timestamp now) {
+                              const ForecastRow& r, const LocalSpan& span, Timestamp now) {
   const std::string& currency = c.CurrencyOf(plan);
   if (!usage::IsSliced(ch)) {
     METER_ASSIGN_OR_RETURN(auto priced, billing::PriceCharge(ch, r.projected, plan.overage, currency));
@@ -107,7 +133,7 @@ Result<Decimal> ProjectedCost(store::Database& db, const catalog::Catalog& c, co
   METER_ASSIGN_OR_RETURN(auto slices, usage::MeasureSlices(db, c, t.id, ch, SoFar(r.period, now)));
   Decimal sum;
   for (const auto& s : slices) {
-    METER_ASSIGN_OR_RETURN(Decimal q, ProjectQuantity(m, s.quantity, r.period, now));
+    METER_ASSIGN_OR_RETURN(Decimal q, ProjectQuantity(m, s.quantity, span));
     const catalog::Charge& pricing = s.filter >= 0 ? ch.filters[s.filter].charge : ch;
     METER_ASSIGN_OR_RETURN(auto priced, billing::PriceCharge(pricing, q, plan.overage, currency));
     METER_ASSIGN_OR_RETURN(sum, sum.Add(priced.amount));
@@ -118,6 +144,7 @@ Result<Decimal> ProjectedCost(store::Database& db, const catalog::Catalog& c, co
 Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t, Timestamp now,
                      std::vector<ForecastRow>* rows) {
   METER_ASSIGN_OR_RETURN(Period period, BillingPeriodOf(now, t.timezone, t.billing_day));
+  METER_ASSIGN_OR_RETURN(LocalSpan span, LocalSpanOf(period, now, t.timezone));
   const catalog::Plan* plan = c.FindPlan(t.plan);
   for (const auto& m : c.meters) {
     ForecastRow r;
@@ -128,10 +155,10 @@ Status AddTenantRows(store::Database& db, const catalog::Catalog& c, const catal
     METER_ASSIGN_OR_RETURN(r.used, usage::MeterQuantity(db, t.id, m, SoFar(period, now)));
     bool in_plan = plan && (plan->FindCharge(m.key) || usage::LimitFor(*plan, t, m.key).listed);
     if (!in_plan && r.used.IsZero()) continue;
-    METER_RETURN_IF_ERROR(Project(m, now, &r));
+    METER_RETURN_IF_ERROR(Project(m, span, &r));
     METER_RETURN_IF_ERROR(AddLimit(db, t, plan, m, now, &r));
     if (const catalog::Charge* ch = plan ? plan->FindCharge(m.key) : nullptr) {
-      METER_ASSIGN_OR_RETURN(r.projected_cost, ProjectedCost(db, c, t, *plan, *ch, m, r, now));
+      METER_ASSIGN_OR_RETURN(r.projected_cost, ProjectedCost(db, c, t, *plan, *ch, m, r, span, now));
     }
     rows->push_back(std::move(r));
   }

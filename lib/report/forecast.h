@@ -1,16 +1,17 @@
 // forecast: projected end-of-period usage and cost for the current period.
 //
 // Method (SPEC 3): linear over the elapsed time of the period. The period is
-// the calendar month containing `now` in the tenant's time zone; days are
-// measured in real time, so days_elapsed is fractional (Feb 20 12:00 UTC is
-// 19.5 days into February) and days_in_period is the month's length in days
-// (28 for February in UTC). For meters that accumulate (sum, count):
+// the billing period containing `now` (its zone and billing_day); days are the
+// tenant's local days on its wall clock, so days_elapsed is fractional (Feb 20
+// 12:00 local is 19.5 days into February) and days_in_period is the period's
+// number of local days (28 for February; 31 for a March with a
+// daylight-saving change). For meters that accumulate (sum, count):
 //   daily_average = used / days_elapsed
 //   projected     = used / days_elapsed * days_in_period
 // Meters that measure a level rather than a flow (max, latest, unique_count)
 // are projected flat: projected = used, since more days do not add to them.
 // `used` is the usage from the period's start up to now (to the end of the
-// current hour: counters are hourly); usage recorded for later times, as in a
+// hour containing now, events at now included: counters are hourly); usage recorded for later times, as in a
 // what-if run with --now in the past, is not counted.
 #pragma once
 

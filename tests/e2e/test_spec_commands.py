@@ -265,6 +265,29 @@ def test_forecast_counts_usage_recorded_at_the_clocks_own_instant(meter):
     assert D(row["projected"]) == D(308), row     # 110 in 10 days of 28
 
 
+def test_forecast_counts_local_days_across_a_daylight_saving_change(meter):
+    # Found by review9: forecast measured days in elapsed time, so a St John's March
+    # (clocks forward on the 8th) lasted 30.958333 days and local midnight of the
+    # 11th was 9.958333 days in: used / days_elapsed * days_in_period was not the
+    # local month's 10 and 31 days.
+    cat = {"currency": "CAD", "meters": [{"key": "calls"}],
+           "plans": [{"key": "p", "base_price": "0",
+                      "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "0.10"}]}],
+           "tenants": [{"id": "nl", "plan": "p", "timezone": "America/St_Johns"}]}
+    meter.init(cat)
+    meter.now = "2026-03-11T02:30:00Z"                      # 2026-03-11 00:00 NDT (-02:30)
+    assert meter.ingest([ev(1, "nl", "calls", "2026-03-02T12:00:00Z", 50),
+                         ev(2, "nl", "calls", "2026-03-09T12:00:00Z", 50)]).code == 0
+    r = meter("forecast", "--tenant", "nl", json=True)
+    assert r.code == 0, r
+    doc = loads_exact(r.out)
+    assert (doc["period_start"], doc["period_end"]) == ("2026-03-01T03:30:00Z", "2026-04-01T02:30:00Z")
+    row = [x for x in doc["rows"] if x["meter"] == "calls"][0]
+    assert (D(row["days_elapsed"]), D(row["days_left"])) == (D(10), D(21)), row
+    assert (D(row["daily_average"]), D(row["projected"])) == (D(10), D(310)), row
+    assert D(row["projected_cost"]) == D("31.00"), row
+
+
 def test_forecast_cross_date(meter):
     meter.init(INSIGHT)
     meter.now = "2026-02-11T00:00:00Z"
