@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -380,11 +381,20 @@ struct Existing {
   int voids = 0;
 };
 
-Result<std::map<std::string, Existing>> ExistingByTenant(store::Database& db, const GenerateOptions& o) {
+// Per tenant of `tenants`, in that order (a record of a tenant not among them
+// is left out: nothing is built for it).
+Result<std::vector<Existing>> ExistingByTenant(store::Database& db, const GenerateOptions& o,
+                                               const std::vector<const catalog::Tenant*>& tenants) {
   METER_ASSIGN_OR_RETURN(auto records, store::InvoiceStore(db).ForMonth(o.month, o.tenant));
-  std::map<std::string, Existing> out;
+  std::vector<Existing> out(tenants.size());
+  if (records.empty()) return out;
+  std::unordered_map<std::string_view, size_t> position;
+  position.reserve(tenants.size());
+  for (size_t i = 0; i < tenants.size(); ++i) position.emplace(tenants[i]->id, i);
   for (auto& r : records) {
-    Existing& e = out[r.tenant];
+    auto it = position.find(r.tenant);
+    if (it == position.end()) continue;
+    Existing& e = out[it->second];
     if (r.status == "void") ++e.voids;
     else if (r.status == "draft") e.draft = std::move(r);
     else e.billing = std::move(r);
@@ -393,12 +403,16 @@ Result<std::map<std::string, Existing>> ExistingByTenant(store::Database& db, co
 }
 
 // True when two stored forms of a draft hold the same invoice (their write
-// times aside).
-bool SameContent(store::InvoiceRecord a, const store::InvoiceRecord& b) {
+// times aside). `a` takes b's write times for the comparison and gets its own
+// back after it, so its lines are not copied.
+bool SameContent(store::InvoiceRecord& a, const store::InvoiceRecord& b) {
+  const auto own = std::tuple(a.created_at, a.updated_at, a.events_seq);
   a.created_at = b.created_at;
   a.updated_at = b.updated_at;
   a.events_seq = b.events_seq;
-  return a == b;
+  const bool same = a == b;
+  std::tie(a.created_at, a.updated_at, a.events_seq) = own;
+  return same;
 }
 
 // Writes the freshly built draft (insert or refresh), then finalizes it when
@@ -524,14 +538,14 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
   GenerateResult res;
   res.invoices.reserve(tenants.size());  // growing would copy every invoice built so far
   auto body = [&]() -> Status {
-    METER_ASSIGN_OR_RETURN(auto existing, ExistingByTenant(db, o));
+    METER_ASSIGN_OR_RETURN(auto existing, ExistingByTenant(db, o, tenants));
     METER_ASSIGN_OR_RETURN(auto suspended, store::InvoiceStore(db).SuspendedTenants());
     // Every month to build is planned first, so the sliced charges of all
     // tenants are measured together (MeasureAhead); a tenant that cannot be
     // planned stops the planning, and its error is met in tenant order below.
     std::vector<std::optional<MonthPlan>> plans(tenants.size());
     for (size_t i = 0; i < tenants.size(); ++i) {
-      if (existing[tenants[i]->id].billing) continue;
+      if (existing[i].billing) continue;
       auto mp = PlanMonth(db, catalog, *tenants[i], o.month, nullptr);
       if (!mp.ok()) break;
       plans[i] = std::move(mp).value();
@@ -577,7 +591,7 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
     webhooks::Outbox outbox(db);
     for (size_t i = 0; i < tenants.size(); ++i) {
       const catalog::Tenant* t = tenants[i];
-      Status st = GenerateForTenant(db, outbox, catalog, *t, existing[t->id], std::move(plans[i]), candidates_of(*t),
+      Status st = GenerateForTenant(db, outbox, catalog, *t, existing[i], std::move(plans[i]), candidates_of(*t),
                                     std::move(adjustments[i]), suspended.count(t->id) > 0, o, res);
       if (!st.ok()) return st;
       progress.Update(i + 1);
