@@ -183,7 +183,7 @@ Status WebhookStore::InsertMessage(const std::string& id, const std::string& typ
   msg.bind(2, type);
   if (tenant.empty()) msg.bind(3); else msg.bind(3, tenant);
   msg.bind(4, static_cast<int64_t>(now));
-  msg.bind(5, data);
+  msg.bindNoCopy(5, data);  // a document of kilobytes, alive until exec returns
   msg.exec();
   return Status::OK();
   });
