@@ -66,26 +66,28 @@ bool FromMag(bool negative, u128 mag, Decimal* out) {
   return true;
 }
 
-std::string Digits(u128 v) {
-  char buf[40];
-  size_t i = sizeof buf;
-  do {
-    buf[--i] = static_cast<char>('0' + static_cast<int>(v % 10));
-    v /= 10;
-  } while (v != 0);
-  return std::string(buf + i, sizeof buf - i);
-}
-
-// Text of a magnitude (raw units) with its first `places` fractional digits.
+// Text of a magnitude (raw units) with its first `places` fractional digits:
+// written backwards into one buffer, the fraction and (almost always) the
+// whole part in 64-bit arithmetic, and copied out once (invoice rendering
+// formats a few million amounts).
 std::string Format(bool negative, u128 mag, int places) {
-  std::string out = negative && mag != 0 ? "-" : "";
-  out += Digits(mag / kScale);
-  if (places == 0) return out;
-  std::string frac = Digits(mag % kScale);
-  frac.insert(0, Decimal::kScaleDigits - frac.size(), '0');
-  out += '.';
-  out.append(frac, 0, static_cast<size_t>(places));
-  return out;
+  char buf[64];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  if (places > 0) {
+    uint64_t frac = static_cast<uint64_t>(mag % kScale) / kPow10[Decimal::kScaleDigits - places];
+    for (int k = 0; k < places; ++k, frac /= 10) *--p = static_cast<char>('0' + frac % 10);
+    *--p = '.';
+  }
+  u128 whole = mag / kScale;
+  if (whole <= std::numeric_limits<uint64_t>::max()) {
+    uint64_t w = static_cast<uint64_t>(whole);
+    do *--p = static_cast<char>('0' + w % 10); while ((w /= 10) != 0);
+  } else {
+    do *--p = static_cast<char>('0' + static_cast<int>(whole % 10)); while ((whole /= 10) != 0);
+  }
+  if (negative && mag != 0) *--p = '-';
+  return std::string(p, end);
 }
 
 // Whether q + r/d (0 <= r < d), cut down to a multiple of 10^k leaving `rest`

@@ -16,9 +16,8 @@ int MinorUnitDigits(std::string_view currency) {
   // Codes are compared case-insensitively so a lower-case "jpy" in a catalog
   // is not silently billed in hundredths. The table is core/currency's.
   if (currency.size() != 3) return 2;
-  std::string code;
-  for (char c : currency) code += Upper(c);
-  return IsoMinorUnit(code).value_or(2);
+  const char code[3] = {Upper(currency[0]), Upper(currency[1]), Upper(currency[2])};
+  return IsoMinorUnit(std::string_view(code, 3)).value_or(2);
 }
 
 Result<Decimal> RoundToMinor(const Decimal& amount, std::string_view currency) {

@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -134,6 +136,53 @@ TEST_CASE("ToString with places rounds half away from zero") {
   }
   CHECK(Decimal().ToString(2) == "0.00");
   CHECK(Decimal().ToString() == "0");
+}
+
+// Decimal text was written digit by digit in 128-bit arithmetic into
+// strings grown a character at a time; it is now written into one buffer
+// in 64-bit arithmetic where the value allows. This is the old way, kept
+// to compare against at every number of places, around the 64-bit edge of
+// the whole part and at the ends of the range.
+std::string ReferenceText(__int128 raw, int places) {
+  unsigned __int128 mag = raw < 0 ? static_cast<unsigned __int128>(0) - static_cast<unsigned __int128>(raw)
+                                  : static_cast<unsigned __int128>(raw);
+  auto digits = [](unsigned __int128 v) {
+    std::string s;
+    do {
+      s.insert(s.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+      v /= 10;
+    } while (v != 0);
+    return s;
+  };
+  const unsigned __int128 scale = 1'000'000'000'000'000'000ull;
+  std::string out = raw < 0 && mag != 0 ? "-" : "";
+  out += digits(mag / scale);
+  if (places == 0) return out;
+  std::string frac = digits(mag % scale);
+  frac.insert(0, 18 - frac.size(), '0');
+  return out + "." + frac.substr(0, static_cast<size_t>(places));
+}
+
+TEST_CASE("ToString writes the same text as digit-by-digit formatting") {
+  std::vector<__int128> raws = {0, 1, -1, 9, 10, 999'999'999'999'999'999, 1'000'000'000'000'000'000,
+                                kMaxRaw, -kMaxRaw};
+  const __int128 edge = static_cast<__int128>(std::numeric_limits<uint64_t>::max()) * 1'000'000'000'000'000'000;
+  for (__int128 d = -3'000'000'000'000'000'000; d <= 3'000'000'000'000'000'000; d += 500'000'000'000'000'001)
+    for (__int128 base : {edge, -edge}) raws.push_back(base + d);
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < 20000; ++i) {
+    auto hi = static_cast<unsigned __int128>(rng()) << 64 | rng();
+    raws.push_back(static_cast<__int128>(hi >> (rng() % 127 + 1)) * (i % 2 ? 1 : -1));
+  }
+  for (__int128 raw : raws) {
+    Decimal d = Decimal::FromRaw(raw);
+    CHECK(d.ToString() == ReferenceText(raw, d.FractionalDigits()));
+    for (int places = 0; places <= 18; ++places) {
+      auto r = d.Round(places, Rounding::kHalfAwayFromZero);
+      if (!r.ok()) continue;  // rounding up past the top of the range
+      CHECK(d.ToString(places) == ReferenceText(r->raw(), places));
+    }
+  }
 }
 
 TEST_CASE("Round in each mode") {
