@@ -46,18 +46,26 @@ json OptionalQuantity(const std::optional<Decimal>& q) { return q ? JsonNumber(*
 
 // ---- pricing terms, tiers and adjustment references ----
 
+// Objects are filled key by key: an initializer list copies each value once
+// more (InvoiceToJson's comment).
 json PricingJson(const catalog::Charge& c, bool overage) {
-  json j = {{"model", catalog::ChargeModelName(c.model)}, {"included", JsonNumber(c.included)}, {"overage", overage}};
+  json j(json::value_t::object);
+  j["model"] = catalog::ChargeModelName(c.model);
+  j["included"] = JsonNumber(c.included);
+  j["overage"] = overage;
   if (c.model == catalog::ChargeModel::kPerUnit) j["unit_price"] = c.unit_price.ToString();
   if (c.model == catalog::ChargeModel::kPackage) {
     j["package_size"] = JsonNumber(c.package_size);
     j["package_price"] = c.package_price.ToString();
   }
   if (!c.tiers.empty()) {
-    j["tiers"] = json::array();
-    for (const auto& t : c.tiers)
-      j["tiers"].push_back({{"up_to", OptionalQuantity(t.up_to)}, {"unit_price", t.unit_price.ToString()},
-                            {"flat_price", t.flat_price.ToString()}});
+    json& tiers = j["tiers"] = json::array();
+    for (const auto& t : c.tiers) {
+      json& tier = tiers.emplace_back(json::value_t::object);
+      tier["up_to"] = OptionalQuantity(t.up_to);
+      tier["unit_price"] = t.unit_price.ToString();
+      tier["flat_price"] = t.flat_price.ToString();
+    }
   }
   return j;
 }
@@ -86,11 +94,16 @@ void PricingFrom(const json& p, InvoiceLine& l) {
 
 json TiersJson(const std::vector<TierAmount>& tiers) {
   json out = json::array();
-  for (const auto& t : tiers)
-    out.push_back({{"from", JsonNumber(t.from)}, {"up_to", OptionalQuantity(t.up_to)},
-                   {"quantity", JsonNumber(t.quantity)}, {"unit_price", t.unit_price.ToString()},
-                   {"flat_price", t.flat_price.ToString()}, {"applied", t.applied},
-                   {"amount", t.amount.ToString()}});
+  for (const auto& t : tiers) {
+    json& tier = out.emplace_back(json::value_t::object);
+    tier["from"] = JsonNumber(t.from);
+    tier["up_to"] = OptionalQuantity(t.up_to);
+    tier["quantity"] = JsonNumber(t.quantity);
+    tier["unit_price"] = t.unit_price.ToString();
+    tier["flat_price"] = t.flat_price.ToString();
+    tier["applied"] = t.applied;
+    tier["amount"] = t.amount.ToString();
+  }
   return out;
 }
 
@@ -103,11 +116,16 @@ std::vector<TierAmount> TiersFrom(const json& tiers) {
 }
 
 json AdjustsJson(const AdjustmentRef& a, const std::string& currency) {
-  return {{"invoice", a.invoice_id}, {"number", a.invoice_number.empty() ? json(nullptr) : json(a.invoice_number)},
-          {"period", a.month}, {"line", a.line < 0 ? json(nullptr) : json(a.line)}, {"quantity_before", JsonNumber(a.quantity_before)},
-          {"quantity_after", JsonNumber(a.quantity_after)},
-          {"amount_before", MoneyString(a.amount_before, currency)},
-          {"amount_after", MoneyString(a.amount_after, currency)}};
+  json j(json::value_t::object);
+  j["invoice"] = a.invoice_id;
+  j["number"] = a.invoice_number.empty() ? json(nullptr) : json(a.invoice_number);
+  j["period"] = a.month;
+  j["line"] = a.line < 0 ? json(nullptr) : json(a.line);
+  j["quantity_before"] = JsonNumber(a.quantity_before);
+  j["quantity_after"] = JsonNumber(a.quantity_after);
+  j["amount_before"] = MoneyString(a.amount_before, currency);
+  j["amount_after"] = MoneyString(a.amount_after, currency);
+  return j;
 }
 
 AdjustmentRef AdjustsFrom(const json& a) {
@@ -150,7 +168,11 @@ Decimal DefaultAmountDue(const Invoice& inv) { return inv.status == "paid" ? Dec
 
 json DiscountsJson(const Invoice& inv) {
   json out = json::array();
-  for (const auto& d : inv.discounts) out.push_back({{"code", d.code}, {"amount", MoneyString(d.amount, inv.currency)}});
+  for (const auto& d : inv.discounts) {
+    json& discount = out.emplace_back(json::value_t::object);
+    discount["code"] = d.code;
+    discount["amount"] = MoneyString(d.amount, inv.currency);
+  }
   return out;
 }
 
@@ -164,8 +186,11 @@ void DiscountsFrom(const json& j, Invoice& inv) {
 
 json CreditNotesJson(const Invoice& inv) {
   json out = json::array();
-  for (const auto& n : inv.credit_notes)
-    out.push_back({{"number", n.number}, {"total", MoneyString(n.total, inv.currency)}});
+  for (const auto& n : inv.credit_notes) {
+    json& note = out.emplace_back(json::value_t::object);
+    note["number"] = n.number;
+    note["total"] = MoneyString(n.total, inv.currency);
+  }
   return out;
 }
 
@@ -231,7 +256,10 @@ const Attribute<InvoiceLine> kLineAttributes[] = {
 const Attribute<Invoice> kInvoiceAttributes[] = {
     {"seller",
      [](const Invoice& inv, const std::string&) {
-       return json{{"name", inv.seller_name}, {"address", inv.seller_address}};
+       json seller(json::value_t::object);
+       seller["name"] = inv.seller_name;
+       seller["address"] = inv.seller_address;
+       return seller;
      },
      [](const json& j, Invoice& inv) {
        inv.seller_name = Str(j, "name");
