@@ -51,6 +51,15 @@ struct MonthPlan {
   std::vector<std::map<size_t, std::vector<usage::UsageSlice>>> slices;
 };
 
+// The currency the month's invoice bills in: its first segment's plan's
+// (BuildInvoice refuses segments in two), the catalog's without segments or
+// for a plan the catalog lacks (BuildInvoice then fails on the plan).
+std::string MonthCurrency(const catalog::Catalog& c, const MonthPlan& mp) {
+  if (mp.schedule.segments.empty()) return c.currency;
+  const catalog::Plan* plan = c.FindPlan(mp.schedule.segments.front().plan);
+  return plan ? c.CurrencyOf(*plan) : c.currency;
+}
+
 Result<MonthPlan> PlanMonth(store::Database& db, const catalog::Catalog& catalog, const catalog::Tenant& tenant,
                             std::string_view month, const catalog::Plan* plan_override) {
   METER_ASSIGN_OR_RETURN(BillingPeriod bp, MonthPeriod(month, tenant.timezone, tenant.billing_day));
@@ -144,9 +153,11 @@ Result<InvoiceInputs> ReadInputs(store::Database& db, const catalog::Catalog& ca
 Result<Invoice> DraftFrom(store::Database& db, const catalog::Catalog& catalog, const catalog::Tenant& tenant,
                           MonthPlan mp, const std::string& id, const std::set<std::string>* candidates,
                           std::optional<Result<std::vector<InvoiceLine>>> adjustments) {
+  std::string currency = MonthCurrency(catalog, mp);
   METER_ASSIGN_OR_RETURN(InvoiceInputs in, ReadInputs(db, catalog, tenant, std::move(mp), nullptr));
   in.id = id;
-  if (!adjustments) adjustments = LateUsageAdjustments(db, catalog, tenant.id, in.period.period.start, candidates);
+  if (!adjustments)
+    adjustments = LateUsageAdjustments(db, catalog, tenant.id, currency, in.period.period.start, candidates);
   METER_ASSIGN_OR_RETURN(in.adjustments, std::move(*adjustments));
   METER_ASSIGN_OR_RETURN(in.coupons, CouponsForInvoice(db, tenant.id, in.period.month));
   return BuildInvoice(in);
@@ -357,7 +368,8 @@ Result<std::optional<LateInvoices>> ReadLate(store::Database& db, const LateRequ
   METER_ASSIGN_OR_RETURN(auto records, store::InvoiceStore(db).Finalized(request.tenant));
   LateInvoices late{request.tenant, {}, {}};
   for (const auto& r : records)
-    late.target.push_back(r.period.start < request.before && (!request.candidates || request.candidates->count(r.id)));
+    late.target.push_back(r.period.start < request.before && r.currency == request.currency &&
+                          (!request.candidates || request.candidates->count(r.id)));
   if (std::none_of(late.target.begin(), late.target.end(), [](bool t) { return t; }))
     return std::optional<LateInvoices>();
   for (const auto& r : records) { METER_ASSIGN_OR_RETURN(late.invoices.emplace_back(), InvoiceFromRecord(r)); }
@@ -515,9 +527,14 @@ Result<std::vector<Result<std::vector<InvoiceLine>>>> LateUsageAdjustments(store
 }
 
 Result<std::vector<InvoiceLine>> LateUsageAdjustments(store::Database& db, const catalog::Catalog& catalog,
-                                                      const std::string& tenant, Timestamp before,
-                                                      const std::set<std::string>* candidates) {
-  METER_ASSIGN_OR_RETURN(auto out, LateUsageAdjustments(db, catalog, {LateRequest{tenant, before, candidates}}));
+                                                      const std::string& tenant, const std::string& currency,
+                                                      Timestamp before, const std::set<std::string>* candidates) {
+  LateRequest request;
+  request.tenant = tenant;
+  request.currency = currency;
+  request.before = before;
+  request.candidates = candidates;
+  METER_ASSIGN_OR_RETURN(auto out, LateUsageAdjustments(db, catalog, {request}));
   return std::move(out.front());
 }
 
@@ -578,7 +595,11 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
     for (size_t i = 0; i < tenants.size(); ++i) {
       const std::set<std::string>* candidates = candidates_of(*tenants[i]);
       if (!plans[i] || (candidates && candidates->empty())) continue;
-      late_requests.push_back({tenants[i]->id, plans[i]->schedule.period.period.start, candidates});
+      LateRequest& request = late_requests.emplace_back();
+      request.tenant = tenants[i]->id;
+      request.currency = MonthCurrency(catalog, *plans[i]);
+      request.before = plans[i]->schedule.period.period.start;
+      request.candidates = candidates;
       late_of.push_back(i);
     }
     std::vector<std::optional<Result<std::vector<InvoiceLine>>>> adjustments(tenants.size());

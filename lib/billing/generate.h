@@ -53,17 +53,22 @@ Result<InvoiceInputs> ReadInvoiceInputs(store::Database& db, const catalog::Cata
                                         const catalog::Tenant& tenant, std::string_view month,
                                         const catalog::Plan* plan_override = nullptr);
 
-// Late-usage adjustment lines for `tenant`'s finalized invoices whose period
-// starts before `before` (see the file comment). `candidates`, when given,
-// limits the invoices re-measured to those ids (the tenant's entry of
-// InvoiceStore::WithLateEvents; empty: none); otherwise all are. Reads only.
+// Late-usage adjustment lines for `tenant`'s finalized invoices billed in
+// `currency` whose period starts before `before` (see the file comment).
+// Invoices in another currency (before a plan change across currencies) are
+// left for a later invoice in theirs: amounts of two currencies are never
+// added up. `candidates`, when given, limits the invoices re-measured to those
+// ids (the tenant's entry of InvoiceStore::WithLateEvents; empty: none);
+// otherwise all are. Reads only.
 Result<std::vector<InvoiceLine>> LateUsageAdjustments(store::Database& db, const catalog::Catalog& catalog,
-                                                      const std::string& tenant, Timestamp before,
+                                                      const std::string& tenant, const std::string& currency,
+                                                      Timestamp before,
                                                       const std::set<std::string>* candidates = nullptr);
 
 // One tenant's LateUsageAdjustments to measure.
 struct LateRequest {
   std::string tenant;
+  std::string currency;  // the currency of the invoice the adjustments go on
   Timestamp before = 0;
   const std::set<std::string>* candidates = nullptr;
 };

@@ -378,9 +378,13 @@ Result<Invoice> BuildInvoice(const InvoiceInputs& in) {
   for (const auto& seg : in.segments) METER_RETURN_IF_ERROR(AddSegmentLines(seg, in, in.segments.size() > 1, inv));
   for (const auto& adj : in.adjustments) inv.lines.push_back(adj);
   for (const auto& a : in.annual_credits) {
-    auto line = AnnualCreditLine(a, in, inv.currency);
+    const catalog::Plan* left = in.catalog->FindPlan(a.plan);
+    const std::string& own = left ? in.catalog->CurrencyOf(*left) : inv.currency;
+    auto line = AnnualCreditLine(a, in, own);
     if (!line.ok()) return PricingError(line.status(), in, "annual credit");
-    if (!line->amount.IsZero()) inv.lines.push_back(std::move(line).value());
+    if (line->amount.IsZero()) continue;
+    if (own == inv.currency) inv.lines.push_back(std::move(line).value());
+    else inv.held_credit = Invoice::HeldCredit{line->amount.Negated(), own, line->description};
   }
   METER_RETURN_IF_ERROR(AddCommitment(in, inv));
   METER_RETURN_IF_ERROR(AddTotals(in, inv));

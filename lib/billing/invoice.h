@@ -135,6 +135,17 @@ struct Invoice {
   // When the lines add up to less than zero: the part below zero, which
   // finalization turns into a prepaid credit grant.
   Decimal carried_credit;
+  // An annual plan's unused-days credit in another currency than this
+  // invoice's (the tenant left it for a plan in another currency, at a period
+  // start): never a line here, since amounts of two currencies are never
+  // added up; finalization grants it as prepaid credit in its own currency,
+  // drawn by the tenant's invoices in that currency.
+  struct HeldCredit {
+    Decimal amount;  // > 0
+    std::string currency;
+    std::string description;
+  };
+  std::optional<HeldCredit> held_credit;
   std::string tax_name;
   Decimal tax_rate;
   Decimal tax;

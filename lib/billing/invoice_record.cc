@@ -293,6 +293,17 @@ const Attribute<Invoice> kInvoiceAttributes[] = {
        return inv.carried_credit.IsZero() ? kOmit : json(MoneyString(inv.carried_credit, cur));
      },
      [](const json& j, Invoice& inv) { inv.carried_credit = Num(j); }},
+    {"held_credit",
+     [](const Invoice& inv, const std::string&) {
+       if (!inv.held_credit) return kOmit;
+       const Invoice::HeldCredit& h = *inv.held_credit;
+       return json{{"amount", MoneyString(h.amount, h.currency)}, {"currency", h.currency},
+                   {"description", h.description}};
+     },
+     [](const json& j, Invoice& inv) {
+       inv.held_credit = Invoice::HeldCredit{Num(j.at("amount")), j.at("currency").get<std::string>(),
+                                             j.at("description").get<std::string>()};
+     }},
 };
 
 // `stored`: for the row (values at their default left out), else for output.

@@ -68,6 +68,17 @@ Status ApplyBalances(store::Database& db, const catalog::Catalog& catalog, Invoi
                    inv.currency};
     METER_RETURN_IF_ERROR(GrantCredit(db, catalog, g, now).status());
   }
+  // An annual credit in another currency: a grant in its own (README).
+  if (inv.held_credit) {
+    GrantRequest g;
+    g.tenant = inv.tenant;
+    g.amount = inv.held_credit->amount;
+    g.reason = fmt::format("{}: {}", inv.number, inv.held_credit->description);
+    g.id = CarriedCreditId(inv.number) + "_" + inv.held_credit->currency;
+    g.source = "invoice";
+    g.currency = inv.held_credit->currency;
+    METER_RETURN_IF_ERROR(GrantCredit(db, catalog, g, now).status());
+  }
   return Status::OK();
 }
 

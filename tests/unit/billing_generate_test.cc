@@ -136,18 +136,21 @@ TEST_CASE("billing.generate: late usage is measured against what was billed") {
   REQUIRE(f.Generate("2026-02", false, true).ok());
   f.Record("late", "2026-02-27T10:00:00Z", 50);
   Timestamp march = At("2026-03-01T00:00:00Z");
-  auto all = LateUsageAdjustments(f.db, f.c, "acme", march);
+  auto all = LateUsageAdjustments(f.db, f.c, "acme", "USD", march);
   REQUIRE(all.ok());
   REQUIRE(all->size() == 1);
   CHECK((*all)[0].quantity == Dec("50"));
   CHECK((*all)[0].amount.ToString(2) == "0.50");
   const std::set<std::string> none;
-  CHECK(LateUsageAdjustments(f.db, f.c, "acme", march, &none)->empty());
+  CHECK(LateUsageAdjustments(f.db, f.c, "acme", "USD", march, &none)->empty());
   auto late = store::InvoiceStore(f.db).WithLateEvents(march + 14 * kMillisPerHour);
   REQUIRE(late.ok());
   CHECK(late->at("acme") == std::set<std::string>{"inv_acme_2026-02"});
   // Not before February: nothing to adjust for invoices of later months.
-  CHECK(LateUsageAdjustments(f.db, f.c, "acme", At("2026-02-01T00:00:00Z"))->empty());
+  CHECK(LateUsageAdjustments(f.db, f.c, "acme", "USD", At("2026-02-01T00:00:00Z"))->empty());
+  // Nor on an invoice in another currency (a move to a EUR plan): the USD
+  // usage waits for an invoice in USD, never added to euros.
+  CHECK(LateUsageAdjustments(f.db, f.c, "acme", "EUR", march)->empty());
 }
 
 
@@ -197,13 +200,13 @@ TEST_CASE("billing.generate: late adjustments measured in one batch equal each t
   use(3, "2026-02-28T10:00:00Z", 3);
   Timestamp march = At("2026-03-01T00:00:00Z");
   std::vector<LateRequest> requests;
-  for (const auto& tenant : c.tenants) requests.push_back({tenant.id, march, nullptr});
+  for (const auto& tenant : c.tenants) requests.push_back({tenant.id, "USD", march, nullptr});
   auto batch = LateUsageAdjustments(*t.db, c, requests);
   REQUIRE(batch.ok());
   REQUIRE(batch->size() == 4);
   std::vector<std::string> described(4);
   for (size_t i = 0; i < 4; ++i) {
-    auto alone = LateUsageAdjustments(*t.db, c, requests[i].tenant, march);
+    auto alone = LateUsageAdjustments(*t.db, c, requests[i].tenant, "USD", march);
     REQUIRE(alone.ok());
     REQUIRE((*batch)[i].ok());
     const auto& lines = *(*batch)[i];
@@ -253,7 +256,7 @@ TEST_CASE("billing.generate: late events in a slice the invoice did not bill are
   use("late1", "2026-02-20T10:00:00Z", "mini", 50);
   use("late2", "2026-02-21T10:00:00Z", "opus", 5);
   Timestamp march = At("2026-03-01T00:00:00Z");
-  auto alone = LateUsageAdjustments(*t.db, c, "t1", march);
+  auto alone = LateUsageAdjustments(*t.db, c, "t1", "USD", march);
   REQUIRE(alone.ok());
   REQUIRE(alone->size() == 2);
   CHECK((*alone)[0].group == "opus");  // the line February has, first
@@ -264,7 +267,7 @@ TEST_CASE("billing.generate: late events in a slice the invoice did not bill are
   CHECK(mini.quantity == Dec("50"));
   CHECK(mini.amount.ToString(2) == "1.00");
   CHECK(mini.description == "Late usage adjustment for 2026-02: tokens · model=mini +50");
-  auto batch = LateUsageAdjustments(*t.db, c, {LateRequest{"t0", march, nullptr}, LateRequest{"t1", march, nullptr}});
+  auto batch = LateUsageAdjustments(*t.db, c, {LateRequest{"t0", "USD", march, nullptr}, LateRequest{"t1", "USD", march, nullptr}});
   REQUIRE(batch.ok());
   REQUIRE((*batch)[1].ok());
   REQUIRE((*batch)[1]->size() == 2);
@@ -274,7 +277,7 @@ TEST_CASE("billing.generate: late events in a slice the invoice did not bill are
   // adjusted from 50, not from 0.
   REQUIRE(GenerateInvoices(*t.db, c, AllTenants("2026-03", "2026-04-02T00:00:00Z", true)).ok());
   use("late3", "2026-02-22T10:00:00Z", "mini", 25);
-  auto april = LateUsageAdjustments(*t.db, c, "t1", At("2026-04-01T00:00:00Z"));
+  auto april = LateUsageAdjustments(*t.db, c, "t1", "USD", At("2026-04-01T00:00:00Z"));
   REQUIRE(april.ok());
   REQUIRE(april->size() == 1);
   CHECK((*april)[0].group == "mini");
