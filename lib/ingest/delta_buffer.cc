@@ -117,28 +117,48 @@ Status DeltaSums::Add(uint32_t id, std::string_view tenant, Timestamp ts, const 
   return Status::OK();
 }
 
-std::vector<store::CounterDelta> DeltaSums::Counters(const DeltaKeys& keys, const std::vector<uint32_t>& order) const {
-  std::vector<store::CounterDelta> out;
-  out.reserve(order.size());
+Status DeltaSums::AddStaged(const StagedEvents& stage, size_t i) {
+  const StagedEvents::Event& s = stage.event(i);
+  for (size_t c = s.first_contribution; c < s.end_contribution; ++c) {
+    const StagedEvents::StagedContribution& con = stage.contribution(c);
+    METER_RETURN_IF_ERROR(Add(con.slot, stage.View(s.tenant), s.timestamp, con.meter, con.micros));
+  }
+  return Status::OK();
+}
+
+namespace {
+
+// Room for `n` rows, with a quarter to spare when it grows: the next batches,
+// of about the same size, then reuse its memory instead of faulting in more.
+template <typename T>
+void Reserve(std::vector<T>* rows, size_t n) {
+  if (rows->capacity() < n) rows->reserve(n + n / 4);
+}
+
+}  // namespace
+
+void DeltaSums::Counters(const DeltaKeys& keys, const std::vector<uint32_t>& order,
+                         std::vector<store::CounterDelta>* out) const {
+  out->clear();
+  Reserve(out, order.size());
   for (uint32_t id : order) {
     if (id >= counters_.size() || counters_[id].events == 0) continue;
     const Accumulated& a = counters_[id];
     const CounterKey& k = keys.keys().counter(id);
-    out.push_back({keys.tenant(k.tenant), k.meter->key, k.hour, MergeFor(k.meter->aggregation), a.value, a.events,
-                   a.latest_ts});
+    out->push_back({keys.tenant(k.tenant), k.meter->key, k.hour, MergeFor(k.meter->aggregation), a.value, a.events,
+                    a.latest_ts});
   }
-  return out;
 }
 
-std::vector<store::UniqueValue> DeltaSums::Uniques(const DeltaKeys& keys, const std::vector<uint32_t>& order) const {
-  std::vector<store::UniqueValue> out;
-  out.reserve(order.size());
+void DeltaSums::Uniques(const DeltaKeys& keys, const std::vector<uint32_t>& order,
+                        std::vector<store::UniqueValue>* out) const {
+  out->clear();
+  Reserve(out, order.size());
   for (uint32_t id : order) {
     if (id >= uniques_.size() || !uniques_[id]) continue;
     const UniqueKey& k = keys.keys().unique(id);
-    out.push_back({keys.tenant(k.tenant), k.meter->key, k.hour, keys.keys().value(k)});
+    out->push_back({keys.tenant(k.tenant), k.meter->key, k.hour, keys.keys().value(k)});
   }
-  return out;
 }
 
 void DeltaSums::Clear() {

@@ -20,6 +20,7 @@
 #include "core/status.h"
 #include "core/time.h"
 #include "ingest/batch_buffer.h"
+#include "ingest/staged_events.h"
 #include "ingest/string_hash.h"
 #include "store/event_store.h"
 
@@ -80,13 +81,18 @@ class DeltaSums {
   // the hour's sum would pass what a counter holds (kCounterCapacity,
   // meters.h); `tenant` only names it then.
   Status Add(uint32_t id, std::string_view tenant, Timestamp ts, const catalog::Meter* meter, int64_t micros);
+  // Adds every contribution of staged event `i`, as Add does (their ids were
+  // found when it was staged).
+  Status AddStaged(const StagedEvents& stage, size_t i);
 
   bool empty() const { return !any_; }
 
-  // The sums of the keys `order` names (DeltaKeys::Sorted...), in that order,
-  // those that events were added to only: views into `keys` and the catalog.
-  std::vector<store::CounterDelta> Counters(const DeltaKeys& keys, const std::vector<uint32_t>& order) const;
-  std::vector<store::UniqueValue> Uniques(const DeltaKeys& keys, const std::vector<uint32_t>& order) const;
+  // Replaces *out with the sums of the keys `order` names (DeltaKeys::
+  // Sorted...), in that order, those that events were added to only: views
+  // into `keys` and the catalog. *out keeps its capacity, so a caller that
+  // keeps it from batch to batch does not fault its memory in again.
+  void Counters(const DeltaKeys& keys, const std::vector<uint32_t>& order, std::vector<store::CounterDelta>* out) const;
+  void Uniques(const DeltaKeys& keys, const std::vector<uint32_t>& order, std::vector<store::UniqueValue>* out) const;
 
   void Clear();
 
@@ -109,8 +115,16 @@ class DeltaBuffer {
 
   // The buffered deltas and values sorted by (tenant, meter, hour[, value]):
   // views into this buffer and the catalog, valid until the next Add or Clear.
-  std::vector<store::CounterDelta> Counters() const { return sums_.Counters(keys_, keys_.SortedCounters()); }
-  std::vector<store::UniqueValue> Uniques() const { return sums_.Uniques(keys_, keys_.SortedUniques()); }
+  std::vector<store::CounterDelta> Counters() const {
+    std::vector<store::CounterDelta> out;
+    sums_.Counters(keys_, keys_.SortedCounters(), &out);
+    return out;
+  }
+  std::vector<store::UniqueValue> Uniques() const {
+    std::vector<store::UniqueValue> out;
+    sums_.Uniques(keys_, keys_.SortedUniques(), &out);
+    return out;
+  }
 
   void Clear() {
     keys_.Clear();

@@ -76,6 +76,24 @@ struct Input {
   }
 };
 
+// What a batch adds to the counters, as the reading thread finds it: the
+// keys (ids and their order), and the rows the counters get if every event
+// staged in the batch is new, summed by the rule the writer's EventRecorder
+// uses (DeltaSums), so the writer, finding no duplicate, writes them as they
+// are; else it writes its own sums of the events it inserted.
+struct BatchDeltas {
+  DeltaKeys keys;
+  std::vector<uint32_t> sorted_counters, sorted_uniques;
+  bool rows_made = false;  // false when a sum passed what a counter holds
+  std::vector<store::CounterDelta> counters;
+  std::vector<store::UniqueValue> uniques;
+
+  void Clear() {
+    keys.Clear();
+    rows_made = false;
+  }
+};
+
 // Records read and checked, on their way from the reading thread to the
 // writing one.
 struct Chunk {
@@ -85,10 +103,9 @@ struct Chunk {
   bool end_of_batch = false;         // the batch's transaction commits after this chunk
   bool last = false;                 // nothing follows
   Status error;                      // the reader stopped: the batch rolls back
-  // With the chunk that ends a batch: the keys of the whole batch's counter
-  // deltas (the reader no longer touches them) and their ids in key order.
-  std::unique_ptr<DeltaKeys> keys;
-  std::vector<uint32_t> sorted_counters, sorted_uniques;
+  // With the chunk that ends a batch: the whole batch's counter deltas (the
+  // reader no longer touches them).
+  std::unique_ptr<BatchDeltas> deltas;
 
   void Reset(size_t inputs) {
     stage.Clear();
@@ -143,28 +160,29 @@ class ChunkQueue {
     return c;
   }
 
-  // Writer: a written chunk, for the reader to fill again; the batch keys
-  // it carries are kept apart for the next batch (their tables stay grown).
+  // Writer: a written chunk, for the reader to fill again; the batch deltas
+  // it carries are kept apart for the next batch (their tables and lists
+  // stay grown, their memory mapped).
   void Recycle(std::unique_ptr<Chunk> c) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (c->keys && spare_keys_.size() < 2) spare_keys_.push_back(std::move(c->keys));
-    c->keys.reset();
+    if (c->deltas && spare_deltas_.size() < 2) spare_deltas_.push_back(std::move(c->deltas));
+    c->deltas.reset();
     if (spares_.size() < kWaiting + 1) spares_.push_back(std::move(c));
   }
 
-  // Reader: empty keys for a batch.
-  std::unique_ptr<DeltaKeys> SpareKeys() {
-    std::unique_ptr<DeltaKeys> k;
+  // Reader: empty deltas for a batch.
+  std::unique_ptr<BatchDeltas> SpareDeltas() {
+    std::unique_ptr<BatchDeltas> d;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (!spare_keys_.empty()) {
-        k = std::move(spare_keys_.back());
-        spare_keys_.pop_back();
+      if (!spare_deltas_.empty()) {
+        d = std::move(spare_deltas_.back());
+        spare_deltas_.pop_back();
       }
     }
-    if (!k) return std::make_unique<DeltaKeys>();
-    k->Clear();
-    return k;
+    if (!d) return std::make_unique<BatchDeltas>();
+    d->Clear();
+    return d;
   }
 
   // Writer: nothing more will be written; the reader stops at its next call.
@@ -182,7 +200,7 @@ class ChunkQueue {
   std::condition_variable ready_, space_;
   std::deque<std::unique_ptr<Chunk>> filled_;
   std::vector<std::unique_ptr<Chunk>> spares_;
-  std::vector<std::unique_ptr<DeltaKeys>> spare_keys_;
+  std::vector<std::unique_ptr<BatchDeltas>> spare_deltas_;
   bool stopped_ = false;
 };
 
@@ -240,7 +258,9 @@ class Reader {
   EventScratch scratch_;
   std::unique_ptr<Input> input_;
   std::unique_ptr<Chunk> chunk_;
-  std::unique_ptr<DeltaKeys> keys_;  // of the batch in progress
+  std::unique_ptr<BatchDeltas> deltas_;  // of the batch in progress
+  DeltaSums sums_;                       // of every event staged in it
+  bool sums_ok_ = true;                  // false once a sum passed what a counter holds
   size_t next_input_ = 0;
   size_t batch_records_ = 0;  // records read in the batch in progress
   uint64_t bytes_done_ = 0;   // of the inputs already closed
@@ -293,25 +313,34 @@ Status Reader::ReadAll() {
 
 // Hands the chunk in progress to the writer and starts the next; false (and
 // no chunk in progress) once the writer has stopped. The chunk that ends a
-// batch takes the batch's keys along, sorted here rather than on the writer.
+// batch takes the batch's deltas along, their keys sorted and their rows
+// made here rather than on the writer.
 bool Reader::Ship(bool end_of_batch, bool last) {
   chunk_->order = chunk_->stage.ById();
   chunk_->end_of_batch = end_of_batch;
   chunk_->last = last;
   if (end_of_batch) {
-    chunk_->sorted_counters = keys_->SortedCounters();
-    chunk_->sorted_uniques = keys_->SortedUniques();
-    chunk_->keys = std::move(keys_);
+    BatchDeltas& d = *deltas_;
+    d.sorted_counters = d.keys.SortedCounters();
+    d.sorted_uniques = d.keys.SortedUniques();
+    d.rows_made = sums_ok_;
+    if (sums_ok_) {
+      sums_.Counters(d.keys, d.sorted_counters, &d.counters);
+      sums_.Uniques(d.keys, d.sorted_uniques, &d.uniques);
+    }
+    sums_.Clear();
+    sums_ok_ = true;
+    chunk_->deltas = std::move(deltas_);
   }
   if (!queue_.Push(std::move(chunk_)) || last) return false;
   return NextChunk();
 }
 
-// An empty chunk to fill, and keys for the batch when one starts; false
+// An empty chunk to fill, and deltas for the batch when one starts; false
 // once the writer has stopped.
 bool Reader::NextChunk() {
   if (!(chunk_ = queue_.Spare())) return false;
-  if (!keys_) keys_ = queue_.SpareKeys();
+  if (!deltas_) deltas_ = queue_.SpareDeltas();
   return true;
 }
 
@@ -381,7 +410,11 @@ Status Reader::Accept() {
   METER_RETURN_IF_ERROR(ToEventView(raw_, &event_, &scratch_));
   METER_RETURN_IF_ERROR(validator_.Check(event_, now_, raw_.names->timestamp));
   if (strict_failed_) return stager_.Check(event_);  // nothing will be committed
-  return stager_.Stage(event_, input_->index, &chunk_->stage, keys_.get());
+  METER_RETURN_IF_ERROR(stager_.Stage(event_, input_->index, &chunk_->stage, &deltas_->keys));
+  // A sum past a counter's capacity is the writer's to report (if the events
+  // behind it are inserted): the rows are just not made.
+  if (sums_ok_) sums_ok_ = sums_.AddStaged(chunk_->stage, chunk_->stage.size() - 1).ok();
+  return Status::OK();
 }
 
 // One line: one record, or for a Lago batch envelope each of its events.
@@ -485,6 +518,7 @@ class Writer {
   EventRecorder recorder_;
   store::EventStore store_;
   std::vector<IngestCounts> pending_;  // per input, for the batch in progress
+  bool duplicates_ = false;            // in the batch in progress
   bool any_issued_ = false;  // are there issued invoices at all (this batch)?
   std::unordered_map<std::string, std::vector<Period>, StringHash, std::equal_to<>> issued_;  // per tenant
 };
@@ -518,6 +552,7 @@ Status Writer::Run() {
 // Writes chunks from `first` through the one that ends the batch.
 Status Writer::WriteBatch(std::unique_ptr<Chunk>* first, bool* last) {
   issued_.clear();
+  duplicates_ = false;
   METER_ASSIGN_OR_RETURN(any_issued_, store_.AnyIssuedInvoices());
   std::unique_ptr<Chunk> chunk = std::move(*first);
   for (;;) {
@@ -527,6 +562,7 @@ Status Writer::WriteBatch(std::unique_ptr<Chunk>* first, bool* last) {
       IngestCounts& counts = pending_[input];
       if (!inserted) {
         ++counts.duplicates;
+        duplicates_ = true;
         return Status::OK();
       }
       ++counts.accepted;
@@ -540,7 +576,9 @@ Status Writer::WriteBatch(std::unique_ptr<Chunk>* first, bool* last) {
     }
     *last = chunk->last;
     if (chunk->end_of_batch) {
-      Status st = recorder_.Flush(*chunk->keys, chunk->sorted_counters, chunk->sorted_uniques);
+      const BatchDeltas& d = *chunk->deltas;
+      Status st = !duplicates_ && d.rows_made ? recorder_.FlushRows(d.counters, d.uniques)
+                                            : recorder_.Flush(d.keys, d.sorted_counters, d.sorted_uniques);
       queue_.Recycle(std::move(chunk));
       return st;
     }

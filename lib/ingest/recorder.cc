@@ -17,6 +17,10 @@ struct EventRecorder::Impl {
   DeltaSums sums;      // of the events recorded or written since the last Flush
   std::vector<EventView> views;  // Write: the staged events in insert order
   std::vector<bool> inserted;
+  // Flush: the batch's counter rows, kept (with their capacity) between
+  // batches so their memory is not faulted in again each time.
+  std::vector<store::CounterDelta> counter_rows;
+  std::vector<store::UniqueValue> unique_rows;
 };
 
 EventRecorder::EventRecorder(store::Database& db, const catalog::Catalog& catalog)
@@ -72,14 +76,8 @@ Status EventRecorder::Write(const StagedEvents& stage, const std::vector<uint32_
   for (size_t k = 0; k < order.size(); ++k) inserted[order[k]] = inserted_in_order[k];
   for (size_t i = 0; i < stage.size(); ++i) {
     const StagedEvents::Event& s = stage.event(i);
-    EventView e = stage.View(s);
-    if (inserted[i]) {
-      for (size_t c = s.first_contribution; c < s.end_contribution; ++c) {
-        const StagedEvents::StagedContribution& con = stage.contribution(c);
-        METER_RETURN_IF_ERROR(impl_->sums.Add(con.slot, e.tenant, e.timestamp, con.meter, con.micros));
-      }
-    }
-    METER_RETURN_IF_ERROR(done(s.tag, inserted[i], e));
+    if (inserted[i]) METER_RETURN_IF_ERROR(impl_->sums.AddStaged(stage, i));
+    METER_RETURN_IF_ERROR(done(s.tag, inserted[i], stage.View(s)));
   }
   return Status::OK();
 }
@@ -94,9 +92,21 @@ Status EventRecorder::Flush(const DeltaKeys& keys, const std::vector<uint32_t>& 
                             const std::vector<uint32_t>& sorted_uniques) {
   Status st;
   if (!impl_->sums.empty()) {
-    st = impl_->events.AddCounters(impl_->sums.Counters(keys, sorted_counters));
-    if (st.ok()) st = impl_->events.AddUniques(impl_->sums.Uniques(keys, sorted_uniques));
+    impl_->sums.Counters(keys, sorted_counters, &impl_->counter_rows);
+    st = impl_->events.AddCounters(impl_->counter_rows);
+    if (st.ok()) {
+      impl_->sums.Uniques(keys, sorted_uniques, &impl_->unique_rows);
+      st = impl_->events.AddUniques(impl_->unique_rows);
+    }
   }
+  impl_->sums.Clear();
+  return st;
+}
+
+Status EventRecorder::FlushRows(const std::vector<store::CounterDelta>& counters,
+                                const std::vector<store::UniqueValue>& uniques) {
+  Status st = impl_->events.AddCounters(counters);
+  if (st.ok()) st = impl_->events.AddUniques(uniques);
   impl_->sums.Clear();
   return st;
 }

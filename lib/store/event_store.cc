@@ -257,6 +257,10 @@ struct EventStore::Impl {
   }
   std::optional<int64_t> legacy_last_seq;
   std::string legacy_id;
+  // Scratch lists of InsertMany and AddCounters, kept between batches so
+  // their memory is not faulted in again each time.
+  std::vector<size_t> todo;
+  std::vector<const CounterDelta*> kind;
 
   // Runs a bound statement that returns no rows, then resets it.
   void Step(sqlite3_stmt* s) {
@@ -382,7 +386,8 @@ Status EventStore::InsertMany(const std::vector<EventView>& events, Timestamp in
                               std::vector<bool>* inserted) {
   return Guarded(db_, [&]() -> Status {
     inserted->assign(events.size(), false);
-    std::vector<size_t> todo;
+    std::vector<size_t>& todo = impl_->todo;
+    todo.clear();
     todo.reserve(events.size());
     for (size_t i = 0; i < events.size(); ++i)
       if (events[i].source.empty() || !impl_->StoredUnderLegacyId(db_, events[i])) todo.push_back(i);
@@ -484,7 +489,7 @@ Result<std::vector<StoredEvent>> EventStore::List(const EventFilter& f) {
 Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
   return Guarded(db_, [&]() -> Status {
     // One statement merges one way: each kind's deltas, in the order given.
-    std::vector<const CounterDelta*> kind;
+    std::vector<const CounterDelta*>& kind = impl_->kind;
     kind.reserve(deltas.size());
     for (CounterMerge merge : {CounterMerge::kAdd, CounterMerge::kMax, CounterMerge::kLatest}) {
       kind.clear();

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "billing/generate.h"
 #include "ingest/ingest.h"
 #include "support/usage_events.h"
@@ -114,6 +116,48 @@ TEST_CASE("ingest.ingest: small batches, a re-run and one rejects file for all i
   s = f.Run({f.json, f.csv}, o);
   CheckCounts(s.totals, 7, 0, 5, 2);
   CHECK(f.Used("acme") == "15.5");
+}
+
+// The reading thread sums every event it stages and makes the counter rows
+// of each batch; the writer writes those rows only when it found no
+// duplicate in the batch, else its own sums of the events it inserted. A
+// duplicate (of a stored event, or of one earlier in its batch) differs here
+// from its original in every way a meter reads: were its contribution
+// written, a sum, max, latest or distinct count below would be off.
+TEST_CASE("ingest.ingest: batches with and without duplicates count each new event once, by every aggregation") {
+  testing::UsageDb f(R"({
+    "meters": [{"key": "calls"},
+               {"key": "peak", "event": "calls", "aggregation": "max"},
+               {"key": "last", "event": "calls", "aggregation": "latest"},
+               {"key": "users", "event": "calls", "aggregation": "unique_count", "value": "user"}],
+    "plans": [{"key": "p", "base_price": "0"}],
+    "tenants": [{"id": "acme", "plan": "p"}]})");
+  auto line = [](const char* id, int quantity, const char* minute, const char* user) {
+    return fmt::format(R"({{"id":"{}","tenant":"acme","metric":"calls","quantity":{},)"
+                       R"("timestamp":"2026-02-03T10:{}:00Z","user":"{}"}})" "\n", id, quantity, minute, user);
+  };
+  std::string first = (f.t.dir / "first.ndjson").string(), second = (f.t.dir / "second.ndjson").string();
+  std::ofstream(first) << line("a", 2, "00", "u1") << line("b", 3, "10", "u2") << line("c", 1, "20", "u1");
+  // Batches of 2: [a', d] (a stored one), [e, e'] (e' a copy of e within its
+  // batch), [f] (all new).
+  std::ofstream(second) << line("a", 90, "59", "dup1") << line("d", 4, "30", "u3") << line("e", 5, "40", "u4")
+                        << line("e", 80, "50", "dup2") << line("f", 1, "05", "u1");
+  IngestOptions o;
+  o.batch_size = 2;
+  IngestSummary s;
+  REQUIRE(Ingest(f.db, f.c, {first}, o, [](uint64_t) {}, &s).ok());
+  REQUIRE(Ingest(f.db, f.c, {second}, o, [](uint64_t) {}, &s).ok());
+  CheckCounts(s.totals, 5, 3, 2, 0);
+  Period hour{At("2026-02-03T10:00:00Z"), At("2026-02-03T11:00:00Z")};
+  auto value = [&](const char* meter) {
+    auto q = usage::MeterQuantity(f.db, "acme", *f.c.FindMeter(meter), hour);
+    REQUIRE(q.ok());
+    return q->ToString();
+  };
+  CHECK(value("calls") == "16");  // 2 + 3 + 1 + 4 + 5 + 1
+  CHECK(value("peak") == "5");
+  CHECK(value("last") == "5");    // e, at 10:40
+  CHECK(value("users") == "4");   // u1 to u4
 }
 
 TEST_CASE("ingest.ingest: --strict commits nothing when a record is refused") {
