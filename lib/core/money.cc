@@ -1,6 +1,7 @@
 #include "core/money.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "core/currency.h"
@@ -17,7 +18,15 @@ int MinorUnitDigits(std::string_view currency) {
   // is not silently billed in hundredths. The table is core/currency's.
   if (currency.size() != 3) return 2;
   const char code[3] = {Upper(currency[0]), Upper(currency[1]), Upper(currency[2])};
-  return IsoMinorUnit(std::string_view(code, 3)).value_or(2);
+  // Amounts come in runs of one currency (an invoice formats a hundred):
+  // the last code's answer is kept rather than searched for again.
+  thread_local char last[3] = {};
+  thread_local int last_digits = IsoMinorUnit(std::string_view(last, 3)).value_or(2);
+  if (std::memcmp(code, last, 3) != 0) {
+    std::memcpy(last, code, 3);
+    last_digits = IsoMinorUnit(std::string_view(code, 3)).value_or(2);
+  }
+  return last_digits;
 }
 
 Result<Decimal> RoundToMinor(const Decimal& amount, std::string_view currency) {
