@@ -91,9 +91,18 @@ std::vector<InvoiceRecord> ReadInvoices(Database& db, const std::string& where, 
       "SELECT {} FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id WHERE {} ORDER BY l.invoice_id, l.line",
       kLineColumns, where));
   bind(lines);
+  // Rows come grouped by invoice: the index is searched once per invoice,
+  // not once per line.
+  std::string last_id;
+  InvoiceRecord* last = nullptr;
   while (lines.executeStep()) {
-    auto it = index.find(lines.getColumn(0).getString());
-    if (it != index.end()) out[it->second].lines.push_back(ReadLine(lines));
+    std::string_view id = lines.getColumn(0).getText();
+    if (id != last_id) {
+      last_id = id;
+      auto it = index.find(last_id);
+      last = it == index.end() ? nullptr : &out[it->second];
+    }
+    if (last) last->lines.push_back(ReadLine(lines));
   }
   lines.reset();
   return out;
