@@ -43,7 +43,13 @@ int RunGrant(const Context& ctx, const CreditArgs& a) {
   if (!db.ok()) return ctx.Fail(db.status());
   auto c = TenantCatalog(**db, a.tenant);
   if (!c.ok()) return ctx.Fail(c.status());
-  billing::GrantRequest r{a.tenant, *amount, a.expires, a.priority, a.reason, a.id};
+  billing::GrantRequest r;
+  r.tenant = a.tenant;
+  r.amount = *amount;
+  r.expires = a.expires;
+  r.priority = a.priority;
+  r.reason = a.reason;
+  r.id = a.id;
   Timestamp now = Clock::Now();
   auto g = billing::GrantCredit(**db, *c, r, now);
   if (!g.ok()) return ctx.Fail(g.status());

@@ -64,8 +64,13 @@ Status ApplyBalances(store::Database& db, const catalog::Catalog& catalog, Invoi
   // with the invoice's number as its reason (drawn from the next invoices), in
   // the invoice's currency.
   if (!inv.carried_credit.IsZero()) {
-    GrantRequest g{inv.tenant, inv.carried_credit, "", 0, inv.number, CarriedCreditId(inv.number), "invoice",
-                   inv.currency};
+    GrantRequest g;
+    g.tenant = inv.tenant;
+    g.amount = inv.carried_credit;
+    g.reason = inv.number;
+    g.id = CarriedCreditId(inv.number);
+    g.source = "invoice";
+    g.currency = inv.currency;
     METER_RETURN_IF_ERROR(GrantCredit(db, catalog, g, now).status());
   }
   // An annual credit in another currency: a grant in its own (README).

@@ -20,11 +20,24 @@ constexpr const char* kCatalog = R"({
   "webhooks": [{"url": "http://127.0.0.1:9/hooks", "secret": "whsec_dGVzdA=="}],
   "tenants": [{"id": "acme", "plan": "basic", "timezone": "America/New_York"}, {"id": "globex", "plan": "basic"}]})";
 
+// A grant request in the tenant's currency, fields in declaration order.
+GrantRequest Request(std::string tenant, Decimal amount, std::string expires, int64_t priority, std::string reason,
+                     std::string id) {
+  GrantRequest r;
+  r.tenant = std::move(tenant);
+  r.amount = amount;
+  r.expires = std::move(expires);
+  r.priority = priority;
+  r.reason = std::move(reason);
+  r.id = std::move(id);
+  return r;
+}
+
 struct Fixture : testing::UsageDb {
   Fixture() : UsageDb(kCatalog, At("2026-01-01T00:00:00Z")) {}
   store::CreditGrantRecord Grant(const char* id, const char* amount, const char* expires = "", int64_t priority = 0,
                                  const char* at = "2026-01-05T00:00:00Z", const char* tenant = "acme") {
-    auto g = GrantCredit(db, c, {tenant, Dec(amount), expires, priority, "test", id}, At(at));
+    auto g = GrantCredit(db, c, Request(tenant, Dec(amount), expires, priority, "test", id), At(at));
     REQUIRE(g.ok());
     return *g;
   }
@@ -52,14 +65,14 @@ TEST_CASE("billing.credits: grants are idempotent by id and refuse bad input") {
   CHECK(g.remaining == Dec("25"));
   // Through the end of March 31 in New York: 04:00 UTC on April 1 (EDT).
   CHECK(*g.expires_at == At("2026-04-01T04:00:00Z"));
-  auto again = GrantCredit(f.db, f.c, {"acme", Dec("25"), "", 0, "again", "g1"}, At("2026-01-06T00:00:00Z"));
+  auto again = GrantCredit(f.db, f.c, Request("acme", Dec("25"), "", 0, "again", "g1"), At("2026-01-06T00:00:00Z"));
   REQUIRE(again.ok());
   CHECK(again->created_at == At("2026-01-05T00:00:00Z"));
-  CHECK(GrantCredit(f.db, f.c, {"acme", Dec("30"), "", 0, "", "g1"}, 0).status().IsDenied());
-  CHECK(GrantCredit(f.db, f.c, {"nobody", Dec("1"), "", 0, "", ""}, 0).status().IsNotFound());
-  CHECK(GrantCredit(f.db, f.c, {"acme", Dec("0"), "", 0, "", ""}, 0).status().IsInvalidArgument());
-  CHECK(GrantCredit(f.db, f.c, {"acme", Dec("1.001"), "", 0, "", ""}, 0).status().IsInvalidArgument());
-  CHECK(GrantCredit(f.db, f.c, {"acme", Dec("1"), "2026-02-30", 0, "", ""}, 0).status().IsInvalidArgument());
+  CHECK(GrantCredit(f.db, f.c, Request("acme", Dec("30"), "", 0, "", "g1"), 0).status().IsDenied());
+  CHECK(GrantCredit(f.db, f.c, Request("nobody", Dec("1"), "", 0, "", ""), 0).status().IsNotFound());
+  CHECK(GrantCredit(f.db, f.c, Request("acme", Dec("0"), "", 0, "", ""), 0).status().IsInvalidArgument());
+  CHECK(GrantCredit(f.db, f.c, Request("acme", Dec("1.001"), "", 0, "", ""), 0).status().IsInvalidArgument());
+  CHECK(GrantCredit(f.db, f.c, Request("acme", Dec("1"), "2026-02-30", 0, "", ""), 0).status().IsInvalidArgument());
   CHECK(store::CreditStore(f.db).Ledger("acme")->size() == 1);
 }
 
