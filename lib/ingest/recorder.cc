@@ -90,17 +90,13 @@ Status EventRecorder::Flush() {
 
 Status EventRecorder::Flush(const DeltaKeys& keys, const std::vector<uint32_t>& sorted_counters,
                             const std::vector<uint32_t>& sorted_uniques) {
-  Status st;
-  if (!impl_->sums.empty()) {
-    impl_->sums.Counters(keys, sorted_counters, &impl_->counter_rows);
-    st = impl_->events.AddCounters(impl_->counter_rows);
-    if (st.ok()) {
-      impl_->sums.Uniques(keys, sorted_uniques, &impl_->unique_rows);
-      st = impl_->events.AddUniques(impl_->unique_rows);
-    }
+  if (impl_->sums.empty()) {
+    impl_->sums.Clear();
+    return Status::OK();
   }
-  impl_->sums.Clear();
-  return st;
+  impl_->sums.Counters(keys, sorted_counters, &impl_->counter_rows);
+  impl_->sums.Uniques(keys, sorted_uniques, &impl_->unique_rows);
+  return FlushRows(impl_->counter_rows, impl_->unique_rows);
 }
 
 Status EventRecorder::FlushRows(const std::vector<store::CounterDelta>& counters,
