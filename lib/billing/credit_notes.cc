@@ -109,7 +109,12 @@ Status Issue(store::Database& db, const CreditNoteRequest& r, Timestamp now, Cre
   bool was_paid = inv.status == "paid";
   METER_ASSIGN_OR_RETURN(Decimal excess, Settle(inv, note.total, now));
   if (!excess.IsZero() && !r.refund) {
-    GrantRequest g{inv.tenant, excess, "", 0, note.number, "", "credit_note", inv.currency};
+    GrantRequest g;
+    g.tenant = inv.tenant;
+    g.amount = excess;
+    g.reason = note.number;
+    g.source = "credit_note";
+    g.currency = inv.currency;
     METER_ASSIGN_OR_RETURN(store::CreditGrantRecord grant, GrantCredit(db, c, g, now));
     note.grant_id = grant.id;
   }

@@ -75,10 +75,12 @@ Result<InvoiceLine> AnnualBaseLine(const AnnualCharge& a, const InvoiceInputs& i
   return l;
 }
 
-// Leaving an annual plan early: the unused days of its year, as a credit.
-// The plan left is among the segments unless the change falls exactly on the
-// period's start: then it is the catalog's.
-Result<InvoiceLine> AnnualCreditLine(const AnnualCredit& a, const InvoiceInputs& in, const std::string& currency) {
+// Leaving an annual plan early: the unused days of its year, as a credit in
+// the plan's own currency, which `*currency` is set to (a move at a period
+// start may be to a plan billing in another). The plan left is among the
+// segments unless the change falls exactly on the period's start: then it
+// is the catalog's.
+Result<InvoiceLine> AnnualCreditLine(const AnnualCredit& a, const InvoiceInputs& in, std::string* currency) {
   const UsageSegment* seg = SegmentOn(in, a.plan);
   UsageSegment left;
   if (!seg) {
@@ -88,7 +90,8 @@ Result<InvoiceLine> AnnualCreditLine(const AnnualCredit& a, const InvoiceInputs&
     left.period = in.period.period;
     seg = &left;
   }
-  METER_ASSIGN_OR_RETURN(Decimal amount, ProrateBase(seg->plan.base_price, a.unused_days(), a.year_days(), currency));
+  *currency = in.catalog->CurrencyOf(seg->plan);
+  METER_ASSIGN_OR_RETURN(Decimal amount, ProrateBase(seg->plan.base_price, a.unused_days(), a.year_days(), *currency));
   InvoiceLine l = BaseLine(*seg, in, amount.Negated());
   l.kind = LineKind::kAnnualCredit;
   l.quantity = Decimal::FromInt(-1);
@@ -378,9 +381,8 @@ Result<Invoice> BuildInvoice(const InvoiceInputs& in) {
   for (const auto& seg : in.segments) METER_RETURN_IF_ERROR(AddSegmentLines(seg, in, in.segments.size() > 1, inv));
   for (const auto& adj : in.adjustments) inv.lines.push_back(adj);
   for (const auto& a : in.annual_credits) {
-    const catalog::Plan* left = in.catalog->FindPlan(a.plan);
-    const std::string& own = left ? in.catalog->CurrencyOf(*left) : inv.currency;
-    auto line = AnnualCreditLine(a, in, own);
+    std::string own;
+    auto line = AnnualCreditLine(a, in, &own);
     if (!line.ok()) return PricingError(line.status(), in, "annual credit");
     if (line->amount.IsZero()) continue;
     if (own == inv.currency) inv.lines.push_back(std::move(line).value());

@@ -43,6 +43,21 @@ Status RequireBilling(const store::InvoiceRecord& r, const std::string& verb) {
                                     verb == "void" ? "voided" : verb));
 }
 
+// A prepaid credit grant made by the finalization of `inv` (source
+// "invoice"), under `id` so finalizing again grants nothing more.
+Status GrantFromInvoice(store::Database& db, const catalog::Catalog& catalog, const Invoice& inv,
+                        const Decimal& amount, const std::string& currency, std::string id, std::string reason,
+                        Timestamp now) {
+  GrantRequest g;
+  g.tenant = inv.tenant;
+  g.amount = amount;
+  g.reason = std::move(reason);
+  g.id = std::move(id);
+  g.source = "invoice";
+  g.currency = currency;
+  return GrantCredit(db, catalog, g, now).status();
+}
+
 // SPEC 11 at finalization: records what each coupon that met the invoice
 // took off (so `once` coupons are used), draws prepaid credits against the
 // total, and marks an invoice with nothing left to pay paid.
@@ -63,27 +78,14 @@ Status ApplyBalances(store::Database& db, const catalog::Catalog& catalog, Invoi
   // SPEC 10: lines adding up to less than zero become a prepaid credit grant,
   // with the invoice's number as its reason (drawn from the next invoices), in
   // the invoice's currency.
-  if (!inv.carried_credit.IsZero()) {
-    GrantRequest g;
-    g.tenant = inv.tenant;
-    g.amount = inv.carried_credit;
-    g.reason = inv.number;
-    g.id = CarriedCreditId(inv.number);
-    g.source = "invoice";
-    g.currency = inv.currency;
-    METER_RETURN_IF_ERROR(GrantCredit(db, catalog, g, now).status());
-  }
+  if (!inv.carried_credit.IsZero())
+    METER_RETURN_IF_ERROR(GrantFromInvoice(db, catalog, inv, inv.carried_credit, inv.currency,
+                                           CarriedCreditId(inv.number), inv.number, now));
   // An annual credit in another currency: a grant in its own (README).
-  if (inv.held_credit) {
-    GrantRequest g;
-    g.tenant = inv.tenant;
-    g.amount = inv.held_credit->amount;
-    g.reason = fmt::format("{}: {}", inv.number, inv.held_credit->description);
-    g.id = CarriedCreditId(inv.number) + "_" + inv.held_credit->currency;
-    g.source = "invoice";
-    g.currency = inv.held_credit->currency;
-    METER_RETURN_IF_ERROR(GrantCredit(db, catalog, g, now).status());
-  }
+  if (const auto& h = inv.held_credit)
+    METER_RETURN_IF_ERROR(GrantFromInvoice(db, catalog, inv, h->amount, h->currency,
+                                           CarriedCreditId(inv.number) + "_" + h->currency,
+                                           fmt::format("{}: {}", inv.number, h->description), now));
   return Status::OK();
 }
 
