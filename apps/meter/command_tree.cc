@@ -60,13 +60,13 @@ std::string DidYouMean(const std::vector<std::string>& words) {
   return words.empty() ? "" : fmt::format("; did you mean {}?", QuotedAlternatives(words));
 }
 
+// The word typed and the words suggested stand alone, at every level (SPEC 1's
+// "unknown command 'quotaa'; did you mean 'quota'?" shape): the list after
+// them names the group ("(invoice commands: ...)").
 std::string UnknownCommand(const CLI::App& group, const std::string& typed) {
   std::vector<std::string> names;
   for (const CLI::App* sub : VisibleCommands(group)) names.push_back(sub->get_name());
-  std::string below = PathBelowRoot(group), prefix = below.empty() ? "" : below + " ";
-  std::vector<std::string> closest = ClosestWords(typed, names);
-  for (auto& w : closest) w = prefix + w;
-  return fmt::format("unknown command '{}{}'{} {}", prefix, typed, DidYouMean(closest), CommandList(group));
+  return fmt::format("unknown command '{}'{} {}", typed, DidYouMean(ClosestWords(typed, names)), CommandList(group));
 }
 
 std::string UnknownOption(const CLI::App& cmd, const std::string& typed) {

@@ -6,7 +6,12 @@ missing command, argument or option points at that command's own --help.
 Every one exits 2 with exactly one line on stderr. The command lists are read
 from `--help`, so the test also holds the suggestions to the table --help
 prints (and keeps passing as groups are added)."""
+import os
+import subprocess
+
 import pytest
+
+from conftest import METER_BIN
 
 
 def listed(meter, *path):
@@ -42,11 +47,11 @@ MISTAKES = [
     (["frobnicate"], "unknown command 'frobnicate' {top}"),
     (["--json", "quotaa"], "unknown command 'quotaa'; did you mean 'quota'? {top}"),
     (["--db", "x.db", "quotaa"], "unknown command 'quotaa'; did you mean 'quota'? {top}"),
-    (["invoice", "bogus"], "unknown command 'invoice bogus' {invoice}"),
-    (["invoice", "shwo", "INV-1"], "unknown command 'invoice shwo'; did you mean 'invoice show'? {invoice}"),
-    (["invoice", "finalise", "x"], "unknown command 'invoice finalise'; did you mean 'invoice finalize'? {invoice}"),
-    (["tenants", "lst"], "unknown command 'tenants lst'; did you mean 'tenants list'? {tenants}"),
-    (["report", "dashbaord"], "unknown command 'report dashbaord'; did you mean 'report dashboard'? {report}"),
+    (["invoice", "bogus"], "unknown command 'bogus' {invoice}"),
+    (["invoice", "shwo", "INV-1"], "unknown command 'shwo'; did you mean 'show'? {invoice}"),
+    (["invoice", "finalise", "x"], "unknown command 'finalise'; did you mean 'finalize'? {invoice}"),
+    (["tenants", "lst"], "unknown command 'lst'; did you mean 'list'? {tenants}"),
+    (["report", "dashbaord"], "unknown command 'dashbaord'; did you mean 'dashboard'? {report}"),
     ([], "missing command {top}; see 'meter --help'"),
     (["invoice"], "missing command after 'invoice' {invoice}; see 'meter invoice --help'"),
     (["tenants"], "missing command after 'tenants' {tenants}; see 'meter tenants --help'"),
@@ -102,3 +107,93 @@ def test_spec_wording_of_an_unknown_command(meter):
 def test_help_still_works_after_a_typo_word(meter):
     assert meter("quotaa", "--help").code == 0
     assert meter("invoice", "show", "--help").code == 0
+
+
+# ---- every group and every command of the table, not just a few ----
+
+def _run(tmp_path, *argv):
+    env = dict(os.environ, METER_DB=str(tmp_path / "absent.db"), NO_COLOR="1")
+    env.pop("METER_NOW", None)
+    p = subprocess.run([METER_BIN, *argv], capture_output=True, text=True, env=env, cwd=tmp_path,
+                       stdin=subprocess.DEVNULL, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def _tree(tmp_path):
+    """{command path (a tuple of words): [its subcommands]} for every command
+    `--help` lists, groups and leaves."""
+    tree, todo = {}, [()]
+    while todo:
+        path = todo.pop()
+        code, out, _ = _run(tmp_path, *path, "--help")
+        assert code == 0, path
+        subs = []
+        if "Subcommands:" in out:
+            for line in out.split("Subcommands:")[1].splitlines()[1:]:
+                if not line.startswith("  "):
+                    break
+                if not line.startswith("   "):
+                    subs.append(line.split()[0])
+        tree[path] = subs
+        todo += [path + (s,) for s in subs]
+    return tree
+
+
+def _swapped(word):
+    """A typo: two letters in the middle of the word swapped ("show" -> "sohw")."""
+    i = len(word) // 2
+    return word[:i - 1] + word[i] + word[i - 1] + word[i + 1:]
+
+
+def test_every_group_names_a_mistyped_command_and_suggests_the_right_one(tmp_path):
+    # Issue 17 item 1 at every level: each command of each group, mistyped,
+    # gets "unknown command '<typed>'; did you mean ... '<it>' ...?" and the
+    # group's list; a word like no command gets the list alone; the group
+    # without a command points at the group's own --help.
+    tree = _tree(tmp_path)
+    groups = {path: subs for path, subs in tree.items() if subs}
+    assert len(groups) >= 12, sorted(groups)  # top level, invoice, tenants, quota, webhooks, report, db, ...
+    problems = []
+    for path, subs in groups.items():
+        group = " ".join(path)
+        listing = f"({group + ' ' if group else ''}commands: {', '.join(subs)})"
+        for sub in subs:
+            typo = _swapped(sub) if len(sub) >= 4 else sub + "x"
+            if typo in subs:
+                continue
+            code, out, err = _run(tmp_path, *path, typo)
+            head = f"meter: unknown command '{typo}'; did you mean "
+            if not (code == 2 and out == "" and err.startswith(head) and err.endswith(f"? {listing}\n")
+                    and f"'{sub}'" in err[len(head):err.index("? (")] and err.count("\n") == 1):
+                problems.append((path, typo, code, err))
+        code, out, err = _run(tmp_path, *path, "zzqx")
+        if (code, out, err) != (2, "", f"meter: unknown command 'zzqx' {listing}\n"):
+            problems.append((path, "zzqx", code, err))
+        if path:
+            code, out, err = _run(tmp_path, *path)
+            want = f"meter: missing command after '{group}' {listing}; see 'meter {group} --help'\n"
+            if (code, out, err) != (2, "", want):
+                problems.append((path, "(nothing)", code, err))
+    assert not problems, "\n".join(map(repr, problems))
+
+
+def test_every_command_missing_what_it_needs_points_at_its_own_help(tmp_path):
+    # Each leaf run with no arguments at all: those that need something (exit
+    # 2) name it in one line that ends pointing at their own --help, never the
+    # top level's.
+    tree = _tree(tmp_path)
+    leaves = [path for path, subs in tree.items() if path and not subs]
+    assert len(leaves) >= 60, leaves
+    usage_errors, problems = 0, []
+    for path in leaves:
+        if path[0] in ("init",):
+            continue  # creates the database: nothing is missing
+        code, out, err = _run(tmp_path, *path)
+        if code != 2:
+            continue
+        usage_errors += 1
+        want = f"see 'meter {' '.join(path)} --help'"
+        if not (err.startswith("meter: ") and want in err and err.count("\n") == 1):
+            problems.append((path, err))
+    assert usage_errors >= 25, usage_errors
+    assert not problems, "\n".join(map(repr, problems))
