@@ -4,6 +4,10 @@
 // tenant ids, plan keys, meter keys and invoice numbers by running the hidden
 // `meter __complete KIND`, which reads the database without writing and
 // prints nothing at all when anything goes wrong.
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <set>
 #include <string>
 #include <string_view>
@@ -584,13 +588,28 @@ Result<std::vector<std::string>> Values(store::Database& db, const std::string& 
   return out;
 }
 
+// How long a Tab press may wait for the database: a postgresql:// host that
+// drops packets or a server that accepts and never answers would otherwise
+// hold the shell for libpq's whole connect timeout.
+constexpr int kValuesBudgetMs = 1500;
+
 int RunValues(const Context& ctx, const std::string& kind) {
+  // Past the budget the helper leaves silently, printing nothing.
+  std::signal(SIGALRM, [](int) { ::_exit(kExitOk); });
+  itimerval budget{};
+  budget.it_value.tv_sec = kValuesBudgetMs / 1000;
+  budget.it_value.tv_usec = kValuesBudgetMs % 1000 * 1000;
+  ::setitimer(ITIMER_REAL, &budget, nullptr);
   auto db = ctx.OpenDbReadOnly(/*migrate=*/false);
   if (!db.ok()) return kExitOk;
   auto values = Values(**db, kind);
   if (!values.ok()) return kExitOk;
+  std::string out;
   for (const auto& v : *values)
-    if (PlainWord(v)) fmt::print("{}\n", v);
+    if (PlainWord(v)) out += v + "\n";
+  budget = {};
+  ::setitimer(ITIMER_REAL, &budget, nullptr);  // all or nothing: the list is whole
+  fmt::print("{}", out);
   return kExitOk;
 }
 

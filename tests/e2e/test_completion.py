@@ -7,7 +7,9 @@ installed) answers `complete -C`; zsh (when installed) must load it."""
 import os
 import shlex
 import shutil
+import socket
 import subprocess
+import time
 
 import pytest
 
@@ -174,3 +176,22 @@ def test_zsh_script_loads(m):
                        timeout=60)
     assert r.returncode == 0 and r.stderr == "", r.stderr
     assert r.stdout.strip() == "_meter"
+
+
+def test_a_postgresql_server_that_never_answers_does_not_hold_the_tab(meter):
+    """A postgresql:// METER_DB whose server accepts the connection and then
+    says nothing (a stalled server; a host that drops packets is the same
+    wait): the helper gives up within its budget, silently, instead of holding
+    the shell for the URL's connect timeout (30 s here, libpq's 10 s by
+    default). A refused port is silent at once."""
+    with socket.socket() as mute:
+        mute.bind(("127.0.0.1", 0))
+        mute.listen(8)
+        url = f"postgresql://meter@127.0.0.1:{mute.getsockname()[1]}/meter?connect_timeout=30"
+        start = time.monotonic()
+        assert bash_complete(meter, "meter tenants show ", env={"METER_DB": url}) == []
+        took = time.monotonic() - start
+        assert took < 3.5, took
+    start = time.monotonic()
+    r = meter("--db", "postgresql://meter@127.0.0.1:1/meter", "__complete", "tenants")
+    assert (r.code, r.out, r.err) == (0, "", "") and time.monotonic() - start < 1.5
