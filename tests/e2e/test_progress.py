@@ -131,3 +131,30 @@ def test_webhooks_replay_drain_draws_a_bar_on_a_terminal(loaded, events):
     finally:
         receiver.terminate()
         receiver.wait(timeout=30)
+
+
+def test_db_copy_draws_a_bar_per_table_on_a_terminal_and_only_the_summary_without(meter):
+    """db copy (SPEC 12) counts each table's rows out of its total: a bar per
+    table on a terminal, wiped before the one summary line; without a terminal
+    the summary alone, and with --quiet nothing at all. 30,000 events: the
+    events table takes longer than the bar's first 100 ms to copy."""
+    meter.init(dict(catalog(), tenants=[{"id": f"t{i:04}", "plan": "pro"} for i in range(100)]))
+    rows = 30000
+    events = meter.dir / "events.ndjson"
+    events.write_text("".join('{"id":"e%d","tenant":"t%04d","metric":"api_calls","quantity":1,'
+                              '"timestamp":"2026-02-%02dT10:00:00Z"}\n' % (i, i % 100, 1 + i % 28)
+                              for i in range(rows)))
+    assert run(meter, "--quiet", "ingest", events, tty=False) == (0, b"")
+    code, err = run(meter, "db", "copy", "--from", meter.db, "--to", meter.dir / "tty.db", tty=True)
+    assert code == 0, err[-2000:]
+    assert b"copy events" in {m.group("label") for m in BAR.finditer(err)}, err[:2000]
+    assert b"/30,000 rows" in err and b"rows/s" in err
+    assert err.count(b"\n") == 1
+    assert err.rstrip(b"\r\n").split(b"\r")[-1].startswith(b"\x1b[Kcopied ")
+
+    code, err = run(meter, "db", "copy", "--from", meter.db, "--to", meter.dir / "pipe.db", tty=False)
+    assert code == 0, err[-2000:]
+    assert err.count(b"\n") == 1 and err.startswith(b"copied ") and b"\r" not in err and b"\x1b" not in err, err
+
+    code, err = run(meter, "--quiet", "db", "copy", "--from", meter.db, "--to", meter.dir / "quiet.db", tty=True)
+    assert (code, err) == (0, b"")
