@@ -195,3 +195,52 @@ def test_a_postgresql_server_that_never_answers_does_not_hold_the_tab(meter):
     start = time.monotonic()
     r = meter("--db", "postgresql://meter@127.0.0.1:1/meter", "__complete", "tenants")
     assert (r.code, r.out, r.err) == (0, "", "") and time.monotonic() - start < 1.5
+
+
+ZSH_STUBS = r"""
+compdef() { :; }
+source "$1"
+# zsh's completion builtins work only inside a completion widget: stand-ins
+# print the candidates the script hands them (zsh itself then keeps those
+# that start with the word typed; the test does that filtering).
+compadd() { [[ $1 == -a ]] && print -rl -- ${(P)2}; }
+_describe() {
+    [[ $1 == -t ]] && shift 2
+    shift
+    local arr
+    for arr in "$@"; do [[ $arr == -- ]] || print -rl -- ${(P)arr%%:*}; done
+}
+_files() { print -- '(files)'; }
+compset() { :; }
+words=(${=2})
+[[ $2 == *' ' ]] && words+=('')
+CURRENT=${#words}
+_meter
+"""
+
+
+@pytest.mark.skipif(not shutil.which("zsh"), reason="zsh is not installed")
+@pytest.mark.parametrize("line,want", [
+    ("meter inv", ["invoice"]),
+    ("meter invoice s", ["show", "sweep-overdue"]),
+    ("meter quota check --te", ["--tenant"]),
+    ("meter quota check --tenant a", ["acme", "apex"]),
+    ("meter quota check --tenant acme --metric ", ["api_calls", "llm_tokens"]),
+    ("meter tenants show b", ["beta"]),
+    ("meter tenants set-plan acme ", ["basic", "pro"]),
+    ("meter invoice show INV", ["INV-2026-000001"]),
+    ("meter report usage --by mo", ["month"]),
+    ("meter ingest ", ["(files)"]),
+])
+def test_zsh_script_completes_in_a_real_zsh(m, line, want):
+    """The zsh script's own logic (walking the words to a node of the table,
+    a flag's value kind, the database lookups) run by a real zsh, with its
+    completion builtins stood in for."""
+    script = m.dir / "_meter"
+    script.write_text(m("completion", "zsh").out)
+    stubs = m.write("stubs.zsh", ZSH_STUBS)
+    r = subprocess.run(["zsh", "-f", str(stubs), str(script), line], capture_output=True, text=True,
+                       env=m.env({"PATH": f"{os.path.dirname(METER_BIN)}:{m.env()['PATH']}"}), cwd=m.dir, timeout=60)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    typed = line.split(" ")[-1]
+    assert sorted(w for w in r.stdout.splitlines() if w.startswith(typed) or w == "(files)") == want
