@@ -438,3 +438,309 @@ def test_explain_shows_each_filter_and_group(meter):
     assert "2 events" in r.out or "2 event" in r.out, r.out
     json.loads(meter("invoice", "show", inv["id"], json=True).out)
     assert loads_exact(meter("invoice", "show", inv["id"], json=True).out)["subtotal"] == show(meter, inv["id"])["subtotal"]
+
+
+# ---- edges (review10): catalogs and figures unlike the SPEC's examples -----------------------
+# Time zones with a DST change, leap years, billing days 29-31, trials ending
+# mid-period, annual plans with a trial, 0- and 3-decimal currencies (JPY, KWD,
+# BHD), commitments across a plan change, voided events under tiers, credit
+# expiry in the tenant's zone, a credit note spread in whole yen, groups ordered
+# by their bytes, volume tiers with decimal bounds. Every figure is worked out
+# by hand in a comment.
+
+def edge_catalog(plans, tenants, tax="0", **extra):
+    cat = {"currency": "USD", "tax": {"name": "Tax", "rate": tax},
+           "invoice": {"number_prefix": "E-", "net_days": 7},
+           "meters": [{"key": "calls", "name": "Calls"}, {"key": "gb", "aggregation": "max"}],
+           "plans": plans, "tenants": tenants}
+    cat.update(extra)
+    return cat
+
+
+def lines_of(inv, kind_word):
+    return [line for line in inv["lines"] if kind_word.lower() in line["description"].lower()]
+
+
+def base_lines(inv):
+    return [line for line in inv["lines"] if not line.get("meter") and "base price" in line["description"].lower()]
+
+
+def test_started_at_in_a_dst_zone_is_local_midnight_and_prorates_whole_days(meter):
+    plans = [{"key": "p", "base_price": "31.00", "minimum_commitment": "62.00",
+              "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "0.25"}]}]
+    tenants = [{"id": "ny", "plan": "p", "timezone": "America/New_York", "started_at": "2026-03-20"}]
+    meter.init(edge_catalog(plans, tenants))
+    meter.now = "2026-04-02T12:00:00Z"
+    # 04:30Z on Mar 20 is 00:30 EDT (DST began Mar 8): after the start; 03:59Z on
+    # Apr 1 is 23:59 EDT on Mar 31: still the March period.
+    assert meter.ingest([ev(1, "ny", "calls", "2026-03-20T04:30:00Z", 4),
+                         ev(2, "ny", "calls", "2026-04-01T03:59:00Z", 8)]).code == 0
+    inv = generate(meter, "2026-03", "ny")
+    # March in New York: 00:00 EST (05:00Z) to 00:00 EDT (04:00Z), 31 days.
+    assert (inv["period_start"], inv["period_end"]) == ("2026-03-01T05:00:00Z", "2026-04-01T04:00:00Z")
+    assert (inv["issue_date"], inv["due_date"]) == ("2026-04-01", "2026-04-08")
+    # paid Mar 20-31: 12 of 31 days -> base 31.00 x 12/31 = 12.00; usage 12 x 0.25 = 3.00;
+    # commitment 62.00 x 12/31 = 24.00 -> true-up 24.00 - 15.00 = 9.00
+    assert [line["amount"] for line in base_lines(inv)] == ["12.00"], inv["lines"]
+    assert [(line["quantity"], line["amount"]) for line in inv["lines"] if line.get("meter") == "calls"] == [(12, "3.00")]
+    assert [line["amount"] for line in lines_of(inv, "Minimum commitment true-up")] == ["9.00"]
+    assert inv["subtotal"] == "24.00"
+
+
+def test_trial_ending_mid_period_in_yen_prorates_base_and_commitment_to_the_paid_days(meter):
+    plans = [{"key": "p", "currency": "JPY", "base_price": "1000", "minimum_commitment": "1500", "trial_days": 10,
+              "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "3"}]}]
+    meter.init(edge_catalog(plans, [{"id": "t", "plan": "p", "started_at": "2026-02-20"}], tax="0.10"))
+    meter.now = "2026-02-25T00:00:00Z"
+    # trial days Feb 20 - Mar 1 (9 + 1): the first paid day is Mar 2
+    r = meter("tenants", "show", "t", json=True)
+    assert r.code == 0 and r.json["trial_ends_at"] == "2026-03-02T00:00:00Z", r
+    assert meter.ingest([ev(1, "t", "calls", "2026-02-22T00:00:00Z", 5)]).code == 0
+    meter.now = "2026-04-02T00:00:00Z"
+    assert meter.ingest([ev(2, "t", "calls", "2026-03-01T00:00:00Z", 4),
+                         ev(3, "t", "calls", "2026-03-20T00:00:00Z", 3)], "mar.ndjson").code == 0
+    feb = generate(meter, "2026-02", "t")
+    # all trial: no base price, no commitment; usage 5 x 3 = 15; tax 1.5 -> 2
+    assert sum(D(line["amount"]) for line in feb["lines"]) == D(15), feb["lines"]
+    assert (feb["currency"], feb["subtotal"], feb["tax"], feb["total"]) == ("JPY", "15", "2", "17")
+    mar = generate(meter, "2026-03", "t")
+    # paid Mar 2-31: 30 of 31 days: base 1000 x 30/31 = 967.74 -> 968 (one line naming the trial);
+    # usage 7 x 3 = 21; commitment 1500 x 30/31 = 1451.6129 -> true-up 1451.6129 - 989 -> 463;
+    # subtotal 1452, tax 145.2 -> 145, total 1597
+    (base,) = base_lines(mar)
+    assert base["amount"] == "968" and "trial" in base["description"].lower(), mar["lines"]
+    assert [line["amount"] for line in lines_of(mar, "Minimum commitment true-up")] == ["463"], mar["lines"]
+    assert (mar["subtotal"], mar["tax"], mar["total"]) == ("1452", "145", "1597")
+
+
+def test_annual_plan_with_a_trial_over_a_leap_year_in_a_three_decimal_currency(meter):
+    plans = [{"key": "yr", "currency": "KWD", "base_price": "1000.000", "interval": "year", "trial_days": 14,
+              "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "0.005"}]},
+             {"key": "mo", "currency": "KWD", "base_price": "5.000"}]
+    meter.init(edge_catalog(plans, [{"id": "t", "plan": "yr", "started_at": "2027-12-01"}]))
+    meter.now = "2027-12-05T00:00:00Z"
+    assert meter("tenants", "show", "t", json=True).json["trial_ends_at"] == "2027-12-15T00:00:00Z"
+    assert meter.ingest([ev(1, "t", "calls", "2027-12-03T00:00:00Z", 3)]).code == 0
+    # the plan year starts on the first paid day, Dec 15, and runs to 2028-12-15: 366 days
+    meter.now = "2028-01-02T00:00:00Z"
+    dec = generate(meter, "2027-12", "t", "--finalize")
+    assert (dec["currency"], dec["subtotal"]) == ("KWD", "1000.015"), dec["lines"]   # whole, in advance; 3 x 0.005
+    meter.now = "2028-02-02T00:00:00Z"
+    assert generate(meter, "2028-01", "t", "--finalize")["subtotal"] == "0.000"
+    meter.now = "2028-03-05T00:00:00Z"
+    assert meter("tenants", "set-plan", "t", "mo", "--effective", "2028-03-01").code == 0
+    meter.now = "2028-04-02T00:00:00Z"
+    mar = generate(meter, "2028-03", "t")
+    # used Dec 15 - Feb 29: 17 + 31 + 29 = 77 days; unused 289 of 366:
+    # 1000.000 x 289/366 = 789.6174... -> -789.617; with March's 5.000 the lines add up to -784.617
+    credit = [line for line in mar["lines"] if D(line["amount"]) < 0]
+    assert [line["amount"] for line in credit] == ["-789.617"], mar["lines"]
+    assert mar["subtotal"] == "0.000"
+    assert meter("invoice", "finalize", mar["id"]).code == 0
+    r = meter("credits", "balance", "--tenant", "t", json=True)
+    assert r.code == 0 and "784.617" in r.out, r
+
+
+def test_billing_day_31_in_a_leap_february_in_a_dst_zone_with_a_plan_change(meter):
+    plans = [{"key": "a", "base_price": "31.00"}, {"key": "b", "base_price": "62.00"}]
+    meter.init(edge_catalog(plans, [{"id": "b31", "plan": "a", "billing_day": 31, "timezone": "Europe/Berlin"}]))
+    meter.now = "2028-03-05T00:00:00Z"
+    assert meter("tenants", "set-plan", "b31", "b", "--effective", "2028-03-10").code == 0
+    meter.now = "2028-04-02T00:00:00Z"
+    feb = generate(meter, "2028-02", "b31")
+    # Feb 29 00:00 CET (23:00Z on the 28th) to Mar 31 00:00 CEST (22:00Z on the 30th; DST began Mar 26): 31 days
+    assert (feb["period_start"], feb["period_end"]) == ("2028-02-28T23:00:00Z", "2028-03-30T22:00:00Z")
+    assert (feb["issue_date"], feb["due_date"]) == ("2028-03-31", "2028-04-07")
+    # plan a Feb 29 - Mar 9: 10 of 31 days -> 10.00; plan b Mar 10 - Mar 30: 21 of 31 -> 42.00
+    assert sorted(line["amount"] for line in base_lines(feb)) == ["10.00", "42.00"], feb["lines"]
+    assert feb["subtotal"] == "52.00"
+    jan = generate(meter, "2028-01", "b31")
+    assert (jan["period_start"], jan["period_end"]) == ("2028-01-30T23:00:00Z", "2028-02-28T23:00:00Z")
+
+
+def test_commitment_across_a_plan_change_is_summed_exactly_and_rounded_once(meter):
+    plans = [{"key": "a", "currency": "BHD", "base_price": "0", "minimum_commitment": "10.000"},
+             {"key": "b", "currency": "BHD", "base_price": "0", "minimum_commitment": "20.000"}]
+    meter.init(edge_catalog(plans, [{"id": "t", "plan": "a"}]))
+    meter.now = "2026-04-01T00:00:00Z"
+    assert meter("tenants", "set-plan", "t", "b", "--effective", "2026-04-08").code == 0
+    meter.now = "2026-05-02T00:00:00Z"
+    inv = generate(meter, "2026-04", "t")
+    # 10.000 x 7/30 + 20.000 x 23/30 = 530/30 = 17.6666... -> 17.667 (rounding each part: 2.333 + 15.333 = 17.666)
+    assert [line["amount"] for line in lines_of(inv, "Minimum commitment true-up")] == ["17.667"], inv["lines"]
+    assert (inv["currency"], inv["subtotal"]) == ("BHD", "17.667")
+
+
+def test_voided_event_under_tiers_reprices_and_never_reopens_a_true_up(meter):
+    plan = {"key": "p", "base_price": "0", "minimum_commitment": "12.00",
+            "charges": [{"meter": "calls", "model": "graduated",
+                         "tiers": [{"up_to": 100, "unit_price": "0.10"}, {"up_to": None, "unit_price": "0.05"}]}]}
+    meter.init(edge_catalog([plan], [{"id": "t", "plan": "p"}]))
+    meter.now = "2026-03-01T12:00:00Z"
+    assert meter.ingest([ev(1, "t", "calls", "2026-02-05T00:00:00Z", 80),
+                         ev(2, "t", "calls", "2026-02-06T00:00:00Z", 50)]).code == 0
+    feb = generate(meter, "2026-02", "t", "--finalize")
+    # 100 x 0.10 + 30 x 0.05 = 11.50; true-up 0.50
+    assert feb["subtotal"] == "12.00" and lines_of(feb, "Minimum commitment")[0]["amount"] == "0.50"
+    assert meter("events", "void", "a1", "--reason", "sent twice").code == 0
+    meter.now = "2026-04-02T00:00:00Z"
+    assert meter.ingest([ev(3, "t", "calls", "2026-03-03T00:00:00Z", 200)], "mar.ndjson").code == 0
+    mar = generate(meter, "2026-03", "t")
+    # March: 100 x 0.10 + 100 x 0.05 = 15.00 (over the commitment: no true-up);
+    # February repriced at 50 units = 5.00, billed 11.50: adjustment -6.50 (not 80 x 0.10);
+    # the adjustment neither re-opens February's true-up nor opens one in March
+    descriptions = [line["description"] for line in mar["lines"]]
+    assert not lines_of(mar, "Minimum commitment"), descriptions
+    adj = [line for line in mar["lines"] if "adjustment" in line["description"].lower()]
+    assert [(line["quantity"], line["amount"]) for line in adj] == [(-80, "-6.50")], mar["lines"]
+    assert mar["lines"].index(adj[0]) > max(i for i, line in enumerate(mar["lines"])
+                                            if line.get("meter") == "calls" and line is not adj[0])
+    assert mar["subtotal"] == "8.50"
+
+
+def test_credits_expire_at_the_end_of_the_day_in_the_tenants_zone_at_finalization(meter):
+    plans = [{"key": "p", "currency": "JPY", "base_price": "1000"}]
+    tenants = [{"id": "a", "plan": "p", "timezone": "Asia/Tokyo"}, {"id": "b", "plan": "p", "timezone": "Asia/Tokyo"}]
+    meter.init(edge_catalog(plans, tenants, tax="0.10"))
+    meter.now = "2026-02-10T00:00:00Z"
+    for t in ("a", "b"):
+        r = meter("credits", "grant", "--tenant", t, "--amount", "500", "--expires", "2026-03-01", "--id", f"g{t}")
+        assert r.code == 0, r
+    meter.now = "2026-03-01T14:00:00Z"    # Tokyo's February ended at 2026-02-28T15:00Z
+    inv = {t: generate(meter, "2026-02", t) for t in ("a", "b")}
+    # usable through the end of Mar 1 in Tokyo: until 2026-03-01T15:00Z
+    assert meter("invoice", "finalize", inv["a"]["id"], now="2026-03-01T14:59:59Z").code == 0
+    a = show(meter, invoice_list(meter, "--tenant", "a", "--period", "2026-02")[0]["number"])
+    assert (a["total"], a["credits_applied"], a["amount_due"]) == ("1100", "500", "600")
+    r = meter("credits", "balance", "--tenant", "b", json=True, now="2026-03-01T14:59:59Z")
+    assert r.code == 0 and "500" in r.out, r
+    assert meter("invoice", "finalize", inv["b"]["id"], now="2026-03-01T15:00:00Z").code == 0
+    b = show(meter, invoice_list(meter, "--tenant", "b", "--period", "2026-02")[0]["number"])
+    assert (b["total"], D(b["credits_applied"]), b["amount_due"]) == ("1100", D(0), "1100")
+    r = meter("credits", "balance", "--tenant", "b", json=True, now="2026-03-01T15:00:00Z")
+    assert r.code == 0 and "500" not in r.out, r
+
+
+def test_coupons_round_to_three_decimals_and_name_their_terms_in_the_currency(meter):
+    plans = [{"key": "kw", "currency": "KWD", "base_price": "10.005"},
+             {"key": "jp", "currency": "JPY", "base_price": "1000"}]
+    coupons = [{"code": "K125", "percent_off": "12.5", "duration": "forever"},
+               {"code": "K2", "amount_off": "2.000", "currency": "KWD", "duration": "once"},
+               {"code": "Y500", "amount_off": "500", "currency": "JPY", "duration": "once"}]
+    meter.init(edge_catalog(plans, [{"id": "k", "plan": "kw"}, {"id": "j", "plan": "jp"}], tax="0.05", coupons=coupons))
+    meter.now = "2026-02-10T00:00:00Z"
+    for t, code in (("k", "K125"), ("k", "K2"), ("j", "Y500")):
+        r = meter("tenants", "apply-coupon", t, code, "--from", "2026-02-01")
+        assert r.code == 0, r
+    meter.now = "2026-03-02T00:00:00Z"
+    k = generate(meter, "2026-02", "k")
+    # 12.5 % of 10.005 = 1.250625 -> 1.251; then 2.000 of the 8.754 left -> 6.754;
+    # tax 5 % = 0.3377 -> 0.338; total 7.092
+    assert [(line["description"], line["amount"]) for line in lines_of(k, "Coupon")] == [
+        ("Coupon K125 (12.5 %)", "-1.251"), ("Coupon K2 (2.000 KWD)", "-2.000")]
+    assert k["discounts"] == [{"code": "K125", "amount": "1.251"}, {"code": "K2", "amount": "2.000"}]
+    assert (k["subtotal"], k["discounted_subtotal"], k["tax"], k["total"]) == ("10.005", "6.754", "0.338", "7.092")
+    j = generate(meter, "2026-02", "j")
+    # 1000 - 500 = 500; tax 25; total 525
+    assert [(line["description"], line["amount"]) for line in lines_of(j, "Coupon")] == [("Coupon Y500 (500 JPY)", "-500")]
+    assert (j["discounted_subtotal"], j["tax"], j["total"]) == ("500", "25", "525")
+
+
+def test_credit_note_amount_spreads_in_whole_yen_over_the_positive_lines_only(meter):
+    plans = [{"key": "p", "currency": "JPY", "base_price": "1000",
+              "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "1"},
+                          {"meter": "gb", "model": "per_unit", "unit_price": "1"}]}]
+    coupons = [{"code": "TEN", "percent_off": "10", "duration": "forever"}]
+    meter.init(edge_catalog(plans, [{"id": "t", "plan": "p"}], tax="0.10", coupons=coupons))
+    meter.now = "2026-02-10T00:00:00Z"
+    assert meter("tenants", "apply-coupon", "t", "TEN", "--from", "2026-02-01").code == 0
+    assert meter.ingest([ev(1, "t", "calls", "2026-02-03T00:00:00Z", 333), ev(2, "t", "gb", "2026-02-03T00:00:00Z", 167)]).code == 0
+    meter.now = "2026-03-02T00:00:00Z"
+    inv = generate(meter, "2026-02", "t", "--finalize")
+    # 1000 + 333 + 167 = 1500; coupon -150; tax 135; total 1485
+    assert (inv["subtotal"], inv["discounted_subtotal"], inv["tax"], inv["total"]) == ("1500", "1350", "135", "1485")
+    r = meter("invoice", "credit", inv["number"], "--amount", "100", "--reason", "goodwill", json=True)
+    assert r.code == 0, r
+    note = loads_exact(r.out)
+    note = note.get("credit_note", note)
+    # 100 x 1000/1500 = 66.67 -> 67; 100 x 333/1500 = 22.2 -> 22; the last line takes 100 - 89 = 11
+    assert [D(line["amount"]) for line in note["lines"]] == [D(67), D(22), D(11)], note
+    assert (note["amount"], note["tax"], note["total"]) == ("100", "10", "110")
+    doc = show(meter, inv["number"])
+    assert (doc["amount_due"], doc["status"]) == ("1375", "open")
+
+
+def test_group_by_an_event_field_orders_values_by_their_bytes_none_last(meter):
+    plan = {"key": "p", "base_price": "0", "charges": [
+        {"meter": "calls", "model": "per_unit", "included": 10, "unit_price": "0.10", "group_by": "user"}]}
+    meter.init(edge_catalog([plan], [{"id": "t", "plan": "p"}]))
+    meter.now = "2026-03-02T00:00:00Z"
+    assert meter.ingest([ev(1, "t", "calls", "2026-02-03T00:00:00Z", 15, user="zoë"),
+                         ev(2, "t", "calls", "2026-02-03T00:00:00Z", 25, user="Émile"),
+                         ev(3, "t", "calls", "2026-02-03T00:00:00Z", 5, user="adam"),
+                         ev(4, "t", "calls", "2026-02-03T00:00:00Z", 30)]).code == 0
+    inv = generate(meter, "2026-02", "t")
+    got = [(line["group"], line["description"], line["quantity"], line["amount"])
+           for line in inv["lines"] if line.get("meter") == "calls"]
+    # each group has its own 10 included; "É" (U+00C9) sorts after "z"
+    assert got == [("adam", "Calls · user=adam", 5, "0.00"), ("zoë", "Calls · user=zoë", 15, "0.50"),
+                   ("Émile", "Calls · user=Émile", 25, "1.50"), ("(none)", "Calls · user=(none)", 30, "2.00")]
+
+
+def test_volume_tiers_with_decimal_bounds_are_inclusive_and_round_half_away(meter):
+    plan = {"key": "p", "base_price": "0", "charges": [
+        {"meter": "gb", "model": "volume", "tiers": [
+            {"up_to": 10.5, "unit_price": "1.00", "flat_price": "2.00"},
+            {"up_to": 99.999, "unit_price": "0.50"},
+            {"up_to": None, "unit_price": "0.25"}]}]}
+    tenants = [{"id": f"t{i}", "plan": "p"} for i in range(4)]
+    meter.init(edge_catalog([plan], tenants))
+    meter.now = "2026-03-02T00:00:00Z"
+    sizes = ["10.5", "10.53", "99.999", "99.9995"]
+    evs = [ev(i, f"t{i}", "gb", "2026-02-03T00:00:00Z", D(q)) for i, q in enumerate(sizes)]
+    lines = "".join(
+        '{"id":"%s","tenant":"%s","metric":"gb","timestamp":"%s","quantity":%s}\n'
+        % (e["id"], e["tenant"], e["timestamp"], e["quantity"]) for e in evs)
+    assert meter.ingest(lines).code == 0
+    # 10.5 in the first tier (inclusive): 10.5 + 2.00 flat = 12.50; 10.53 x 0.50 = 5.265 -> 5.27;
+    # 99.999 x 0.50 = 49.9995 -> 50.00; 99.9995 is past 99.999: x 0.25 = 24.999875 -> 25.00
+    want = {"t0": "12.50", "t1": "5.27", "t2": "50.00", "t3": "25.00"}
+    for i, q in enumerate(sizes):
+        inv = generate(meter, "2026-02", f"t{i}")
+        (line,) = [line for line in inv["lines"] if line.get("meter") == "gb"]
+        assert (line["quantity"], line["amount"]) == (D(q), want[f"t{i}"]), line
+
+
+def test_a_change_of_currency_is_allowed_only_at_the_tenants_own_period_start(meter):
+    plans = [{"key": "usd", "base_price": "10.00"}, {"key": "bhd", "currency": "BHD", "base_price": "4.000"}]
+    meter.init(edge_catalog(plans, [{"id": "t", "plan": "usd", "billing_day": 15, "timezone": "Asia/Tokyo"}]))
+    meter.now = "2026-02-20T00:00:00Z"
+    # Its periods start on the 15th at Tokyo midnight: the 1st is inside one
+    r = meter("tenants", "set-plan", "t", "bhd", "--effective", "2026-03-01")
+    assert r.code == 2 and len([x for x in r.err.splitlines() if x.strip()]) == 1, r
+    r = meter("tenants", "set-plan", "t", "bhd", "--effective", "2026-03-15")
+    assert r.code == 0, r
+    meter.now = "2026-04-20T00:00:00Z"
+    feb = generate(meter, "2026-02", "t")
+    mar = generate(meter, "2026-03", "t")
+    assert (feb["currency"], feb["subtotal"]) == ("USD", "10.00")
+    assert (mar["currency"], mar["subtotal"], mar["period_start"]) == ("BHD", "4.000", "2026-03-14T15:00:00Z")
+
+
+def test_a_filter_can_unset_the_charges_group_by_with_null(meter):
+    plan = {"key": "p", "base_price": "0", "charges": [
+        {"meter": "calls", "model": "per_unit", "included": 5, "unit_price": "0.30", "group_by": "properties.project",
+         "filters": [{"name": "Batch", "where": {"operation": "batch"}, "group_by": None, "unit_price": "0.10"}]}]}
+    meter.init(edge_catalog([plan], [{"id": "t", "plan": "p"}]))
+    meter.now = "2026-03-02T00:00:00Z"
+    assert meter.ingest([ev(1, "t", "calls", "2026-02-03T00:00:00Z", 9, operation="batch", properties={"project": "x"}),
+                         ev(2, "t", "calls", "2026-02-03T00:00:00Z", 8, operation="batch", properties={"project": "y"}),
+                         ev(3, "t", "calls", "2026-02-03T00:00:00Z", 7, properties={"project": "x"}),
+                         ev(4, "t", "calls", "2026-02-03T00:00:00Z", 6, properties={"project": "y"})]).code == 0
+    inv = generate(meter, "2026-02", "t")
+    got = sorted(((line["filter"] or ""), (line["group"] or ""), line["description"], line["quantity"], line["amount"])
+                 for line in inv["lines"] if line.get("meter") == "calls")
+    # Batch, ungrouped: 17 - 5 included = 12 x 0.10 = 1.20; the remainder per project:
+    # x: 7 - 5 = 2 x 0.30 = 0.60; y: 6 - 5 = 1 x 0.30 = 0.30
+    assert got == [("", "x", "Calls · project=x", 7, "0.60"), ("", "y", "Calls · project=y", 6, "0.30"),
+                   ("Batch", "", "Calls · Batch", 17, "1.20")], inv["lines"]
