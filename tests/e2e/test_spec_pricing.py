@@ -744,3 +744,37 @@ def test_a_filter_can_unset_the_charges_group_by_with_null(meter):
     # x: 7 - 5 = 2 x 0.30 = 0.60; y: 6 - 5 = 1 x 0.30 = 0.30
     assert got == [("", "x", "Calls · project=x", 7, "0.60"), ("", "y", "Calls · project=y", 6, "0.30"),
                    ("Batch", "", "Calls · Batch", 17, "1.20")], inv["lines"]
+
+
+def test_every_kind_of_line_in_the_spec_order(meter):
+    # SPEC 11: base and usage; adjustments (late usage, annual credits); true-up -> subtotal; coupons
+    plans = [{"key": "yr", "base_price": "365.00", "interval": "year",
+              "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "2.00"}]},
+             {"key": "mo", "base_price": "10.00", "minimum_commitment": "400.00",
+              "charges": [{"meter": "calls", "model": "per_unit", "unit_price": "1.00"}]}]
+    coupons = [{"code": "TENOFF", "percent_off": "10", "duration": "forever"}]
+    meter.init(edge_catalog(plans, [{"id": "t", "plan": "yr", "started_at": "2026-01-01"}], coupons=coupons))
+    meter.now = "2026-04-01T12:00:00Z"
+    assert meter.ingest([ev(1, "t", "calls", "2026-03-05T00:00:00Z", 3)]).code == 0
+    assert generate(meter, "2026-03", "t", "--finalize")["subtotal"] == "6.00"
+    assert meter("tenants", "set-plan", "t", "mo", "--effective", "2026-04-01").code == 0
+    assert meter("tenants", "apply-coupon", "t", "TENOFF", "--from", "2026-04-01").code == 0
+    assert meter.ingest([ev(2, "t", "calls", "2026-03-20T00:00:00Z", 5)], "late.ndjson").code == 0
+    meter.now = "2026-05-02T00:00:00Z"
+    assert meter.ingest([ev(3, "t", "calls", "2026-04-20T00:00:00Z", 20)], "apr.ndjson").code == 0
+    apr = generate(meter, "2026-04", "t")
+    # mo base 10.00; usage 20 x 1.00; late March usage 5 x 2.00 (yr's price); unused yr days
+    # 275/365 x 365.00; true-up 400.00 - 30.00 (the adjustments never count) -> subtotal 135.00;
+    # 10 % off -> 121.50
+    got = [(line["description"].split(" ")[0], line["amount"]) for line in apr["lines"]]
+    assert got == [("mo", "10.00"), ("Calls", "20.00"), ("Late", "10.00"), ("yr", "-275.00"),
+                   ("Minimum", "370.00"), ("Coupon", "-13.50")], apr["lines"]
+    assert (apr["subtotal"], apr["discounted_subtotal"], apr["total"]) == ("135.00", "121.50", "121.50")
+
+
+def test_trial_ends_at_is_local_midnight_of_the_first_paid_day_in_utc(meter):
+    plans = [{"key": "p", "base_price": "30.00", "trial_days": 7}]
+    meter.init(edge_catalog(plans, [{"id": "t", "plan": "p", "started_at": "2026-02-10", "timezone": "Asia/Tokyo"}]))
+    r = meter("tenants", "show", "t", json=True, now="2026-02-12T00:00:00Z")
+    # trial Feb 10-16 in Tokyo; the first paid day Feb 17 starts at 2026-02-16T15:00Z
+    assert r.code == 0 and r.json["trial_ends_at"] == "2026-02-16T15:00:00Z", r
