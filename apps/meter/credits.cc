@@ -94,39 +94,20 @@ int RunLedger(const Context& ctx, const CreditArgs& a) {
   if (!db.ok()) return ctx.Fail(db.status());
   auto c = TenantCatalog(**db, a.tenant);
   if (!c.ok()) return ctx.Fail(c.status());
-  auto entries = store::CreditStore(**db).Ledger(a.tenant);
-  if (!entries.ok()) return ctx.Fail(entries.status());
-  auto grants = store::CreditStore(**db).Grants(a.tenant);
-  if (!grants.ok()) return ctx.Fail(grants.status());
   std::string currency = billing::TenantCurrency(*c, c->tenants.front());
-  // Each entry is in its grant's currency (a plan change across currencies
-  // leaves grants in the old one); the running balance is kept per currency.
-  std::map<std::string, std::string> currency_of;
-  for (const auto& g : *grants) currency_of[g.id] = g.currency;
-  auto entry_currency = [&](const store::LedgerEntry& e) {
-    auto it = currency_of.find(e.grant_id);
-    return it == currency_of.end() ? currency : it->second;
-  };
+  auto ledger = billing::TenantLedger(**db, a.tenant, currency);
+  if (!ledger.ok()) return ctx.Fail(ledger.status());
   if (ctx.json()) {
     nlohmann::json rows = nlohmann::json::array();
-    for (const auto& e : *entries) {
-      nlohmann::json row = billing::LedgerEntryToJson(e, entry_currency(e));
-      row["currency"] = entry_currency(e);
-      rows.push_back(std::move(row));
-    }
+    for (const auto& line : *ledger) rows.push_back(billing::LedgerLineToJson(line));
     PrintJson({{"tenant", a.tenant}, {"currency", currency}, {"entries", rows}});
     return kExitOk;
   }
   Table t({"seq", "at", "kind", "grant", "currency", "amount", "balance", "invoice", "note"},
           {true, false, false, false, false, true, true, false, false});
-  std::map<std::string, Decimal> running;
-  for (const auto& e : *entries) {
-    const std::string cur = entry_currency(e);
-    Decimal& r = running[cur];
-    r = e.kind == "grant" ? r + e.amount : r - e.amount;
+  for (const auto& [e, cur, balance] : *ledger)
     t.Add({std::to_string(e.seq), FormatRfc3339(e.created_at), e.kind, e.grant_id, cur, MoneyText(e.amount, cur),
-           MoneyText(r, cur), e.invoice_id.empty() ? "-" : e.invoice_id, e.note});
-  }
+           MoneyText(balance, cur), e.invoice_id.empty() ? "-" : e.invoice_id, e.note});
   PrintTable(t, a.format);
   return kExitOk;
 }

@@ -236,9 +236,30 @@ nlohmann::json GrantToJson(const store::CreditGrantRecord& g, Timestamp now) {
           {"status", GrantStatus(g, now)}};
 }
 
-nlohmann::json LedgerEntryToJson(const store::LedgerEntry& e, const std::string& currency) {
+Result<std::vector<LedgerLine>> TenantLedger(store::Database& db, const std::string& tenant,
+                                             const std::string& fallback_currency) {
+  store::CreditStore credits(db);
+  METER_ASSIGN_OR_RETURN(auto entries, credits.Ledger(tenant));
+  METER_ASSIGN_OR_RETURN(auto grants, credits.Grants(tenant));
+  std::map<std::string, std::string> currency_of;
+  for (const auto& g : grants) currency_of[g.id] = g.currency;
+  std::map<std::string, Decimal> running;
+  std::vector<LedgerLine> out;
+  out.reserve(entries.size());
+  for (auto& e : entries) {
+    auto it = currency_of.find(e.grant_id);
+    std::string currency = it == currency_of.end() ? fallback_currency : it->second;
+    Decimal& balance = running[currency];
+    METER_ASSIGN_OR_RETURN(balance, e.kind == "grant" ? balance.Add(e.amount) : balance.Sub(e.amount));
+    out.push_back(LedgerLine{std::move(e), std::move(currency), balance});
+  }
+  return out;
+}
+
+nlohmann::json LedgerLineToJson(const LedgerLine& line) {
+  const store::LedgerEntry& e = line.entry;
   return {{"seq", e.seq}, {"tenant", e.tenant}, {"grant_id", e.grant_id}, {"kind", e.kind},
-          {"amount", MoneyString(e.amount, currency)},
+          {"amount", MoneyString(e.amount, line.currency)}, {"currency", line.currency},
           {"invoice", e.invoice_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.invoice_id)},
           {"note", e.note}, {"created_at", FormatRfc3339(e.created_at)}};
 }

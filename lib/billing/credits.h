@@ -109,7 +109,25 @@ std::string GrantStatus(const store::CreditGrantRecord& g, Timestamp now);
 // "priority","expires_at","reason","source","created_at","status",...}) and
 // of a ledger entry; money as decimal strings.
 nlohmann::json GrantToJson(const store::CreditGrantRecord& g, Timestamp now);
-nlohmann::json LedgerEntryToJson(const store::LedgerEntry& e, const std::string& currency);
+
+// One entry of `credits ledger`: the entry, its grant's currency (a plan
+// change across currencies leaves grants in the old one) and the tenant's
+// running balance in that currency once the entry is counted.
+struct LedgerLine {
+  store::LedgerEntry entry;
+  std::string currency;
+  Decimal balance;
+};
+
+// `tenant`'s ledger in entry order, each entry with its currency and the
+// running balance in that currency (grants add, draws, expiries and voids
+// take away). An entry whose grant is not found takes `fallback_currency`.
+Result<std::vector<LedgerLine>> TenantLedger(store::Database& db, const std::string& tenant,
+                                             const std::string& fallback_currency);
+
+// {"seq","tenant","grant_id","kind","amount","currency","invoice","note",
+// "created_at"}; money as a decimal string.
+nlohmann::json LedgerLineToJson(const LedgerLine& line);
 
 // One inconsistency found by CheckLedgers.
 struct LedgerProblem {

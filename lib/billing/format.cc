@@ -47,6 +47,19 @@ std::string PaymentNote(const Invoice& inv) {
   return fmt::format("Please pay {} by {}, quoting {}.", total, inv.due_date, inv.number);
 }
 
+std::vector<std::string> CreditGrantNotes(const Invoice& inv) {
+  std::vector<std::string> notes;
+  std::string_view when = inv.number.empty() ? "will be" : "is";
+  if (!inv.carried_credit.IsZero())
+    notes.push_back(fmt::format("The lines come to {} below zero: that {} granted as prepaid credit for the next "
+                                "invoices.",
+                                CurrencyAmount(inv.carried_credit, inv.currency), when));
+  if (const auto& h = inv.held_credit)
+    notes.push_back(fmt::format("{}: {} {} granted as prepaid credit in {}, for the next invoices in that currency.",
+                                h->description, CurrencyAmount(h->amount, h->currency), when, h->currency));
+  return notes;
+}
+
 std::string TierRange(const TierAmount& t) {
   if (t.from.IsZero()) return t.up_to ? fmt::format("first {}", Thousands(*t.up_to)) : "all units";
   if (!t.up_to) return fmt::format("over {}", Thousands(t.from));

@@ -28,6 +28,10 @@ std::string TaxLabel(const Invoice& inv);
 std::vector<std::pair<std::string, Decimal>> SummaryRows(const Invoice& inv);
 // "Please pay USD 24.75 by 2026-03-15 ..." or what the status says instead.
 std::string PaymentNote(const Invoice& inv);
+// What this invoice gives the tenant as prepaid credit instead of billing it,
+// one sentence each: a negative subtotal carried forward, and an annual
+// plan's unused days held in that plan's currency. Empty when neither.
+std::vector<std::string> CreditGrantNotes(const Invoice& inv);
 // Which units a tier covers: "first 100", "over 100 up to 500", "over 500".
 std::string TierRange(const TierAmount& t);
 // The detail lines printed under a line: allowance, packages, tiers applied,

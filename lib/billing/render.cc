@@ -81,6 +81,7 @@ std::string RenderText(const Invoice& inv) {
   for (const auto& [label, amount] : Totals(inv))
     out += fmt::format("{}  {}\n", Pad(label, width - wa - 2, true), Pad(amount, wa, true));
   out += "\n" + PaymentNote(inv) + "\n";
+  for (const auto& note : CreditGrantNotes(inv)) out += note + "\n";
   return out;
 }
 
@@ -124,6 +125,7 @@ std::string RenderMarkdown(const Invoice& inv) {
   for (const auto& [label, amount] : Totals(inv))
     out += fmt::format("| | | **{}** | **{}** |\n", MdEscape(label), amount);
   out += "\n" + MdEscape(PaymentNote(inv)) + "\n";
+  for (const auto& note : CreditGrantNotes(inv)) out += "\n" + MdEscape(note) + "\n";
   return out;
 }
 

@@ -103,7 +103,9 @@ std::string RenderHtml(const Invoice& inv) {
          "<th class=\"num\">Amount</th></tr></thead>\n<tbody>\n";
   out += LineRows(inv);
   out += "</tbody>\n<tbody class=\"totals\">\n" + TotalRows(inv) + "</tbody>\n</table>\n";
-  out += fmt::format("<p class=\"note\">{}</p>\n</main>\n</body>\n</html>\n", HtmlEscape(PaymentNote(inv)));
+  out += fmt::format("<p class=\"note\">{}</p>\n", HtmlEscape(PaymentNote(inv)));
+  for (const auto& note : CreditGrantNotes(inv)) out += fmt::format("<p class=\"note\">{}</p>\n", HtmlEscape(note));
+  out += "</main>\n</body>\n</html>\n";
   return out;
 }
 

@@ -275,6 +275,8 @@ def test_a_negative_subtotal_is_granted_in_its_invoices_currency(meter):
     assert (feb["currency"], feb["subtotal"], feb["carried_credit"]) == ("JPY", "0", "500"), feb
     grants = json_rows(meter("credits", "list", "--tenant", "t", json=True).out)
     assert [(g["currency"], g["amount"]) for g in grants] == [("JPY", "500")], grants
+    shown = meter("invoice", "show", feb["id"])
+    assert "The lines come to JPY 500 below zero: that is granted as prepaid credit" in shown.out, shown
 
 
 def test_credit_note_refusals_and_paid_invoices(m):

@@ -361,6 +361,10 @@ def test_annual_credit_is_never_added_to_an_invoice_in_another_currency(meter):
         grants = meter("credits", "list", "--tenant", "t", json=True).json["grants"]
         assert [(g["amount"], g["currency"]) for g in grants] == [("30600", "JPY")], grants
     assert "unused days credited" in grants[0]["reason"]
+    # The renderings people read say where the yen went, not only --json.
+    for fmt_ in ("text", "md", "html"):
+        shown = meter("invoice", "show", mar["id"], "--format", fmt_)
+        assert shown.code == 0 and "JPY 30,600 is granted as prepaid credit in JPY" in shown.out, shown
 
 
 def test_trends_change_is_null_across_a_change_of_currency(meter):
