@@ -253,11 +253,24 @@ Result<std::optional<Timestamp>> TrialEndsAt(const TenantTerms& terms, const cat
   std::vector<const Run*> candidates = {&RunAt(tl, now)};
   for (const Run& r : tl.runs)
     if (r.start > now) candidates.push_back(&r);
-  for (const Run* r : candidates) {
+  auto in_trial_from_its_start = [&](const Run& r) {
+    auto it = tl.trials.find(r.plan);
+    return it != tl.trials.end() && r.start_day >= it->second.from && r.start_day < it->second.to;
+  };
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const Run* r = candidates[i];
     auto it = tl.trials.find(r->plan);
     if (it == tl.trials.end()) continue;
     METER_ASSIGN_OR_RETURN(Timestamp ends, LocalMidnight(it->second.to, terms.timezone));
-    if (ends > now) return std::optional<Timestamp>(ends);
+    if (ends <= now) continue;
+    // A move off the plan before its trial ends: the first paid day is the
+    // move's, unless the next plan's own trial starts with it.
+    if (r->ends && r->end < ends) {
+      if (i + 1 < candidates.size() && in_trial_from_its_start(*candidates[i + 1])) continue;
+      METER_ASSIGN_OR_RETURN(int64_t move_day, NearestLocalDay(r->end, terms.timezone));
+      METER_ASSIGN_OR_RETURN(ends, LocalMidnight(move_day, terms.timezone));
+    }
+    return std::optional<Timestamp>(ends);
   }
   return std::optional<Timestamp>();
 }

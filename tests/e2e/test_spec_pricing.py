@@ -782,3 +782,26 @@ def test_trial_ends_at_is_local_midnight_of_the_first_paid_day_in_utc(meter):
     r = meter("tenants", "show", "t", json=True, now="2026-02-12T00:00:00Z")
     # trial Feb 10-16 in Tokyo; the first paid day Feb 17 starts at 2026-02-16T15:00Z
     assert r.code == 0 and r.json["trial_ends_at"] == "2026-02-16T15:00:00Z", r
+
+
+def test_trial_ends_at_names_the_first_paid_day_when_the_plan_changes_during_the_trial(meter):
+    # Found by review10: during plan p's 14-day trial (Feb 1-14) a move to q on Feb 10 (q's own
+    # 7-day trial: Feb 10-16) left `tenants show` naming Feb 15, p's trial end, a day the
+    # tenant never pays; its first paid day is Feb 17. A move to a plan without a trial makes
+    # the move's day the first paid one.
+    plans = [{"key": "p", "base_price": "28.00", "trial_days": 14},
+             {"key": "q", "base_price": "56.00", "trial_days": 7, "minimum_commitment": "84.00"},
+             {"key": "r", "base_price": "28.00"}]
+    meter.init(edge_catalog(plans, [{"id": "t", "plan": "p", "started_at": "2026-02-01"},
+                                    {"id": "u", "plan": "p", "started_at": "2026-02-01"}]))
+    meter.now = "2026-02-05T00:00:00Z"
+    assert meter("tenants", "set-plan", "t", "q", "--effective", "2026-02-10").code == 0
+    assert meter("tenants", "set-plan", "u", "r", "--effective", "2026-02-10").code == 0
+    assert meter("tenants", "show", "t", json=True).json["trial_ends_at"] == "2026-02-17T00:00:00Z"
+    assert meter("tenants", "show", "u", json=True).json["trial_ends_at"] == "2026-02-10T00:00:00Z"
+    meter.now = "2026-03-02T00:00:00Z"
+    inv = generate(meter, "2026-02", "t")
+    # p: Feb 1-9 all trial, 0.00; q: paid Feb 17-28 = 12/28 x 56.00 = 24.00;
+    # commitment 12/28 x 84.00 = 36.00 -> true-up 12.00
+    assert [line["amount"] for line in inv["lines"]] == ["0.00", "24.00", "12.00"], inv["lines"]
+    assert inv["subtotal"] == "36.00"

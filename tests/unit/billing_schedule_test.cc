@@ -148,6 +148,12 @@ TEST_CASE("billing.schedule_trial_ends_at") {
   auto moving = Terms({{"free", ""}, {"pro", "2026-03-01"}});
   auto next = TrialEndsAt(moving, Plans(), At("2026-02-12T00:00:00Z"));
   CHECK(FormatRfc3339(**next) == "2026-03-15T00:00:00Z");
+  // Moving off a plan during its trial: paying starts with the move, or after
+  // the next plan's own trial when it has one (never the first plan's trial end).
+  auto cut = Terms({{"pro", ""}, {"free", "2026-02-15"}}, "2026-02-10");
+  CHECK(FormatRfc3339(**TrialEndsAt(cut, Plans(), At("2026-02-12T00:00:00Z"))) == "2026-02-15T00:00:00Z");
+  auto onto_trial = Terms({{"annual_trial", ""}, {"pro", "2026-02-15"}}, "2026-02-10");
+  CHECK(FormatRfc3339(**TrialEndsAt(onto_trial, Plans(), At("2026-02-12T00:00:00Z"))) == "2026-03-01T00:00:00Z");
 }
 
 TEST_CASE("billing.schedule_annual_base_falls_due_once_a_plan_year") {
