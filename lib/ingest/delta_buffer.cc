@@ -47,19 +47,18 @@ DeltaKeys::Ranks DeltaKeys::MakeRanks() const {
 std::vector<uint32_t> DeltaKeys::SortedCounters() const {
   Ranks ranks = MakeRanks();
   struct Key {
-    uint32_t tenant;
+    uint64_t tenant_meter;
     Timestamp hour;
-    uint32_t meter;
     uint32_t id;
   };
   std::vector<Key> sorted;
   sorted.reserve(keys_.counters());
   for (uint32_t id = 0; id < keys_.counters(); ++id) {
     const CounterKey& k = keys_.counter(id);
-    sorted.push_back({ranks.tenant[k.tenant], k.hour, ranks.meter.at(k.meter), id});
+    sorted.push_back({ranks.Of(k.tenant, k.meter), k.hour, id});
   }
   std::sort(sorted.begin(), sorted.end(), [](const Key& x, const Key& y) {
-    return std::tie(x.tenant, x.hour, x.meter) < std::tie(y.tenant, y.hour, y.meter);
+    return std::tie(x.tenant_meter, x.hour) < std::tie(y.tenant_meter, y.hour);
   });
   std::vector<uint32_t> out;
   out.reserve(sorted.size());
@@ -72,9 +71,8 @@ std::vector<uint32_t> DeltaKeys::SortedCounters() const {
 std::vector<uint32_t> DeltaKeys::SortedUniques() const {
   Ranks ranks = MakeRanks();
   struct Key {
-    uint32_t tenant;
+    uint64_t tenant_meter;
     Timestamp hour;
-    uint32_t meter;
     std::string_view value;
     uint32_t id;
   };
@@ -82,10 +80,10 @@ std::vector<uint32_t> DeltaKeys::SortedUniques() const {
   sorted.reserve(keys_.uniques());
   for (uint32_t id = 0; id < keys_.uniques(); ++id) {
     const UniqueKey& k = keys_.unique(id);
-    sorted.push_back({ranks.tenant[k.tenant], k.hour, ranks.meter.at(k.meter), keys_.value(k), id});
+    sorted.push_back({ranks.Of(k.tenant, k.meter), k.hour, keys_.value(k), id});
   }
   std::sort(sorted.begin(), sorted.end(), [](const Key& x, const Key& y) {
-    return std::tie(x.tenant, x.hour, x.meter, x.value) < std::tie(y.tenant, y.hour, y.meter, y.value);
+    return std::tie(x.tenant_meter, x.hour, x.value) < std::tie(y.tenant_meter, y.hour, y.value);
   });
   std::vector<uint32_t> out;
   out.reserve(sorted.size());

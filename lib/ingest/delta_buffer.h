@@ -1,7 +1,7 @@
 // What a set of recorded events adds to the counters (usage_counters) and
 // distinct-value sets (usage_uniques), summed per (tenant, meter, hour) and
-// handed out sorted in the tables' key order, (tenant, hour, meter[, value]),
-// so the writes walk their B-trees in order. Two halves, so that ingest can do the costly one on the
+// handed out sorted in the tables' key order so the writes walk their
+// B-trees in order. Two halves, so that ingest can do the costly one on the
 // thread that reads and checks records, not on the one that writes:
 //   DeltaKeys: each contribution's key, as a dense id, and the ids in key
 //     order (hashing, interning, sorting; no sums);
@@ -38,8 +38,8 @@ class DeltaKeys {
   uint32_t TenantId(std::string_view tenant);
   uint32_t Slot(uint32_t tenant_id, Timestamp ts, const catalog::Meter* meter, std::string_view unique);
 
-  // The ids of the counters sorted by (tenant, hour, meter), of the values by
-  // (tenant, hour, meter, value): the tables' key order.
+  // The ids of the counters sorted by (tenant, meter, hour), of the values by
+  // (tenant, meter, hour, value): the tables' key order.
   std::vector<uint32_t> SortedCounters() const;
   std::vector<uint32_t> SortedUniques() const;
 
@@ -57,6 +57,7 @@ class DeltaKeys {
   struct Ranks {
     std::vector<uint32_t> tenant;
     std::unordered_map<const catalog::Meter*, uint32_t> meter;
+    uint64_t Of(uint32_t t, const catalog::Meter* m) const { return uint64_t{tenant[t]} << 32 | meter.at(m); }
   };
   Ranks MakeRanks() const;
 
@@ -112,7 +113,7 @@ class DeltaBuffer {
 
   bool empty() const { return sums_.empty(); }
 
-  // The buffered deltas and values sorted by (tenant, hour, meter[, value]):
+  // The buffered deltas and values sorted by (tenant, meter, hour[, value]):
   // views into this buffer and the catalog, valid until the next Add or Clear.
   std::vector<store::CounterDelta> Counters() const {
     std::vector<store::CounterDelta> out;

@@ -103,12 +103,11 @@ class EventStore {
   Result<std::vector<StoredEvent>> List(const EventFilter& f);
 
   // Merges the deltas into usage_counters (rows created as needed), in the
-  // order given: sorted by (tenant, hour, meter), the key order, they touch
-  // neighbouring pages.
+  // order given: sorted by (tenant, meter, hour) they touch neighbouring pages.
   Status AddCounters(const std::vector<CounterDelta>& deltas);
 
   // Adds the values to usage_uniques (values already present are kept once),
-  // in the order given: sorted by (tenant, hour, meter, value) they touch
+  // in the order given: sorted by (tenant, meter, hour, value) they touch
   // neighbouring pages.
   Status AddUniques(const std::vector<UniqueValue>& values);
 

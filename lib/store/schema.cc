@@ -451,38 +451,6 @@ const std::vector<Migration>& Migrations() {
           // periods that lost events after finalization through it.
           "CREATE INDEX events_voided ON events(voided_at) WHERE voided_at IS NOT NULL",
       }},
-      // ---- version 8 (ingest: counters keyed by tenant, hour, then meter) ----
-      {{
-          // The hourly counters and distinct values are keyed (tenant, hour,
-          // meter[, value]) instead of (tenant, meter, hour[, value]): a
-          // batch of time-ordered events then writes each tenant's rows of
-          // all meters side by side (one run of pages per tenant instead of
-          // one per tenant and meter). Reads of one tenant and meter over a
-          // range of hours seek the tenant's hours and skip other meters'
-          // rows. Same columns, same rows: the tables are copied and renamed.
-          R"(CREATE TABLE usage_counters_v8(
-               tenant_id TEXT NOT NULL,
-               meter TEXT NOT NULL,
-               hour INTEGER NOT NULL,
-               value INTEGER NOT NULL,
-               events INTEGER NOT NULL,
-               latest_ts INTEGER,
-               PRIMARY KEY(tenant_id, hour, meter)) WITHOUT ROWID)",
-          "INSERT INTO usage_counters_v8(tenant_id, meter, hour, value, events, latest_ts) "
-          "SELECT tenant_id, meter, hour, value, events, latest_ts FROM usage_counters",
-          "DROP TABLE usage_counters",
-          "ALTER TABLE usage_counters_v8 RENAME TO usage_counters",
-          R"(CREATE TABLE usage_uniques_v8(
-               tenant_id TEXT NOT NULL,
-               meter TEXT NOT NULL,
-               hour INTEGER NOT NULL,
-               value TEXT NOT NULL,
-               PRIMARY KEY(tenant_id, hour, meter, value)) WITHOUT ROWID)",
-          "INSERT INTO usage_uniques_v8(tenant_id, meter, hour, value) "
-          "SELECT tenant_id, meter, hour, value FROM usage_uniques",
-          "DROP TABLE usage_uniques",
-          "ALTER TABLE usage_uniques_v8 RENAME TO usage_uniques",
-      }},
   };
   return kMigrations;
 }

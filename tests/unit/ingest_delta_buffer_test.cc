@@ -1,6 +1,5 @@
 // DeltaBuffer: the counter deltas and distinct values of recorded events,
-// summed per (tenant, meter, hour) and handed out in the tables' key order,
-// (tenant, hour, meter[, value]).
+// summed per (tenant, meter, hour) and handed out in the tables' key order.
 #include <string>
 #include <tuple>
 #include <vector>
@@ -37,7 +36,7 @@ TEST_CASE("ingest.delta_buffer_sums_each_counter_the_way_its_meter_merges") {
   b.Add("acme", kT0 + 10, &latest, 9000000, "");  // older: does not win
   std::vector<store::CounterDelta> d = b.Counters();
   REQUIRE(d.size() == 3);
-  // Key order: (tenant, hour, meter), meters by key.
+  // Key order: (tenant, meter, hour), meters by key.
   CHECK(d[0].meter == "calls");
   CHECK((d[0].value == 5000000 && d[0].events == 2));
   CHECK(d[1].meter == "seats");
@@ -64,7 +63,7 @@ TEST_CASE("ingest.delta_buffer_hands_out_counters_and_values_in_key_order") {
   b.Add("t1", kT0, &users, 1000000, "user_1");  // already there: kept once
   std::vector<store::UniqueValue> u = b.Uniques();
   for (size_t i = 1; i < u.size(); ++i) {
-    auto key = [](const store::UniqueValue& v) { return std::tie(v.tenant, v.hour, v.meter, v.value); };
+    auto key = [](const store::UniqueValue& v) { return std::tie(v.tenant, v.meter, v.hour, v.value); };
     CHECK(key(u[i - 1]) < key(u[i]));  // strictly: sorted and distinct
   }
   std::vector<store::CounterDelta> c = b.Counters();
@@ -72,7 +71,7 @@ TEST_CASE("ingest.delta_buffer_hands_out_counters_and_values_in_key_order") {
   for (size_t i = 0; i < c.size(); ++i) {
     events += c[i].events;
     if (i) {
-      auto key = [](const store::CounterDelta& v) { return std::tie(v.tenant, v.hour, v.meter); };
+      auto key = [](const store::CounterDelta& v) { return std::tie(v.tenant, v.meter, v.hour); };
       CHECK(key(c[i - 1]) < key(c[i]));
     }
   }
