@@ -1,6 +1,5 @@
 // credits grant / list / balance / ledger / void / expire (SPEC section 11).
 // Flags in, library calls, printing out.
-#include <map>
 
 #include <fmt/format.h>
 

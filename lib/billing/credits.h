@@ -106,8 +106,8 @@ Result<std::vector<store::CreditGrantRecord>> ExpireCredits(store::Database& db,
 std::string GrantStatus(const store::CreditGrantRecord& g, Timestamp now);
 
 // The JSON of a grant ({"id","tenant","currency","amount","remaining",
-// "priority","expires_at","reason","source","created_at","status",...}) and
-// of a ledger entry; money as decimal strings.
+// "priority","expires_at","reason","source","created_at","status",...});
+// money as decimal strings.
 nlohmann::json GrantToJson(const store::CreditGrantRecord& g, Timestamp now);
 
 // One entry of `credits ledger`: the entry, its grant's currency (a plan
