@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -45,6 +46,10 @@ constexpr size_t kMaxSamples = 10;
 // this many events, or this much text, whichever comes first: enough for the
 // id index to be walked in order, little enough to keep memory small.
 constexpr size_t kChunkEvents = 50000;
+// The first chunks are smaller, doubling up to kChunkEvents: the writer,
+// which sets the pace, starts after a few milliseconds of reading instead of
+// waiting for a whole chunk.
+constexpr size_t kFirstChunkEvents = 2048;
 constexpr size_t kChunkBytes = size_t{32} << 20;
 // A batch that cannot start because another process holds the write lock
 // past the busy timeout is tried again this many times before giving up.
@@ -262,6 +267,7 @@ class Reader {
   DeltaSums sums_;                       // of every event staged in it
   bool sums_ok_ = true;                  // false once a sum passed what a counter holds
   size_t next_input_ = 0;
+  size_t chunk_events_ = kFirstChunkEvents;  // the chunk in progress closes at this many events
   size_t batch_records_ = 0;  // records read in the batch in progress
   uint64_t bytes_done_ = 0;   // of the inputs already closed
   uint64_t records_since_progress_ = 0;
@@ -316,6 +322,7 @@ Status Reader::ReadAll() {
 // batch takes the batch's deltas along, their keys sorted and their rows
 // made here rather than on the writer.
 bool Reader::Ship(bool end_of_batch, bool last) {
+  chunk_events_ = std::min(kChunkEvents, chunk_events_ * 2);
   chunk_->order = chunk_->stage.ById();
   chunk_->end_of_batch = end_of_batch;
   chunk_->last = last;
@@ -456,7 +463,7 @@ Status Reader::ProcessBatch(const LineReader::Line& line) {
 Status Reader::Outcome(const Status& st, const LineReader::Line& line, size_t event, std::string_view record) {
   if (!st.ok() && !st.IsDataError()) return st;
   if (!st.ok()) return Reject(line, event, record, st.message());
-  if (chunk_->stage.size() >= kChunkEvents || chunk_->stage.bytes() >= kChunkBytes) Ship(false, false);
+  if (chunk_->stage.size() >= chunk_events_ || chunk_->stage.bytes() >= kChunkBytes) Ship(false, false);
   return Status::OK();
 }
 
