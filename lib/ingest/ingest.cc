@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -86,7 +87,12 @@ struct Input {
 // staged in the batch is new, summed by the rule the writer's EventRecorder
 // uses (DeltaSums), so the writer, finding no duplicate, writes them as they
 // are; else it writes its own sums of the events it inserted.
+//
+// A batch read while the writer finds mostly duplicates (a file ingested
+// again) is staged unkeyed instead: the reader, then the slower thread, skips
+// the keys and sums, and the writer keys the few events it inserts.
 struct BatchDeltas {
+  bool keyed = true;
   DeltaKeys keys;
   std::vector<uint32_t> sorted_counters, sorted_uniques;
   bool rows_made = false;  // false when a sum passed what a counter holds
@@ -94,6 +100,7 @@ struct BatchDeltas {
   std::vector<store::UniqueValue> uniques;
 
   void Clear() {
+    keyed = true;
     keys.Clear();
     rows_made = false;
   }
@@ -190,6 +197,11 @@ class ChunkQueue {
     return d;
   }
 
+  // Writer: whether most events of the chunk it last wrote were duplicates.
+  void SetMostlyDuplicates(bool yes) { mostly_duplicates_.store(yes, std::memory_order_relaxed); }
+  // Reader: the same, to choose how to stage the next batch.
+  bool MostlyDuplicates() const { return mostly_duplicates_.load(std::memory_order_relaxed); }
+
   // Writer: nothing more will be written; the reader stops at its next call.
   void Stop() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -207,6 +219,7 @@ class ChunkQueue {
   std::vector<std::unique_ptr<Chunk>> spares_;
   std::vector<std::unique_ptr<BatchDeltas>> spare_deltas_;
   bool stopped_ = false;
+  std::atomic<bool> mostly_duplicates_{false};
 };
 
 // The reading half of ingest, run on its own thread: inputs -> lines ->
@@ -266,6 +279,7 @@ class Reader {
   std::unique_ptr<BatchDeltas> deltas_;  // of the batch in progress
   DeltaSums sums_;                       // of every event staged in it
   bool sums_ok_ = true;                  // false once a sum passed what a counter holds
+  bool keyed_ = true;                    // the batch in progress is staged with its keys
   size_t next_input_ = 0;
   size_t chunk_events_ = kFirstChunkEvents;  // the chunk in progress closes at this many events
   size_t batch_records_ = 0;  // records read in the batch in progress
@@ -299,6 +313,7 @@ Status Reader::ReadAll() {
   for (bool done = false; !done;) {
     now_ = Clock::Now();
     batch_records_ = 0;
+    keyed_ = !queue_.MostlyDuplicates();
     LineReader::Line line;
     while (batch_records_ < options_.batch_size) {
       METER_ASSIGN_OR_RETURN(bool got, NextLine(&line));
@@ -328,10 +343,11 @@ bool Reader::Ship(bool end_of_batch, bool last) {
   chunk_->last = last;
   if (end_of_batch) {
     BatchDeltas& d = *deltas_;
+    d.keyed = keyed_;
     d.sorted_counters = d.keys.SortedCounters();
     d.sorted_uniques = d.keys.SortedUniques();
-    d.rows_made = sums_ok_;
-    if (sums_ok_) {
+    d.rows_made = keyed_ && sums_ok_;
+    if (d.rows_made) {
       sums_.Counters(d.keys, d.sorted_counters, &d.counters);
       sums_.Uniques(d.keys, d.sorted_uniques, &d.uniques);
     }
@@ -417,10 +433,10 @@ Status Reader::Accept() {
   METER_RETURN_IF_ERROR(ToEventView(raw_, &event_, &scratch_));
   METER_RETURN_IF_ERROR(validator_.Check(event_, now_, raw_.names->timestamp));
   if (strict_failed_) return stager_.Check(event_);  // nothing will be committed
-  METER_RETURN_IF_ERROR(stager_.Stage(event_, input_->index, &chunk_->stage, &deltas_->keys));
+  METER_RETURN_IF_ERROR(stager_.Stage(event_, input_->index, &chunk_->stage, keyed_ ? &deltas_->keys : nullptr));
   // A sum past a counter's capacity is the writer's to report (if the events
   // behind it are inserted): the rows are just not made.
-  if (sums_ok_) sums_ok_ = sums_.AddStaged(chunk_->stage, chunk_->stage.size() - 1).ok();
+  if (keyed_ && sums_ok_) sums_ok_ = sums_.AddStaged(chunk_->stage, chunk_->stage.size() - 1).ok();
   return Status::OK();
 }
 
@@ -564,11 +580,13 @@ Status Writer::WriteBatch(std::unique_ptr<Chunk>* first, bool* last) {
   std::unique_ptr<Chunk> chunk = std::move(*first);
   for (;;) {
     if (!chunk->error.ok()) return chunk->error;
+    size_t chunk_duplicates = 0;
     METER_RETURN_IF_ERROR(recorder_.Write(chunk->stage, chunk->order,
-                                          [this](uint64_t input, bool inserted, const EventView& e) -> Status {
+                                          [&](uint64_t input, bool inserted, const EventView& e) -> Status {
       IngestCounts& counts = pending_[input];
       if (!inserted) {
         ++counts.duplicates;
+        ++chunk_duplicates;
         duplicates_ = true;
         return Status::OK();
       }
@@ -581,11 +599,13 @@ Status Writer::WriteBatch(std::unique_ptr<Chunk>* first, bool* last) {
       pending_[i].read += chunk->counts[i].read;
       pending_[i].rejected += chunk->counts[i].rejected;
     }
+    queue_.SetMostlyDuplicates(2 * chunk_duplicates > chunk->stage.size());
     *last = chunk->last;
     if (chunk->end_of_batch) {
       const BatchDeltas& d = *chunk->deltas;
-      Status st = !duplicates_ && d.rows_made ? recorder_.FlushRows(d.counters, d.uniques)
-                                            : recorder_.Flush(d.keys, d.sorted_counters, d.sorted_uniques);
+      Status st = !d.keyed                    ? recorder_.Flush()
+                  : !duplicates_ && d.rows_made ? recorder_.FlushRows(d.counters, d.uniques)
+                                                : recorder_.Flush(d.keys, d.sorted_counters, d.sorted_uniques);
       queue_.Recycle(std::move(chunk));
       return st;
     }

@@ -21,6 +21,14 @@ struct EventRecorder::Impl {
   // batches so their memory is not faulted in again each time.
   std::vector<store::CounterDelta> counter_rows;
   std::vector<store::UniqueValue> unique_rows;
+
+  // Adds the contributions stager.Check found for `e` under keys of its own.
+  Status AddChecked(const EventView& e) {
+    for (const Contribution& c : stager.contributions())
+      METER_RETURN_IF_ERROR(
+          sums.Add(keys.Slot(e.tenant, e.timestamp, c.meter, c.unique), e.tenant, e.timestamp, c.meter, c.micros));
+    return Status::OK();
+  }
 };
 
 EventRecorder::EventRecorder(store::Database& db, const catalog::Catalog& catalog)
@@ -36,7 +44,9 @@ Status EventStager::Check(const EventView& e) {
 Status EventStager::Stage(const EventView& e, uint64_t tag, StagedEvents* stage, DeltaKeys* keys) {
   METER_RETURN_IF_ERROR(Check(e));
   slots_.clear();
-  if (!contributions_.empty()) {
+  if (!contributions_.empty() && !keys) {
+    slots_.assign(contributions_.size(), StagedEvents::kUnkeyed);
+  } else if (!contributions_.empty()) {
     uint32_t tenant = keys->TenantId(e.tenant);
     for (const Contribution& c : contributions_) slots_.push_back(keys->Slot(tenant, e.timestamp, c.meter, c.unique));
   }
@@ -49,13 +59,8 @@ Status EventRecorder::Check(const EventView& e) { return impl_->stager.Check(e);
 Result<bool> EventRecorder::Record(const EventView& e) {
   METER_RETURN_IF_ERROR(Check(e));
   METER_ASSIGN_OR_RETURN(bool inserted, impl_->events.Insert(e, Clock::Now()));
-  const std::vector<Contribution>& contributions = impl_->stager.contributions();
-  if (!inserted || contributions.empty()) return inserted;
-  for (const Contribution& c : contributions)
-    METER_RETURN_IF_ERROR(
-        impl_->sums.Add(impl_->keys.Slot(e.tenant, e.timestamp, c.meter, c.unique), e.tenant, e.timestamp, c.meter,
-                        c.micros));
-  return true;
+  if (inserted) METER_RETURN_IF_ERROR(impl_->AddChecked(e));
+  return inserted;
 }
 
 // Two passes: the inserts in id order (the index's order), then the
@@ -76,8 +81,18 @@ Status EventRecorder::Write(const StagedEvents& stage, const std::vector<uint32_
   for (size_t k = 0; k < order.size(); ++k) inserted[order[k]] = inserted_in_order[k];
   for (size_t i = 0; i < stage.size(); ++i) {
     const StagedEvents::Event& s = stage.event(i);
-    if (inserted[i]) METER_RETURN_IF_ERROR(impl_->sums.AddStaged(stage, i));
-    METER_RETURN_IF_ERROR(done(s.tag, inserted[i], stage.View(s)));
+    EventView view = stage.View(s);
+    if (inserted[i] && s.first_contribution != s.end_contribution) {
+      if (stage.contribution(s.first_contribution).slot != StagedEvents::kUnkeyed) {
+        METER_RETURN_IF_ERROR(impl_->sums.AddStaged(stage, i));
+      } else {
+        // Staged unkeyed: its meters are evaluated again (the reader checked
+        // them; the same catalog gives the same contributions) for the keys.
+        METER_RETURN_IF_ERROR(impl_->stager.Check(view));
+        METER_RETURN_IF_ERROR(impl_->AddChecked(view));
+      }
+    }
+    METER_RETURN_IF_ERROR(done(s.tag, inserted[i], view));
   }
   return Status::OK();
 }

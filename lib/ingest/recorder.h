@@ -36,6 +36,8 @@ class EventStager {
 
   // Checks `e` and adds it, with its contributions and `tag`, to `stage`,
   // and the keys of its contributions to `keys` (nothing when refused).
+  // Without `keys`, the contributions are staged unkeyed (kUnkeyed): the
+  // writer finds the keys of those it inserts (EventRecorder::Write).
   Status Stage(const EventView& e, uint64_t tag, StagedEvents* stage, DeltaKeys* keys);
 
   // The contributions found by the last successful Check or Stage.
@@ -77,7 +79,9 @@ class EventRecorder {
   // contributions of those inserted by their keys, and calls `done(tag,
   // inserted, event)` for each event in staging order. Every Write until
   // the next Flush takes events staged with the same DeltaKeys, and the
-  // deltas are written by Flush(keys): do not mix with Record.
+  // deltas are written by Flush(keys): do not mix with Record. Events
+  // staged unkeyed (no DeltaKeys) are keyed here, those inserted only, and
+  // their deltas are written by Flush().
   using StagedFn = std::function<Status(uint64_t tag, bool inserted, const EventView& e)>;
   Status Write(const StagedEvents& stage, const std::vector<uint32_t>& order, const StagedFn& done);
 

@@ -25,10 +25,12 @@ class StagedEvents {
     size_t offset = 0;
     uint32_t length = 0;
   };
+  // The slot of a contribution staged without its key.
+  static constexpr uint32_t kUnkeyed = UINT32_MAX;
   struct StagedContribution {
     const catalog::Meter* meter;
     int64_t micros;
-    uint32_t slot;  // DeltaKeys::Slot
+    uint32_t slot;  // DeltaKeys::Slot, or kUnkeyed
   };
   // An event with the fields of core/event.h held as arena texts, its tag
   // (ingest: the input it came from) and its contributions [first, end).

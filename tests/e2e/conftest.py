@@ -237,7 +237,7 @@ PG_PENDING = {
 PG_READY = {
     "test_aggregate", "test_alerts", "test_catalog", "test_cli_errors", "test_completion", "test_crash",
     "test_browser", "test_db", "test_faults", "test_ingest", "test_ingest_concurrency",
-    "test_ingest_identity", "test_ingest_shapes", "test_invoice", "test_invoice_migration", "test_limit",
+    "test_ingest_identity", "test_ingest_reingest", "test_ingest_shapes", "test_invoice", "test_invoice_migration", "test_limit",
     "test_names", "test_postgres", "test_progress", "test_quota", "test_regress_exact_numbers",
     "test_report_analytics", "test_report_dashboard", "test_report_forecast", "test_report_recommend",
     "test_report_simulate", "test_report_trends", "test_report_usage", "test_security", "test_spec_catalog",
