@@ -95,7 +95,7 @@ struct BatchDeltas {
   bool keyed = true;
   DeltaKeys keys;
   std::vector<uint32_t> sorted_counters, sorted_uniques;
-  bool rows_made = false;  // false when a sum passed what a counter holds
+  bool rows_made = false;  // false when unkeyed, or a sum passed what a counter holds
   std::vector<store::CounterDelta> counters;
   std::vector<store::UniqueValue> uniques;
 
@@ -599,7 +599,7 @@ Status Writer::WriteBatch(std::unique_ptr<Chunk>* first, bool* last) {
       pending_[i].read += chunk->counts[i].read;
       pending_[i].rejected += chunk->counts[i].rejected;
     }
-    queue_.SetMostlyDuplicates(2 * chunk_duplicates > chunk->stage.size());
+    if (chunk->stage.size() > 0) queue_.SetMostlyDuplicates(2 * chunk_duplicates > chunk->stage.size());
     *last = chunk->last;
     if (chunk->end_of_batch) {
       const BatchDeltas& d = *chunk->deltas;

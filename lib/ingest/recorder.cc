@@ -12,8 +12,8 @@ namespace meter::ingest {
 struct EventRecorder::Impl {
   Impl(store::Database& db, const catalog::Catalog& catalog) : events(db), stager(catalog) {}
   store::EventStore events;
-  EventStager stager;  // for Record and Check
-  DeltaKeys keys;      // Record: of the events recorded since the last Flush
+  EventStager stager;  // for Record, Check and the events Write keys itself
+  DeltaKeys keys;      // of the events Record or Write keyed since the last Flush
   DeltaSums sums;      // of the events recorded or written since the last Flush
   std::vector<EventView> views;  // Write: the staged events in insert order
   std::vector<bool> inserted;
@@ -65,7 +65,8 @@ Result<bool> EventRecorder::Record(const EventView& e) {
 
 // Two passes: the inserts in id order (the index's order), then the
 // contributions and the callbacks in staging order. The contributions'
-// keys were found when they were staged: summing them indexes arrays.
+// keys were found when they were staged (summing them indexes arrays), or,
+// staged unkeyed, are found here for the inserted events alone.
 Status EventRecorder::Write(const StagedEvents& stage, const std::vector<uint32_t>& order, const StagedFn& done) {
   std::vector<EventView>& views = impl_->views;
   views.clear();

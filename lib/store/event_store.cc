@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -172,10 +174,10 @@ struct EventStore::Impl {
                                              kAddUnique};
     return kSql[w];
   }
-  // The same statement for kRowsPerStatement rows: the single-row text up
-  // to " VALUES ", its row repeated, then the conflict clause.
   // SQLite's text of `w` (Sql's but for the events' INSERT).
   static const char* SqliteSql(Which w) { return w == kInsert ? SqliteInsertEventSql().c_str() : Sql(w); }
+  // The same statement for kRowsPerStatement rows: the single-row text up
+  // to " VALUES ", its row repeated, then the conflict clause.
   static std::string ManySql(Which w, size_t rows = kRowsPerStatement) { return ManySql(Sql(w), rows); }
   static std::string ManySql(std::string one, size_t rows) {
     size_t values = one.find(" VALUES") + 7, open = one.find('(', values), close = one.find(')', open);
@@ -621,7 +623,7 @@ Status EventStore::SetBulkLoad(bool on) {
 }
 
 struct BackgroundCheckpointer::Impl {
-  static constexpr int kCheckpointNice = 10;
+  static constexpr int kCheckpointNiceAbove = 10;  // the process's own, at most 19
   sqlite3* handle = nullptr;
   std::mutex mu;
   std::condition_variable wake;
@@ -634,7 +636,11 @@ struct BackgroundCheckpointer::Impl {
     // this one, which only has to keep the log short. Yielding to the other
     // two keeps the writer on a core of its own; the copy catches up
     // whenever the reader waits, and the last one runs once both are done.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kCheckpointNice);
+    // Relative to the process's own nice, so that `nice -n 19 meter ingest`
+    // does not leave this thread above the other two.
+    errno = 0;
+    int own = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+    if (errno == 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), std::min(own + kCheckpointNiceAbove, 19));
     std::unique_lock<std::mutex> lock(mu);
     for (;;) {
       wake.wait(lock, [&] { return pending || stop; });
