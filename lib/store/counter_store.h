@@ -1,12 +1,14 @@
 // CounterStore: the per-tenant, per-meter hourly counters that ingest keeps in
-// the same transaction as the events they count (tables usage_counters and
-// usage_uniques; EventStore writes them). Reads combine the rows of whole
-// hours the way the meter's aggregation says (CounterMerge, chosen by
-// ingest::MergeFor); usage/quantity.h adds the raw events of partial hours,
-// so every consumer asks there, not here, for a quantity over a period.
+// the same transaction as the events they count, stored one row per tenant,
+// meter and UTC day (tables usage_counter_days and usage_unique_days, the
+// day's hours in the text of counter_days.h; EventStore writes them). Reads
+// combine the hours of whole hours the way the meter's aggregation says
+// (CounterMerge, chosen by ingest::MergeFor); usage/quantity.h adds the raw
+// events of partial hours, so every consumer asks there, not here, for a
+// quantity over a period.
 //
-// A read costs at most one row per hour of the range, whatever the number
-// of events.
+// A read costs at most one row per day of the range (a month: ~31), whatever
+// the number of events.
 #pragma once
 
 #include <cstdint>
@@ -24,16 +26,18 @@ namespace meter::store {
 // Counter values are stored as integer millionths of a unit.
 constexpr int kQuantityPlaces = 6;
 
-// Counter rows of whole hours combined: `value` in millionths (kAdd: the
-// sum; kMax: the largest; kLatest: the value with the greatest (latest_ts,
-// value)); `events` 0 when no row was found.
+// Counters of whole hours combined: `value` in millionths (kAdd: the sum,
+// an IOError past int64; kMax: the largest; kLatest: the value with the
+// greatest (latest_ts, value), an hour without latest_ts below any);
+// `events` 0 when no hour was found.
 struct CounterTotal {
   int64_t value = 0;
   int64_t events = 0;
   Timestamp latest_ts = 0;
 };
 
-// One stored hourly counter row, and one distinct value of an hour.
+// One hour's counter (latest_ts 0 when it has none), and one distinct value
+// of an hour.
 struct CounterRow {
   Timestamp hour = 0;
   int64_t value = 0;
@@ -65,18 +69,19 @@ class CounterStore {
   Result<std::map<std::string, std::vector<std::string>>> DistinctValuesByTenant(const std::string& meter,
                                                                                  const Period& hours);
 
-  // The rows themselves, oldest hour first, for roll-ups that fold them
-  // into buckets of their own.
+  // The hours themselves, oldest first (values of an hour in byte order),
+  // for roll-ups that fold them into buckets of their own.
   Result<std::vector<CounterRow>> Rows(const std::string& tenant, const std::string& meter, const Period& hours);
   Result<std::vector<UniqueRow>> UniqueRows(const std::string& tenant, const std::string& meter, const Period& hours);
 
-  // Recounts: replaces the row of (tenant, meter, hour) with `t` (deleted
-  // when t.events is 0), or the distinct values of that hour with `values`.
-  // Join the caller's transaction.
+  // Recounts: replaces the hour of (tenant, meter) with `t` (removed when
+  // t.events is 0; t.latest_ts 0 stores none), or the distinct values of
+  // that hour with `values`, rewriting the hour's day row (deleted once it
+  // holds no hour). Join the caller's transaction.
   Status ReplaceHour(const std::string& tenant, const std::string& meter, Timestamp hour, const CounterTotal& t);
   Status ReplaceUniques(const std::string& tenant, const std::string& meter, Timestamp hour,
                         const std::vector<std::string>& values);
-  // Deletes every counter row and distinct value of `meter` with an hour in
+  // Deletes every counter and distinct value of `meter` with an hour in
   // `hours`, for every tenant (before recounting them).
   Status DeleteRange(const std::string& meter, const Period& hours);
 

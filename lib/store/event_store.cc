@@ -11,11 +11,13 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "store/counter_days.h"
 #include "store/event_columns.h"
 #include "store/stage.h"
 #include "store/sqlite_internal.h"
@@ -72,37 +74,6 @@ const std::string& SqliteInsertEventSql() {
 // each row (about a third fewer instructions per event, half per counter).
 constexpr size_t kRowsPerStatement = 64;
 
-// A sum past int64 would turn into a REAL on SQLite (a rounded count that
-// reads back wrong): NULL instead fails the NOT NULL column, so the batch
-// rolls back with an error (PostgreSQL's bigint refuses it by itself).
-constexpr const char* kAddCounter =
-    "INSERT INTO usage_counters(tenant_id, meter, hour, value, events, latest_ts) VALUES(?,?,?,?,?,NULL) "
-    "ON CONFLICT(tenant_id, meter, hour) DO UPDATE SET value = CASE WHEN excluded.value > "
-    "9223372036854775807 - usage_counters.value THEN NULL ELSE usage_counters.value + excluded.value END, "
-    "events = usage_counters.events + excluded.events";
-
-constexpr const char* kMaxCounter =
-    "INSERT INTO usage_counters(tenant_id, meter, hour, value, events, latest_ts) VALUES(?,?,?,?,?,NULL) "
-    "ON CONFLICT(tenant_id, meter, hour) DO UPDATE SET value = CASE WHEN excluded.value > usage_counters.value "
-    "THEN excluded.value ELSE usage_counters.value END, events = usage_counters.events + excluded.events";
-
-// Every SET expression reads the row as it was before the update, so the
-// value and its time are compared against the same old pair. Ties on the
-// time keep the larger value, so the result does not depend on arrival order.
-constexpr const char* kLatestCounter =
-    "INSERT INTO usage_counters(tenant_id, meter, hour, value, events, latest_ts) VALUES(?,?,?,?,?,?) "
-    "ON CONFLICT(tenant_id, meter, hour) DO UPDATE SET "
-    "value = CASE WHEN usage_counters.latest_ts IS NULL OR excluded.latest_ts > usage_counters.latest_ts OR "
-    "(excluded.latest_ts = usage_counters.latest_ts AND excluded.value > usage_counters.value) "
-    "THEN excluded.value ELSE usage_counters.value END, "
-    "latest_ts = CASE WHEN usage_counters.latest_ts IS NULL OR excluded.latest_ts > usage_counters.latest_ts "
-    "THEN excluded.latest_ts ELSE usage_counters.latest_ts END, "
-    "events = usage_counters.events + excluded.events";
-
-constexpr const char* kAddUnique =
-    "INSERT INTO usage_uniques(tenant_id, meter, hour, value) VALUES(?,?,?,?) "
-    "ON CONFLICT (tenant_id, meter, hour, value) DO NOTHING";
-
 // Text bound without a copy: the caller keeps it alive until the step.
 void BindText(sqlite3_stmt* s, int i, std::string_view v, bool null_if_empty) {
   if (v.empty() && null_if_empty) sqlite3_bind_null(s, i);
@@ -122,22 +93,6 @@ void BindEvent(sqlite3_stmt* s, int* p, const EventView& e, Timestamp ingested_a
   sqlite3_bind_int64(s, (*p)++, ingested_at);
 }
 
-void BindCounter(sqlite3_stmt* s, int* p, const CounterDelta& d) {
-  BindText(s, (*p)++, d.tenant, false);
-  BindText(s, (*p)++, d.meter, false);
-  sqlite3_bind_int64(s, (*p)++, d.hour);
-  sqlite3_bind_int64(s, (*p)++, d.value);
-  sqlite3_bind_int64(s, (*p)++, d.events);
-  if (d.merge == CounterMerge::kLatest) sqlite3_bind_int64(s, (*p)++, d.latest_ts);
-}
-
-void BindUnique(sqlite3_stmt* s, int* p, const UniqueValue& u) {
-  BindText(s, (*p)++, u.tenant, false);
-  BindText(s, (*p)++, u.meter, false);
-  sqlite3_bind_int64(s, (*p)++, u.hour);
-  BindText(s, (*p)++, u.value, false);
-}
-
 // The same bindings through the backend-neutral Statement (PostgreSQL, one event).
 void Bind(Statement& s, int i, EventColumn c, std::string_view v) {
   if (v.empty() && !c.required) s.bind(i);
@@ -146,21 +101,13 @@ void Bind(Statement& s, int i, EventColumn c, std::string_view v) {
 void Bind(Statement& s, int i, EventColumn, int64_t v) { s.bind(i, v); }
 void Bind(Statement& s, int i, EventColumn, std::optional<int64_t> v) { s.bind(i, v); }
 
-void BindCounter(Statement& s, int* p, const CounterDelta& d) {
-  s.bindNoCopy((*p)++, d.tenant);
-  s.bindNoCopy((*p)++, d.meter);
-  s.bind((*p)++, d.hour);
-  s.bind((*p)++, d.value);
-  s.bind((*p)++, d.events);
-  if (d.merge == CounterMerge::kLatest) s.bind((*p)++, d.latest_ts);
-}
-
-void BindUnique(Statement& s, int* p, const UniqueValue& u) {
-  s.bindNoCopy((*p)++, u.tenant);
-  s.bindNoCopy((*p)++, u.meter);
-  s.bind((*p)++, u.hour);
-  s.bindNoCopy((*p)++, u.value);
-}
+// One day row's share of a sorted list of counter deltas or values: rows
+// [first, end) all have `tenant`, `meter` and an hour of `day`.
+struct DayGroup {
+  std::string_view tenant, meter;
+  Timestamp day = 0;
+  size_t first = 0, end = 0;
+};
 
 }  // namespace
 
@@ -168,10 +115,9 @@ void BindUnique(Statement& s, int* p, const UniqueValue& u) {
 // (SQLITE_PREPARE_PERSISTENT) and bound without copies; on PostgreSQL the
 // same SQL taking its rows from a temporary table filled by COPY.
 struct EventStore::Impl {
-  enum Which { kInsert, kAdd, kMax, kLatest, kUnique, kCount };
+  enum Which { kInsert, kCount };
   static const char* Sql(Which w) {
-    static const char* const kSql[kCount] = {InsertEventSql().c_str(), kAddCounter, kMaxCounter, kLatestCounter,
-                                             kAddUnique};
+    static const char* const kSql[kCount] = {InsertEventSql().c_str()};
     return kSql[w];
   }
   // SQLite's text of `w` (Sql's but for the events' INSERT).
@@ -195,6 +141,9 @@ struct EventStore::Impl {
       if (s) sqlite3_finalize(s);
     for (sqlite3_stmt* s : many)
       if (s) sqlite3_finalize(s);
+    for (auto& kind : day_upserts)
+      for (sqlite3_stmt* s : kind)
+        if (s) sqlite3_finalize(s);
   }
   // The statement writing `rows` rows: 1 or kRowsPerStatement.
   sqlite3_stmt* Get(Which w, size_t rows = 1) {
@@ -220,16 +169,6 @@ struct EventStore::Impl {
       after(first, rows);
       first += rows;
     }
-  }
-  // PostgreSQL, up to kRowsPerStatement rows (quota reserve's one event):
-  // one statement through a cached Statement, bind(statement, &parameter, i)
-  // binding row i. A temporary table would cost more than it saves.
-  template <typename BindRow>
-  void WriteFew(Database& db, Which w, size_t n, BindRow bind) {
-    Statement& s = Cached(db, n == 1 ? std::string(Sql(w)) : ManySql(w, n));
-    int p = 1;
-    for (size_t r = 0; r < n; ++r) bind(s, &p, r);
-    s.exec();
   }
   // Which of the `rows` events todo[first...] the statement just run
   // inserted: each new row gets the highest seq yet, so those it inserted
@@ -280,7 +219,62 @@ struct EventStore::Impl {
   // Scratch lists of InsertMany and AddCounters, kept between batches so
   // their memory is not faulted in again each time.
   std::vector<size_t> todo;
-  std::vector<const CounterDelta*> kind;
+  // The counters' day rows (counter_days.h) on SQLite: upserts of 1 or
+  // kRowsPerStatement rows whose conflict branch merges the stored text
+  // with the new one through meter_day_merge(stored, new, kind), a function
+  // registered on the connection; kind: a CounterMerge, or kUniqueKind for
+  // distinct values. It keeps no pointer to this Impl (another EventStore
+  // on the same connection registers it again): its scratch and a failed
+  // merge's Status (DayMergeError) are the calling thread's.
+  static constexpr int kUniqueKind = 3;
+  sqlite3_stmt* day_upserts[4][2] = {};
+  static Status& DayMergeError() {
+    thread_local Status error;
+    return error;
+  }
+  static void DayMerge(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    thread_local std::string merged;
+    auto text = [&](int i) {
+      return std::string_view(reinterpret_cast<const char*>(sqlite3_value_text(argv[i])),
+                              static_cast<size_t>(sqlite3_value_bytes(argv[i])));
+    };
+    int kind = sqlite3_value_int(argv[2]);
+    Status s = kind == kUniqueKind
+                   ? counter_days::MergeUniqueText(text(0), text(1), &merged)
+                   : counter_days::MergeCounterText(static_cast<CounterMerge>(kind), text(0), text(1), &merged);
+    if (!s.ok()) {
+      DayMergeError() = s;
+      sqlite3_result_error(ctx, s.message().c_str(), -1);
+      return;
+    }
+    sqlite3_result_text(ctx, merged.data(), static_cast<int>(merged.size()), SQLITE_TRANSIENT);
+  }
+  sqlite3_stmt* DayUpsert(int kind, size_t rows) {
+    sqlite3_stmt*& s = day_upserts[kind][rows == 1 ? 0 : 1];
+    if (!s) {
+      std::string sql = "INSERT INTO ";
+      sql += kind == kUniqueKind ? "usage_unique_days" : "usage_counter_days";
+      sql += "(tenant_id, meter, day, data) VALUES ";
+      for (size_t r = 0; r < rows; ++r) sql += r ? ",(?,?,?,?)" : "(?,?,?,?)";
+      sql += " ON CONFLICT(tenant_id, meter, day) DO UPDATE SET data = meter_day_merge(data, excluded.data, " +
+             std::to_string(kind) + ")";
+      int rc = sqlite3_create_function_v2(handle, "meter_day_merge", 3, SQLITE_UTF8, nullptr, &DayMerge, nullptr,
+                                          nullptr, nullptr);
+      if (rc == SQLITE_OK) rc = sqlite3_prepare_v3(handle, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+      if (rc != SQLITE_OK) throw SQLite::Exception(handle, rc);
+    }
+    return s;
+  }
+  // Writes texts[i] as the new share of day row groups[order[i]], merged
+  // into the stored row by `kind`. Throws on failures but a merge's.
+  Status WriteDayRows(Database& db, int kind, const std::vector<DayGroup>& groups, const std::vector<size_t>& order,
+                      const std::vector<std::string>& texts);
+  // Scratch of AddCounters and AddUniques, kept between batches.
+  std::vector<counter_days::CounterHour> delta_hours;
+  std::vector<counter_days::UniqueHour> new_values;
+  std::vector<DayGroup> groups;
+  std::vector<size_t> order;
+  std::vector<std::string> texts;
 
   // Runs a bound statement that returns no rows, then resets it.
   void Step(sqlite3_stmt* s) {
@@ -362,17 +356,6 @@ void CopyNewEvents(Database& db, const std::vector<EventView>& events, const std
     (*inserted)[i] = true;
   }
   rows.finish();
-}
-
-// The INSERT `sql` ("INSERT INTO t(a, b) VALUES(?, ?) <rest>") taking its
-// rows from `stage`, a table with those columns: "INSERT INTO t(a, b) SELECT
-// a, b FROM stage <rest>".
-std::string FromStage(std::string_view sql, std::string_view stage) {
-  size_t open = sql.find('('), close = sql.find(')', open);
-  size_t values = sql.find(" VALUES"), end = sql.find(')', values);
-  std::string out(sql.substr(0, values));
-  out.append(" SELECT ").append(sql.substr(open + 1, close - open - 1)).append(" FROM ").append(stage);
-  return out.append(sql.substr(end + 1));
 }
 
 }  // namespace
@@ -506,76 +489,182 @@ Result<std::vector<StoredEvent>> EventStore::List(const EventFilter& f) {
   });
 }
 
+namespace {
+
+template <typename Row>
+void GroupByDay(const std::vector<Row>& rows, std::vector<DayGroup>* out) {
+  out->clear();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    Timestamp day = counter_days::DayOf(rows[i].hour);
+    if (out->empty() || out->back().day != day || out->back().tenant != rows[i].tenant ||
+        out->back().meter != rows[i].meter)
+      out->push_back({rows[i].tenant, rows[i].meter, day, i, i});
+    out->back().end = i + 1;
+  }
+}
+
+bool KeyLess(const CounterDelta& a, const CounterDelta& b) {
+  return std::tie(a.tenant, a.meter, a.hour) < std::tie(b.tenant, b.meter, b.hour);
+}
+bool KeyLess(const UniqueValue& a, const UniqueValue& b) {
+  return std::tie(a.tenant, a.meter, a.hour, a.value) < std::tie(b.tenant, b.meter, b.hour, b.value);
+}
+
+}  // namespace
+
+// SQLite: kRowsPerStatement rows per statement and the rest one by one, as
+// InsertMany. PostgreSQL: one row alone (quota reserve's one event) by a
+// point SELECT, the merge and an upsert; more by COPY of the groups' keys
+// into a temporary table, one join for the stored rows, the merge here,
+// COPY of the merged rows, one upsert. The caller's transaction holds the
+// writer lock, so nobody writes in between.
+Status EventStore::Impl::WriteDayRows(Database& db, int kind, const std::vector<DayGroup>& groups,
+                                      const std::vector<size_t>& order, const std::vector<std::string>& texts) {
+  const size_t n = order.size();
+  if (!postgres) {
+    for (size_t first = 0; first < n;) {
+      size_t rows = n - first >= kRowsPerStatement ? kRowsPerStatement : 1;
+      sqlite3_stmt* s = DayUpsert(kind, rows);
+      int p = 1;
+      for (size_t r = first; r < first + rows; ++r) {
+        const DayGroup& k = groups[order[r]];
+        BindText(s, p++, k.tenant, false);
+        BindText(s, p++, k.meter, false);
+        sqlite3_bind_int64(s, p++, k.day);
+        BindText(s, p++, texts[r], false);
+      }
+      DayMergeError() = Status::OK();
+      int rc = sqlite3_step(s);
+      sqlite3_reset(s);
+      if (rc != SQLITE_DONE) {
+        if (!DayMergeError().ok()) return std::exchange(DayMergeError(), Status::OK());
+        throw SQLite::Exception(handle, rc);
+      }
+      first += rows;
+    }
+    return Status::OK();
+  }
+  auto merge = [&](std::string_view stored, std::string_view add, std::string* out) {
+    return kind == kUniqueKind ? counter_days::MergeUniqueText(stored, add, out)
+                               : counter_days::MergeCounterText(static_cast<CounterMerge>(kind), stored, add, out);
+  };
+  const std::string name = kind == kUniqueKind ? "usage_unique_days" : "usage_counter_days";
+  if (n == 1) {
+    const DayGroup& k = groups[order[0]];
+    Statement& q = Cached(db, "SELECT data FROM " + name + " WHERE tenant_id=? AND meter=? AND day=?");
+    q.bindNoCopy(1, k.tenant);
+    q.bindNoCopy(2, k.meter);
+    q.bind(3, k.day);
+    std::string stored = q.executeStep() ? q.getColumn(0).getString() : std::string();
+    q.reset();
+    std::string merged;
+    METER_RETURN_IF_ERROR(merge(stored, texts[0], &merged));
+    Statement& u = Cached(db, "INSERT INTO " + name + "(tenant_id, meter, day, data) VALUES(?,?,?,?) "
+                                  "ON CONFLICT(tenant_id, meter, day) DO UPDATE SET data = excluded.data");
+    u.bindNoCopy(1, k.tenant);
+    u.bindNoCopy(2, k.meter);
+    u.bind(3, k.day);
+    u.bindNoCopy(4, merged);
+    u.exec();
+    return Status::OK();
+  }
+  static const std::string kKeys = "meter_day_keys", kRows = "meter_day_rows";
+  EmptyStage(db, kKeys, "SELECT 0::bigint AS ord, tenant_id, meter, day FROM usage_counter_days");
+  BulkInsert keys(db, kKeys, {"ord", "tenant_id", "meter", "day"});
+  for (size_t i = 0; i < n; ++i) {
+    keys.add(static_cast<int64_t>(i));
+    keys.add(groups[order[i]].tenant);
+    keys.add(groups[order[i]].meter);
+    keys.add(groups[order[i]].day);
+    keys.endRow();
+  }
+  keys.finish();
+  std::vector<std::string> rows(n);
+  {
+    // A probe of the primary key per group (LATERAL .. LIMIT 1 keeps the
+    // planner from hashing the whole table).
+    Statement q(db, "SELECT k.ord, d.data FROM " + kKeys + " k, LATERAL (SELECT data FROM " + name +
+                        " t WHERE t.tenant_id = k.tenant_id AND t.meter = k.meter AND t.day = k.day LIMIT 1) d");
+    while (q.executeStep()) rows[static_cast<size_t>(q.getColumn(0).getInt64())] = q.getColumn(1).getString();
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (rows[i].empty()) rows[i] = texts[i];
+    else METER_RETURN_IF_ERROR(merge(std::string(rows[i]), texts[i], &rows[i]));
+  }
+  EmptyStage(db, kRows, "SELECT tenant_id, meter, day, data FROM usage_counter_days");
+  BulkInsert out(db, kRows, {"tenant_id", "meter", "day", "data"});
+  for (size_t i = 0; i < n; ++i) {
+    out.add(groups[order[i]].tenant);
+    out.add(groups[order[i]].meter);
+    out.add(groups[order[i]].day);
+    out.add(rows[i]);
+    out.endRow();
+  }
+  out.finish();
+  Cached(db, "INSERT INTO " + name + "(tenant_id, meter, day, data) SELECT tenant_id, meter, day, data FROM " +
+                 kRows + " ON CONFLICT(tenant_id, meter, day) DO UPDATE SET data = excluded.data")
+      .exec();
+  return Status::OK();
+}
+
 Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
+  if (!std::is_sorted(deltas.begin(), deltas.end(), [](auto& a, auto& b) { return KeyLess(a, b); })) {
+    std::vector<CounterDelta> sorted = deltas;
+    std::stable_sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return KeyLess(a, b); });
+    return AddCounters(sorted);
+  }
   return Guarded(db_, [&]() -> Status {
-    // One statement merges one way: each kind's deltas, in the order given.
-    std::vector<const CounterDelta*>& kind = impl_->kind;
-    kind.reserve(deltas.size());
+    Impl& m = *impl_;
+    GroupByDay(deltas, &m.groups);
+    // One statement merges one way: each kind's day rows, in key order.
     for (CounterMerge merge : {CounterMerge::kAdd, CounterMerge::kMax, CounterMerge::kLatest}) {
-      kind.clear();
-      for (const CounterDelta& d : deltas)
-        if (d.merge == merge) kind.push_back(&d);
-      Impl::Which w = merge == CounterMerge::kAdd ? Impl::kAdd : merge == CounterMerge::kMax ? Impl::kMax : Impl::kLatest;
-      if (kind.empty()) continue;
-      if (impl_->postgres && kind.size() <= kRowsPerStatement) {
-        impl_->WriteFew(db_, w, kind.size(), [&](Statement& s, int* p, size_t i) { BindCounter(s, p, *kind[i]); });
-        continue;
-      }
-      if (impl_->postgres) {
-        // COPY into a temporary table, then one upsert from it (the deltas
-        // have distinct keys, so no row is updated twice by it).
-        static const std::string kStage = "meter_counter_stage";
-        EmptyStage(db_, kStage, "SELECT tenant_id, meter, hour, value, events, latest_ts FROM usage_counters");
-        BulkInsert rows(db_, kStage, {"tenant_id", "meter", "hour", "value", "events", "latest_ts"});
-        for (const CounterDelta* d : kind) {
-          rows.add(d->tenant);
-          rows.add(d->meter);
-          rows.add(d->hour);
-          rows.add(d->value);
-          rows.add(d->events);
-          if (merge == CounterMerge::kLatest) rows.add(d->latest_ts);
-          else rows.add(nullptr);
-          rows.endRow();
+      m.order.clear();
+      size_t n = 0;
+      for (size_t g = 0; g < m.groups.size(); ++g) {
+        const DayGroup& k = m.groups[g];
+        if (deltas[k.first].merge != merge) continue;
+        m.order.push_back(g);
+        if (m.texts.size() <= n) m.texts.emplace_back();
+        std::vector<counter_days::CounterHour>& add = m.delta_hours;
+        add.clear();
+        for (size_t i = k.first; i < k.end; ++i) {
+          const CounterDelta& d = deltas[i];
+          counter_days::CounterHour h{d.hour, d.value, d.events, std::nullopt};
+          if (merge == CounterMerge::kLatest) h.latest_ts = d.latest_ts;
+          if (!add.empty() && add.back().hour == h.hour) METER_RETURN_IF_ERROR(counter_days::Merge(merge, h, &add.back()));
+          else add.push_back(h);
         }
-        rows.finish();
-        Cached(db_, FromStage(Impl::Sql(w), kStage)).exec();
-        continue;
+        counter_days::EncodeCounters(k.day, add, &m.texts[n++]);
       }
-      impl_->WriteRows(
-          w, kind.size(), [&](sqlite3_stmt* s, int* p, size_t i) { BindCounter(s, p, *kind[i]); },
-          [](size_t, size_t) {});
+      if (!m.order.empty()) METER_RETURN_IF_ERROR(m.WriteDayRows(db_, static_cast<int>(merge), m.groups, m.order, m.texts));
     }
     return Status::OK();
   });
 }
 
 Status EventStore::AddUniques(const std::vector<UniqueValue>& values) {
+  if (!std::is_sorted(values.begin(), values.end(), [](auto& a, auto& b) { return KeyLess(a, b); })) {
+    std::vector<UniqueValue> sorted = values;
+    std::stable_sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return KeyLess(a, b); });
+    return AddUniques(sorted);
+  }
   return Guarded(db_, [&]() -> Status {
-    if (impl_->postgres && values.size() <= kRowsPerStatement) {
-      if (!values.empty())
-        impl_->WriteFew(db_, Impl::kUnique, values.size(),
-                        [&](Statement& s, int* p, size_t i) { BindUnique(s, p, values[i]); });
-      return Status::OK();
+    Impl& m = *impl_;
+    GroupByDay(values, &m.groups);
+    m.order.clear();
+    for (size_t g = 0; g < m.groups.size(); ++g) {
+      const DayGroup& k = m.groups[g];
+      m.order.push_back(g);
+      if (m.texts.size() <= g) m.texts.emplace_back();
+      std::vector<counter_days::UniqueHour>& add = m.new_values;
+      add.clear();
+      for (size_t i = k.first; i < k.end; ++i)
+        if (add.empty() || add.back().hour != values[i].hour || add.back().value != values[i].value)
+          add.push_back({values[i].hour, values[i].value});
+      counter_days::EncodeUniques(k.day, add, &m.texts[g]);
     }
-    if (impl_->postgres) {
-      static const std::string kStage = "meter_unique_stage";
-      EmptyStage(db_, kStage, "SELECT tenant_id, meter, hour, value FROM usage_uniques");
-      BulkInsert rows(db_, kStage, {"tenant_id", "meter", "hour", "value"});
-      for (const UniqueValue& u : values) {
-        rows.add(u.tenant);
-        rows.add(u.meter);
-        rows.add(u.hour);
-        rows.add(u.value);
-        rows.endRow();
-      }
-      rows.finish();
-      Cached(db_, FromStage(Impl::Sql(Impl::kUnique), kStage)).exec();
-      return Status::OK();
-    }
-    impl_->WriteRows(
-        Impl::kUnique, values.size(), [&](sqlite3_stmt* s, int* p, size_t i) { BindUnique(s, p, values[i]); },
-        [](size_t, size_t) {});
-    return Status::OK();
+    if (m.order.empty()) return Status::OK();
+    return m.WriteDayRows(db_, Impl::kUniqueKind, m.groups, m.order, m.texts);
   });
 }
 

@@ -1,5 +1,6 @@
 // EventStore: the writes that bring usage into the database (the events
-// table and the hourly counters of counter_store.h) and the few reads ingest
+// table and the hourly counters of counter_store.h, stored per UTC day in
+// usage_counter_days and usage_unique_days) and the few reads ingest
 // needs. ingest::EventRecorder is its one user: it calls these inside a
 // db.Transaction(), so events and counters commit together or not at all.
 //
@@ -20,14 +21,14 @@
 
 namespace meter::store {
 
-// How a counter delta merges into the stored hourly row.
+// How a counter delta merges into the stored hour (counter_days::Merge).
 enum class CounterMerge {
   kAdd,     // sum and count meters: value and events add up
   kMax,     // max meters: the larger value stays
   kLatest,  // latest meters: the value with the greatest (latest_ts, value) stays
 };
 
-// A change to one hourly counter row (tenant, meter, hour); values in
+// A change to one hourly counter (tenant, meter, hour); values in
 // millionths of a unit (kQuantityPlaces). Views valid for the call.
 struct CounterDelta {
   std::string_view tenant;
@@ -102,13 +103,17 @@ class EventStore {
   // order they were stored in), at most f.limit of them.
   Result<std::vector<StoredEvent>> List(const EventFilter& f);
 
-  // Merges the deltas into usage_counters (rows created as needed), in the
-  // order given: sorted by (tenant, meter, hour) they touch neighbouring pages.
+  // Merges the deltas into the day rows of usage_counter_days (rows created
+  // as needed): each (tenant, meter, UTC day) row is read, merged and written
+  // once per call. Give them sorted by (tenant, meter, hour), as ingest does
+  // (rows then follow the table's key order); others are sorted first. A
+  // sum past int64 is a DataError ("integer overflow"), and the caller's
+  // transaction must roll back. Call inside db.Transaction().
   Status AddCounters(const std::vector<CounterDelta>& deltas);
 
-  // Adds the values to usage_uniques (values already present are kept once),
-  // in the order given: sorted by (tenant, meter, hour, value) they touch
-  // neighbouring pages.
+  // Adds the values to the day rows of usage_unique_days (values already
+  // present are kept once), sorted by (tenant, meter, hour, value) as
+  // AddCounters. Call inside db.Transaction().
   Status AddUniques(const std::vector<UniqueValue>& values);
 
   // The periods of `tenant`'s invoices that are already issued (status open,

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "store/counter_migration.h"
 #include "store/dialect.h"
 #include "store/invoice_migration.h"
 #include "store/statement.h"
@@ -451,6 +452,30 @@ const std::vector<Migration>& Migrations() {
           // periods that lost events after finalization through it.
           "CREATE INDEX events_voided ON events(voided_at) WHERE voided_at IS NOT NULL",
       }},
+      // ---- version 8: counters packed per (tenant, meter, UTC day) ----
+      // With many tenants an hourly key holds one or two events, so the
+      // hourly tables took almost a row per event. One row per tenant,
+      // meter and UTC day now holds that day's hours: `day` is the day's
+      // first instant (milliseconds, a multiple of 86400000); `data` the
+      // day's hours in the canonical text of store/counter_days.h (counters:
+      // value, events, latest_ts per hour; distinct values: each value per
+      // hour). MigrateCountersToDays (store/counter_migration.cc) moves the
+      // hourly rows into them and drops usage_counters and usage_uniques.
+      {{
+           R"(CREATE TABLE usage_counter_days(
+                tenant_id TEXT NOT NULL,
+                meter TEXT NOT NULL,
+                day INTEGER NOT NULL,
+                data TEXT NOT NULL,
+                PRIMARY KEY(tenant_id, meter, day)) WITHOUT ROWID)",
+           R"(CREATE TABLE usage_unique_days(
+                tenant_id TEXT NOT NULL,
+                meter TEXT NOT NULL,
+                day INTEGER NOT NULL,
+                data TEXT NOT NULL,
+                PRIMARY KEY(tenant_id, meter, day)) WITHOUT ROWID)",
+       },
+       MigrateCountersToDays},
   };
   return kMigrations;
 }

@@ -36,6 +36,7 @@ import uuid
 
 import pytest
 
+import counters
 from conftest import METER_BIN
 import faultkit as fk
 
@@ -282,7 +283,7 @@ def same_json(ref, db, args, where):
 # ---- ingest ----
 
 def compare_ingest(ref, db, where, _):
-    same_tables(ref, db, ["events", "usage_counters", "usage_uniques"], where)
+    same_tables(ref, db, ["events", "usage_counter_days", "usage_unique_days"], where)
     same_json(ref, db, ["quota", "status"], where)
     same_json(ref, db, ["report", "usage", "--period", PERIOD], where)
 
@@ -296,7 +297,7 @@ def test_killed_ingest_reruns_to_the_uninterrupted_result(world, copies):
 def compare_late_ingest(ref, db, where, _):
     """Late usage: counted once, and billed once on March's invoices as
     adjustment lines, whatever the kill interrupted."""
-    same_tables(ref, db, ["events", "usage_counters", "usage_uniques"], where)
+    same_tables(ref, db, ["events", "usage_counter_days", "usage_unique_days"], where)
     for path in (ref, db):
         if not fk.table_counts(path)["invoices"] > TENANTS:  # the reference is invoiced once
             run(path, "invoice", "generate", "--period", "2026-03", now="2026-04-02T00:00:00Z", check_code=0)
@@ -482,8 +483,9 @@ def reservations_consistent(db, where):
     with fk.reading(db) as c:
         rows = c.execute("SELECT id, allowed FROM quota_reservations").fetchall()
         events = sorted(r[0] for r in c.execute("SELECT id FROM events").fetchall())
-        value, count = c.execute("SELECT COALESCE(SUM(value), 0), COALESCE(SUM(events), 0) FROM usage_counters "
-                                 "WHERE tenant_id = 'capped-1' AND meter = 'api_calls'").fetchone()
+        hours = counters.counter_rows(lambda q, p: c.execute(q, p).fetchall(),
+                                      "WHERE tenant_id = 'capped-1' AND meter = 'api_calls'")
+        value, count = sum(h[3] for h in hours), sum(h[4] for h in hours)
     allowed = sorted(i for i, ok in rows if ok)
     assert events == allowed, f"{where}: {len(events)} event(s) for {len(allowed)} allowed reservation(s)"
     assert (value, count) == (len(allowed) * 1_000_000, len(allowed)), f"{where}: counters {value}, {count}"

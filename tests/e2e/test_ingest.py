@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+import counters
 from conftest import SAMPLE_DIR
 
 NOW = "2026-03-01T00:00:00Z"
@@ -39,21 +40,24 @@ def ev(i, **kw):
 
 
 def counter(meter, tenant, meter_key, aggregation=None, period=FEB):
-    """The meter's value over the period, read as CounterStore reads it."""
+    """The meter's value over the period, read from the stored counters as
+    CounterStore reads them."""
     aggregation = aggregation or AGGREGATION[meter_key]
-    where = "tenant_id=? AND meter=? AND hour>=? AND hour<?"
-    args = (tenant, meter_key, period[0], period[1])
+    where, args = "WHERE tenant_id=? AND meter=?", (tenant, meter_key)
+    inside = lambda hour: period[0] <= hour < period[1]
+    if aggregation == "unique_count":
+        values = {v for _, _, h, v in counters.unique_rows(meter.sql, where, args) if inside(h)}
+        return len(values)
+    rows = [r for r in counters.counter_rows(meter.sql, where, args) if inside(r[2])]
+    if not rows:
+        return 0
     if aggregation in ("sum", "count"):
-        sql = f"SELECT SUM(value) FROM usage_counters WHERE {where}"
+        value = sum(r[3] for r in rows)
     elif aggregation == "max":
-        sql = f"SELECT MAX(value) FROM usage_counters WHERE {where}"
-    elif aggregation == "latest":
-        sql = f"SELECT value FROM usage_counters WHERE {where} ORDER BY latest_ts DESC LIMIT 1"
+        value = max(r[3] for r in rows)
     else:
-        sql = f"SELECT COUNT(DISTINCT value) * 1000000 FROM usage_uniques WHERE {where}"
-    rows = meter.sql(sql, args)
-    value = rows[0][0] if rows else None
-    return 0 if value is None else value / 1e6
+        value = max(rows, key=lambda r: (r[5] or 0, r[3]))[3]
+    return value / 1e6
 
 
 def event_count(meter):

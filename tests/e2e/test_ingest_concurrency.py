@@ -3,6 +3,8 @@ with exact totals (each event counted once) and no 'database is locked'."""
 import json
 import subprocess
 
+import counters
+
 CATALOG = {
     "meters": [
         {"key": "api_calls"},
@@ -44,17 +46,13 @@ def test_four_concurrent_ingests_of_overlapping_files(meter):
     assert sum(s["accepted"] for s in summaries) == len(covered)
     assert sum(s["accepted"] + s["duplicates"] for s in summaries) == sum(s["read"] for s in summaries)
 
-    def one(sql, *params):
-        return meter.sql(sql, params)[0][0]
-
     assert meter.sql("SELECT COUNT(*), COUNT(DISTINCT id) FROM events") == [(len(covered),) * 2]
     for t in range(5):
         mine = [event(i) for i in covered if i % 5 == t]
-        total = one("SELECT SUM(value) FROM usage_counters WHERE tenant_id=? AND meter='api_calls'", f"t{t}")
-        assert total == round(sum(e["quantity"] for e in mine) * 1e6)
-        peak = one("SELECT MAX(value) FROM usage_counters WHERE tenant_id=? AND meter='peak'", f"t{t}")
-        assert peak == round(max(e["quantity"] for e in mine) * 1e6)
-        users = one("SELECT COUNT(DISTINCT value) FROM usage_uniques WHERE tenant_id=? AND meter='users'", f"t{t}")
-        assert users == len({e["user"] for e in mine})
-        events = one("SELECT SUM(events) FROM usage_counters WHERE tenant_id=? AND meter='api_calls'", f"t{t}")
-        assert events == len(mine)
+        calls = counters.counter_rows(meter.sql, "WHERE tenant_id=? AND meter='api_calls'", (f"t{t}",))
+        assert sum(r[3] for r in calls) == round(sum(e["quantity"] for e in mine) * 1e6)
+        peak = counters.counter_rows(meter.sql, "WHERE tenant_id=? AND meter='peak'", (f"t{t}",))
+        assert max(r[3] for r in peak) == round(max(e["quantity"] for e in mine) * 1e6)
+        users = counters.unique_rows(meter.sql, "WHERE tenant_id=? AND meter='users'", (f"t{t}",))
+        assert len({r[3] for r in users}) == len({e["user"] for e in mine})
+        assert sum(r[4] for r in calls) == len(mine)

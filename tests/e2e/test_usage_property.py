@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import counters as stored_counters
+
 ZONES = {"utc": None, "kol": "Asia/Kolkata", "ktm": "Asia/Kathmandu", "stj": "America/St_Johns"}
 NATIVE = {"quantity", "latency_ms", "cost", "user", "operation", "status", "metric", "tenant", "id"}
 
@@ -241,10 +243,9 @@ def test_every_usage_path_agrees_with_the_reference(meter, seed):
     verify = meter("aggregate", "--verify", json=True)
     assert verify.code == 0 and verify.json["drift"] == [], verify
 
-    counters = {(t, m, h): (v, n, lt) for t, m, h, v, n, lt in
-                meter.sql("SELECT tenant_id, meter, hour, value, events, latest_ts FROM usage_counters")}
+    counters = {(t, m, h): (v, n, lt) for t, m, h, v, n, lt in stored_counters.counter_rows(meter.sql)}
     uniques = {}
-    for t, m, h, v in meter.sql("SELECT tenant_id, meter, hour, value FROM usage_uniques"):
+    for t, m, h, v in stored_counters.unique_rows(meter.sql):
         uniques.setdefault((t, m, h), set()).add(v)
     buckets = {(p, m, t, b): v for p, m, t, b, v in
                meter.sql("SELECT period, meter, tenant_id, bucket, value FROM usage_rollups")}
