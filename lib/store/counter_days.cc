@@ -42,12 +42,6 @@ Status Corrupt(const char* what) { return Status::DataError(std::string("stored 
 
 }  // namespace
 
-std::string EncodeCounters(Timestamp day, const std::vector<CounterHour>& hours) {
-  std::string out;
-  EncodeCounters(day, hours, &out);
-  return out;
-}
-
 void EncodeCounters(Timestamp day, const std::vector<CounterHour>& hours, std::string* out) {
   out->clear();
   out->reserve(hours.size() * 24);
@@ -61,12 +55,6 @@ void EncodeCounters(Timestamp day, const std::vector<CounterHour>& hours, std::s
     if (h.latest_ts) AppendInt(out, *h.latest_ts);
     *out += ';';
   }
-}
-
-std::string EncodeUniques(Timestamp day, const std::vector<UniqueHour>& values) {
-  std::string out;
-  EncodeUniques(day, values, &out);
-  return out;
 }
 
 void EncodeUniques(Timestamp day, const std::vector<UniqueHour>& values, std::string* out) {

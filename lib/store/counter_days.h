@@ -63,11 +63,17 @@ struct UniqueHour {
 
 // `hours`: sorted by hour, each hour once, all inside day `day`. The
 // overloads with *out replace its contents, keeping its capacity.
-std::string EncodeCounters(Timestamp day, const std::vector<CounterHour>& hours);
 void EncodeCounters(Timestamp day, const std::vector<CounterHour>& hours, std::string* out);
+inline std::string EncodeCounters(Timestamp day, const std::vector<CounterHour>& hours) {
+  std::string out;
+  return EncodeCounters(day, hours, &out), out;
+}
 // `values`: sorted by (hour, value in byte order), each pair once, all in `day`.
-std::string EncodeUniques(Timestamp day, const std::vector<UniqueHour>& values);
 void EncodeUniques(Timestamp day, const std::vector<UniqueHour>& values, std::string* out);
+inline std::string EncodeUniques(Timestamp day, const std::vector<UniqueHour>& values) {
+  std::string out;
+  return EncodeUniques(day, values, &out), out;
+}
 
 // The rows of `data` (stored for `day`), appended to *out in stored order.
 // DataError when `data` is not an encoding this unit wrote.

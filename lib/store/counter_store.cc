@@ -26,7 +26,7 @@ bool Inside(Timestamp hour, const Period& hours) { return hour >= hours.start &&
 
 // Decodes one day row (columns `day`, `data` at `col`) and appends its hours
 // inside `hours`.
-Status AppendCounters(Statement& q, int col, const Period& hours, std::vector<CounterHour>* out) {
+Status Append(Statement& q, int col, const Period& hours, std::vector<CounterHour>* out) {
   std::vector<CounterHour> day;
   METER_RETURN_IF_ERROR(counter_days::DecodeCounters(q.getColumn(col).getInt64(), q.getColumn(col + 1).getText(), &day));
   for (const CounterHour& h : day)
@@ -35,7 +35,7 @@ Status AppendCounters(Statement& q, int col, const Period& hours, std::vector<Co
 }
 
 // The same for distinct values, copied out of the row.
-Status AppendUniques(Statement& q, int col, const Period& hours, std::vector<UniqueRow>* out) {
+Status Append(Statement& q, int col, const Period& hours, std::vector<UniqueRow>* out) {
   std::vector<UniqueHour> day;
   METER_RETURN_IF_ERROR(counter_days::DecodeUniques(q.getColumn(col).getInt64(), q.getColumn(col + 1).getText(), &day));
   for (const UniqueHour& u : day)
@@ -100,29 +100,27 @@ std::string ReadDay(Database& db, const std::string& table, const std::string& t
   return data;
 }
 
-// One tenant's hours of `meter` in `hours`, oldest first.
-Result<std::vector<CounterHour>> TenantHours(Database& db, const std::string& tenant, const std::string& meter,
-                                             const Period& hours) {
-  std::vector<CounterHour> out;
-  Statement& q = Cached(db,
-      "SELECT day, data FROM usage_counter_days WHERE tenant_id=? AND meter=? AND day>=? AND day<? ORDER BY day");
+// One tenant's hours of `meter` in `hours` from the day rows of `table`,
+// oldest first (Row: CounterHour from kCounterDays, UniqueRow from kUniqueDays).
+template <typename Row>
+Result<std::vector<Row>> TenantRows(Database& db, const std::string& table, const std::string& tenant,
+                                    const std::string& meter, const Period& hours) {
+  std::vector<Row> out;
+  Statement& q =
+      Cached(db, "SELECT day, data FROM " + table + " WHERE tenant_id=? AND meter=? AND day>=? AND day<? ORDER BY day");
   q.bind(1, tenant);
   q.bind(2, meter);
   BindDays(q, 3, hours);
-  while (q.executeStep()) METER_RETURN_IF_ERROR(AppendCounters(q, 0, hours, &out));
+  while (q.executeStep()) METER_RETURN_IF_ERROR(Append(q, 0, hours, &out));
   return out;
 }
-
+Result<std::vector<CounterHour>> TenantHours(Database& db, const std::string& tenant, const std::string& meter,
+                                             const Period& hours) {
+  return TenantRows<CounterHour>(db, kCounterDays, tenant, meter, hours);
+}
 Result<std::vector<UniqueRow>> TenantValues(Database& db, const std::string& tenant, const std::string& meter,
                                             const Period& hours) {
-  std::vector<UniqueRow> out;
-  Statement& q = Cached(db,
-      "SELECT day, data FROM usage_unique_days WHERE tenant_id=? AND meter=? AND day>=? AND day<? ORDER BY day");
-  q.bind(1, tenant);
-  q.bind(2, meter);
-  BindDays(q, 3, hours);
-  while (q.executeStep()) METER_RETURN_IF_ERROR(AppendUniques(q, 0, hours, &out));
-  return out;
+  return TenantRows<UniqueRow>(db, kUniqueDays, tenant, meter, hours);
 }
 
 std::vector<std::string> Distinct(const std::vector<UniqueRow>& rows) {
@@ -151,7 +149,7 @@ Result<std::map<std::string, CounterTotal>> CounterStore::Totals(const std::stri
     Statement& q = Cached(db_, "SELECT tenant_id, day, data FROM usage_counter_days WHERE meter=? AND day>=? AND day<?");
     q.bind(1, meter);
     BindDays(q, 2, hours);
-    while (q.executeStep()) METER_RETURN_IF_ERROR(AppendCounters(q, 1, hours, &by_tenant[q.getColumn(0).getString()]));
+    while (q.executeStep()) METER_RETURN_IF_ERROR(Append(q, 1, hours, &by_tenant[q.getColumn(0).getString()]));
     std::map<std::string, CounterTotal> out;
     for (auto& [tenant, rows] : by_tenant) {
       std::sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.hour < b.hour; });
@@ -184,7 +182,7 @@ Result<std::map<std::string, std::vector<std::string>>> CounterStore::DistinctVa
     Statement& q = Cached(db_, "SELECT tenant_id, day, data FROM usage_unique_days WHERE meter=? AND day>=? AND day<?");
     q.bind(1, meter);
     BindDays(q, 2, hours);
-    while (q.executeStep()) METER_RETURN_IF_ERROR(AppendUniques(q, 1, hours, &by_tenant[q.getColumn(0).getString()]));
+    while (q.executeStep()) METER_RETURN_IF_ERROR(Append(q, 1, hours, &by_tenant[q.getColumn(0).getString()]));
     std::map<std::string, std::vector<std::string>> out;
     for (const auto& [tenant, rows] : by_tenant)
       if (!rows.empty()) out[tenant] = Distinct(rows);
