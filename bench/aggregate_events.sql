@@ -33,28 +33,47 @@ SELECT printf('b%010d', i),
        1772323200000
 FROM r;
 -- The hourly counters and distinct sets ingest keeps with its events, for
--- the sample catalog's meters.
-INSERT INTO usage_counters(tenant_id, meter, hour, value, events)
+-- the sample catalog's meters, packed one row per (tenant, meter, UTC day)
+-- in the text of lib/store/counter_days.h (hours ascending; values
+-- length-prefixed in bytes, ascending). The ordered subqueries feed
+-- group_concat in that order.
+CREATE TEMP TABLE bench_hours(tenant_id TEXT, meter TEXT, hour INTEGER, value INTEGER, events INTEGER);
+INSERT INTO bench_hours(tenant_id, meter, hour, value, events)
   SELECT tenant_id, 'api_calls', ts / 3600000 * 3600000 AS h, SUM(quantity), COUNT(*)
   FROM events WHERE metric = 'api_calls' GROUP BY tenant_id, h;
-INSERT INTO usage_counters(tenant_id, meter, hour, value, events)
+INSERT INTO bench_hours(tenant_id, meter, hour, value, events)
   SELECT tenant_id, 'ai_requests', ts / 3600000 * 3600000 AS h, COUNT(*) * 1000000, COUNT(*)
   FROM events WHERE metric = 'ai_requests' GROUP BY tenant_id, h;
-INSERT INTO usage_counters(tenant_id, meter, hour, value, events)
+INSERT INTO bench_hours(tenant_id, meter, hour, value, events)
   SELECT tenant_id, operation, ts / 3600000 * 3600000 AS h, COUNT(*) * 1000000, COUNT(*)
   FROM events WHERE metric = 'ai_requests' AND operation IN ('email_analysis', 'video_understanding',
                                                             'audio_transcription', 'text_to_speech')
   GROUP BY tenant_id, operation, h;
-INSERT INTO usage_counters(tenant_id, meter, hour, value, events)
+INSERT INTO bench_hours(tenant_id, meter, hour, value, events)
   SELECT tenant_id, 'operations_started', ts / 3600000 * 3600000 AS h, COUNT(*) * 1000000, COUNT(*)
   FROM events WHERE metric = 'operation_start' GROUP BY tenant_id, h;
-INSERT INTO usage_counters(tenant_id, meter, hour, value, events)
+INSERT INTO bench_hours(tenant_id, meter, hour, value, events)
   SELECT tenant_id, 'llm_tokens', ts / 3600000 * 3600000 AS h, SUM((properties ->> '$.tokens') * 1000000), COUNT(*)
   FROM events WHERE metric = 'llm_completion' GROUP BY tenant_id, h;
-INSERT INTO usage_counters(tenant_id, meter, hour, value, events)
+INSERT INTO bench_hours(tenant_id, meter, hour, value, events)
   SELECT tenant_id, 'storage_gb', ts / 3600000 * 3600000 AS h, MAX(quantity), COUNT(*)
   FROM events WHERE metric = 'storage_gb' GROUP BY tenant_id, h;
-INSERT INTO usage_uniques(tenant_id, meter, hour, value)
+INSERT INTO usage_counter_days(tenant_id, meter, day, data)
+  SELECT tenant_id, meter, day, group_concat(((hour - day) / 3600000) || ':' || value || ':' || events || ':;', '')
+  FROM (SELECT tenant_id, meter, hour / 86400000 * 86400000 AS day, hour, value, events FROM bench_hours
+        ORDER BY tenant_id, meter, hour)
+  GROUP BY tenant_id, meter, day;
+CREATE TEMP TABLE bench_values(tenant_id TEXT, meter TEXT, hour INTEGER, value TEXT);
+INSERT INTO bench_values(tenant_id, meter, hour, value)
   SELECT DISTINCT tenant_id, 'active_users', ts / 3600000 * 3600000, user_id
   FROM events WHERE metric = 'api_calls' AND user_id IS NOT NULL;
+INSERT INTO usage_unique_days(tenant_id, meter, day, data)
+  SELECT tenant_id, meter, day, group_concat(entry, '')
+  FROM (SELECT tenant_id, meter, hour / 86400000 * 86400000 AS day, hour,
+               (hour % 86400000 / 3600000) || ':' || group_concat(length(CAST(value AS BLOB)) || ':' || value, '') || ';'
+                 AS entry
+        FROM (SELECT tenant_id, meter, hour, value FROM bench_values ORDER BY tenant_id, meter, hour, value)
+        GROUP BY tenant_id, meter, hour
+        ORDER BY tenant_id, meter, hour)
+  GROUP BY tenant_id, meter, day;
 COMMIT;
