@@ -1,6 +1,8 @@
-// What a set of recorded events adds to the counters (usage_counters) and
-// distinct-value sets (usage_uniques), summed per (tenant, meter, hour) and
-// handed out sorted in the tables' key order so the writes walk their
+// What a set of recorded events adds to the hourly counters and
+// distinct-value sets, summed per (tenant, meter, hour) and handed out sorted
+// by (tenant, meter, hour[, value]): the key order of the day rows that
+// store them (usage_counter_days, usage_unique_days; EventStore groups
+// consecutive hours of a UTC day into one row), so the writes walk their
 // B-trees in order. Two halves, so that ingest can do the costly one on the
 // thread that reads and checks records, not on the one that writes:
 //   DeltaKeys: each contribution's key, as a dense id, and the ids in key

@@ -85,7 +85,8 @@ class EventRecorder {
   using StagedFn = std::function<Status(uint64_t tag, bool inserted, const EventView& e)>;
   Status Write(const StagedEvents& stage, const std::vector<uint32_t>& order, const StagedFn& done);
 
-  // Writes the buffered counter deltas (usage_counters, usage_uniques) and
+  // Writes the buffered counter deltas and distinct values (the day rows of
+  // usage_counter_days and usage_unique_days, EventStore::AddCounters) and
   // empties the buffer: after Record, Flush(); after Write, Flush with the
   // keys the events were staged with and their ids in key order
   // (DeltaKeys::SortedCounters / SortedUniques, which the caller may have

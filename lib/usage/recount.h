@@ -22,8 +22,8 @@ struct CounterHour {
   friend bool operator==(const CounterHour&, const CounterHour&) = default;
 };
 
-// Replaces each counter (usage_counters row, or usage_uniques set for
-// unique_count meters) with a recount of the events of that tenant and hour
+// Replaces each hourly counter (or distinct-value set for unique_count
+// meters; stored in day rows, store/counter_store.h) with a recount of the events of that tenant and hour
 // that are not voided. Joins the caller's transaction.
 Status RecountHours(store::Database& db, const std::vector<CounterHour>& hours);
 

@@ -47,8 +47,9 @@ TEST_CASE("ingest.delta_buffer_sums_each_counter_the_way_its_meter_merges") {
   CHECK(b.empty());
 }
 
-// The values used to come out in hash order, so each insert into
-// usage_uniques landed on a random page (about 2.7 x the work per value).
+// The values used to come out in hash order, so each insert into the
+// distinct values' table landed on a random page (about 2.7 x the work per
+// value); the day rows also keep each hour's values in this order.
 TEST_CASE("ingest.delta_buffer_hands_out_counters_and_values_in_key_order") {
   catalog::Meter users = MakeMeter("users", catalog::Aggregation::kUniqueCount);
   catalog::Meter calls = MakeMeter("calls", catalog::Aggregation::kSum);
