@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -91,18 +92,59 @@ struct Input {
 // A batch read while the writer finds mostly duplicates (a file ingested
 // again) is staged unkeyed instead: the reader, then the slower thread, skips
 // the keys and sums, and the writer keys the few events it inserts.
+//
+// Sorting the keys and making the rows (Prepare) runs on a thread of its own,
+// started when the batch's last chunk is handed over: neither the reader,
+// reading the next batch, nor the writer, writing this one's last chunks,
+// waits for it; the writer takes the result when it reaches the batch's end.
 struct BatchDeltas {
   bool keyed = true;
   DeltaKeys keys;
+  DeltaSums sums;        // of every event staged in the batch (the reader's)
+  bool sums_ok = true;   // false once a sum passed what a counter holds
   std::vector<uint32_t> sorted_counters, sorted_uniques;
   bool rows_made = false;  // false when unkeyed, or a sum passed what a counter holds
   std::vector<store::CounterDelta> counters;
   std::vector<store::UniqueValue> uniques;
+  store::DayRows days;  // of `counters` and `uniques`
+  Status prepare_error;
+  // Last: destroyed first, so a batch dropped on an error waits for its task.
+  std::future<void> prepared;
+
+  void Prepare() {
+    try {
+      sorted_counters = keys.SortedCounters();
+      sorted_uniques = keys.SortedUniques();
+      rows_made = keyed && sums_ok;
+      if (rows_made) {
+        sums.Counters(keys, sorted_counters, &counters);
+        sums.Uniques(keys, sorted_uniques, &uniques);
+        // Not made: the writer then writes its own sums (AddCounters).
+        rows_made = days.SetCounters(counters).ok() && days.SetUniques(uniques).ok();
+      }
+    } catch (const std::bad_alloc&) {
+      prepare_error = Status::IOError("out of memory");
+    } catch (const std::exception& e) {
+      prepare_error = Status::Internal(e.what());
+    }
+  }
+  // Reader: the batch is complete. An unkeyed batch has nothing to prepare.
+  void StartPrepare() {
+    if (keyed) prepared = std::async(std::launch::async, [this] { Prepare(); });
+  }
+  // Writer: waits for Prepare.
+  Status WaitPrepared() {
+    if (prepared.valid()) prepared.get();
+    return prepare_error;
+  }
 
   void Clear() {
     keyed = true;
     keys.Clear();
+    sums.Clear();
+    sums_ok = true;
     rows_made = false;
+    prepare_error = Status::OK();
   }
 };
 
@@ -211,7 +253,7 @@ class ChunkQueue {
   }
 
  private:
-  static constexpr size_t kWaiting = 1;
+  static constexpr size_t kWaiting = 4;
   const size_t inputs_;
   std::mutex mu_;
   std::condition_variable ready_, space_;
@@ -277,8 +319,6 @@ class Reader {
   std::unique_ptr<Input> input_;
   std::unique_ptr<Chunk> chunk_;
   std::unique_ptr<BatchDeltas> deltas_;  // of the batch in progress
-  DeltaSums sums_;                       // of every event staged in it
-  bool sums_ok_ = true;                  // false once a sum passed what a counter holds
   bool keyed_ = true;                    // the batch in progress is staged with its keys
   size_t next_input_ = 0;
   size_t chunk_events_ = kFirstChunkEvents;  // the chunk in progress closes at this many events
@@ -334,25 +374,16 @@ Status Reader::ReadAll() {
 
 // Hands the chunk in progress to the writer and starts the next; false (and
 // no chunk in progress) once the writer has stopped. The chunk that ends a
-// batch takes the batch's deltas along, their keys sorted and their rows
-// made here rather than on the writer.
+// batch takes the batch's deltas along, their keys being sorted and their
+// rows made by a task of their own (BatchDeltas::StartPrepare).
 bool Reader::Ship(bool end_of_batch, bool last) {
   chunk_events_ = std::min(kChunkEvents, chunk_events_ * 2);
   chunk_->order = chunk_->stage.ById();
   chunk_->end_of_batch = end_of_batch;
   chunk_->last = last;
   if (end_of_batch) {
-    BatchDeltas& d = *deltas_;
-    d.keyed = keyed_;
-    d.sorted_counters = d.keys.SortedCounters();
-    d.sorted_uniques = d.keys.SortedUniques();
-    d.rows_made = keyed_ && sums_ok_;
-    if (d.rows_made) {
-      sums_.Counters(d.keys, d.sorted_counters, &d.counters);
-      sums_.Uniques(d.keys, d.sorted_uniques, &d.uniques);
-    }
-    sums_.Clear();
-    sums_ok_ = true;
+    deltas_->keyed = keyed_;
+    deltas_->StartPrepare();
     chunk_->deltas = std::move(deltas_);
   }
   if (!queue_.Push(std::move(chunk_)) || last) return false;
@@ -436,7 +467,8 @@ Status Reader::Accept() {
   METER_RETURN_IF_ERROR(stager_.Stage(event_, input_->index, &chunk_->stage, keyed_ ? &deltas_->keys : nullptr));
   // A sum past a counter's capacity is the writer's to report (if the events
   // behind it are inserted): the rows are just not made.
-  if (keyed_ && sums_ok_) sums_ok_ = sums_.AddStaged(chunk_->stage, chunk_->stage.size() - 1).ok();
+  BatchDeltas& d = *deltas_;
+  if (keyed_ && d.sums_ok) d.sums_ok = d.sums.AddStaged(chunk_->stage, chunk_->stage.size() - 1).ok();
   return Status::OK();
 }
 
@@ -602,9 +634,11 @@ Status Writer::WriteBatch(std::unique_ptr<Chunk>* first, bool* last) {
     if (chunk->stage.size() > 0) queue_.SetMostlyDuplicates(2 * chunk_duplicates > chunk->stage.size());
     *last = chunk->last;
     if (chunk->end_of_batch) {
-      const BatchDeltas& d = *chunk->deltas;
-      Status st = !d.keyed                    ? recorder_.Flush()
-                  : !duplicates_ && d.rows_made ? recorder_.FlushRows(d.counters, d.uniques)
+      BatchDeltas& d = *chunk->deltas;
+      Status st = d.WaitPrepared();
+      if (st.ok())
+        st = !d.keyed                    ? recorder_.Flush()
+                  : !duplicates_ && d.rows_made ? recorder_.FlushDays(d.days)
                                                 : recorder_.Flush(d.keys, d.sorted_counters, d.sorted_uniques);
       queue_.Recycle(std::move(chunk));
       return st;

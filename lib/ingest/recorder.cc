@@ -112,13 +112,14 @@ Status EventRecorder::Flush(const DeltaKeys& keys, const std::vector<uint32_t>& 
   }
   impl_->sums.Counters(keys, sorted_counters, &impl_->counter_rows);
   impl_->sums.Uniques(keys, sorted_uniques, &impl_->unique_rows);
-  return FlushRows(impl_->counter_rows, impl_->unique_rows);
+  Status st = impl_->events.AddCounters(impl_->counter_rows);
+  if (st.ok()) st = impl_->events.AddUniques(impl_->unique_rows);
+  impl_->sums.Clear();
+  return st;
 }
 
-Status EventRecorder::FlushRows(const std::vector<store::CounterDelta>& counters,
-                                const std::vector<store::UniqueValue>& uniques) {
-  Status st = impl_->events.AddCounters(counters);
-  if (st.ok()) st = impl_->events.AddUniques(uniques);
+Status EventRecorder::FlushDays(const store::DayRows& days) {
+  Status st = impl_->events.AddDays(days);
   impl_->sums.Clear();
   return st;
 }

@@ -96,11 +96,10 @@ class EventRecorder {
                const std::vector<uint32_t>& sorted_uniques);
 
   // After Write, when every event it took since the last Flush was
-  // inserted: writes `counters` and `uniques` instead of the buffered sums
-  // (ingest's reading thread summed every staged event as DeltaSums does and
-  // made the rows; with no duplicate they are the same) and empties the
-  // buffer.
-  Status FlushRows(const std::vector<store::CounterDelta>& counters, const std::vector<store::UniqueValue>& uniques);
+  // inserted: writes `days` instead of the buffered sums (ingest summed
+  // every staged event as DeltaSums does and made the day rows on another
+  // thread; with no duplicate they are the same) and empties the buffer.
+  Status FlushDays(const store::DayRows& days);
 
   // Drops the buffered deltas: for a transaction that is being rolled back.
   void Discard();

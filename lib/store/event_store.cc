@@ -265,16 +265,12 @@ struct EventStore::Impl {
     }
     return s;
   }
-  // Writes texts[i] as the new share of day row groups[order[i]], merged
+  // Writes texts[i] as the new share of day row groups[i] (i < n), merged
   // into the stored row by `kind`. Throws on failures but a merge's.
-  Status WriteDayRows(Database& db, int kind, const std::vector<DayGroup>& groups, const std::vector<size_t>& order,
-                      const std::vector<std::string>& texts);
-  // Scratch of AddCounters and AddUniques, kept between batches.
-  std::vector<counter_days::CounterHour> delta_hours;
-  std::vector<counter_days::UniqueHour> new_values;
-  std::vector<DayGroup> groups;
-  std::vector<size_t> order;
-  std::vector<std::string> texts;
+  Status WriteDayRows(Database& db, int kind, const std::vector<DayGroup>& groups,
+                      const std::vector<std::string>& texts, size_t n);
+  // AddCounters' and AddUniques' rows, kept between batches.
+  DayRows days;
 
   // Runs a bound statement that returns no rows, then resets it.
   void Step(sqlite3_stmt* s) {
@@ -519,15 +515,14 @@ bool KeyLess(const UniqueValue& a, const UniqueValue& b) {
 // COPY of the merged rows, one upsert. The caller's transaction holds the
 // writer lock, so nobody writes in between.
 Status EventStore::Impl::WriteDayRows(Database& db, int kind, const std::vector<DayGroup>& groups,
-                                      const std::vector<size_t>& order, const std::vector<std::string>& texts) {
-  const size_t n = order.size();
+                                      const std::vector<std::string>& texts, size_t n) {
   if (!postgres) {
     for (size_t first = 0; first < n;) {
       size_t rows = n - first >= kRowsPerStatement ? kRowsPerStatement : 1;
       sqlite3_stmt* s = DayUpsert(kind, rows);
       int p = 1;
       for (size_t r = first; r < first + rows; ++r) {
-        const DayGroup& k = groups[order[r]];
+        const DayGroup& k = groups[r];
         BindText(s, p++, k.tenant, false);
         BindText(s, p++, k.meter, false);
         sqlite3_bind_int64(s, p++, k.day);
@@ -550,7 +545,7 @@ Status EventStore::Impl::WriteDayRows(Database& db, int kind, const std::vector<
   };
   const std::string name = kind == kUniqueKind ? "usage_unique_days" : "usage_counter_days";
   if (n == 1) {
-    const DayGroup& k = groups[order[0]];
+    const DayGroup& k = groups[0];
     Statement& q = Cached(db, "SELECT data FROM " + name + " WHERE tenant_id=? AND meter=? AND day=?");
     q.bindNoCopy(1, k.tenant);
     q.bindNoCopy(2, k.meter);
@@ -573,9 +568,9 @@ Status EventStore::Impl::WriteDayRows(Database& db, int kind, const std::vector<
   BulkInsert keys(db, kKeys, {"ord", "tenant_id", "meter", "day"});
   for (size_t i = 0; i < n; ++i) {
     keys.add(static_cast<int64_t>(i));
-    keys.add(groups[order[i]].tenant);
-    keys.add(groups[order[i]].meter);
-    keys.add(groups[order[i]].day);
+    keys.add(groups[i].tenant);
+    keys.add(groups[i].meter);
+    keys.add(groups[i].day);
     keys.endRow();
   }
   keys.finish();
@@ -594,9 +589,9 @@ Status EventStore::Impl::WriteDayRows(Database& db, int kind, const std::vector<
   EmptyStage(db, kRows, "SELECT tenant_id, meter, day, data FROM usage_counter_days");
   BulkInsert out(db, kRows, {"tenant_id", "meter", "day", "data"});
   for (size_t i = 0; i < n; ++i) {
-    out.add(groups[order[i]].tenant);
-    out.add(groups[order[i]].meter);
-    out.add(groups[order[i]].day);
+    out.add(groups[i].tenant);
+    out.add(groups[i].meter);
+    out.add(groups[i].day);
     out.add(rows[i]);
     out.endRow();
   }
@@ -607,39 +602,112 @@ Status EventStore::Impl::WriteDayRows(Database& db, int kind, const std::vector<
   return Status::OK();
 }
 
+// The day rows of one kind (a CounterMerge, or kUniqueKind): groups[i]'s
+// new share encoded in texts[i], for i < n.
+struct DayRows::Impl {
+  static constexpr int kUniqueKind = 3;  // EventStore::Impl's
+  struct Part {
+    std::vector<DayGroup> groups;
+    std::vector<std::string> texts;
+    size_t n = 0;
+    void Add(const DayGroup& g) {
+      if (groups.size() <= n) groups.emplace_back(), texts.emplace_back();
+      groups[n++] = g;
+    }
+  };
+  Part parts[4];  // by kind
+  std::vector<DayGroup> all;
+  std::vector<counter_days::CounterHour> delta_hours;
+  std::vector<counter_days::UniqueHour> new_values;
+};
+
+DayRows::DayRows() : impl_(std::make_unique<Impl>()) {}
+DayRows::~DayRows() = default;
+
+Status DayRows::SetCounters(const std::vector<CounterDelta>& deltas) {
+  Impl& m = *impl_;
+  for (int kind = 0; kind < Impl::kUniqueKind; ++kind) m.parts[kind].n = 0;
+  for (size_t i = 1; i < deltas.size(); ++i)
+    if (!KeyLess(deltas[i - 1], deltas[i])) return Status::InvalidArgument("counter deltas not sorted by key");
+  GroupByDay(deltas, &m.all);
+  for (const DayGroup& k : m.all) {
+    CounterMerge merge = deltas[k.first].merge;
+    Impl::Part& part = m.parts[static_cast<int>(merge)];
+    part.Add(k);
+    std::vector<counter_days::CounterHour>& add = m.delta_hours;
+    add.clear();
+    for (size_t i = k.first; i < k.end; ++i) {
+      const CounterDelta& d = deltas[i];
+      counter_days::CounterHour h{d.hour, d.value, d.events, std::nullopt};
+      if (merge == CounterMerge::kLatest) h.latest_ts = d.latest_ts;
+      add.push_back(h);
+    }
+    counter_days::EncodeCounters(k.day, add, &part.texts[part.n - 1]);
+  }
+  return Status::OK();
+}
+
+Status DayRows::SetUniques(const std::vector<UniqueValue>& values) {
+  Impl& m = *impl_;
+  Impl::Part& part = m.parts[Impl::kUniqueKind];
+  part.n = 0;
+  for (size_t i = 1; i < values.size(); ++i)
+    if (KeyLess(values[i], values[i - 1])) return Status::InvalidArgument("distinct values not sorted by key");
+  GroupByDay(values, &m.all);
+  for (const DayGroup& k : m.all) {
+    part.Add(k);
+    std::vector<counter_days::UniqueHour>& add = m.new_values;
+    add.clear();
+    for (size_t i = k.first; i < k.end; ++i)
+      if (add.empty() || add.back().hour != values[i].hour || add.back().value != values[i].value)
+        add.push_back({values[i].hour, values[i].value});
+    counter_days::EncodeUniques(k.day, add, &part.texts[part.n - 1]);
+  }
+  return Status::OK();
+}
+
+Status EventStore::AddDays(const DayRows& rows) {
+  static_assert(DayRows::Impl::kUniqueKind == Impl::kUniqueKind);
+  return Guarded(db_, [&]() -> Status {
+    // One statement merges one way: each kind's day rows, in key order.
+    for (int kind = 0; kind <= Impl::kUniqueKind; ++kind) {
+      const DayRows::Impl::Part& part = rows.impl_->parts[kind];
+      if (part.n > 0) METER_RETURN_IF_ERROR(impl_->WriteDayRows(db_, kind, part.groups, part.texts, part.n));
+    }
+    return Status::OK();
+  });
+}
+
 Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
   if (!std::is_sorted(deltas.begin(), deltas.end(), [](auto& a, auto& b) { return KeyLess(a, b); })) {
     std::vector<CounterDelta> sorted = deltas;
     std::stable_sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return KeyLess(a, b); });
     return AddCounters(sorted);
   }
-  return Guarded(db_, [&]() -> Status {
-    Impl& m = *impl_;
-    GroupByDay(deltas, &m.groups);
-    // One statement merges one way: each kind's day rows, in key order.
-    for (CounterMerge merge : {CounterMerge::kAdd, CounterMerge::kMax, CounterMerge::kLatest}) {
-      m.order.clear();
-      size_t n = 0;
-      for (size_t g = 0; g < m.groups.size(); ++g) {
-        const DayGroup& k = m.groups[g];
-        if (deltas[k.first].merge != merge) continue;
-        m.order.push_back(g);
-        if (m.texts.size() <= n) m.texts.emplace_back();
-        std::vector<counter_days::CounterHour>& add = m.delta_hours;
-        add.clear();
-        for (size_t i = k.first; i < k.end; ++i) {
-          const CounterDelta& d = deltas[i];
-          counter_days::CounterHour h{d.hour, d.value, d.events, std::nullopt};
-          if (merge == CounterMerge::kLatest) h.latest_ts = d.latest_ts;
-          if (!add.empty() && add.back().hour == h.hour) METER_RETURN_IF_ERROR(counter_days::Merge(merge, h, &add.back()));
-          else add.push_back(h);
-        }
-        counter_days::EncodeCounters(k.day, add, &m.texts[n++]);
+  DayRows& days = impl_->days;
+  days.impl_->parts[Impl::kUniqueKind].n = 0;
+  Status st = days.SetCounters(deltas);
+  if (st.IsInvalidArgument()) {
+    // The same key twice: summed into one delta per key first.
+    std::vector<CounterDelta> merged;
+    for (const CounterDelta& d : deltas) {
+      if (merged.empty() || KeyLess(merged.back(), d)) {
+        merged.push_back(d);
+        continue;
       }
-      if (!m.order.empty()) METER_RETURN_IF_ERROR(m.WriteDayRows(db_, static_cast<int>(merge), m.groups, m.order, m.texts));
+      counter_days::CounterHour into{merged.back().hour, merged.back().value, merged.back().events,
+                                     merged.back().latest_ts};
+      METER_RETURN_IF_ERROR(counter_days::Merge(d.merge, {d.hour, d.value, d.events, d.latest_ts}, &into));
+      merged.back().value = into.value;
+      merged.back().events = into.events;
+      merged.back().latest_ts = into.latest_ts.value_or(0);
     }
-    return Status::OK();
-  });
+    st = days.SetCounters(merged);
+    if (st.ok()) st = AddDays(days);
+    return st;
+  }
+  METER_RETURN_IF_ERROR(st);
+  return AddDays(days);
 }
 
 Status EventStore::AddUniques(const std::vector<UniqueValue>& values) {
@@ -648,24 +716,10 @@ Status EventStore::AddUniques(const std::vector<UniqueValue>& values) {
     std::stable_sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return KeyLess(a, b); });
     return AddUniques(sorted);
   }
-  return Guarded(db_, [&]() -> Status {
-    Impl& m = *impl_;
-    GroupByDay(values, &m.groups);
-    m.order.clear();
-    for (size_t g = 0; g < m.groups.size(); ++g) {
-      const DayGroup& k = m.groups[g];
-      m.order.push_back(g);
-      if (m.texts.size() <= g) m.texts.emplace_back();
-      std::vector<counter_days::UniqueHour>& add = m.new_values;
-      add.clear();
-      for (size_t i = k.first; i < k.end; ++i)
-        if (add.empty() || add.back().hour != values[i].hour || add.back().value != values[i].value)
-          add.push_back({values[i].hour, values[i].value});
-      counter_days::EncodeUniques(k.day, add, &m.texts[g]);
-    }
-    if (m.order.empty()) return Status::OK();
-    return m.WriteDayRows(db_, Impl::kUniqueKind, m.groups, m.order, m.texts);
-  });
+  DayRows& days = impl_->days;
+  for (int kind = 0; kind < Impl::kUniqueKind; ++kind) days.impl_->parts[kind].n = 0;
+  METER_RETURN_IF_ERROR(days.SetUniques(values));
+  return AddDays(days);
 }
 
 Result<std::vector<Period>> EventStore::IssuedInvoicePeriods(std::string_view tenant) {

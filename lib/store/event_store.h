@@ -69,6 +69,32 @@ struct EventFilter {
   bool voided_only = false;       // only voided events
 };
 
+// Counter deltas and distinct values grouped into the day rows they add to
+// and encoded (counter_days.h): the share of AddCounters and AddUniques
+// that needs no database, so that ingest can make it on another thread than
+// the writer's (EventStore::AddDays writes it). Holds views into the deltas
+// and values it was made from, which must outlive it until written. Keeps
+// its memory from one Set to the next.
+class DayRows {
+ public:
+  DayRows();
+  ~DayRows();
+  DayRows(const DayRows&) = delete;
+  DayRows& operator=(const DayRows&) = delete;
+
+  // Replaces the counter rows with those of `deltas`, sorted by (tenant,
+  // meter, hour) with each key once (InvalidArgument otherwise).
+  Status SetCounters(const std::vector<CounterDelta>& deltas);
+  // Replaces the distinct-value rows with those of `values`, sorted by
+  // (tenant, meter, hour, value) (InvalidArgument otherwise).
+  Status SetUniques(const std::vector<UniqueValue>& values);
+
+ private:
+  friend class EventStore;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 class EventStore {
  public:
   explicit EventStore(Database& db);
@@ -115,6 +141,10 @@ class EventStore {
   // present are kept once), sorted by (tenant, meter, hour, value) as
   // AddCounters. Call inside db.Transaction().
   Status AddUniques(const std::vector<UniqueValue>& values);
+
+  // Writes day rows made by DayRows: its counters, then its distinct
+  // values, as AddCounters and AddUniques would. Call inside db.Transaction().
+  Status AddDays(const DayRows& rows);
 
   // The periods of `tenant`'s invoices that are already issued (status open,
   // paid or overdue): usage inside them arrives late and is billed as an
