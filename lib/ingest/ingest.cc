@@ -115,7 +115,7 @@ struct BatchDeltas {
     try {
       sorted_counters = keys.SortedCounters();
       sorted_uniques = keys.SortedUniques();
-      rows_made = keyed && sums_ok;
+      rows_made = sums_ok;  // Prepare runs for keyed batches only
       if (rows_made) {
         sums.Counters(keys, sorted_counters, &counters);
         sums.Uniques(keys, sorted_uniques, &uniques);

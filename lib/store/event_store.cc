@@ -628,7 +628,7 @@ Status DayRows::SetCounters(const std::vector<CounterDelta>& deltas) {
   Impl& m = *impl_;
   for (int kind = 0; kind < Impl::kUniqueKind; ++kind) m.parts[kind].n = 0;
   for (size_t i = 1; i < deltas.size(); ++i)
-    if (!KeyLess(deltas[i - 1], deltas[i])) return Status::InvalidArgument("counter deltas not sorted by key");
+    if (KeyLess(deltas[i], deltas[i - 1])) return Status::InvalidArgument("counter deltas not sorted by key");
   GroupByDay(deltas, &m.all);
   for (const DayGroup& k : m.all) {
     CounterMerge merge = deltas[k.first].merge;
@@ -640,7 +640,8 @@ Status DayRows::SetCounters(const std::vector<CounterDelta>& deltas) {
       const CounterDelta& d = deltas[i];
       counter_days::CounterHour h{d.hour, d.value, d.events, std::nullopt};
       if (merge == CounterMerge::kLatest) h.latest_ts = d.latest_ts;
-      add.push_back(h);
+      if (!add.empty() && add.back().hour == h.hour) METER_RETURN_IF_ERROR(counter_days::Merge(merge, h, &add.back()));
+      else add.push_back(h);
     }
     counter_days::EncodeCounters(k.day, add, &part.texts[part.n - 1]);
   }
@@ -678,48 +679,36 @@ Status EventStore::AddDays(const DayRows& rows) {
   });
 }
 
+namespace {
+
+// Calls write(rows), sorted by key first (a sorted copy) when they are not.
+template <typename Row, typename Write>
+Status InKeyOrder(const std::vector<Row>& rows, Write write) {
+  auto less = [](const Row& a, const Row& b) { return KeyLess(a, b); };
+  if (std::is_sorted(rows.begin(), rows.end(), less)) return write(rows);
+  std::vector<Row> sorted = rows;
+  std::stable_sort(sorted.begin(), sorted.end(), less);
+  return write(sorted);
+}
+
+}  // namespace
+
 Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
-  if (!std::is_sorted(deltas.begin(), deltas.end(), [](auto& a, auto& b) { return KeyLess(a, b); })) {
-    std::vector<CounterDelta> sorted = deltas;
-    std::stable_sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return KeyLess(a, b); });
-    return AddCounters(sorted);
-  }
-  DayRows& days = impl_->days;
-  days.impl_->parts[Impl::kUniqueKind].n = 0;
-  Status st = days.SetCounters(deltas);
-  if (st.IsInvalidArgument()) {
-    // The same key twice: summed into one delta per key first.
-    std::vector<CounterDelta> merged;
-    for (const CounterDelta& d : deltas) {
-      if (merged.empty() || KeyLess(merged.back(), d)) {
-        merged.push_back(d);
-        continue;
-      }
-      counter_days::CounterHour into{merged.back().hour, merged.back().value, merged.back().events,
-                                     merged.back().latest_ts};
-      METER_RETURN_IF_ERROR(counter_days::Merge(d.merge, {d.hour, d.value, d.events, d.latest_ts}, &into));
-      merged.back().value = into.value;
-      merged.back().events = into.events;
-      merged.back().latest_ts = into.latest_ts.value_or(0);
-    }
-    st = days.SetCounters(merged);
-    if (st.ok()) st = AddDays(days);
-    return st;
-  }
-  METER_RETURN_IF_ERROR(st);
-  return AddDays(days);
+  return InKeyOrder(deltas, [this](const std::vector<CounterDelta>& sorted) {
+    DayRows& days = impl_->days;
+    days.impl_->parts[Impl::kUniqueKind].n = 0;
+    METER_RETURN_IF_ERROR(days.SetCounters(sorted));
+    return AddDays(days);
+  });
 }
 
 Status EventStore::AddUniques(const std::vector<UniqueValue>& values) {
-  if (!std::is_sorted(values.begin(), values.end(), [](auto& a, auto& b) { return KeyLess(a, b); })) {
-    std::vector<UniqueValue> sorted = values;
-    std::stable_sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return KeyLess(a, b); });
-    return AddUniques(sorted);
-  }
-  DayRows& days = impl_->days;
-  for (int kind = 0; kind < Impl::kUniqueKind; ++kind) days.impl_->parts[kind].n = 0;
-  METER_RETURN_IF_ERROR(days.SetUniques(values));
-  return AddDays(days);
+  return InKeyOrder(values, [this](const std::vector<UniqueValue>& sorted) {
+    DayRows& days = impl_->days;
+    for (int kind = 0; kind < Impl::kUniqueKind; ++kind) days.impl_->parts[kind].n = 0;
+    METER_RETURN_IF_ERROR(days.SetUniques(sorted));
+    return AddDays(days);
+  });
 }
 
 Result<std::vector<Period>> EventStore::IssuedInvoicePeriods(std::string_view tenant) {

@@ -83,7 +83,8 @@ class DayRows {
   DayRows& operator=(const DayRows&) = delete;
 
   // Replaces the counter rows with those of `deltas`, sorted by (tenant,
-  // meter, hour) with each key once (InvalidArgument otherwise).
+  // meter, hour) (InvalidArgument otherwise); deltas of the same key are
+  // merged by their rule (DataError when a sum passes int64).
   Status SetCounters(const std::vector<CounterDelta>& deltas);
   // Replaces the distinct-value rows with those of `values`, sorted by
   // (tenant, meter, hour, value) (InvalidArgument otherwise).
