@@ -91,19 +91,23 @@ struct Input {
 //
 // A batch read while the writer finds mostly duplicates (a file ingested
 // again) is staged unkeyed instead: the reader, then the slower thread, skips
-// the keys and sums, and the writer keys the few events it inserts.
+// the keys and sums, and the writer keys the few events it inserts. A batch
+// begun with keys goes on unkeyed from the chunk where the reader learns
+// that (the first batch of a file ingested again): the writer then writes
+// the sums of the inserted events of both parts, each by its own keys.
 //
 // Sorting the keys and making the rows (Prepare) runs on a thread of its own,
 // started when the batch's last chunk is handed over: neither the reader,
 // reading the next batch, nor the writer, writing this one's last chunks,
 // waits for it; the writer takes the result when it reaches the batch's end.
 struct BatchDeltas {
-  bool keyed = true;
+  bool keyed = true;      // its first events were staged with keys
+  bool all_keyed = true;  // and so were all the others
   DeltaKeys keys;
   DeltaSums sums;        // of every event staged in the batch (the reader's)
   bool sums_ok = true;   // false once a sum passed what a counter holds
   std::vector<uint32_t> sorted_counters, sorted_uniques;
-  bool rows_made = false;  // false when unkeyed, or a sum passed what a counter holds
+  bool rows_made = false;  // false unless all_keyed and every sum fits a counter
   std::vector<store::CounterDelta> counters;
   std::vector<store::UniqueValue> uniques;
   store::DayRows days;  // of `counters` and `uniques`
@@ -115,7 +119,7 @@ struct BatchDeltas {
     try {
       sorted_counters = keys.SortedCounters();
       sorted_uniques = keys.SortedUniques();
-      rows_made = sums_ok;  // Prepare runs for keyed batches only
+      rows_made = all_keyed && sums_ok;
       if (rows_made) {
         sums.Counters(keys, sorted_counters, &counters);
         sums.Uniques(keys, sorted_uniques, &uniques);
@@ -128,7 +132,8 @@ struct BatchDeltas {
       prepare_error = Status::Internal(e.what());
     }
   }
-  // Reader: the batch is complete. An unkeyed batch has nothing to prepare.
+  // Reader: the batch is complete. A batch staged without keys has nothing
+  // to prepare.
   void StartPrepare() {
     if (keyed) prepared = std::async(std::launch::async, [this] { Prepare(); });
   }
@@ -139,7 +144,7 @@ struct BatchDeltas {
   }
 
   void Clear() {
-    keyed = true;
+    keyed = all_keyed = true;
     keys.Clear();
     sums.Clear();
     sums_ok = true;
@@ -152,7 +157,7 @@ struct BatchDeltas {
 // writing one.
 struct Chunk {
   StagedEvents stage;
-  std::vector<uint32_t> order;       // stage.ById()
+  std::vector<uint32_t> order;       // stage.ById(), or empty for the writer to find
   std::vector<IngestCounts> counts;  // per input: records read and rejected
   bool end_of_batch = false;         // the batch's transaction commits after this chunk
   bool last = false;                 // nothing follows
@@ -319,7 +324,7 @@ class Reader {
   std::unique_ptr<Input> input_;
   std::unique_ptr<Chunk> chunk_;
   std::unique_ptr<BatchDeltas> deltas_;  // of the batch in progress
-  bool keyed_ = true;                    // the batch in progress is staged with its keys
+  bool keyed_ = true;                    // the chunk in progress is staged with its keys
   size_t next_input_ = 0;
   size_t chunk_events_ = kFirstChunkEvents;  // the chunk in progress closes at this many events
   size_t batch_records_ = 0;  // records read in the batch in progress
@@ -353,7 +358,7 @@ Status Reader::ReadAll() {
   for (bool done = false; !done;) {
     now_ = Clock::Now();
     batch_records_ = 0;
-    keyed_ = !queue_.MostlyDuplicates();
+    keyed_ = deltas_->keyed = !queue_.MostlyDuplicates();
     LineReader::Line line;
     while (batch_records_ < options_.batch_size) {
       METER_ASSIGN_OR_RETURN(bool got, NextLine(&line));
@@ -378,15 +383,19 @@ Status Reader::ReadAll() {
 // rows made by a task of their own (BatchDeltas::StartPrepare).
 bool Reader::Ship(bool end_of_batch, bool last) {
   chunk_events_ = std::min(kChunkEvents, chunk_events_ * 2);
-  chunk_->order = chunk_->stage.ById();
+  // Finding a chunk staged without keys, the writer sorts it itself: the
+  // reader is then the slower thread.
+  if (keyed_) chunk_->order = chunk_->stage.ById();
   chunk_->end_of_batch = end_of_batch;
   chunk_->last = last;
   if (end_of_batch) {
-    deltas_->keyed = keyed_;
+    deltas_->all_keyed = deltas_->keyed && keyed_;
     deltas_->StartPrepare();
     chunk_->deltas = std::move(deltas_);
   }
   if (!queue_.Push(std::move(chunk_)) || last) return false;
+  // Mostly duplicates: the rest of the batch goes unkeyed.
+  if (!end_of_batch && queue_.MostlyDuplicates()) keyed_ = false;
   return NextChunk();
 }
 
@@ -613,6 +622,7 @@ Status Writer::WriteBatch(std::unique_ptr<Chunk>* first, bool* last) {
   for (;;) {
     if (!chunk->error.ok()) return chunk->error;
     size_t chunk_duplicates = 0;
+    if (chunk->order.size() != chunk->stage.size()) chunk->order = chunk->stage.ById();
     METER_RETURN_IF_ERROR(recorder_.Write(chunk->stage, chunk->order,
                                           [&](uint64_t input, bool inserted, const EventView& e) -> Status {
       IngestCounts& counts = pending_[input];
@@ -636,10 +646,12 @@ Status Writer::WriteBatch(std::unique_ptr<Chunk>* first, bool* last) {
     if (chunk->end_of_batch) {
       BatchDeltas& d = *chunk->deltas;
       Status st = d.WaitPrepared();
-      if (st.ok())
-        st = !d.keyed                    ? recorder_.Flush()
-                  : !duplicates_ && d.rows_made ? recorder_.FlushDays(d.days)
-                                                : recorder_.Flush(d.keys, d.sorted_counters, d.sorted_uniques);
+      if (st.ok() && !duplicates_ && d.rows_made) {
+        st = recorder_.FlushDays(d.days);
+      } else if (st.ok()) {
+        if (d.keyed) st = recorder_.Flush(d.keys, d.sorted_counters, d.sorted_uniques);
+        if (st.ok() && !d.all_keyed) st = recorder_.Flush();
+      }
       queue_.Recycle(std::move(chunk));
       return st;
     }

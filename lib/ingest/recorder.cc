@@ -13,8 +13,9 @@ struct EventRecorder::Impl {
   Impl(store::Database& db, const catalog::Catalog& catalog) : events(db), stager(catalog) {}
   store::EventStore events;
   EventStager stager;  // for Record, Check and the events Write keys itself
-  DeltaKeys keys;      // of the events Record or Write keyed since the last Flush
-  DeltaSums sums;      // of the events recorded or written since the last Flush
+  DeltaKeys keys;      // of the events Record or Write keyed since the last Flush()
+  DeltaSums own_sums;  // of those events, by `keys`
+  DeltaSums sums;      // of the events Write took staged with the caller's keys, by those keys
   std::vector<EventView> views;  // Write: the staged events in insert order
   std::vector<bool> inserted;
   // Flush: the batch's counter rows, kept (with their capacity) between
@@ -25,9 +26,25 @@ struct EventRecorder::Impl {
   // Adds the contributions stager.Check found for `e` under keys of its own.
   Status AddChecked(const EventView& e) {
     for (const Contribution& c : stager.contributions())
-      METER_RETURN_IF_ERROR(
-          sums.Add(keys.Slot(e.tenant, e.timestamp, c.meter, c.unique), e.tenant, e.timestamp, c.meter, c.micros));
+      METER_RETURN_IF_ERROR(own_sums.Add(keys.Slot(e.tenant, e.timestamp, c.meter, c.unique), e.tenant, e.timestamp,
+                                         c.meter, c.micros));
     return Status::OK();
+  }
+
+  // Writes the rows of `from` (by `keys`, whose ids in key order are given)
+  // and empties it.
+  Status FlushSums(DeltaSums& from, const DeltaKeys& keys, const std::vector<uint32_t>& sorted_counters,
+                   const std::vector<uint32_t>& sorted_uniques) {
+    if (from.empty()) {
+      from.Clear();
+      return Status::OK();
+    }
+    from.Counters(keys, sorted_counters, &counter_rows);
+    from.Uniques(keys, sorted_uniques, &unique_rows);
+    Status st = events.AddCounters(counter_rows);
+    if (st.ok()) st = events.AddUniques(unique_rows);
+    from.Clear();
+    return st;
   }
 };
 
@@ -99,23 +116,15 @@ Status EventRecorder::Write(const StagedEvents& stage, const std::vector<uint32_
 }
 
 Status EventRecorder::Flush() {
-  Status st = Flush(impl_->keys, impl_->keys.SortedCounters(), impl_->keys.SortedUniques());
+  Status st =
+      impl_->FlushSums(impl_->own_sums, impl_->keys, impl_->keys.SortedCounters(), impl_->keys.SortedUniques());
   impl_->keys.Clear();
   return st;
 }
 
 Status EventRecorder::Flush(const DeltaKeys& keys, const std::vector<uint32_t>& sorted_counters,
                             const std::vector<uint32_t>& sorted_uniques) {
-  if (impl_->sums.empty()) {
-    impl_->sums.Clear();
-    return Status::OK();
-  }
-  impl_->sums.Counters(keys, sorted_counters, &impl_->counter_rows);
-  impl_->sums.Uniques(keys, sorted_uniques, &impl_->unique_rows);
-  Status st = impl_->events.AddCounters(impl_->counter_rows);
-  if (st.ok()) st = impl_->events.AddUniques(impl_->unique_rows);
-  impl_->sums.Clear();
-  return st;
+  return impl_->FlushSums(impl_->sums, keys, sorted_counters, sorted_uniques);
 }
 
 Status EventRecorder::FlushDays(const store::DayRows& days) {
@@ -126,6 +135,7 @@ Status EventRecorder::FlushDays(const store::DayRows& days) {
 
 void EventRecorder::Discard() {
   impl_->keys.Clear();
+  impl_->own_sums.Clear();
   impl_->sums.Clear();
 }
 

@@ -78,25 +78,27 @@ class EventRecorder {
   // order; equal identities: the first wins), sums the counter
   // contributions of those inserted by their keys, and calls `done(tag,
   // inserted, event)` for each event in staging order. Every Write until
-  // the next Flush takes events staged with the same DeltaKeys, and the
-  // deltas are written by Flush(keys): do not mix with Record. Events
-  // staged unkeyed (no DeltaKeys) are keyed here, those inserted only, and
-  // their deltas are written by Flush().
+  // the next Flush(keys) takes events staged with the same DeltaKeys, whose
+  // deltas Flush(keys) writes. Events staged unkeyed (no DeltaKeys) are
+  // keyed here, those inserted only, and their deltas are written by
+  // Flush(), as Record's are. The two kinds may be mixed (a batch whose
+  // first chunks were staged with keys and the rest without): then call
+  // both Flushes.
   using StagedFn = std::function<Status(uint64_t tag, bool inserted, const EventView& e)>;
   Status Write(const StagedEvents& stage, const std::vector<uint32_t>& order, const StagedFn& done);
 
   // Writes the buffered counter deltas and distinct values (the day rows of
   // usage_counter_days and usage_unique_days, EventStore::AddCounters) and
-  // empties the buffer: after Record, Flush(); after Write, Flush with the
-  // keys the events were staged with and their ids in key order
-  // (DeltaKeys::SortedCounters / SortedUniques, which the caller may have
-  // computed on another thread).
+  // empties the buffer: Flush() those of the events keyed here (Record,
+  // unkeyed Write); Flush(keys, ...) those of the events Write took staged
+  // with `keys`, given their ids in key order (DeltaKeys::SortedCounters /
+  // SortedUniques, which the caller may have computed on another thread).
   Status Flush();
   Status Flush(const DeltaKeys& keys, const std::vector<uint32_t>& sorted_counters,
                const std::vector<uint32_t>& sorted_uniques);
 
-  // After Write, when every event it took since the last Flush was
-  // inserted: writes `days` instead of the buffered sums (ingest summed
+  // After Write, when every event it took since the last Flush was staged
+  // with keys and inserted: writes `days` instead of the buffered sums (ingest summed
   // every staged event as DeltaSums does and made the day rows on another
   // thread; with no duplicate they are the same) and empties the buffer.
   Status FlushDays(const store::DayRows& days);

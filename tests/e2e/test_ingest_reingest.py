@@ -2,9 +2,10 @@
 
 While the writer finds mostly duplicates, ingest stages the next batches
 without their counter keys and the writer keys the events it inserts
-(lib/ingest/ingest.cc): the counters must come out exactly as a single
-ingest of every event gives them, for every kind of meter, whichever way
-each batch was staged."""
+(lib/ingest/ingest.cc), and a batch begun with keys goes on without them
+once the reader learns that: the counters must come out exactly as a
+single ingest of every event gives them, for every kind of meter, whichever
+way each batch or part of a batch was staged."""
 import json
 
 from counters import counter_rows, unique_rows
@@ -38,6 +39,28 @@ def ingest(meter, name, ids, *extra):
     return json.loads(r.out)
 
 
+def ingest_all_once(meter, tmp_path, count):
+    """A second meter database holding events 0..count-1, ingested once."""
+    (tmp_path / "one").mkdir()
+    once = type(meter)(tmp_path / "one", meter.backend, getattr(meter, "pg_url", None))
+    once.now = NOW
+    once.init(CATALOG)
+    ingest(once, "all.ndjson", range(count))
+    return once
+
+
+def assert_same_counters(meter, once, count):
+    assert event_count(meter) == event_count(once) == count
+    expected = all_counters(once)
+    assert all(v > 0 for v in expected.values()), expected  # every meter has something to compare
+    assert all_counters(meter) == expected
+    # Hour by hour too: a max or latest lost in one hour can hide in a month's figure.
+    assert sorted(counter_rows(meter.sql)) == sorted(counter_rows(once.sql))
+    assert sorted(unique_rows(meter.sql)) == sorted(unique_rows(once.sql))
+    for args in (["quota", "status"], ["report", "usage", "--period", "2026-02", "--by", "day"]):
+        assert meter(*args, json=True).json == once(*args, json=True).json, args
+
+
 def test_new_events_among_duplicates_count_as_one_ingest_of_all(meter, tmp_path):
     first = list(range(0, 120, 2))                  # the even events
     # Again with the odd ones: a run of old events (the writer sees only
@@ -53,18 +76,20 @@ def test_new_events_among_duplicates_count_as_one_ingest_of_all(meter, tmp_path)
     summary = ingest(meter, "again.ndjson", again, "--batch-size", "5")
     assert (summary["accepted"], summary["duplicates"]) == (60, 80), summary
 
-    (tmp_path / "one").mkdir()
-    once = type(meter)(tmp_path / "one", meter.backend, getattr(meter, "pg_url", None))
-    once.now = NOW
-    once.init(CATALOG)
-    ingest(once, "all.ndjson", range(120))
+    assert_same_counters(meter, ingest_all_once(meter, tmp_path, 120), 120)
 
-    assert event_count(meter) == event_count(once) == 120
-    expected = all_counters(once)
-    assert all(v > 0 for v in expected.values()), expected  # every meter has something to compare
-    assert all_counters(meter) == expected
-    # Hour by hour too: a max or latest lost in one hour can hide in a month's figure.
-    assert sorted(counter_rows(meter.sql)) == sorted(counter_rows(once.sql))
-    assert sorted(unique_rows(meter.sql)) == sorted(unique_rows(once.sql))
-    for args in (["quota", "status"], ["report", "usage", "--period", "2026-02", "--by", "day"]):
-        assert meter(*args, json=True).json == once(*args, json=True).json, args
+
+def test_a_batch_begun_with_keys_and_ended_without_counts_both_parts(meter, tmp_path):
+    # One batch (the default, 250,000 records) of 200,000 events, one in four
+    # new. The reader hands chunks of 2,048, 4,096, ... up to 50,000 events
+    # over with at most four waiting, so by the time it has handed over the
+    # sixth (112,000 events in) the writer has written the first, found it
+    # mostly duplicates, and the rest of the batch is staged without keys:
+    # new events on both sides of that point.
+    count = 200_000
+    meter.now = NOW
+    meter.init(CATALOG)
+    ingest(meter, "old.ndjson", [i for i in range(count) if i % 4 != 1])
+    summary = ingest(meter, "again.ndjson", range(count))
+    assert (summary["accepted"], summary["duplicates"]) == (count // 4, count - count // 4), summary
+    assert_same_counters(meter, ingest_all_once(meter, tmp_path, count), count)
