@@ -53,6 +53,8 @@ constexpr size_t kChunkEvents = 50000;
 // waiting for a whole chunk.
 constexpr size_t kFirstChunkEvents = 2048;
 constexpr size_t kChunkBytes = size_t{32} << 20;
+// StagedEvents' 32-bit text offsets: a chunk's text stays far below 4 GiB.
+static_assert(kChunkBytes + 64 * kMaxRecordBytes < (size_t{1} << 32));
 // A batch that cannot start because another process holds the write lock
 // past the busy timeout is tried again this many times before giving up.
 constexpr int kBusyRetries = 5;

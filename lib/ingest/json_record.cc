@@ -166,6 +166,21 @@ bool AtEnd(od::document& doc) {
   return doc.current_location().get(location) != simdjson::SUCCESS;
 }
 
+// Capture, except that an object is also checked whole (Walk) as it is
+// read, and its text is then the span it took up in `doc`: a record's
+// properties are checked in the record's own pass instead of a second one.
+error_code CaptureChecked(od::value& v, od::document& doc, RawValue* out) {
+  od::json_type t;
+  if (error_code e = v.type().get(t)) return e;
+  if (t != od::json_type::object) return Capture(v, out, nullptr);
+  const char* start = v.raw_json_token().data();
+  if (error_code e = Walk(v, 0)) return e;
+  const char* next = nullptr;  // the token after the object
+  if (error_code e = doc.current_location().get(next)) return e;
+  *out = {ValueKind::kObject, TrimRight(std::string_view(start, static_cast<size_t>(next - start)))};
+  return simdjson::SUCCESS;
+}
+
 // Copies `text` into `buf` with simdjson's padding after it.
 void Pad(std::string_view text, std::string* buf) {
   buf->resize(text.size() + simdjson::SIMDJSON_PADDING);
@@ -339,8 +354,14 @@ struct JsonRecordParser::Impl {
   std::vector<std::pair<std::string_view, RawValue>> others;
   std::vector<std::string_view> batch;  // Lago {"events":[...]}: the events' texts
   bool is_batch = false;                // the last Parse read such a batch
+  bool properties_checked = false;      // ReadTopLevel checked the properties object whole
 
-  Status ReadTopLevel(std::string_view text);
+  // Reads the record's members into `slots` and `others`. `check_properties`:
+  // a properties object is checked whole on the way (properties_checked);
+  // should that find it malformed, the record is read again without, so
+  // that what is reported is what reading it first and checking its
+  // properties after reports.
+  Status ReadTopLevel(std::string_view text, bool check_properties = true);
   Status ReadBatch(const RawValue& events);
   Status Map(std::string_view text, Format format, bool envelopes, RawRecord* r);
   Status MapNative(RawRecord* r);
@@ -350,9 +371,10 @@ struct JsonRecordParser::Impl {
   Status MapLago(RawRecord* r);
 };
 
-Status JsonRecordParser::Impl::ReadTopLevel(std::string_view text) {
+Status JsonRecordParser::Impl::ReadTopLevel(std::string_view text, bool check_properties) {
   for (RawValue& s : slots) s = RawValue{};
   others.clear();
+  properties_checked = false;
   auto fail = [&](error_code e) {
     // simdjson reports text after the object as an unclosed object.
     if (e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT && TextAfterClose(text))
@@ -379,7 +401,13 @@ Status JsonRecordParser::Impl::ReadTopLevel(std::string_view text) {
       if ((e = field.value().get(v)) || (e = Capture(v, &others.back().second, nullptr))) return fail(e);
       continue;
     }
-    if ((e = field.value().get(v)) || (e = Capture(v, &slots[slot], nullptr))) return fail(e);
+    if ((e = field.value().get(v))) return fail(e);
+    if (slot == kProperties && check_properties) {
+      if (CaptureChecked(v, doc, &slots[slot])) return ReadTopLevel(text, false);
+      properties_checked = slots[slot].kind == ValueKind::kObject;
+      continue;
+    }
+    if ((e = Capture(v, &slots[slot], nullptr))) return fail(e);
   }
   if (!AtEnd(doc)) return Status::DataError("malformed JSON: unexpected text after the object");
   return Status::OK();
@@ -400,7 +428,8 @@ Status JsonRecordParser::Impl::MapNative(RawRecord* r) {
   r->cost = slots[kCost];
   r->properties = slots[kProperties];
   // Properties are stored as written: check that the whole text is valid.
-  if (r->properties.kind == ValueKind::kObject) return nested.Read(r->properties.text, "properties", &entries);
+  if (r->properties.kind == ValueKind::kObject && !properties_checked)
+    return nested.Read(r->properties.text, "properties", &entries);
   return Status::OK();
 }
 

@@ -20,9 +20,11 @@ namespace meter::ingest {
 
 class StagedEvents {
  public:
-  // A field's text in the arena.
+  // A field's text in the arena. 32-bit offsets suffice: a chunk closes at
+  // 32 MiB of text (ingest.cc) and no record is longer than 1 MiB; they
+  // keep an event's record small, which the reader writes a million times.
   struct Text {
-    size_t offset = 0;
+    uint32_t offset = 0;
     uint32_t length = 0;
   };
   // The slot of a contribution staged without its key.
@@ -36,8 +38,8 @@ class StagedEvents {
   // (ingest: the input it came from) and its contributions [first, end).
   struct Event : BasicEvent<Text> {
     uint64_t tag = 0;
-    size_t first_contribution = 0;
-    size_t end_contribution = 0;
+    uint32_t first_contribution = 0;
+    uint32_t end_contribution = 0;
   };
 
   // Copies `e` and its contributions (from MeterEvaluator::Evaluate), with
