@@ -180,6 +180,39 @@ TEST_CASE("ingest.malformed_json_refused") {
   CHECK(ErrorOf("null") == "record is not a JSON object (found null)");
 }
 
+// Native properties are checked in the record's own pass and kept as the
+// span they took up; a malformed object is reported as when it was checked
+// in a second pass after the record was read.
+TEST_CASE("ingest.native_properties_kept_as_written_and_checked_whole") {
+  const std::string head = R"({"tenant":"t","metric":"m","timestamp":1,)";
+  CHECK(ParseJson(head + R"("properties" : { "a" : [1, {"b":"x\"y"}] , "c":null }  ,"user":"u"})").event.properties ==
+        R"({ "a" : [1, {"b":"x\"y"}] , "c":null })");
+  CHECK(ParseJson(head + R"("properties":{"k":{"deep":[true,false]}}})").event.properties ==
+        R"({"k":{"deep":[true,false]}})");
+  CHECK(ParseJson(head + "\"properties\":{\"x\":1}  \t }").event.properties == R"({"x":1})");
+  CHECK(ParseJson(head + R"("properties":{}})").event.properties == "{}");
+
+  std::string deep;
+  for (int i = 0; i < 70; ++i) deep += R"({"a":)";
+  deep += "1" + std::string(70, '}');
+  const std::pair<std::string, std::string> cases[] = {
+      {head + R"("properties":{"a":[1,tru]}})",
+       "properties: malformed JSON: unexpected character (missing comma, colon or quote?)"},
+      {head + R"("properties":{"a":01}})", "properties: malformed JSON: invalid number"},
+      {head + R"("properties":{"a":"\x"}})", "properties: malformed JSON: invalid escape in a string"},
+      {head + R"("properties":)" + deep + "}", "properties: malformed JSON: nested too deeply"},
+      // Broken around the properties too: the record's own reason.
+      {R"({"properties":{"a":tru},"tenant":)", "malformed JSON: unexpected end of record (unclosed object or array)"},
+      {R"({"properties":{"a":1,"tenant":"t"})", "malformed JSON: unexpected character (missing comma, colon or quote?)"},
+      {head + R"("properties":{"a" 1}})", "malformed JSON: unexpected character (missing comma, colon or quote?)"},
+      {head + R"("properties":{"a":1}} x)", "malformed JSON: unexpected text after the object"},
+  };
+  for (const auto& [line, reason] : cases) {
+    CAPTURE(line);
+    CHECK(ErrorOf(line) == reason);
+  }
+}
+
 TEST_CASE("ingest.cloudevents_map_to_native_fields") {
   Parsed p = ParseJson(
       R"({"specversion":"1.0","id":"ce_1","source":"/svc/ai","type":"ai_requests","subject":"umbrella",)"
