@@ -46,12 +46,16 @@ std::string MultiRowSql(std::string_view table_columns, std::string_view row, si
   return sql;
 }
 
-constexpr const char* kEventConflict = "ON CONFLICT (id, source) DO NOTHING";
+// On SQLite, ingest writes many rows with one statement (kRowsPerStatement
+// rows per INSERT): SQLite then runs one program for all of them and keeps
+// its cursors where the last row went, instead of seeking from the root for
+// each row (about a third fewer instructions per event, half per counter).
+constexpr size_t kRowsPerStatement = 64;
 
-const std::string& InsertEventSql() {
-  static const std::string sql =
-      MultiRowSql(EventInsertColumns(), RowOfParameters(EventInsertColumns()), 1, kEventConflict);
-  return sql;
+// The events INSERT of `rows` rows, skipping a stored identity.
+std::string InsertEventSql(size_t rows = 1) {
+  return MultiRowSql(EventInsertColumns(), RowOfParameters(EventInsertColumns()), rows,
+                     "ON CONFLICT (id, source) DO NOTHING");
 }
 
 // SQLite's form of the same. A statement of several rows that could stop
@@ -60,19 +64,10 @@ const std::string& InsertEventSql() {
 // already written: an eighth of the insert's time. OR IGNORE cannot stop
 // half-way, and skips exactly what DO NOTHING skips, a row whose identity is
 // stored (every NOT NULL column is always bound: see BindEvent).
-const std::string& SqliteInsertEventSql() {
-  static const std::string sql = [] {
-    std::string text = MultiRowSql(EventInsertColumns(), RowOfParameters(EventInsertColumns()), 1, "");
-    return text.replace(0, std::string_view("INSERT INTO").size(), "INSERT OR IGNORE INTO");
-  }();
-  return sql;
+std::string SqliteInsertEventSql(size_t rows) {
+  std::string text = MultiRowSql(EventInsertColumns(), RowOfParameters(EventInsertColumns()), rows, "");
+  return text.replace(0, std::string_view("INSERT INTO").size(), "INSERT OR IGNORE INTO");
 }
-
-// On SQLite, ingest writes many rows with one statement (kRowsPerStatement
-// rows per INSERT): SQLite then runs one program for all of them and keeps
-// its cursors where the last row went, instead of seeking from the root for
-// each row (about a third fewer instructions per event, half per counter).
-constexpr size_t kRowsPerStatement = 64;
 
 // Text bound without a copy: the caller keeps it alive until the step.
 void BindText(sqlite3_stmt* s, int i, std::string_view v, bool null_if_empty) {
@@ -115,60 +110,62 @@ struct DayGroup {
 // (SQLITE_PREPARE_PERSISTENT) and bound without copies; on PostgreSQL the
 // same SQL taking its rows from a temporary table filled by COPY.
 struct EventStore::Impl {
-  enum Which { kInsert, kCount };
-  static const char* Sql(Which w) {
-    static const char* const kSql[kCount] = {InsertEventSql().c_str()};
-    return kSql[w];
-  }
-  // SQLite's text of `w` (Sql's but for the events' INSERT).
-  static const char* SqliteSql(Which w) { return w == kInsert ? SqliteInsertEventSql().c_str() : Sql(w); }
-  // The same statement for kRowsPerStatement rows: the single-row text up
-  // to " VALUES ", its row repeated, then the conflict clause.
-  static std::string ManySql(Which w, size_t rows = kRowsPerStatement) { return ManySql(Sql(w), rows); }
-  static std::string ManySql(std::string one, size_t rows) {
-    size_t values = one.find(" VALUES") + 7, open = one.find('(', values), close = one.find(')', open);
-    std::string head = one.substr(0, values), row = one.substr(open, close + 1 - open), rest = one.substr(close + 1);
-    std::string sql = head + " ";
-    for (size_t r = 0; r < rows; ++r) sql.append(r ? "," : "").append(row);
-    return sql + rest;
-  }
   bool postgres = false;
   sqlite3* handle = nullptr;
-  sqlite3_stmt* statements[kCount] = {};  // one row
-  sqlite3_stmt* many[kCount] = {};        // kRowsPerStatement rows
+  // SQLite: the events INSERT of one row and of kRowsPerStatement rows, and
+  // the look-up of one identity.
+  sqlite3_stmt* insert_one = nullptr;
+  sqlite3_stmt* insert_many = nullptr;
+  sqlite3_stmt* lookup = nullptr;
+  // The last InsertMany found mostly duplicates (a file ingested again): the
+  // next one looks each event up before inserting (Stored).
+  bool lookup_first = false;
   ~Impl() {
-    for (sqlite3_stmt* s : statements)
-      if (s) sqlite3_finalize(s);
-    for (sqlite3_stmt* s : many)
+    for (sqlite3_stmt* s : {insert_one, insert_many, lookup})
       if (s) sqlite3_finalize(s);
     for (auto& kind : day_upserts)
       for (sqlite3_stmt* s : kind)
         if (s) sqlite3_finalize(s);
   }
-  // The statement writing `rows` rows: 1 or kRowsPerStatement.
-  sqlite3_stmt* Get(Which w, size_t rows = 1) {
-    sqlite3_stmt*& s = rows == 1 ? statements[w] : many[w];
+  // `s`, prepared from `sql` on first use.
+  sqlite3_stmt* Prepared(sqlite3_stmt*& s, const std::string& sql) {
     if (!s) {
-      std::string sql = rows == 1 ? std::string(SqliteSql(w)) : ManySql(SqliteSql(w), rows);
       int rc = sqlite3_prepare_v3(handle, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
       if (rc != SQLITE_OK) throw SQLite::Exception(handle, rc);
     }
     return s;
   }
-  // SQLite: writes rows [0, n) of `w`, kRowsPerStatement per statement and
-  // the rest one by one; bind(statement, &parameter, i) binds row i, and
+  // The INSERT of `rows` events: 1 or kRowsPerStatement.
+  sqlite3_stmt* Insert(size_t rows = 1) {
+    return rows == 1 ? Prepared(insert_one, SqliteInsertEventSql(1))
+                     : Prepared(insert_many, SqliteInsertEventSql(kRowsPerStatement));
+  }
+  // SQLite: inserts events [0, n), kRowsPerStatement per statement and the
+  // rest one by one; bind(statement, &parameter, i) binds event i, and
   // after(first, rows) runs after each statement. Throws on failures.
   template <typename BindRow, typename After>
-  void WriteRows(Which w, size_t n, BindRow bind, After after) {
+  void InsertRows(size_t n, BindRow bind, After after) {
     for (size_t first = 0; first < n;) {
       size_t rows = n - first >= kRowsPerStatement ? kRowsPerStatement : 1;
-      sqlite3_stmt* s = Get(w, rows);
+      sqlite3_stmt* s = Insert(rows);
       int p = 1;
       for (size_t r = 0; r < rows; ++r) bind(s, &p, first + r);
       Step(s);
       after(first, rows);
       first += rows;
     }
+  }
+  // SQLite: whether `e`'s identity is stored. Binding two values instead of
+  // the INSERT's fourteen makes a duplicate about a quarter cheaper to find.
+  // Throws on failures.
+  bool Stored(const EventView& e) {
+    sqlite3_stmt* s = Prepared(lookup, "SELECT 1 FROM events WHERE id = ? AND source = ?");
+    sqlite3_bind_text(s, 1, e.id.data(), static_cast<int>(e.id.size()), SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, e.source.data(), static_cast<int>(e.source.size()), SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw SQLite::Exception(handle, rc);
+    return rc == SQLITE_ROW;
   }
   // Which of the `rows` events todo[first...] the statement just run
   // inserted: each new row gets the highest seq yet, so those it inserted
@@ -367,13 +364,13 @@ Result<bool> EventStore::Insert(const EventView& e, Timestamp ingested_at) {
   return Guarded(db_, [&]() -> Result<bool> {
     if (!e.source.empty() && impl_->StoredUnderLegacyId(db_, e)) return false;
     if (impl_->postgres) {
-      Statement& s = Cached(db_, Impl::Sql(Impl::kInsert));
+      Statement& s = Cached(db_, InsertEventSql());
       int i = 1;
       ForEachEventField(e, e, [&](EventColumn c, const auto& field, const auto&) { Bind(s, i++, c, field); });
       s.bind(i, ingested_at);
       return s.exec() > 0;
     }
-    sqlite3_stmt* s = impl_->Get(Impl::kInsert);
+    sqlite3_stmt* s = impl_->Insert();
     int p = 1;
     BindEvent(s, &p, e, ingested_at);
     impl_->Step(s);
@@ -398,7 +395,7 @@ Status EventStore::InsertMany(const std::vector<EventView>& events, Timestamp in
       }
       if (first_copies.empty()) return Status::OK();
       // A few events: one INSERT, whose RETURNING names those it stored.
-      Statement& q = Cached(db_, Impl::ManySql(Impl::kInsert, first_copies.size()) + " RETURNING id, source");
+      Statement& q = Cached(db_, InsertEventSql(first_copies.size()) + " RETURNING id, source");
       int p = 1;
       for (size_t i : first_copies) {
         ForEachEventField(events[i], events[i], [&](EventColumn c, const auto& field, const auto&) {
@@ -412,10 +409,12 @@ Status EventStore::InsertMany(const std::vector<EventView>& events, Timestamp in
         if (stored.count({std::string(events[i].id), std::string(events[i].source)})) (*inserted)[i] = true;
       return Status::OK();
     }
-    impl_->WriteRows(
-        Impl::kInsert, todo.size(),
-        [&](sqlite3_stmt* s, int* p, size_t i) { BindEvent(s, p, events[todo[i]], ingested_at); },
+    if (impl_->lookup_first) std::erase_if(todo, [&](size_t i) { return impl_->Stored(events[i]); });
+    impl_->InsertRows(
+        todo.size(), [&](sqlite3_stmt* s, int* p, size_t i) { BindEvent(s, p, events[todo[i]], ingested_at); },
         [&](size_t first, size_t rows) { impl_->MarkInserted(db_, events, todo, first, rows, inserted); });
+    size_t added = static_cast<size_t>(std::count(inserted->begin(), inserted->end(), true));
+    impl_->lookup_first = 2 * (events.size() - added) > events.size();
     return Status::OK();
   });
 }

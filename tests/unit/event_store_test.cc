@@ -4,6 +4,7 @@
 // by merge, and the issued invoice periods that make usage late.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -90,6 +91,49 @@ TEST_CASE("event_store: bulk inserts count repeats inside the batch and against 
   REQUIRE(f.db.Transaction([&] { return store.InsertMany({ViewOf(a), ViewOf(a), ViewOf(b), ViewOf(c)}, 2, &inserted); }).ok());
   CHECK(inserted == std::vector<bool>{true, false, false, true});
   CHECK(store.CountEvents().value() == 3);
+}
+
+// After a call that found mostly duplicates, SQLite's InsertMany looks each
+// event up before inserting: the same events are inserted and reported.
+TEST_CASE("event_store: bulk inserts after mostly duplicates still insert and report exactly the new ones") {
+  testing::UsageDb f(kCatalog);
+  EventStore store(f.db);
+  std::vector<Event> events;
+  for (int i = 0; i < 200; ++i) events.push_back(Full(("e" + std::to_string(i)).c_str()));
+  auto views = [&](std::vector<int> which) {
+    std::vector<EventView> out;
+    for (int i : which) out.push_back(ViewOf(events[i]));
+    return out;
+  };
+  std::vector<int> even, all;
+  for (int i = 0; i < 200; ++i) {
+    if (i % 2 == 0) even.push_back(i);
+    all.push_back(i);
+  }
+  std::vector<bool> inserted;
+  REQUIRE(f.db.Transaction([&] { return store.InsertMany(views(even), 1, &inserted); }).ok());
+  CHECK(std::count(inserted.begin(), inserted.end(), true) == 100);
+  // All duplicates: the next call looks up first.
+  REQUIRE(f.db.Transaction([&] { return store.InsertMany(views(even), 2, &inserted); }).ok());
+  CHECK(std::count(inserted.begin(), inserted.end(), true) == 0);
+  // Stored ones, new ones (the odd), and a new one twice: the first copy wins.
+  std::vector<int> mixed = {0, 1, 2, 3, 3, 5, 4};
+  REQUIRE(f.db.Transaction([&] { return store.InsertMany(views(mixed), 3, &inserted); }).ok());
+  CHECK(inserted == std::vector<bool>{false, true, false, true, false, true, false});
+  // Mostly new again (more than 64: a statement of many rows), then mostly duplicates.
+  REQUIRE(f.db.Transaction([&] { return store.InsertMany(views(all), 4, &inserted); }).ok());
+  CHECK(std::count(inserted.begin(), inserted.end(), true) == 200 - 100 - 3);
+  CHECK(!inserted[0]);
+  CHECK(inserted[7]);
+  CHECK(store.CountEvents().value() == 200);
+  REQUIRE(f.db.Transaction([&] { return store.InsertMany(views(all), 5, &inserted); }).ok());
+  CHECK(std::count(inserted.begin(), inserted.end(), true) == 0);
+  CHECK(store.CountEvents().value() == 200);
+  for (const char* id : {"e1", "e3", "e5", "e7", "e199"}) {
+    auto found = store.FindById(id);
+    REQUIRE(found->size() == 1);
+    CHECK((*found)[0].ingested_at == (std::string(id) == "e7" || std::string(id) == "e199" ? 4 : 3));
+  }
 }
 
 // Regression: the checkpointer's connection had never read the database, so
