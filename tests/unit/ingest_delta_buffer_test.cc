@@ -28,12 +28,12 @@ TEST_CASE("ingest.delta_buffer_sums_each_counter_the_way_its_meter_merges") {
   catalog::Meter latest = MakeMeter("seats", catalog::Aggregation::kLatest);
   DeltaBuffer b;
   CHECK(b.empty());
-  b.Add("acme", kT0 + 10, &sum, 2000000, "");
-  b.Add("acme", kT0 + 20, &sum, 3000000, "");
-  b.Add("acme", kT0 + 20, &max, 5000000, "");
-  b.Add("acme", kT0 + 10, &max, 7000000, "");
-  b.Add("acme", kT0 + 30, &latest, 1000000, "");
-  b.Add("acme", kT0 + 10, &latest, 9000000, "");  // older: does not win
+  CHECK(b.Add("acme", kT0 + 10, &sum, 2000000, "").ok());
+  CHECK(b.Add("acme", kT0 + 20, &sum, 3000000, "").ok());
+  CHECK(b.Add("acme", kT0 + 20, &max, 5000000, "").ok());
+  CHECK(b.Add("acme", kT0 + 10, &max, 7000000, "").ok());
+  CHECK(b.Add("acme", kT0 + 30, &latest, 1000000, "").ok());
+  CHECK(b.Add("acme", kT0 + 10, &latest, 9000000, "").ok());  // older: does not win
   std::vector<store::CounterDelta> d = b.Counters();
   REQUIRE(d.size() == 3);
   // Key order: (tenant, meter, hour), meters by key.
@@ -58,10 +58,10 @@ TEST_CASE("ingest.delta_buffer_hands_out_counters_and_values_in_key_order") {
   for (int i = 0; i < 200; ++i) {
     const std::string& t = tenants[i % tenants.size()];
     Timestamp ts = kT0 + (i % 7) * kHour;
-    b.Add(t, ts, &users, 1000000, "user_" + std::to_string(i % 13));
-    b.Add(t, ts, &calls, 1000000, "");
+    CHECK(b.Add(t, ts, &users, 1000000, "user_" + std::to_string(i % 13)).ok());
+    CHECK(b.Add(t, ts, &calls, 1000000, "").ok());
   }
-  b.Add("t1", kT0, &users, 1000000, "user_1");  // already there: kept once
+  CHECK(b.Add("t1", kT0, &users, 1000000, "user_1").ok());  // already there: kept once
   std::vector<store::UniqueValue> u = b.Uniques();
   for (size_t i = 1; i < u.size(); ++i) {
     auto key = [](const store::UniqueValue& v) { return std::tie(v.tenant, v.meter, v.hour, v.value); };
