@@ -1,24 +1,33 @@
 #include "ingest/staged_events.h"
 
 #include <algorithm>
+#include <cstring>
 #include <type_traits>
 
 namespace meter::ingest {
 
-StagedEvents::Text StagedEvents::Keep(std::string_view v) {
-  Text t{static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(v.size())};
-  arena_.append(v);
-  return t;
-}
-
 void StagedEvents::Add(const EventView& e, uint64_t tag, const std::vector<Contribution>& contributions,
                        const std::vector<uint32_t>& slots) {
+  // The event's texts go into the arena one after the other, which grows
+  // once for all of them.
+  size_t total = 0;
+  ForEachEventField(e, e, [&total](EventColumn, const auto& field, const auto&) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(field)>, std::string_view>) total += field.size();
+  });
+  size_t at = arena_.size();
+  arena_.resize(at + total);
+  char* arena = arena_.data();
   // Filled where it lies: the chunk's memory is cold, so each byte is
   // written once.
   Event& s = events_.emplace_back();
-  ForEachEventField(s, e, [this](EventColumn, auto& to, const auto& from) {
-    if constexpr (std::is_same_v<std::decay_t<decltype(to)>, Text>) to = Keep(from);
-    else to = from;
+  ForEachEventField(s, e, [&at, arena](EventColumn, auto& to, const auto& from) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(to)>, Text>) {
+      to = Text{static_cast<uint32_t>(at), static_cast<uint32_t>(from.size())};
+      if (!from.empty()) std::memcpy(arena + at, from.data(), from.size());
+      at += from.size();
+    } else {
+      to = from;
+    }
   });
   s.tag = tag;
   s.first_contribution = static_cast<uint32_t>(contributions_.size());

@@ -66,7 +66,6 @@ class StagedEvents {
   void Clear();
 
  private:
-  Text Keep(std::string_view v);
   size_t CommonIdPrefix() const;
 
   std::vector<Event> events_;

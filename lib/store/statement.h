@@ -119,8 +119,8 @@ class Statement {
 // Appends rows to one table in bulk (COPY on PostgreSQL, a prepared INSERT
 // on SQLite), inside the caller's transaction:
 //
-//   BulkInsert rows(db, "usage_uniques", {"tenant_id", "meter", "hour", "value"});
-//   for (...) { rows.add(t); rows.add(m); rows.add(h); rows.add(v); rows.endRow(); }
+//   BulkInsert rows(db, "usage_unique_days", {"tenant_id", "meter", "day", "data"});
+//   for (...) { rows.add(t); rows.add(m); rows.add(d); rows.add(text); rows.endRow(); }
 //   rows.finish();
 //
 // Nothing else may run on `db` between the constructor and finish().
