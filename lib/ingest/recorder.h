@@ -98,9 +98,10 @@ class EventRecorder {
                const std::vector<uint32_t>& sorted_uniques);
 
   // After Write, when every event it took since the last Flush was staged
-  // with keys and inserted: writes `days` instead of the buffered sums (ingest summed
-  // every staged event as DeltaSums does and made the day rows on another
-  // thread; with no duplicate they are the same) and empties the buffer.
+  // with keys and inserted: writes `days` instead of the buffered sums
+  // (ingest summed every staged event as DeltaSums does and made the day
+  // rows on another thread; with no duplicate they are the same) and
+  // empties the buffer.
   Status FlushDays(const store::DayRows& days);
 
   // Drops the buffered deltas: for a transaction that is being rolled back.
