@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include "billing/lifecycle.h"
 #include "core/json_util.h"
 #include "store/catalog_store.h"
+#include "store/event_store.h"
 #include "usage/quantity.h"
 #include "usage/slices.h"
 #include "webhooks/queue.h"
@@ -391,6 +393,7 @@ struct Existing {
   std::optional<store::InvoiceRecord> billing;  // open, paid or overdue
   std::optional<store::InvoiceRecord> draft;
   int voids = 0;
+  std::vector<store::InvoiceState> states;  // every record of the tenant's month, as read
 };
 
 // Per tenant of `tenants`, in that order (a record of a tenant not among them
@@ -407,6 +410,7 @@ Result<std::vector<Existing>> ExistingByTenant(store::Database& db, const Genera
     auto it = position.find(r.tenant);
     if (it == position.end()) continue;
     Existing& e = out[it->second];
+    e.states.push_back({r.tenant, r.id, r.status, r.updated_at});
     if (r.status == "void") ++e.voids;
     else if (r.status == "draft") e.draft = std::move(r);
     else e.billing = std::move(r);
@@ -431,7 +435,8 @@ bool SameContent(store::InvoiceRecord& a, const store::InvoiceRecord& b) {
 // asked; a draft finalized at once is written once, already finalized. Runs
 // inside generate's transaction.
 Status StoreDraft(store::Database& db, webhooks::Outbox& outbox, const catalog::Catalog& c, Invoice& inv,
-                  const Existing& ex, const GenerateOptions& o, GenerateResult& res) {
+                  const Existing& ex, const GenerateOptions& o, std::optional<int64_t> events_seq,
+                  GenerateResult& res) {
   store::InvoiceStore invoices(db);
   bool finalize = o.finalize && (!o.finalize_ended_only || inv.period.period.end <= o.now);
   if (o.finalize && !finalize) ++res.not_ended;
@@ -453,7 +458,7 @@ Status StoreDraft(store::Database& db, webhooks::Outbox& outbox, const catalog::
   }
   if (!finalize) return Status::OK();
   METER_RETURN_IF_ERROR(
-      FinalizeBuilt(db, outbox, c, inv, created_at, o.now, ex.draft.has_value(), std::move(lines), current));
+      FinalizeBuilt(db, outbox, c, inv, created_at, o.now, ex.draft.has_value(), std::move(lines), current, events_seq));
   ++res.finalized;
   return Status::OK();
 }
@@ -480,7 +485,7 @@ bool StartsAfter(const catalog::Tenant& t, const Invoice& inv) {
 Status GenerateForTenant(store::Database& db, webhooks::Outbox& outbox, const catalog::Catalog& c,
                          const catalog::Tenant& t, const Existing& ex, std::optional<MonthPlan> planned, const std::set<std::string>* candidates,
                          std::optional<Result<std::vector<InvoiceLine>>> adjustments, bool suspended,
-                         const GenerateOptions& o, GenerateResult& res) {
+                         const GenerateOptions& o, std::optional<int64_t> events_seq, GenerateResult& res) {
   if (ex.billing) {
     METER_ASSIGN_OR_RETURN(Invoice kept, InvoiceFromRecord(*ex.billing));
     res.invoices.push_back(std::move(kept));
@@ -491,9 +496,33 @@ Status GenerateForTenant(store::Database& db, webhooks::Outbox& outbox, const ca
   if (!planned) { METER_ASSIGN_OR_RETURN(planned, PlanMonth(db, c, t, o.month, nullptr)); }
   METER_ASSIGN_OR_RETURN(Invoice inv, DraftFrom(db, c, t, std::move(*planned), id, candidates, std::move(adjustments)));
   if ((suspended || StartsAfter(t, inv)) && !ex.draft && !HasUsage(inv)) return Status::OK();
-  if (!o.dry_run) METER_RETURN_IF_ERROR(StoreDraft(db, outbox, c, inv, ex, o, res));
+  if (!o.dry_run) METER_RETURN_IF_ERROR(StoreDraft(db, outbox, c, inv, ex, o, events_seq, res));
   res.invoices.push_back(std::move(inv));
   return Status::OK();
+}
+
+// Refuses to write the batch [from, to) of `tenants` when another command
+// wrote any of their invoices of the month since the first batch read them
+// (`existing`): what was built from that read would overwrite its work. The
+// batches before are committed; generate run again finishes the month.
+Status CheckUnchanged(store::Database& db, const GenerateOptions& o,
+                      const std::vector<const catalog::Tenant*>& tenants, const std::vector<Existing>& existing,
+                      size_t from, size_t to) {
+  METER_ASSIGN_OR_RETURN(auto now, store::InvoiceStore(db).StatesForMonth(o.month, tenants[from]->id, tenants[to - 1]->id));
+  std::unordered_set<std::string_view> batch;
+  std::vector<store::InvoiceState> read;
+  for (size_t i = from; i < to; ++i) {
+    batch.insert(tenants[i]->id);
+    read.insert(read.end(), existing[i].states.begin(), existing[i].states.end());
+  }
+  std::erase_if(now, [&](const store::InvoiceState& s) { return !batch.count(s.tenant); });
+  std::sort(now.begin(), now.end());
+  std::sort(read.begin(), read.end());
+  if (now == read) return Status::OK();
+  return Status::Busy(fmt::format(
+      "invoices of {} for {} changed while generate ran (another command wrote them); the invoices of the tenants "
+      "before {} are written: run generate again to finish", tenants[from]->id == tenants[to - 1]->id ? tenants[from]->id :
+      fmt::format("tenants {} to {}", tenants[from]->id, tenants[to - 1]->id), o.month, tenants[from]->id));
 }
 
 }  // namespace
@@ -554,13 +583,33 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
   if (!o.tenant.empty() && tenants.empty()) return Status::NotFound(fmt::format("unknown tenant '{}'", o.tenant));
   GenerateResult res;
   res.invoices.reserve(tenants.size());  // growing would copy every invoice built so far
-  auto body = [&]() -> Status {
-    METER_ASSIGN_OR_RETURN(auto existing, ExistingByTenant(db, o, tenants));
-    METER_ASSIGN_OR_RETURN(auto suspended, store::InvoiceStore(db).SuspendedTenants());
+  // What every tenant's invoice is built from, read once, in the first
+  // transaction (`prepare`).
+  std::vector<Existing> existing;
+  std::set<std::string> suspended;
+  std::vector<std::optional<MonthPlan>> plans;
+  std::map<std::string, std::set<std::string>> late;
+  std::vector<std::optional<Result<std::vector<InvoiceLine>>>> adjustments;
+  // With finalize: the event high-water mark every invoice records, read
+  // before any usage. Invoices written by later transactions may count events
+  // recorded after it; those are re-measured with the late usage of the next
+  // invoice, which bills only a difference from what was billed (none).
+  std::optional<int64_t> events_seq;
+  const std::set<std::string> none;
+  auto candidates_of = [&](const catalog::Tenant& t) -> const std::set<std::string>* {
+    if (!o.tenant.empty()) return nullptr;
+    auto it = late.find(t.id);
+    return it == late.end() ? &none : &it->second;
+  };
+  ProgressSink& progress = o.progress ? *o.progress : NoProgress();
+  auto prepare = [&]() -> Status {
+    if (o.finalize) { METER_ASSIGN_OR_RETURN(events_seq, store::InvoiceStore(db).MaxEventSeq()); }
+    METER_ASSIGN_OR_RETURN(existing, ExistingByTenant(db, o, tenants));
+    METER_ASSIGN_OR_RETURN(suspended, store::InvoiceStore(db).SuspendedTenants());
     // Every month to build is planned first, so the sliced charges of all
     // tenants are measured together (MeasureAhead); a tenant that cannot be
     // planned stops the planning, and its error is met in tenant order below.
-    std::vector<std::optional<MonthPlan>> plans(tenants.size());
+    plans.resize(tenants.size());
     for (size_t i = 0; i < tenants.size(); ++i) {
       if (existing[i].billing) continue;
       auto mp = PlanMonth(db, catalog, *tenants[i], o.month, nullptr);
@@ -574,19 +623,12 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
     // built, which for a billing-day tenant is days into the month (its
     // previous period ends on the 15th, say), so the candidates are read up
     // to the latest such start; ReadLate keeps each tenant's own.
-    std::map<std::string, std::set<std::string>> late;
     if (o.tenant.empty()) {
       Timestamp before = utc.period.start;
       for (const auto& mp : plans)
         if (mp) before = std::max(before, mp->schedule.period.period.start);
       METER_ASSIGN_OR_RETURN(late, store::InvoiceStore(db).WithLateEvents(before));
     }
-    const std::set<std::string> none;
-    auto candidates_of = [&](const catalog::Tenant& t) -> const std::set<std::string>* {
-      if (!o.tenant.empty()) return nullptr;
-      auto it = late.find(t.id);
-      return it == late.end() ? &none : &it->second;
-    };
     // So are the late usage adjustments of every planned month (one
     // MeasureSlices call for all of their sliced lines); each tenant's
     // result, or error, is taken in tenant order below.
@@ -602,26 +644,68 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
       request.candidates = candidates;
       late_of.push_back(i);
     }
-    std::vector<std::optional<Result<std::vector<InvoiceLine>>>> adjustments(tenants.size());
+    adjustments.resize(tenants.size());
     for (size_t i = 0; i < tenants.size(); ++i)
       if (plans[i]) adjustments[i] = std::vector<InvoiceLine>();
     METER_ASSIGN_OR_RETURN(auto measured, LateUsageAdjustments(db, catalog, late_requests));
     for (size_t r = 0; r < measured.size(); ++r) adjustments[late_of[r]] = std::move(measured[r]);
-    ProgressSink& progress = o.progress ? *o.progress : NoProgress();
     progress.Begin("invoices " + o.month, tenants.size(), "tenants");
-    webhooks::Outbox outbox(db);
-    for (size_t i = 0; i < tenants.size(); ++i) {
-      const catalog::Tenant* t = tenants[i];
-      Status st = GenerateForTenant(db, outbox, catalog, *t, existing[i], std::move(plans[i]), candidates_of(*t),
-                                    std::move(adjustments[i]), suspended.count(t->id) > 0, o, res);
-      if (!st.ok()) return st;
-      progress.Update(i + 1);
-    }
-    progress.End();
     return Status::OK();
   };
-  Status st = o.dry_run ? db.Read(body) : db.Transaction(body);
+  // Builds and (unless dry_run) writes the invoices of tenants [from, to).
+  auto build = [&](size_t from, size_t to) -> Status {
+    webhooks::Outbox outbox(db);
+    for (size_t i = from; i < to; ++i) {
+      const catalog::Tenant* t = tenants[i];
+      METER_RETURN_IF_ERROR(GenerateForTenant(db, outbox, catalog, *t, existing[i], std::move(plans[i]),
+                                              candidates_of(*t), std::move(adjustments[i]),
+                                              suspended.count(t->id) > 0, o, events_seq, res));
+      progress.Update(i + 1);
+    }
+    return Status::OK();
+  };
+  if (o.dry_run) {
+    Status st = db.Read([&]() -> Status {
+      METER_RETURN_IF_ERROR(prepare());
+      return build(0, tenants.size());
+    });
+    if (!st.ok()) return st;
+    progress.End();
+    return res;
+  }
+  // Written in transactions of o.batch_tenants tenants: each invoice, with
+  // its number, balances and messages, is written whole or not at all, and a
+  // run stopped between two commits is finished by running it again. Each
+  // commit is copied into the database file by a BackgroundCheckpointer while
+  // the next batch is built, and the default batch's pages fit SQLite's page
+  // cache (no spilling into the log mid-transaction).
+  const size_t batch = o.batch_tenants ? o.batch_tenants : std::max<size_t>(tenants.size(), 1);
+  const bool batched = tenants.size() > batch;
+  std::optional<store::BackgroundCheckpointer> checkpointer;
+  if (batched) {
+    METER_RETURN_IF_ERROR(store::InvoiceStore(db).SetLongRun(true));
+    checkpointer.emplace(db);
+  }
+  Status st;
+  size_t done = 0;
+  do {
+    size_t to = std::min(tenants.size(), done + batch);
+    st = db.Transaction([&]() -> Status {
+      if (done == 0) { METER_RETURN_IF_ERROR(prepare()); }
+      else { METER_RETURN_IF_ERROR(CheckUnchanged(db, o, tenants, existing, done, to)); }
+      return build(done, to);
+    });
+    if (!st.ok()) break;
+    if (checkpointer) checkpointer->Committed();
+    done = to;
+  } while (done < tenants.size());
+  checkpointer.reset();  // copies what the last commits wrote
+  if (batched) {
+    Status restored = store::InvoiceStore(db).SetLongRun(false);
+    if (st.ok()) st = restored;
+  }
   if (!st.ok()) return st;
+  progress.End();
   return res;
 }
 

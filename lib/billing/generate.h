@@ -102,6 +102,14 @@ struct GenerateOptions {
   // `now` (a tenant on billing day 15 is still in its February period on
   // March 1); the others are stored as drafts.
   bool finalize_ended_only = false;
+  // Unless dry_run: the invoices are written in transactions of this many
+  // tenants each (0: all in one), every invoice whole; a run stopped between
+  // two commits is finished by running it again. The first transaction reads
+  // what every invoice is built from; a later one refuses (Busy, its tenants
+  // left as they were) when another command wrote one of its tenants'
+  // invoices of the month meanwhile. Finalized invoices all record the event
+  // high-water mark read first.
+  size_t batch_tenants = 2048;
 };
 
 struct GenerateResult {
@@ -116,8 +124,8 @@ struct GenerateResult {
 
 // `meter invoice generate`: builds the invoice of every tenant in
 // catalog.tenants (CatalogStore::Load fills them from the database), or of
-// options.tenant, for the month in one
-// transaction: new drafts are inserted (queueing invoice.created), existing
+// options.tenant, for the month (in transactions of options.batch_tenants
+// tenants): new drafts are inserted (queueing invoice.created), existing
 // drafts refreshed in place, finalized invoices kept; with `finalize` the
 // drafts are then finalized. Generating twice gives the same invoices.
 // `dry_run` reads a snapshot and writes nothing. Refuses dry_run with

@@ -131,7 +131,7 @@ Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::Invo
 
 Status FinalizeBuilt(store::Database& db, webhooks::Outbox& outbox, const catalog::Catalog& catalog, Invoice& inv,
                      Timestamp created_at, Timestamp now, bool stored, std::optional<nlohmann::json> lines,
-                     const store::InvoiceRecord* current) {
+                     const store::InvoiceRecord* current, std::optional<int64_t> events_seq) {
   store::InvoiceStore invoices(db);
   int year = std::stoi(inv.issue_date.substr(0, 4));
   const std::string& prefix = catalog.invoice.number_prefix;
@@ -140,12 +140,12 @@ Status FinalizeBuilt(store::Database& db, webhooks::Outbox& outbox, const catalo
   inv.status = "open";
   inv.finalized_at = now;
   METER_RETURN_IF_ERROR(ApplyBalances(db, catalog, inv, now));
-  METER_ASSIGN_OR_RETURN(int64_t events_seq, invoices.MaxEventSeq());
+  if (!events_seq) { METER_ASSIGN_OR_RETURN(events_seq, invoices.MaxEventSeq()); }
   if (current) {
-    METER_RETURN_IF_ERROR(invoices.UpdateLifecycle(LifecycleRecord(inv, *current, events_seq, now)));
+    METER_RETURN_IF_ERROR(invoices.UpdateLifecycle(LifecycleRecord(inv, *current, *events_seq, now)));
   } else {
     store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, now);
-    rec.events_seq = events_seq;
+    rec.events_seq = *events_seq;
     METER_RETURN_IF_ERROR(stored ? invoices.Update(rec) : invoices.Insert(rec));
   }
   std::string data = DumpJson(lines ? InvoiceToJson(inv, std::move(*lines)) : InvoiceToJson(inv));

@@ -49,9 +49,12 @@ Result<std::vector<Invoice>> ListInvoices(store::Database& db, const store::Invo
 // holds this invoice's content already (the same lines and amounts): only
 // the columns finalizing changes are written over it (the rows end the same).
 // The messages are queued through `outbox` (on `db`, in this transaction).
+// `events_seq`, when given, is the event high-water mark to record (read
+// before any usage the invoice counts); else the highest seq now.
 Status FinalizeBuilt(store::Database& db, webhooks::Outbox& outbox, const catalog::Catalog& catalog, Invoice& inv,
                      Timestamp created_at, Timestamp now, bool stored,
-                     std::optional<nlohmann::json> lines = std::nullopt, const store::InvoiceRecord* current = nullptr);
+                     std::optional<nlohmann::json> lines = std::nullopt, const store::InvoiceRecord* current = nullptr,
+                     std::optional<int64_t> events_seq = std::nullopt);
 
 // `invoice finalize ID`: rebuilds the draft from the data now (so late usage
 // and adjustments are current), numbers it and opens it. Refuses anything

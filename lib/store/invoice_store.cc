@@ -206,6 +206,24 @@ Result<std::vector<InvoiceRecord>> InvoiceStore::ForMonth(const std::string& mon
   });
 }
 
+Result<std::vector<InvoiceState>> InvoiceStore::StatesForMonth(const std::string& month,
+                                                             const std::string& first_tenant,
+                                                             const std::string& last_tenant) {
+  return Guarded(db_, [&]() -> Result<std::vector<InvoiceState>> {
+    std::vector<InvoiceState> out;
+    Statement& q = Cached(db_, "SELECT tenant_id, id, status, updated_at FROM invoices "
+                               "WHERE month=? AND tenant_id>=? AND tenant_id<=? ORDER BY tenant_id, id");
+    q.bind(1, month);
+    q.bind(2, first_tenant);
+    q.bind(3, last_tenant);
+    while (q.executeStep())
+      out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                     q.getColumn(3).getInt64()});
+    q.reset();
+    return out;
+  });
+}
+
 Result<std::vector<InvoiceRecord>> InvoiceStore::List(const InvoiceFilter& f) {
   return Guarded(db_, [&]() -> Result<std::vector<InvoiceRecord>> {
     return ReadInvoices(db_, "(?1='' OR i.tenant_id=?1) AND (?2='' OR i.month=?2) AND (?3='' OR i.status=?3)",
@@ -322,6 +340,13 @@ Result<std::set<std::string>> InvoiceStore::SuspendedTenants() {
     Statement q(db_, "SELECT id FROM tenants WHERE status='suspended'");
     while (q.executeStep()) out.insert(q.getColumn(0).getString());
     return out;
+  });
+}
+
+Status InvoiceStore::SetLongRun(bool on) {
+  return Guarded(db_, [&]() -> Status {
+    if (Dialect(db_) == Backend::kSqlite) Exec(db_, on ? "PRAGMA wal_autocheckpoint=65536" : "PRAGMA wal_autocheckpoint=1000");
+    return Status::OK();
   });
 }
 

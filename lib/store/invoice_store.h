@@ -68,6 +68,17 @@ struct InvoiceRecord {
   friend bool operator==(const InvoiceRecord&, const InvoiceRecord&) = default;
 };
 
+// What InvoiceStore::StatesForMonth tells of an invoice: enough to see that
+// it was written since it was read.
+struct InvoiceState {
+  std::string tenant;
+  std::string id;
+  std::string status;
+  Timestamp updated_at = 0;
+
+  friend auto operator<=>(const InvoiceState&, const InvoiceState&) = default;
+};
+
 // Filters for List; empty fields match everything.
 struct InvoiceFilter {
   std::string tenant;
@@ -86,6 +97,12 @@ class InvoiceStore {
   // Every invoice of `month` (any status), of one tenant or ("") of all,
   // ordered by tenant then creation.
   Result<std::vector<InvoiceRecord>> ForMonth(const std::string& month, const std::string& tenant);
+
+  // The states of the invoices of `month` (any status) of the tenants whose
+  // ids are in [first_tenant, last_tenant] (byte order), ordered by tenant
+  // then id; without their lines.
+  Result<std::vector<InvoiceState>> StatesForMonth(const std::string& month, const std::string& first_tenant,
+                                                   const std::string& last_tenant);
 
   // Invoices matching the filter, oldest period first, then tenant.
   Result<std::vector<InvoiceRecord>> List(const InvoiceFilter& filter);
@@ -120,6 +137,14 @@ class InvoiceStore {
   // Ids of the tenants whose status is suspended (generate bills them only
   // for usage they had).
   Result<std::set<std::string>> SuspendedTenants();
+
+  // A run writing many invoices in several transactions (invoice generate):
+  // on SQLite the commits stop copying the write-ahead log into the database
+  // file every ~4 MiB (every ~256 MiB instead, so a store::BackgroundCheckpointer
+  // can copy each committed transaction on a thread of its own); off restores
+  // the default. Durability is unchanged (synchronous stays FULL). Nothing on
+  // PostgreSQL. Call outside a transaction.
+  Status SetLongRun(bool on);
 
   // The highest event sequence number recorded so far (0 when none).
   Result<int64_t> MaxEventSeq();

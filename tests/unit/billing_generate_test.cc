@@ -1,6 +1,10 @@
 // The database layer of billing: reading inputs, generating, previews, late
 // usage and the lifecycle, on a real SQLite file.
 #include <doctest/doctest.h>
+
+#include <functional>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "billing/credits.h"
@@ -111,6 +115,74 @@ TEST_CASE("billing.generate: finalizing a current draft stores what finalizing w
   CHECK(over_draft.attributes.find("\"credits_applied\":\"5.00\"") != std::string::npos);
   CHECK(over_draft.lines.size() == 2);
   CHECK(over_draft == fresh);
+}
+
+// generate writes its invoices in transactions of batch_tenants tenants; the
+// rows (numbers, event high-water marks, balances) are those of one
+// transaction.
+TEST_CASE("billing.generate: invoices written in batches of one tenant equal those written in one transaction") {
+  auto rows = [](size_t batch) {
+    Fixture f;
+    f.Record("a", "2026-02-05T10:00:00Z", 300);
+    GrantRequest g;
+    g.tenant = "idle";
+    g.amount = Dec("5");
+    g.id = "cg_1";
+    REQUIRE(GrantCredit(f.db, f.c, g, At("2026-01-20T00:00:00Z")).ok());
+    GenerateOptions o = AllTenants("2026-02", "2026-03-02T00:00:00Z", true);
+    o.batch_tenants = batch;
+    auto r = GenerateInvoices(f.db, f.c, o);
+    REQUIRE(r.ok());
+    CHECK(r->finalized == 2);
+    auto stored = store::InvoiceStore(f.db).ForMonth("2026-02", "");
+    REQUIRE(stored.ok());
+    return *stored;
+  };
+  auto batched = rows(1), whole = rows(0);
+  REQUIRE(batched.size() == 2);
+  CHECK(batched[0].number == "INV-2026-000001");
+  CHECK(batched[1].number == "INV-2026-000002");
+  CHECK(batched[0].events_seq > 0);
+  CHECK(batched[1].events_seq == batched[0].events_seq);
+  CHECK(batched == whole);
+}
+
+// A tenant's ProgressSink::Update runs inside the transaction of its batch:
+// a write there is one another command made between two batches.
+struct WriteAfterFirst : ProgressSink {
+  std::function<void()> write;
+  void Begin(std::string_view, uint64_t, std::string_view) override {}
+  void Update(uint64_t done) override {
+    if (done == 1 && write) std::exchange(write, nullptr)();
+  }
+  void End() override {}
+};
+
+TEST_CASE("billing.generate: a batch whose invoices another command wrote meanwhile is refused; a rerun finishes") {
+  Fixture f;
+  f.Record("a", "2026-02-05T10:00:00Z", 300);
+  REQUIRE(f.Generate("2026-02").ok());  // drafts for acme and idle
+  WriteAfterFirst sink;
+  sink.write = [&] { REQUIRE(DeleteDraft(f.db, "inv_idle_2026-02").ok()); };
+  GenerateOptions o = AllTenants("2026-02", "2026-03-02T00:00:00Z", true);
+  o.batch_tenants = 1;
+  o.progress = &sink;
+  auto r = GenerateInvoices(f.db, f.c, o);
+  REQUIRE(!r.ok());
+  CHECK(r.status().IsBusy());
+  CHECK(r.status().message().find("idle") != std::string::npos);
+  // acme's batch was committed; idle's refused before it wrote anything.
+  CHECK(GetInvoice(f.db, "inv_acme_2026-02")->number == "INV-2026-000001");
+  CHECK(GetInvoice(f.db, "inv_idle_2026-02").status().IsNotFound());
+  o.progress = nullptr;
+  auto again = GenerateInvoices(f.db, f.c, o);
+  REQUIRE(again.ok());
+  CHECK(again->kept == 1);
+  CHECK(again->created == 1);
+  auto idle = store::InvoiceStore(f.db).ForMonth("2026-02", "idle");
+  REQUIRE(idle.ok());
+  REQUIRE(idle->size() == 1);
+  CHECK(idle->front().number == "INV-2026-000002");
 }
 
 TEST_CASE("billing.generate: previews of a suspended tenant without usage bill nothing") {
