@@ -1,9 +1,12 @@
 #include "billing/generate.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -431,32 +434,129 @@ bool SameContent(store::InvoiceRecord& a, const store::InvoiceRecord& b) {
   return same;
 }
 
-// Writes the freshly built draft (insert or refresh), then finalizes it when
-// asked; a draft finalized at once is written once, already finalized. Runs
-// inside generate's transaction.
-Status StoreDraft(store::Database& db, webhooks::Outbox& outbox, const catalog::Catalog& c, Invoice& inv,
+// A tenant's invoice as the first pass over a batch builds it (reading only),
+// with what the second pass writes for it rendered ahead on a thread of its
+// own (RenderAhead: functions of the invoice alone).
+struct Built {
+  std::optional<Invoice> kept;  // a month already finalized, reported as stored
+  std::optional<Invoice> inv;   // the draft built; nullopt when kept or not invoiced
+  bool finalize = false;        // finalized by this run
+  // Rendered ahead (unless dry_run): a new draft's JSON for invoice.created
+  // and its text; the draft's row when one is inserted or compared.
+  std::optional<nlohmann::json> doc;
+  std::string created;
+  std::optional<store::InvoiceRecord> record;
+  std::exception_ptr error;  // what rendering threw, rethrown where it is written
+};
+
+// The rendering of `b` (its tenant's `ex`) that StoreDraft takes.
+void Render(const Existing& ex, const GenerateOptions& o, Built& b) {
+  if (!b.inv) return;
+  Timestamp created_at = ex.draft ? ex.draft->created_at : o.now;
+  if (!ex.draft) {
+    b.doc = InvoiceToJson(*b.inv);
+    b.created = DumpJson(*b.doc);
+    if (!b.finalize) b.record = InvoiceToRecord(*b.inv, created_at, o.now);
+  } else {
+    b.record = InvoiceToRecord(*b.inv, created_at, o.now);
+  }
+}
+
+// Renders the invoices of a batch (Render) on a thread of its own while the
+// first pass builds the next ones: the first pass Publishes how many are
+// built, the second waits (WaitFor) until the one it writes is rendered.
+// Off (dry_run): no thread, nothing rendered.
+class RenderAhead {
+ public:
+  RenderAhead(std::vector<Built>& items, const std::vector<Existing>& existing, size_t from,
+              const GenerateOptions& o, bool on)
+      : items_(items), existing_(existing), from_(from), o_(o), on_(on) {
+    if (on_) thread_ = std::thread([this] { Run(); });
+  }
+  ~RenderAhead() {
+    Close();
+    if (thread_.joinable()) thread_.join();
+  }
+  RenderAhead(const RenderAhead&) = delete;
+  RenderAhead& operator=(const RenderAhead&) = delete;
+
+  // The first `n` items are built.
+  void Publish(size_t n) {
+    if (!on_) return;
+    built_.store(n, std::memory_order_release);
+    Signal();
+  }
+  // No more items will be built.
+  void Close() {
+    if (!on_ || closed_.load(std::memory_order_relaxed)) return;
+    closed_.store(true, std::memory_order_release);
+    Signal();
+  }
+  // Waits until the first `n` items are rendered.
+  void WaitFor(size_t n) {
+    if (!on_) return;
+    for (size_t r; (r = rendered_.load(std::memory_order_acquire)) < n;) rendered_.wait(r, std::memory_order_acquire);
+  }
+
+ private:
+  void Signal() {
+    signal_.fetch_add(1, std::memory_order_release);
+    signal_.notify_one();
+  }
+  void Run() {
+    for (size_t j = 0;; ++j) {
+      for (;;) {
+        uint64_t seen = signal_.load(std::memory_order_acquire);
+        if (built_.load(std::memory_order_acquire) > j) break;
+        if (closed_.load(std::memory_order_acquire)) return;
+        signal_.wait(seen, std::memory_order_acquire);
+      }
+      try {
+        Render(existing_[from_ + j], o_, items_[j]);
+      } catch (...) {
+        items_[j].error = std::current_exception();
+      }
+      rendered_.store(j + 1, std::memory_order_release);
+      rendered_.notify_one();
+    }
+  }
+
+  std::vector<Built>& items_;
+  const std::vector<Existing>& existing_;
+  size_t from_;
+  const GenerateOptions& o_;
+  bool on_;
+  std::atomic<size_t> built_{0}, rendered_{0};
+  std::atomic<uint64_t> signal_{0};
+  std::atomic<bool> closed_{false};
+  std::thread thread_;
+};
+
+// Writes the freshly built draft `b` (insert or refresh), then finalizes it
+// when asked; a draft finalized at once is written once, already finalized.
+// Runs inside generate's transaction.
+Status StoreDraft(store::Database& db, webhooks::Outbox& outbox, const catalog::Catalog& c, Built& b,
                   const Existing& ex, const GenerateOptions& o, std::optional<int64_t> events_seq,
                   GenerateResult& res) {
   store::InvoiceStore invoices(db);
-  bool finalize = o.finalize && (!o.finalize_ended_only || inv.period.period.end <= o.now);
-  if (o.finalize && !finalize) ++res.not_ended;
+  Invoice& inv = *b.inv;
+  if (o.finalize && !b.finalize) ++res.not_ended;
   Timestamp created_at = ex.draft ? ex.draft->created_at : o.now;
   std::optional<nlohmann::json> lines;  // a new draft finalized at once: rendered once for both messages
   const store::InvoiceRecord* current = nullptr;  // the stored draft, when it holds this content already
   if (!ex.draft) {
-    if (!finalize) METER_RETURN_IF_ERROR(invoices.Insert(InvoiceToRecord(inv, created_at, o.now)));
-    nlohmann::json doc = InvoiceToJson(inv);
-    METER_RETURN_IF_ERROR(outbox.Enqueue("invoice.created", inv.tenant, DumpJson(doc), o.now).status());
-    if (finalize) lines = std::move(doc["lines"]);
+    if (!b.finalize) METER_RETURN_IF_ERROR(invoices.Insert(*b.record));
+    METER_RETURN_IF_ERROR(outbox.Enqueue("invoice.created", inv.tenant, b.created, o.now).status());
+    if (b.finalize) lines = std::move((*b.doc)["lines"]);
     ++res.created;
-  } else if (store::InvoiceRecord rec = InvoiceToRecord(inv, created_at, o.now); !SameContent(rec, *ex.draft)) {
-    if (!finalize) METER_RETURN_IF_ERROR(invoices.Update(rec));
+  } else if (!SameContent(*b.record, *ex.draft)) {
+    if (!b.finalize) METER_RETURN_IF_ERROR(invoices.Update(*b.record));
     ++res.refreshed;
   } else {
     current = &*ex.draft;
     ++res.unchanged;
   }
-  if (!finalize) return Status::OK();
+  if (!b.finalize) return Status::OK();
   METER_RETURN_IF_ERROR(
       FinalizeBuilt(db, outbox, c, inv, created_at, o.now, ex.draft.has_value(), std::move(lines), current, events_seq));
   ++res.finalized;
@@ -479,25 +579,25 @@ bool StartsAfter(const catalog::Tenant& t, const Invoice& inv) {
   return start.ok() && *start >= inv.period.period.end;
 }
 
-// `planned`: the tenant's month from PlanMonth and MeasureAhead; nullopt
-// when it was not planned ahead (planned now).
-// `adjustments`: its late usage lines when measured ahead, as DraftFrom takes them.
-Status GenerateForTenant(store::Database& db, webhooks::Outbox& outbox, const catalog::Catalog& c,
-                         const catalog::Tenant& t, const Existing& ex, std::optional<MonthPlan> planned, const std::set<std::string>* candidates,
-                         std::optional<Result<std::vector<InvoiceLine>>> adjustments, bool suspended,
-                         const GenerateOptions& o, std::optional<int64_t> events_seq, GenerateResult& res) {
+// Builds `t`'s invoice into `out` (reads only). `planned`: the tenant's month
+// from PlanMonth and MeasureAhead; nullopt when it was not planned ahead
+// (planned now). `adjustments`: its late usage lines when measured ahead, as
+// DraftFrom takes them.
+Status BuildForTenant(store::Database& db, const catalog::Catalog& c, const catalog::Tenant& t, const Existing& ex,
+                      std::optional<MonthPlan> planned, const std::set<std::string>* candidates,
+                      std::optional<Result<std::vector<InvoiceLine>>> adjustments, bool suspended,
+                      const GenerateOptions& o, Built& out) {
   if (ex.billing) {
     METER_ASSIGN_OR_RETURN(Invoice kept, InvoiceFromRecord(*ex.billing));
-    res.invoices.push_back(std::move(kept));
-    ++res.kept;
+    out.kept = std::move(kept);
     return Status::OK();
   }
   std::string id = ex.draft ? ex.draft->id : DraftId(t.id, o.month, ex.voids + 1);
   if (!planned) { METER_ASSIGN_OR_RETURN(planned, PlanMonth(db, c, t, o.month, nullptr)); }
   METER_ASSIGN_OR_RETURN(Invoice inv, DraftFrom(db, c, t, std::move(*planned), id, candidates, std::move(adjustments)));
   if ((suspended || StartsAfter(t, inv)) && !ex.draft && !HasUsage(inv)) return Status::OK();
-  if (!o.dry_run) METER_RETURN_IF_ERROR(StoreDraft(db, outbox, c, inv, ex, o, events_seq, res));
-  res.invoices.push_back(std::move(inv));
+  out.finalize = o.finalize && (!o.finalize_ended_only || inv.period.period.end <= o.now);
+  out.inv = std::move(inv);
   return Status::OK();
 }
 
@@ -652,15 +752,34 @@ Result<GenerateResult> GenerateInvoices(store::Database& db, const catalog::Cata
     progress.Begin("invoices " + o.month, tenants.size(), "tenants");
     return Status::OK();
   };
-  // Builds and (unless dry_run) writes the invoices of tenants [from, to).
+  // Builds and (unless dry_run) writes the invoices of tenants [from, to):
+  // all of them built first (reads only), rendered meanwhile on a second
+  // thread, then written in tenant order.
   auto build = [&](size_t from, size_t to) -> Status {
-    webhooks::Outbox outbox(db);
+    std::vector<Built> built(to - from);
+    RenderAhead ahead(built, existing, from, o, !o.dry_run && to > from);
     for (size_t i = from; i < to; ++i) {
       const catalog::Tenant* t = tenants[i];
-      METER_RETURN_IF_ERROR(GenerateForTenant(db, outbox, catalog, *t, existing[i], std::move(plans[i]),
-                                              candidates_of(*t), std::move(adjustments[i]),
-                                              suspended.count(t->id) > 0, o, events_seq, res));
-      progress.Update(i + 1);
+      METER_RETURN_IF_ERROR(BuildForTenant(db, catalog, *t, existing[i], std::move(plans[i]), candidates_of(*t),
+                                           std::move(adjustments[i]), suspended.count(t->id) > 0, o,
+                                           built[i - from]));
+      ahead.Publish(i - from + 1);
+      if (o.dry_run) progress.Update(i + 1);  // nothing to write: done once built
+    }
+    ahead.Close();
+    webhooks::Outbox outbox(db);
+    for (size_t i = from; i < to; ++i) {
+      Built& b = built[i - from];
+      ahead.WaitFor(i - from + 1);
+      if (b.error) std::rethrow_exception(b.error);
+      if (b.kept) {
+        res.invoices.push_back(std::move(*b.kept));
+        ++res.kept;
+      } else if (b.inv) {
+        if (!o.dry_run) METER_RETURN_IF_ERROR(StoreDraft(db, outbox, catalog, b, existing[i], o, events_seq, res));
+        res.invoices.push_back(std::move(*b.inv));
+      }
+      if (!o.dry_run) progress.Update(i + 1);
     }
     return Status::OK();
   };
