@@ -56,13 +56,11 @@ struct MonthPlan {
   std::vector<std::map<size_t, std::vector<usage::UsageSlice>>> slices;
 };
 
-// The currency the month's invoice bills in: its first segment's plan's
-// (BuildInvoice refuses segments in two), the catalog's without segments or
-// for a plan the catalog lacks (BuildInvoice then fails on the plan).
+// The currency the month's invoice bills in (FirstSegmentCurrency), from
+// the plan keys of its segments.
 std::string MonthCurrency(const catalog::Catalog& c, const MonthPlan& mp) {
-  if (mp.schedule.segments.empty()) return c.currency;
-  const catalog::Plan* plan = c.FindPlan(mp.schedule.segments.front().plan);
-  return plan ? c.CurrencyOf(*plan) : c.currency;
+  const auto& segments = mp.schedule.segments;
+  return FirstSegmentCurrency(c, segments.empty() ? nullptr : c.FindPlan(segments.front().plan));
 }
 
 Result<MonthPlan> PlanMonth(store::Database& db, const catalog::Catalog& catalog, const catalog::Tenant& tenant,

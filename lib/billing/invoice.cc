@@ -286,8 +286,8 @@ Status AddTotals(const InvoiceInputs& in, Invoice& inv) {
 
 // The currency the segments' plans bill in: one, or a DataError.
 Result<std::string> InvoiceCurrency(const InvoiceInputs& in) {
-  if (in.segments.empty()) return in.catalog->currency;
-  const std::string& first = in.catalog->CurrencyOf(in.segments.front().plan);
+  const std::string& first =
+      FirstSegmentCurrency(*in.catalog, in.segments.empty() ? nullptr : &in.segments.front().plan);
   for (const auto& seg : in.segments)
     if (in.catalog->CurrencyOf(seg.plan) != first)
       return Status::DataError(fmt::format(
@@ -360,6 +360,10 @@ size_t MaxLines(const InvoiceInputs& in) {
 }
 
 }  // namespace
+
+const std::string& FirstSegmentCurrency(const catalog::Catalog& c, const catalog::Plan* first_plan) {
+  return first_plan ? c.CurrencyOf(*first_plan) : c.currency;
+}
 
 Result<Invoice> BuildInvoice(const InvoiceInputs& in) {
   if (!in.catalog) return Status::Internal("BuildInvoice: no catalog");

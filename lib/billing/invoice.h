@@ -206,6 +206,13 @@ struct InvoiceInputs {
 // The id of the draft for `tenant`'s `month`; `reissue` > 1 after voided ones.
 std::string DraftId(std::string_view tenant, std::string_view month, int reissue = 1);
 
+// The currency an invoice bills in, by the plan of its first segment
+// (`first_plan`; BuildInvoice refuses segments in two): that plan's
+// (Catalog::CurrencyOf), or the catalog's when there is no segment or the
+// plan is one the catalog lacks (nullptr). BuildInvoice and generate's
+// planning before the usage is read (which has only plan keys) both ask it.
+const std::string& FirstSegmentCurrency(const catalog::Catalog& c, const catalog::Plan* first_plan);
+
 // Prices the inputs into a draft invoice, lines in SPEC section 11's order:
 // a base line per monthly segment with a non-zero base price (prorated to its
 // paid days) and per annual base falling due, a line per charge per segment;
