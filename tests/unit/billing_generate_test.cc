@@ -43,6 +43,14 @@ struct Fixture : testing::UsageDb {
   void Record(const char* id, const char* ts, int64_t units) {
     testing::Record(db, c, testing::UsageAt(id, "acme", "api_calls", ts, units));
   }
+  // `tenant` holds a 5 USD prepaid credit grant.
+  void Grant(const char* tenant) {
+    GrantRequest g;
+    g.tenant = tenant;
+    g.amount = Dec("5");
+    g.id = "cg_1";
+    REQUIRE(GrantCredit(db, c, g, At("2026-01-20T00:00:00Z")).ok());
+  }
   Result<GenerateResult> Generate(const char* month, bool dry_run = false, bool finalize = false) {
     return GenerateInvoices(db, c,
         {.month = month, .tenant = "", .dry_run = dry_run, .finalize = finalize, .now = At("2026-04-02T00:00:00Z")});
@@ -94,11 +102,7 @@ TEST_CASE("billing.generate: finalizing a current draft stores what finalizing w
   auto finalized = [](bool draft_first) {
     Fixture f;
     f.Record("a", "2026-02-05T10:00:00Z", 300);
-    GrantRequest g;
-    g.tenant = "acme";
-    g.amount = Dec("5");
-    g.id = "cg_1";
-    REQUIRE(GrantCredit(f.db, f.c, g, At("2026-01-20T00:00:00Z")).ok());
+    f.Grant("acme");
     if (draft_first) REQUIRE(f.Generate("2026-02").ok());
     auto r = f.Generate("2026-02", false, true);
     REQUIRE(r.ok());
@@ -124,11 +128,7 @@ TEST_CASE("billing.generate: invoices written in batches of one tenant equal tho
   auto rows = [](size_t batch) {
     Fixture f;
     f.Record("a", "2026-02-05T10:00:00Z", 300);
-    GrantRequest g;
-    g.tenant = "idle";
-    g.amount = Dec("5");
-    g.id = "cg_1";
-    REQUIRE(GrantCredit(f.db, f.c, g, At("2026-01-20T00:00:00Z")).ok());
+    f.Grant("idle");
     GenerateOptions o = AllTenants("2026-02", "2026-03-02T00:00:00Z", true);
     o.batch_tenants = batch;
     auto r = GenerateInvoices(f.db, f.c, o);
