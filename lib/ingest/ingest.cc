@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "core/thread_priority.h"
 #include "ingest/csv_record.h"
 #include "ingest/delta_buffer.h"
 #include "ingest/json_record.h"
@@ -103,6 +104,7 @@ struct Input {
 // reading the next batch, nor the writer, writing this one's last chunks,
 // waits for it; the writer takes the result when it reaches the batch's end.
 struct BatchDeltas {
+  static constexpr int kPrepareNiceAbove = 10;  // the process's own, at most 19
   bool keyed = true;      // its first events were staged with keys
   bool all_keyed = true;  // and so were all the others
   DeltaKeys keys;
@@ -135,9 +137,15 @@ struct BatchDeltas {
     }
   }
   // Reader: the batch is complete. A batch staged without keys has nothing
-  // to prepare.
+  // to prepare. The task gives way to the reader and the writer (as the
+  // checkpointer does): it has until the writer reaches the batch's end, and
+  // runs in the time the writer waits for the reader.
   void StartPrepare() {
-    if (keyed) prepared = std::async(std::launch::async, [this] { Prepare(); });
+    if (keyed)
+      prepared = std::async(std::launch::async, [this] {
+        LowerThreadPriority(kPrepareNiceAbove);
+        Prepare();
+      });
   }
   // Writer: waits for Prepare.
   Status WaitPrepared() {

@@ -1,11 +1,8 @@
 #include "store/event_store.h"
 
 #include <sqlite3.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -17,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/thread_priority.h"
 #include "store/counter_days.h"
 #include "store/event_columns.h"
 #include "store/stage.h"
@@ -767,11 +765,7 @@ struct BackgroundCheckpointer::Impl {
     // this one, which only has to keep the log short. Yielding to the other
     // two keeps the writer on a core of its own; the copy catches up
     // whenever the reader waits, and the last one runs once both are done.
-    // Relative to the process's own nice, so that `nice -n 19 meter ingest`
-    // does not leave this thread above the other two.
-    errno = 0;
-    int own = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
-    if (errno == 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), std::min(own + kCheckpointNiceAbove, 19));
+    LowerThreadPriority(kCheckpointNiceAbove);
     std::unique_lock<std::mutex> lock(mu);
     for (;;) {
       wake.wait(lock, [&] { return pending || stop; });
