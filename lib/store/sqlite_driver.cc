@@ -207,8 +207,9 @@ SqliteConnection::SqliteConnection(const std::string& path, const OpenOptions& o
     // one): ingest writes each changed page to the log and again to the
     // file, and a quarter as many pages means far fewer of those writes
     // (1M events on 1,000 tenants and 12 meters: 1.6 -> 1.1 s of system
-    // time; UUID ids, 2.1 -> 1.2 s). 32 KiB saved a little more but cost a
-    // quota check 15 % more page faults: 16 KiB costs it about 4 %.
+    // time, 5.0-5.3 -> 4.4-4.8 s; UUID ids, 2.1 -> 1.2 s). A quota check
+    // pays about 0.3 ms more (5 %: larger pages to read and fault in); 32 KiB
+    // pages saved ingest a little more but cost it three times that.
     Exec("PRAGMA page_size=16384");
     Exec("PRAGMA journal_mode=WAL");
     // FULL: a committed invoice or event survives power loss, not only a crash.
