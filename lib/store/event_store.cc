@@ -102,6 +102,11 @@ struct DayGroup {
   size_t first = 0, end = 0;
 };
 
+// The kinds of day row a statement writes: a CounterMerge (0-2), or
+// kUniqueKind for distinct values.
+constexpr int kUniqueKind = 3;
+constexpr int kDayRowKinds = 4;
+
 }  // namespace
 
 // Ingest's hot path: on SQLite, raw statements prepared once
@@ -221,8 +226,7 @@ struct EventStore::Impl {
   // distinct values. It keeps no pointer to this Impl (another EventStore
   // on the same connection registers it again): its scratch and a failed
   // merge's Status (DayMergeError) are the calling thread's.
-  static constexpr int kUniqueKind = 3;
-  sqlite3_stmt* day_upserts[4][2] = {};
+  sqlite3_stmt* day_upserts[kDayRowKinds][2] = {};
   static Status& DayMergeError() {
     thread_local Status error;
     return error;
@@ -602,7 +606,6 @@ Status EventStore::Impl::WriteDayRows(Database& db, int kind, const std::vector<
 // The day rows of one kind (a CounterMerge, or kUniqueKind): groups[i]'s
 // new share encoded in texts[i], for i < n.
 struct DayRows::Impl {
-  static constexpr int kUniqueKind = 3;  // EventStore::Impl's
   struct Part {
     std::vector<DayGroup> groups;
     std::vector<std::string> texts;
@@ -612,7 +615,7 @@ struct DayRows::Impl {
       groups[n++] = g;
     }
   };
-  Part parts[4];  // by kind
+  Part parts[kDayRowKinds];  // by kind
   std::vector<DayGroup> all;
   std::vector<counter_days::CounterHour> delta_hours;
   std::vector<counter_days::UniqueHour> new_values;
@@ -623,7 +626,7 @@ DayRows::~DayRows() = default;
 
 Status DayRows::SetCounters(const std::vector<CounterDelta>& deltas) {
   Impl& m = *impl_;
-  for (int kind = 0; kind < Impl::kUniqueKind; ++kind) m.parts[kind].n = 0;
+  for (int kind = 0; kind < kUniqueKind; ++kind) m.parts[kind].n = 0;
   for (size_t i = 1; i < deltas.size(); ++i)
     if (KeyLess(deltas[i], deltas[i - 1])) return Status::InvalidArgument("counter deltas not sorted by key");
   GroupByDay(deltas, &m.all);
@@ -647,7 +650,7 @@ Status DayRows::SetCounters(const std::vector<CounterDelta>& deltas) {
 
 Status DayRows::SetUniques(const std::vector<UniqueValue>& values) {
   Impl& m = *impl_;
-  Impl::Part& part = m.parts[Impl::kUniqueKind];
+  Impl::Part& part = m.parts[kUniqueKind];
   part.n = 0;
   for (size_t i = 1; i < values.size(); ++i)
     if (KeyLess(values[i], values[i - 1])) return Status::InvalidArgument("distinct values not sorted by key");
@@ -665,10 +668,9 @@ Status DayRows::SetUniques(const std::vector<UniqueValue>& values) {
 }
 
 Status EventStore::AddDays(const DayRows& rows) {
-  static_assert(DayRows::Impl::kUniqueKind == Impl::kUniqueKind);
   return Guarded(db_, [&]() -> Status {
     // One statement merges one way: each kind's day rows, in key order.
-    for (int kind = 0; kind <= Impl::kUniqueKind; ++kind) {
+    for (int kind = 0; kind <= kUniqueKind; ++kind) {
       const DayRows::Impl::Part& part = rows.impl_->parts[kind];
       if (part.n > 0) METER_RETURN_IF_ERROR(impl_->WriteDayRows(db_, kind, part.groups, part.texts, part.n));
     }
@@ -693,7 +695,7 @@ Status InKeyOrder(const std::vector<Row>& rows, Write write) {
 Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
   return InKeyOrder(deltas, [this](const std::vector<CounterDelta>& sorted) {
     DayRows& days = impl_->days;
-    days.impl_->parts[Impl::kUniqueKind].n = 0;
+    days.impl_->parts[kUniqueKind].n = 0;
     METER_RETURN_IF_ERROR(days.SetCounters(sorted));
     return AddDays(days);
   });
@@ -702,7 +704,7 @@ Status EventStore::AddCounters(const std::vector<CounterDelta>& deltas) {
 Status EventStore::AddUniques(const std::vector<UniqueValue>& values) {
   return InKeyOrder(values, [this](const std::vector<UniqueValue>& sorted) {
     DayRows& days = impl_->days;
-    for (int kind = 0; kind < Impl::kUniqueKind; ++kind) days.impl_->parts[kind].n = 0;
+    for (int kind = 0; kind < kUniqueKind; ++kind) days.impl_->parts[kind].n = 0;
     METER_RETURN_IF_ERROR(days.SetUniques(sorted));
     return AddDays(days);
   });
